@@ -1,0 +1,5 @@
+//! Subcommands.
+
+pub mod logs;
+pub mod rpc;
+pub mod run;

@@ -1,0 +1,187 @@
+//! `tidepool gateway run`: the daemon, following the process contract in DESIGN.md.
+
+use crate::target::{RuntimeInfo, runtime_file};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use tidepool_gateway::config::Bind;
+use tidepool_gateway::lifecycle::{self, ExitCause};
+use tidepool_gateway::logging::{self, LogOptions};
+use tidepool_gateway::{Gateway, Overrides, StatePaths, VERSION, fsutil, prepare};
+use tidepool_protocol::methods::ShutdownEvent;
+use tracing::{info, warn};
+
+/// Options of `gateway run`.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Port to listen on (0 = any free port; default from config, else 18789).
+    #[arg(long)]
+    port: Option<u16>,
+    /// `loopback`, `lan`, or an IP address (default from config, else loopback).
+    #[arg(long, value_parser = parse_bind)]
+    bind: Option<Bind>,
+    /// State directory (default: TIDEPOOL_STATE_DIR or ~/.tidepool).
+    #[arg(long)]
+    state_dir: Option<PathBuf>,
+    /// Exit when this process exits (set by the desktop app).
+    #[arg(long)]
+    parent_pid: Option<u32>,
+    /// Do not exit when stdin (a pipe) closes.
+    #[arg(long)]
+    no_stdin_watch: bool,
+}
+
+fn parse_bind(s: &str) -> Result<Bind, String> {
+    Bind::parse(s)
+}
+
+/// Runs the gateway until a signal, the parent's exit or stdin's close.
+pub fn run(args: RunArgs) -> ExitCode {
+    let paths = StatePaths::resolve(args.state_dir.clone());
+    let overrides = Overrides {
+        port: args.port,
+        bind: args.bind,
+    };
+    let prepared = match prepare(paths.clone(), &overrides) {
+        Ok(p) => p,
+        Err(e) => return fail(&e.to_string(), e.exit_code()),
+    };
+    let log_cfg = &prepared.config.logging;
+    let guard = match logging::init(&LogOptions {
+        dir: Some(paths.logs()),
+        level: log_cfg.level.clone(),
+        console_level: log_cfg
+            .console_level
+            .clone()
+            .unwrap_or_else(|| log_cfg.level.clone()),
+        retention_days: log_cfg.retention_days,
+    }) {
+        Ok(g) => g,
+        Err(e) => {
+            return fail(
+                &format!("cannot open log dir {}: {e}", paths.logs().display()),
+                73,
+            );
+        }
+    };
+    for section in &prepared.unsupported {
+        warn!(section = %section, "config section `{section}` is not supported by Tidepool yet; it is ignored");
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("tidepool")
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => return fail(&format!("cannot start the async runtime: {e}"), 71),
+    };
+    let code = runtime.block_on(serve(prepared, paths, &args));
+    // Flush the log file before leaving; stdin-watch threads must not hold the process.
+    drop(guard);
+    runtime.shutdown_timeout(std::time::Duration::from_millis(100));
+    code
+}
+
+fn fail(message: &str, code: i32) -> ExitCode {
+    eprintln!("tidepool: {message}");
+    ExitCode::from(u8::try_from(code).unwrap_or(1))
+}
+
+async fn serve(
+    prepared: tidepool_gateway::Prepared,
+    paths: StatePaths,
+    args: &RunArgs,
+) -> ExitCode {
+    let gateway = match Gateway::start(prepared, VERSION).await {
+        Ok(g) => g,
+        Err(e) => {
+            tracing::error!(error = %e, "gateway failed to start");
+            return fail(&e.to_string(), e.exit_code());
+        }
+    };
+    let addr = gateway.local_addr();
+    let pid = std::process::id();
+    let ready =
+        serde_json::json!({"event": "ready", "port": addr.port(), "pid": pid, "version": VERSION});
+    {
+        let mut stdout = std::io::stdout().lock();
+        let _ = writeln!(stdout, "{ready}");
+        let _ = stdout.flush();
+    }
+    let url = format!("ws://{addr}");
+    let runtime_path = runtime_file(&paths);
+    let info_json = serde_json::to_vec(&RuntimeInfo {
+        pid,
+        port: addr.port(),
+        url: url.clone(),
+        version: VERSION.into(),
+    })
+    .unwrap_or_default();
+    if let Err(e) = fsutil::write_private(&runtime_path, &info_json) {
+        warn!(error = %e, "cannot write {}", runtime_path.display());
+    }
+    info!(
+        url = %url,
+        auth = gateway.auth_mode().as_str(),
+        token_source = ?gateway.token_source(),
+        state_dir = %paths.root().display(),
+        "gateway listening on {url}"
+    );
+
+    let reason = wait_for_stop(args).await;
+    info!(reason, "shutting down");
+    let drained = gateway
+        .shutdown(ShutdownEvent {
+            reason: reason.into(),
+            restart_expected_ms: None,
+        })
+        .await;
+    if !drained {
+        warn!("drain time ran out; remaining requests were cancelled");
+    }
+    let _ = std::fs::remove_file(&runtime_path);
+    info!("gateway stopped");
+    ExitCode::SUCCESS
+}
+
+async fn wait_for_stop(args: &RunArgs) -> &'static str {
+    let parent = async {
+        match args.parent_pid {
+            Some(pid) => lifecycle::parent_exit(pid).await,
+            None => std::future::pending::<ExitCause>().await,
+        }
+    };
+    let stdin = async {
+        if !args.no_stdin_watch && lifecycle::stdin_is_pipe() {
+            lifecycle::stdin_closed().await
+        } else {
+            std::future::pending::<ExitCause>().await
+        }
+    };
+    tokio::select! {
+        s = signal() => s,
+        c = parent => c.reason(),
+        c = stdin => c.reason(),
+    }
+}
+
+#[cfg(unix)]
+async fn signal() -> &'static str {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = term.recv() => "sigterm",
+        _ = int.recv() => "sigint",
+    }
+}
+
+#[cfg(not(unix))]
+async fn signal() -> &'static str {
+    let _ = tokio::signal::ctrl_c().await;
+    "ctrl-c"
+}

@@ -1,0 +1,118 @@
+//! `tidepool`: the gateway daemon (`tidepool gateway run`) and its command-line client.
+
+mod cmd;
+mod output;
+mod target;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Tidepool: a small, fast, OpenClaw-compatible personal-AI gateway.
+#[derive(Debug, Parser)]
+#[command(name = "tidepool", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where to find a running gateway.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Connection {
+    /// Gateway URL (default: the running gateway of the state dir, else ws://127.0.0.1:18789).
+    #[arg(long, global = true, env = "TIDEPOOL_GATEWAY_URL")]
+    url: Option<String>,
+    /// Gateway token (default: TIDEPOOL_GATEWAY_TOKEN, else the state dir's gateway.token).
+    #[arg(long, global = true)]
+    token: Option<String>,
+    /// State directory (default: TIDEPOOL_STATE_DIR or ~/.tidepool).
+    #[arg(long, global = true)]
+    state_dir: Option<PathBuf>,
+    /// Seconds to wait for the gateway.
+    #[arg(long, global = true, default_value_t = 10)]
+    timeout: u64,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run or call the gateway.
+    Gateway {
+        #[command(subcommand)]
+        command: GatewayCommand,
+    },
+    /// Show the gateway's health.
+    Health {
+        /// Print JSON (stable, for scripts).
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        conn: Connection,
+    },
+    /// Show the gateway's process and listener status.
+    Status {
+        /// Print JSON (stable, for scripts).
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        conn: Connection,
+    },
+    /// Show the gateway's log.
+    Logs {
+        /// Keep printing new lines as they are written (Ctrl-C to stop).
+        #[arg(long, short)]
+        follow: bool,
+        /// Print the raw JSON lines.
+        #[arg(long)]
+        json: bool,
+        /// How many recent lines to show first.
+        #[arg(long, short = 'n', default_value_t = 200)]
+        limit: u32,
+        #[command(flatten)]
+        conn: Connection,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum GatewayCommand {
+    /// Run the gateway in the foreground.
+    Run(cmd::run::RunArgs),
+    /// Call any gateway method and print the JSON result.
+    Call {
+        /// Method name, e.g. `health`.
+        method: String,
+        /// Params as JSON.
+        #[arg(long, default_value = "{}")]
+        params: String,
+        /// Accepted for OpenClaw compatibility; output is always JSON.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        conn: Connection,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Gateway {
+            command: GatewayCommand::Run(args),
+        } => cmd::run::run(args),
+        Command::Gateway {
+            command:
+                GatewayCommand::Call {
+                    method,
+                    params,
+                    json: _,
+                    conn,
+                },
+        } => cmd::rpc::call(&conn, &method, &params),
+        Command::Health { json, conn } => cmd::rpc::health(&conn, json),
+        Command::Status { json, conn } => cmd::rpc::status(&conn, json),
+        Command::Logs {
+            follow,
+            json,
+            limit,
+            conn,
+        } => cmd::logs::logs(&conn, follow, json, limit),
+    }
+}

@@ -1,0 +1,123 @@
+//! The methods of this issue: `health`, `status`, `logs.tail`, `system-presence`.
+
+use crate::logs_tail;
+use crate::server::Shared;
+use crate::server::registry::{CallCtx, Registry, invalid_params, parse_params};
+use crate::sysinfo;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Instant;
+use tidepool_protocol::methods::{
+    ConfigReloadHealth, HealthSummary, LogsTailParams, PluginHealth, StatusResult, names,
+};
+use tidepool_protocol::{ErrorCode, ErrorShape, PROTOCOL_VERSION, Scope};
+
+/// Registers every method of this module.
+pub fn register(r: &mut Registry) {
+    r.add(names::HEALTH, Scope::Read, |s, _c, p| async move {
+        let _: serde::de::IgnoredAny = parse_params(names::HEALTH, p)?;
+        to_value(health(&s))
+    });
+    r.add(names::STATUS, Scope::Read, |s, _c, p| async move {
+        let _: serde::de::IgnoredAny = parse_params(names::STATUS, p)?;
+        to_value(status(&s))
+    });
+    r.add(names::SYSTEM_PRESENCE, Scope::Read, |s, _c, p| async move {
+        let _: serde::de::IgnoredAny = parse_params(names::SYSTEM_PRESENCE, p)?;
+        to_value(s.presence_list())
+    });
+    r.add(names::LOGS_TAIL, Scope::Read, logs_tail_handler);
+}
+
+fn to_value<T: serde::Serialize>(v: T) -> Result<Value, ErrorShape> {
+    serde_json::to_value(v).map_err(|e| {
+        ErrorShape::new(
+            ErrorCode::Unavailable,
+            format!("could not encode result: {e}"),
+        )
+    })
+}
+
+/// The health summary (also in the `hello-ok` snapshot).
+pub fn health(_s: &Shared) -> HealthSummary {
+    let started = Instant::now();
+    let mut summary = HealthSummary {
+        ok: true,
+        ts: sysinfo::now_ms(),
+        duration_ms: 0,
+        plugins: PluginHealth::default(),
+        config_reload: ConfigReloadHealth {
+            hot_reload_status: "disabled".into(),
+        },
+        channels: BTreeMap::new(),
+        channel_order: vec![],
+        channel_labels: BTreeMap::new(),
+        default_agent_id: "main".into(),
+        agents: vec![],
+    };
+    summary.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(0);
+    summary
+}
+
+/// The process status.
+pub fn status(s: &Shared) -> StatusResult {
+    StatusResult {
+        version: s.version.clone(),
+        protocol: PROTOCOL_VERSION,
+        pid: std::process::id(),
+        started_at: s.started_at_ms,
+        uptime_ms: s.uptime_ms(),
+        bind: s.local_addr.ip().to_string(),
+        port: s.local_addr.port(),
+        auth_mode: s.auth_mode.as_str().into(),
+        state_dir: s.paths.root().display().to_string(),
+        config_path: s.paths.config().display().to_string(),
+        config_exists: s.paths.config().exists(),
+        log_file: crate::logging::current_log_file(&s.paths.logs())
+            .display()
+            .to_string(),
+        connections: s.presence.len() as u64,
+        rss_bytes: sysinfo::rss_bytes(),
+        host: sysinfo::hostname(),
+        platform: sysinfo::platform().into(),
+    }
+}
+
+async fn logs_tail_handler(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
+    let params: LogsTailParams = parse_params(names::LOGS_TAIL, p)?;
+    if let Some(l) = params.limit
+        && !(1..=logs_tail::MAX_LIMIT).contains(&l)
+    {
+        return Err(invalid_params(
+            names::LOGS_TAIL,
+            format!(
+                "params.limit is {l}; it must be between 1 and {}",
+                logs_tail::MAX_LIMIT
+            ),
+        ));
+    }
+    if let Some(b) = params.max_bytes
+        && !(1..=logs_tail::MAX_MAX_BYTES).contains(&b)
+    {
+        return Err(invalid_params(
+            names::LOGS_TAIL,
+            format!(
+                "params.maxBytes is {b}; it must be between 1 and {}",
+                logs_tail::MAX_MAX_BYTES
+            ),
+        ));
+    }
+    let path = crate::logging::current_log_file(&s.paths.logs());
+    let result = tokio::task::spawn_blocking(move || logs_tail::tail(&path, &params))
+        .await
+        .map_err(|e| ErrorShape::new(ErrorCode::Unavailable, format!("log reader failed: {e}")))?
+        .map_err(|e| {
+            ErrorShape::new(
+                ErrorCode::Unavailable,
+                format!("cannot read the log file: {e}"),
+            )
+            .retry_after(Some(1000))
+        })?;
+    to_value(result)
+}

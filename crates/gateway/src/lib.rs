@@ -1,0 +1,21 @@
+//! The Tidepool gateway daemon as a library: config, auth, the WebSocket server and its
+//! methods, logging and the process lifecycle. The `tidepool` binary wraps it.
+
+pub mod auth;
+pub mod config;
+pub mod fsutil;
+pub mod handlers;
+pub mod lifecycle;
+pub mod lock;
+pub mod logging;
+pub mod logs_tail;
+pub mod paths;
+pub mod presence;
+pub mod server;
+pub mod sysinfo;
+
+pub use paths::StatePaths;
+pub use server::{Gateway, Overrides, Prepared, StartError, prepare};
+
+/// The gateway version (the crate version).
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

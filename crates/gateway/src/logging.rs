@@ -1,0 +1,334 @@
+//! Logging: JSON lines to `<state>/logs/tidepool-YYYY-MM-DD.jsonl` (UTC date, daily rotation,
+//! retention in days, 0600 files) with fields `time, level, target, message` plus the fields of
+//! the enclosing spans (`conn_id`, `session_id`, ...), and readable lines on stderr.
+
+use serde_json::{Map, Value};
+use std::fs::File;
+use std::io::{self, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+use tracing::field::{Field, Visit};
+use tracing::{Event, Subscriber};
+use tracing_appender::non_blocking::WorkerGuard;
+use tracing_subscriber::layer::{Context, SubscriberExt};
+use tracing_subscriber::registry::LookupSpan;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Layer};
+
+/// Prefix of log file names.
+pub const LOG_PREFIX: &str = "tidepool-";
+/// Suffix of log file names.
+pub const LOG_SUFFIX: &str = ".jsonl";
+/// Environment variable with a `tracing` filter that overrides the configured level.
+pub const LOG_ENV: &str = "TIDEPOOL_LOG";
+
+const SECS_PER_DAY: u64 = 86_400;
+
+fn unix_now() -> Duration {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+}
+use std::time::Duration;
+
+/// The UTC date `YYYY-MM-DD` of a day number since the epoch.
+fn date_of_day(day: u64) -> String {
+    let secs = i64::try_from(day.saturating_mul(SECS_PER_DAY)).unwrap_or(0);
+    match time::OffsetDateTime::from_unix_timestamp(secs) {
+        Ok(t) => format!("{:04}-{:02}-{:02}", t.year(), u8::from(t.month()), t.day()),
+        Err(_) => "1970-01-01".into(),
+    }
+}
+
+/// The log file the gateway writes today.
+pub fn current_log_file(dir: &Path) -> PathBuf {
+    let day = unix_now().as_secs() / SECS_PER_DAY;
+    dir.join(format!("{LOG_PREFIX}{}{LOG_SUFFIX}", date_of_day(day)))
+}
+
+/// A writer that appends to the day's file, rotating at UTC midnight and deleting files older
+/// than the retention.
+pub struct DailyFile {
+    dir: PathBuf,
+    retention_days: u32,
+    day: u64,
+    file: Option<File>,
+}
+
+impl DailyFile {
+    /// Opens today's file in `dir` (created 0700) and prunes old files.
+    pub fn open(dir: &Path, retention_days: u32) -> io::Result<DailyFile> {
+        crate::fsutil::create_private_dir(dir)?;
+        let mut w = DailyFile {
+            dir: dir.to_path_buf(),
+            retention_days: retention_days.max(1),
+            day: 0,
+            file: None,
+        };
+        w.rotate_if_needed()?;
+        Ok(w)
+    }
+
+    fn rotate_if_needed(&mut self) -> io::Result<()> {
+        let today = unix_now().as_secs() / SECS_PER_DAY;
+        if self.file.is_some() && today == self.day {
+            return Ok(());
+        }
+        let path = self
+            .dir
+            .join(format!("{LOG_PREFIX}{}{LOG_SUFFIX}", date_of_day(today)));
+        let mut opts = std::fs::OpenOptions::new();
+        opts.create(true).append(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        self.file = Some(opts.open(path)?);
+        self.day = today;
+        self.prune(today);
+        Ok(())
+    }
+
+    /// Deletes `tidepool-DATE.jsonl` files whose date is older than the retention.
+    fn prune(&self, today: u64) {
+        let oldest_kept = date_of_day(today.saturating_sub(u64::from(self.retention_days) - 1));
+        let Ok(entries) = std::fs::read_dir(&self.dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else { continue };
+            let Some(date) = name
+                .strip_prefix(LOG_PREFIX)
+                .and_then(|n| n.strip_suffix(LOG_SUFFIX))
+            else {
+                continue;
+            };
+            // ISO dates compare correctly as strings.
+            if date.len() == 10 && date < oldest_kept.as_str() {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+}
+
+impl Write for DailyFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.rotate_if_needed()?;
+        match self.file.as_mut() {
+            Some(f) => f.write(buf),
+            None => Ok(buf.len()),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self.file.as_mut() {
+            Some(f) => f.flush(),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Span fields kept for the JSON layer.
+struct SpanFields(Map<String, Value>);
+
+struct JsonVisitor<'a>(&'a mut Map<String, Value>);
+
+impl Visit for JsonVisitor<'_> {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.0
+            .insert(field.name().into(), Value::String(value.into()));
+    }
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.0.insert(field.name().into(), Value::from(value));
+    }
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.0.insert(field.name().into(), Value::from(value));
+    }
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        self.0.insert(field.name().into(), Value::Bool(value));
+    }
+    fn record_f64(&mut self, field: &Field, value: f64) {
+        self.0.insert(field.name().into(), Value::from(value));
+    }
+    fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
+        self.0
+            .insert(field.name().into(), Value::String(value.to_string()));
+    }
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        self.0
+            .insert(field.name().into(), Value::String(format!("{value:?}")));
+    }
+}
+
+/// The JSON-lines layer.
+pub struct JsonLayer<W> {
+    make_writer: W,
+}
+
+impl<W> JsonLayer<W> {
+    /// A layer writing one JSON object per event to `make_writer`.
+    pub fn new(make_writer: W) -> Self {
+        JsonLayer { make_writer }
+    }
+}
+
+fn rfc3339_now() -> String {
+    let now = time::OffsetDateTime::now_utc();
+    now.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+impl<S, W> Layer<S> for JsonLayer<W>
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + 'static,
+{
+    fn on_new_span(
+        &self,
+        attrs: &tracing::span::Attributes<'_>,
+        id: &tracing::span::Id,
+        ctx: Context<'_, S>,
+    ) {
+        let mut fields = Map::new();
+        attrs.record(&mut JsonVisitor(&mut fields));
+        if let Some(span) = ctx.span(id) {
+            span.extensions_mut().insert(SpanFields(fields));
+        }
+    }
+
+    fn on_record(
+        &self,
+        id: &tracing::span::Id,
+        values: &tracing::span::Record<'_>,
+        ctx: Context<'_, S>,
+    ) {
+        if let Some(span) = ctx.span(id) {
+            let mut ext = span.extensions_mut();
+            if let Some(SpanFields(fields)) = ext.get_mut::<SpanFields>() {
+                values.record(&mut JsonVisitor(fields));
+            }
+        }
+    }
+
+    fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
+        let meta = event.metadata();
+        let mut obj = Map::new();
+        obj.insert("time".into(), Value::String(rfc3339_now()));
+        obj.insert(
+            "level".into(),
+            Value::String(meta.level().as_str().to_ascii_lowercase()),
+        );
+        obj.insert("target".into(), Value::String(meta.target().into()));
+        if let Some(scope) = ctx.event_scope(event) {
+            for span in scope.from_root() {
+                if let Some(SpanFields(fields)) = span.extensions().get::<SpanFields>() {
+                    for (k, v) in fields {
+                        obj.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+        }
+        let mut fields = Map::new();
+        event.record(&mut JsonVisitor(&mut fields));
+        obj.insert(
+            "message".into(),
+            fields
+                .remove("message")
+                .unwrap_or(Value::String(String::new())),
+        );
+        obj.extend(fields);
+        if let Ok(mut line) = serde_json::to_vec(&Value::Object(obj)) {
+            line.push(b'\n');
+            let _ = self.make_writer.make_writer().write_all(&line);
+        }
+    }
+}
+
+/// Keeps the background log writer alive; dropping it flushes the file.
+pub struct LogGuard {
+    _guard: Option<WorkerGuard>,
+}
+
+/// Logging set-up.
+#[derive(Debug, Clone)]
+pub struct LogOptions {
+    /// Directory of the JSONL files; `None` logs to stderr only.
+    pub dir: Option<PathBuf>,
+    /// Level or filter for the file (e.g. `info`, `debug,tokio=warn`).
+    pub level: String,
+    /// Level or filter for stderr.
+    pub console_level: String,
+    /// Days of files kept.
+    pub retention_days: u32,
+}
+
+/// Installs the global subscriber (the only global: tracing's dispatcher is process-wide by
+/// design). `TIDEPOOL_LOG` overrides both levels.
+pub fn init(opts: &LogOptions) -> io::Result<LogGuard> {
+    let env = std::env::var(LOG_ENV).ok().filter(|s| !s.is_empty());
+    let filter = |level: &str| {
+        EnvFilter::try_new(env.as_deref().unwrap_or(level))
+            .unwrap_or_else(|_| EnvFilter::new("info"))
+    };
+    let console = tracing_subscriber::fmt::layer()
+        .with_writer(io::stderr)
+        .with_ansi(io::stderr().is_terminal())
+        .with_target(false)
+        .compact()
+        .with_filter(filter(&opts.console_level));
+    let (file_layer, guard) = match &opts.dir {
+        Some(dir) => {
+            let (nb, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+                .lossy(true)
+                .buffered_lines_limit(64 * 1024)
+                .finish(DailyFile::open(dir, opts.retention_days)?);
+            (
+                Some(JsonLayer::new(nb).with_filter(filter(&opts.level))),
+                Some(guard),
+            )
+        }
+        None => (None, None),
+    };
+    // A second init in one process (tests) keeps the first subscriber.
+    let _ = tracing_subscriber::registry()
+        .with(console)
+        .with(file_layer)
+        .try_init();
+    Ok(LogGuard { _guard: guard })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_iso() {
+        assert_eq!(date_of_day(0), "1970-01-01");
+        assert_eq!(date_of_day(20_413), "2025-11-21");
+    }
+
+    #[test]
+    fn prune_keeps_retention_days_and_foreign_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let today = unix_now().as_secs() / SECS_PER_DAY;
+        for back in 0..10u64 {
+            let name = format!("{LOG_PREFIX}{}{LOG_SUFFIX}", date_of_day(today - back));
+            std::fs::write(dir.path().join(name), b"{}\n").unwrap();
+        }
+        std::fs::write(dir.path().join("notes.txt"), b"mine").unwrap();
+        let _w = DailyFile::open(dir.path(), 3).unwrap();
+        let mut left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left.len(), 4, "{left:?}");
+        assert!(left.contains(&"notes.txt".to_string()));
+        assert!(left.contains(&format!(
+            "{LOG_PREFIX}{}{LOG_SUFFIX}",
+            date_of_day(today - 2)
+        )));
+    }
+}

@@ -1,0 +1,555 @@
+//! One client connection: challenge, `connect`, then requests and events until either side
+//! closes or the gateway shuts down.
+
+use super::Shared;
+use super::out::{self, Outbound};
+use super::registry::{CallCtx, Refusal, parse_params};
+use crate::auth;
+use crate::handlers;
+use crate::sysinfo;
+use futures_util::{SinkExt, StreamExt};
+use serde_json::Value;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tidepool_protocol::decode::{DecodeError, Inbound, decode_inbound};
+use tidepool_protocol::error::detail_codes;
+use tidepool_protocol::frames::{EventFrame, Frame, ResponseFrame, encode};
+use tidepool_protocol::jsonrpc::{JsonRpcError, JsonRpcResponse, codes};
+use tidepool_protocol::methods::{
+    ConnectChallenge, ConnectParams, Features, HelloAuth, HelloOk, Policy, PresenceEntry,
+    ServerInfo, Snapshot, TickEvent, events, names,
+};
+use tidepool_protocol::{
+    ErrorCode, ErrorShape, MIN_PROTOCOL_VERSION, PRE_AUTH_MAX_FRAME_BYTES, PROTOCOL_VERSION, Role,
+    Scope, close_codes,
+};
+use tokio::net::TcpStream;
+use tokio::sync::{Semaphore, broadcast};
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
+use tokio_tungstenite::tungstenite::{Error as WsError, Message, error::CapacityError};
+use tracing::{Instrument, debug, info, warn};
+
+/// Requests one connection may have running at once.
+const MAX_IN_FLIGHT: usize = 64;
+/// Events the gateway emits.
+const EVENTS: &[&str] = &[
+    events::CONNECT_CHALLENGE,
+    events::TICK,
+    events::SHUTDOWN,
+    events::PRESENCE,
+];
+
+/// Serves one accepted TCP stream.
+pub(super) async fn serve(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr) {
+    let conn_id = sysinfo::random_id();
+    let span = tracing::info_span!("conn", conn_id = %conn_id);
+    Conn::run(shared, stream, peer, conn_id)
+        .instrument(span)
+        .await;
+}
+
+enum State {
+    Pending,
+    Connected(Session),
+}
+
+struct Session {
+    scopes: Vec<Scope>,
+    events: broadcast::Receiver<Arc<str>>,
+}
+
+/// What the read loop should do next.
+enum Flow {
+    Continue,
+    Close(u16, String),
+}
+
+struct Conn {
+    shared: Arc<Shared>,
+    conn_id: String,
+    peer: SocketAddr,
+    out: Outbound,
+    in_flight: Arc<Semaphore>,
+}
+
+fn close_msg(code: u16, reason: &str) -> Message {
+    // Close reasons are limited to 123 bytes.
+    let mut end = reason.len().min(123);
+    while !reason.is_char_boundary(end) {
+        end -= 1;
+    }
+    Message::Close(Some(CloseFrame {
+        code: CloseCode::from(code),
+        reason: reason.get(..end).unwrap_or_default().to_owned().into(),
+    }))
+}
+
+impl Conn {
+    async fn run(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr, conn_id: String) {
+        let gw = &shared.config.gateway;
+        let ws_config = WebSocketConfig::default()
+            .max_message_size(Some(gw.max_payload))
+            .max_frame_size(Some(gw.max_payload));
+        let handshake_timeout = Duration::from_millis(gw.handshake_timeout_ms);
+        let ws = match tokio::time::timeout(
+            handshake_timeout,
+            tokio_tungstenite::accept_async_with_config(stream, Some(ws_config)),
+        )
+        .await
+        {
+            Ok(Ok(ws)) => ws,
+            Ok(Err(e)) => {
+                debug!(%peer, error = %e, "websocket handshake failed");
+                return;
+            }
+            Err(_) => {
+                debug!(%peer, "websocket handshake timed out");
+                return;
+            }
+        };
+        let (mut sink, mut stream) = ws.split();
+        let (out, mut out_rx) = out::channel(gw.max_buffered_bytes);
+        let writer = tokio::spawn(async move {
+            while let Some(msg) = out_rx.recv().await {
+                let is_close = matches!(msg, Message::Close(_));
+                if sink.send(msg).await.is_err() || is_close {
+                    break;
+                }
+            }
+            let _ = sink.close().await;
+        });
+        let conn = Conn {
+            shared: shared.clone(),
+            conn_id,
+            peer,
+            out: out.clone(),
+            in_flight: Arc::new(Semaphore::new(MAX_IN_FLIGHT)),
+        };
+        let nonce = sysinfo::random_id();
+        conn.send_event(
+            events::CONNECT_CHALLENGE,
+            serde_json::to_value(ConnectChallenge {
+                nonce,
+                ts: sysinfo::now_ms(),
+            })
+            .unwrap_or_default(),
+        );
+        let mut state = State::Pending;
+        let connect_deadline = tokio::time::sleep(handshake_timeout);
+        tokio::pin!(connect_deadline);
+        let mut tick = tokio::time::interval(Duration::from_millis(gw.tick_interval_ms));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tick.reset();
+
+        let close: Option<(u16, String)> = loop {
+            let connected = matches!(state, State::Connected(_));
+            tokio::select! {
+                biased;
+                _ = out.overflow.cancelled() => {
+                    warn!(peer = %conn.peer, "dropping a client that does not read its messages");
+                    break None;
+                }
+                _ = shared.shutdown.cancelled() => {
+                    let ev = shared.shutdown_event();
+                    let code = if ev.restart_expected_ms.is_some() {
+                        close_codes::SERVICE_RESTART
+                    } else {
+                        close_codes::GOING_AWAY
+                    };
+                    conn.send_event(events::SHUTDOWN, serde_json::to_value(&ev).unwrap_or_default());
+                    conn.drain().await;
+                    break Some((code, format!("gateway {}", if code == close_codes::SERVICE_RESTART { "restarting" } else { "stopping" })));
+                }
+                _ = &mut connect_deadline, if !connected => {
+                    break Some((close_codes::POLICY_VIOLATION, "connect timeout: send a connect request right after connect.challenge".into()));
+                }
+                _ = tick.tick(), if connected => {
+                    conn.send_event(events::TICK, serde_json::to_value(TickEvent { ts: sysinfo::now_ms() }).unwrap_or_default());
+                }
+                ev = recv_event(&mut state), if connected => {
+                    match ev {
+                        Ok(text) => { conn.out.send_text(text.to_string()); }
+                        Err(broadcast::error::RecvError::Lagged(_)) => {
+                            warn!(peer = %conn.peer, "dropping a client that fell behind the event stream");
+                            break Some((close_codes::POLICY_VIOLATION, "slow consumer: events were not read in time".into()));
+                        }
+                        Err(broadcast::error::RecvError::Closed) => {}
+                    }
+                }
+                msg = stream.next() => {
+                    let flow = match msg {
+                        None => break None,
+                        Some(Ok(Message::Text(text))) => conn.on_text(text.as_str(), &mut state),
+                        Some(Ok(Message::Binary(_))) => Flow::Close(1003, "binary frames are not supported: send JSON text frames".into()),
+                        Some(Ok(Message::Close(_))) => break None,
+                        Some(Ok(_)) => Flow::Continue,
+                        Some(Err(WsError::Capacity(CapacityError::MessageTooLong { size, max_size }))) => {
+                            Flow::Close(close_codes::MESSAGE_TOO_BIG, format!("frame of {size} bytes exceeds maxPayload {max_size}"))
+                        }
+                        Some(Err(e)) => {
+                            debug!(error = %e, "read failed");
+                            break None;
+                        }
+                    };
+                    if let Flow::Close(code, reason) = flow {
+                        break Some((code, reason));
+                    }
+                }
+            }
+        };
+        if let Some((code, reason)) = close {
+            info!(peer = %conn.peer, code, %reason, "closing connection");
+            conn.out.send_control(close_msg(code, &reason));
+        }
+        if shared.presence.remove(&conn.conn_id) {
+            info!(peer = %conn.peer, "client disconnected");
+            shared.broadcast_presence();
+        }
+        drop(conn);
+        drop(out);
+        // Give the writer a moment to flush the close frame; a client that does not read
+        // gets no more than that.
+        let mut writer = writer;
+        if tokio::time::timeout(Duration::from_secs(1), &mut writer)
+            .await
+            .is_err()
+        {
+            writer.abort();
+        }
+    }
+
+    /// Waits for this connection's in-flight requests, up to the drain time.
+    async fn drain(&self) {
+        let drain = Duration::from_millis(self.shared.config.gateway.drain_timeout_ms);
+        let all = u32::try_from(MAX_IN_FLIGHT).unwrap_or(u32::MAX);
+        let _ = tokio::time::timeout(drain, self.in_flight.acquire_many(all)).await;
+    }
+
+    fn send_frame(&self, frame: &Frame) {
+        self.out.send_text(encode(frame));
+    }
+
+    fn send_event(&self, event: &str, payload: Value) {
+        self.send_frame(&Frame::Event(EventFrame::new(event, payload)));
+    }
+
+    fn on_text(&self, text: &str, state: &mut State) -> Flow {
+        let pending = matches!(state, State::Pending);
+        if pending && text.len() > PRE_AUTH_MAX_FRAME_BYTES {
+            return Flow::Close(
+                close_codes::MESSAGE_TOO_BIG,
+                format!(
+                    "frame of {} bytes before connect exceeds the 64 KiB limit",
+                    text.len()
+                ),
+            );
+        }
+        let inbound = match decode_inbound(text) {
+            Ok(i) => i,
+            Err(e) => return self.on_decode_error(e, pending),
+        };
+        let (reply, method, params) = match inbound {
+            Inbound::Request(r) => (Reply::Native(r.id), r.method, r.params),
+            Inbound::JsonRpc(r) => (Reply::JsonRpc(r.id), r.method, r.params),
+        };
+        let params = params.unwrap_or(Value::Null);
+        match state {
+            State::Pending => {
+                if method != names::CONNECT {
+                    self.reply(
+                        &reply,
+                        Err(ErrorShape::new(
+                            ErrorCode::InvalidRequest,
+                            format!("the first request must be connect, got {method}"),
+                        )
+                        .with_detail_code(detail_codes::CONNECT_REQUIRED)),
+                    );
+                    return Flow::Close(close_codes::POLICY_VIOLATION, "connect required".into());
+                }
+                match self.connect(params) {
+                    Ok((hello, session)) => {
+                        self.reply(&reply, Ok(hello));
+                        *state = State::Connected(session);
+                        self.shared.broadcast_presence();
+                        Flow::Continue
+                    }
+                    Err((error, close_code)) => {
+                        let reason = error.message.clone();
+                        self.reply(&reply, Err(error));
+                        Flow::Close(close_code, reason)
+                    }
+                }
+            }
+            State::Connected(session) => {
+                if method == names::CONNECT {
+                    self.reply(
+                        &reply,
+                        Err(ErrorShape::new(
+                            ErrorCode::InvalidRequest,
+                            "already connected: connect may only be sent once per connection",
+                        )
+                        .with_detail_code(detail_codes::ALREADY_CONNECTED)),
+                    );
+                    return Flow::Continue;
+                }
+                self.dispatch(reply, method, params, session.scopes.clone());
+                Flow::Continue
+            }
+        }
+    }
+
+    fn on_decode_error(&self, e: DecodeError, pending: bool) -> Flow {
+        let message = e.to_string();
+        debug!(%message, "bad frame");
+        let error = ErrorShape::new(ErrorCode::InvalidRequest, message.clone())
+            .with_detail_code(detail_codes::INVALID_FRAME);
+        match (&e.id, e.json_rpc) {
+            (id, true) => {
+                self.reply(
+                    &Reply::JsonRpc(Some(id.clone().unwrap_or(Value::Null))),
+                    Err(error),
+                );
+            }
+            (Some(Value::String(id)), false) => {
+                self.reply(&Reply::Native(id.clone()), Err(error));
+            }
+            _ if pending => return Flow::Close(close_codes::PROTOCOL_ERROR, message),
+            _ => {
+                // No id to answer: report it as an event so the client sees what was wrong,
+                // and keep the connection.
+                self.send_event("error", serde_json::to_value(&error).unwrap_or_default());
+            }
+        }
+        if pending {
+            Flow::Close(close_codes::PROTOCOL_ERROR, message)
+        } else {
+            Flow::Continue
+        }
+    }
+
+    fn connect(&self, params: Value) -> Result<(Value, Session), (ErrorShape, u16)> {
+        let params: ConnectParams =
+            parse_params(names::CONNECT, params).map_err(|e| (e, close_codes::PROTOCOL_ERROR))?;
+        if params.max_protocol < MIN_PROTOCOL_VERSION || params.min_protocol > PROTOCOL_VERSION {
+            return Err((
+                ErrorShape::new(
+                    ErrorCode::InvalidRequest,
+                    format!(
+                        "protocol mismatch: client speaks {}..{}, gateway speaks {MIN_PROTOCOL_VERSION}..{PROTOCOL_VERSION}",
+                        params.min_protocol, params.max_protocol
+                    ),
+                )
+                .with_detail_code(detail_codes::PROTOCOL_MISMATCH),
+                close_codes::PROTOCOL_ERROR,
+            ));
+        }
+        let protocol = params.max_protocol.min(PROTOCOL_VERSION);
+        let role = params.role.as_deref().unwrap_or("operator");
+        if Role::parse(role) != Some(Role::Operator) {
+            return Err((
+                ErrorShape::new(
+                    ErrorCode::InvalidRequest,
+                    format!(
+                        "role \"{role}\" is not supported by this gateway; connect as \"operator\""
+                    ),
+                )
+                .with_detail_code(detail_codes::ROLE_UNSUPPORTED),
+                close_codes::POLICY_VIOLATION,
+            ));
+        }
+        let auth_params = params.auth.clone().unwrap_or_default();
+        if let Err(failure) = auth::verify(
+            &self.shared.credential,
+            auth_params.token.as_deref(),
+            auth_params.password.as_deref(),
+        ) {
+            warn!(peer = %self.peer, reason = failure.detail_code(), "authentication failed");
+            return Err((
+                ErrorShape::new(ErrorCode::InvalidRequest, failure.message())
+                    .with_detail_code(failure.detail_code()),
+                close_codes::POLICY_VIOLATION,
+            ));
+        }
+        let scopes: Vec<Scope> = match &params.scopes {
+            Some(list) => {
+                let mut s: Vec<Scope> = list.iter().filter_map(|s| Scope::parse(s)).collect();
+                s.sort();
+                s.dedup();
+                s
+            }
+            None => vec![Scope::Read, Scope::Write],
+        };
+        let scope_names: Vec<String> = scopes.iter().map(|s| s.as_str().to_owned()).collect();
+        let now = sysinfo::now_ms();
+        self.shared.presence.upsert(
+            &self.conn_id,
+            PresenceEntry {
+                host: params.client.display_name.clone(),
+                ip: Some(self.peer.ip().to_string()),
+                version: Some(params.client.version.clone()),
+                platform: Some(params.client.platform.clone()),
+                mode: Some(params.client.mode.clone()),
+                reason: Some("connect".into()),
+                text: Some(params.client.id.clone()),
+                ts: now,
+                online_since: Some(now),
+                instance_id: params.client.instance_id.clone(),
+                roles: Some(vec![role.to_owned()]),
+                scopes: Some(scope_names.clone()),
+            },
+        );
+        let events = self.shared.subscribe();
+        info!(
+            peer = %self.peer,
+            client = %params.client.id,
+            client_version = %params.client.version,
+            protocol,
+            "client connected"
+        );
+        let gw = &self.shared.config.gateway;
+        let hello = HelloOk {
+            kind: "hello-ok".into(),
+            protocol,
+            server: ServerInfo {
+                version: self.shared.version.clone(),
+                conn_id: self.conn_id.clone(),
+                boot_id: Some(self.shared.boot_id.clone()),
+            },
+            features: Features {
+                methods: self.shared.registry.names(),
+                events: EVENTS.iter().map(|e| (*e).to_owned()).collect(),
+            },
+            snapshot: Snapshot {
+                presence: self.shared.presence_list(),
+                health: handlers::health(&self.shared),
+                state_version: self.shared.state_version(),
+                uptime_ms: self.shared.uptime_ms(),
+                config_path: Some(self.shared.paths.config().display().to_string()),
+                state_dir: Some(self.shared.paths.root().display().to_string()),
+                auth_mode: Some(self.shared.auth_mode.as_str().into()),
+            },
+            auth: HelloAuth {
+                role: role.to_owned(),
+                scopes: scope_names,
+            },
+            policy: Policy {
+                max_payload: gw.max_payload as u64,
+                max_buffered_bytes: gw.max_buffered_bytes as u64,
+                tick_interval_ms: gw.tick_interval_ms,
+            },
+        };
+        let hello = serde_json::to_value(hello).map_err(|e| {
+            (
+                ErrorShape::new(
+                    ErrorCode::Unavailable,
+                    format!("could not encode hello-ok: {e}"),
+                ),
+                close_codes::TRY_AGAIN_LATER,
+            )
+        })?;
+        Ok((hello, Session { scopes, events }))
+    }
+
+    fn dispatch(&self, reply: Reply, method: String, params: Value, scopes: Vec<Scope>) {
+        let ctx = CallCtx {
+            conn_id: self.conn_id.clone(),
+            scopes,
+        };
+        let fut = match self
+            .shared
+            .registry
+            .prepare(self.shared.clone(), &method, ctx, params)
+        {
+            Ok(f) => f,
+            Err(refusal) => {
+                if let Refusal::MissingScope(_) = refusal {
+                    warn!(%method, "request refused: missing scope");
+                }
+                self.reply(&reply, Err(refusal.to_error(&method)));
+                return;
+            }
+        };
+        let Ok(permit) = self.in_flight.clone().try_acquire_owned() else {
+            self.reply(
+                &reply,
+                Err(ErrorShape::new(
+                    ErrorCode::Unavailable,
+                    format!("too many requests in flight on this connection (max {MAX_IN_FLIGHT}); wait for answers before sending more"),
+                )
+                .with_detail_code(detail_codes::TOO_MANY_IN_FLIGHT)
+                .retry_after(Some(100))),
+            );
+            return;
+        };
+        let out = self.out.clone();
+        let span = tracing::debug_span!("request", %method);
+        self.shared.tasks.spawn(
+            async move {
+                let result = fut.await;
+                if let Err(e) = &result {
+                    debug!(code = %e.code, message = %e.message, "request failed");
+                }
+                send_reply(&out, &reply, result);
+                drop(permit);
+            }
+            .instrument(span),
+        );
+    }
+
+    fn reply(&self, reply: &Reply, result: Result<Value, ErrorShape>) {
+        send_reply(&self.out, reply, result);
+    }
+}
+
+/// How to answer: native response frame or JSON-RPC response.
+enum Reply {
+    Native(String),
+    JsonRpc(Option<Value>),
+}
+
+fn send_reply(out: &Outbound, reply: &Reply, result: Result<Value, ErrorShape>) {
+    let text = match reply {
+        Reply::Native(id) => encode(&Frame::Res(match result {
+            Ok(v) => ResponseFrame::ok(id.clone(), v),
+            Err(e) => ResponseFrame::err(id.clone(), e),
+        })),
+        // A notification gets no answer.
+        Reply::JsonRpc(None) => return,
+        Reply::JsonRpc(Some(id)) => {
+            let resp = match result {
+                Ok(v) => JsonRpcResponse::result(id.clone(), v),
+                Err(e) => JsonRpcResponse::error(id.clone(), json_rpc_error(e)),
+            };
+            serde_json::to_string(&resp).unwrap_or_default()
+        }
+    };
+    out.send_text(text);
+}
+
+fn json_rpc_error(e: ErrorShape) -> JsonRpcError {
+    let code = match (e.code.as_str(), e.detail_code()) {
+        (_, Some(detail_codes::UNKNOWN_METHOD)) => codes::METHOD_NOT_FOUND,
+        (_, Some(detail_codes::INVALID_PARAMS)) => codes::INVALID_PARAMS,
+        (_, Some(detail_codes::INVALID_FRAME)) => codes::INVALID_REQUEST,
+        (_, Some(c)) if c.starts_with("AUTH_") || c == detail_codes::MISSING_SCOPE => {
+            codes::UNAUTHORIZED
+        }
+        ("UNAVAILABLE", _) => codes::UNAVAILABLE,
+        ("FORBIDDEN", _) => codes::UNAUTHORIZED,
+        _ => codes::INVALID_REQUEST,
+    };
+    JsonRpcError {
+        code,
+        message: e.message.clone(),
+        data: serde_json::to_value(&e).ok(),
+    }
+}
+
+async fn recv_event(state: &mut State) -> Result<Arc<str>, broadcast::error::RecvError> {
+    match state {
+        State::Connected(s) => s.events.recv().await,
+        State::Pending => std::future::pending().await,
+    }
+}

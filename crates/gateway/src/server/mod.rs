@@ -1,0 +1,341 @@
+//! The WebSocket server: start-up (config, lock, credentials, listener), the accept loop,
+//! broadcast events, and graceful shutdown with a bounded drain.
+
+mod conn;
+pub mod out;
+pub mod registry;
+
+use crate::auth::{self, Credential, TokenSource};
+use crate::config::{self, AuthMode, Bind, Config, ConfigError};
+use crate::lock::{LockError, StateLock};
+use crate::paths::StatePaths;
+use crate::presence::Presence;
+use crate::sysinfo;
+use registry::Registry;
+use serde_json::Value;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+use tidepool_protocol::frames::{EventFrame, Frame, StateVersion, encode};
+use tidepool_protocol::methods::{PresenceEntry, ShutdownEvent, events};
+use tokio::net::TcpListener;
+use tokio::sync::broadcast;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+/// Why the gateway could not start. `exit_code()` follows sysexits.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The config is invalid (exit 78).
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// Credentials could not be set up (exit 78).
+    #[error(transparent)]
+    Auth(#[from] auth::AuthSetupError),
+    /// Another gateway holds the state dir (exit 75).
+    #[error(transparent)]
+    Locked(#[from] LockError),
+    /// The state dir cannot be created.
+    #[error("cannot create state dir {path}: {source}")]
+    StateDir {
+        /// Dir.
+        path: String,
+        /// Cause.
+        source: std::io::Error,
+    },
+    /// The listener could not bind (exit 69).
+    #[error("cannot listen on {addr}: {reason}")]
+    Bind {
+        /// Address.
+        addr: String,
+        /// Why, in words.
+        reason: String,
+    },
+}
+
+impl StartError {
+    /// Process exit code for this error.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            StartError::Config(_) | StartError::Auth(_) => 78,
+            StartError::Locked(_) => 75,
+            StartError::StateDir { .. } => 73,
+            StartError::Bind { .. } => 69,
+        }
+    }
+}
+
+/// Command-line overrides of the config.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// `--port`.
+    pub port: Option<u16>,
+    /// `--bind`.
+    pub bind: Option<Bind>,
+}
+
+/// A loaded, validated config, ready to start (logging can be set up from it first).
+#[derive(Debug)]
+pub struct Prepared {
+    /// State dir paths.
+    pub paths: StatePaths,
+    /// The config with overrides applied.
+    pub config: Config,
+    /// OpenClaw sections present but not supported yet.
+    pub unsupported: Vec<String>,
+}
+
+/// Loads and validates the config and applies overrides. Creates the state dir.
+pub fn prepare(paths: StatePaths, overrides: &Overrides) -> Result<Prepared, StartError> {
+    crate::fsutil::create_private_dir(paths.root()).map_err(|source| StartError::StateDir {
+        path: paths.root().display().to_string(),
+        source,
+    })?;
+    let loaded = config::load(paths.config())?;
+    let mut config = loaded.config;
+    if let Some(p) = overrides.port {
+        config.gateway.port = p;
+    }
+    if let Some(b) = overrides.bind {
+        config.gateway.bind = b;
+    }
+    if config.gateway.auth.mode == AuthMode::None && !config.gateway.bind.is_loopback() {
+        return Err(StartError::Config(ConfigError::Rejected {
+            path: paths.config().display().to_string(),
+            message: format!(
+                "gateway.auth.mode \"none\" is only allowed on loopback, but bind is {}; use token auth or bind loopback",
+                config.gateway.bind
+            ),
+        }));
+    }
+    if config.gateway.max_payload < tidepool_protocol::PRE_AUTH_MAX_FRAME_BYTES {
+        return Err(StartError::Config(ConfigError::Rejected {
+            path: paths.config().display().to_string(),
+            message: "gateway.maxPayload must be at least 65536 bytes".into(),
+        }));
+    }
+    if config.gateway.tick_interval_ms < 100 {
+        return Err(StartError::Config(ConfigError::Rejected {
+            path: paths.config().display().to_string(),
+            message: "gateway.tickIntervalMs must be at least 100".into(),
+        }));
+    }
+    Ok(Prepared {
+        paths,
+        config,
+        unsupported: loaded.unsupported,
+    })
+}
+
+/// State shared by the accept loop, connections and handlers.
+pub struct Shared {
+    pub(crate) version: String,
+    pub(crate) boot_id: String,
+    pub(crate) paths: StatePaths,
+    pub(crate) config: Config,
+    pub(crate) credential: Credential,
+    pub(crate) auth_mode: AuthMode,
+    pub(crate) local_addr: SocketAddr,
+    pub(crate) started: Instant,
+    pub(crate) started_at_ms: u64,
+    pub(crate) registry: Registry,
+    pub(crate) presence: Presence,
+    events: broadcast::Sender<Arc<str>>,
+    seq: AtomicU64,
+    pub(crate) shutdown: CancellationToken,
+    shutdown_event: std::sync::Mutex<Option<ShutdownEvent>>,
+    pub(crate) tasks: TaskTracker,
+}
+
+impl Shared {
+    pub(crate) fn uptime_ms(&self) -> u64 {
+        u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    pub(crate) fn state_version(&self) -> StateVersion {
+        StateVersion {
+            presence: self.presence.version(),
+            health: 1,
+        }
+    }
+
+    pub(crate) fn own_presence(&self) -> PresenceEntry {
+        PresenceEntry {
+            host: Some(sysinfo::hostname()),
+            ip: Some(self.local_addr.ip().to_string()),
+            version: Some(self.version.clone()),
+            platform: Some(sysinfo::platform().into()),
+            mode: Some("gateway".into()),
+            reason: Some("self".into()),
+            ts: sysinfo::now_ms(),
+            online_since: Some(self.started_at_ms),
+            instance_id: Some(self.boot_id.clone()),
+            ..PresenceEntry::default()
+        }
+    }
+
+    pub(crate) fn presence_list(&self) -> Vec<PresenceEntry> {
+        self.presence.list(self.own_presence())
+    }
+
+    /// Sends an event to every connected client, with a global sequence number.
+    pub(crate) fn broadcast(&self, event: &str, payload: Value) {
+        let frame = Frame::Event(EventFrame {
+            event: event.into(),
+            payload: Some(payload),
+            seq: Some(self.seq.fetch_add(1, Ordering::AcqRel) + 1),
+            state_version: Some(self.state_version()),
+        });
+        let _ = self.events.send(Arc::from(encode(&frame)));
+    }
+
+    pub(crate) fn subscribe(&self) -> broadcast::Receiver<Arc<str>> {
+        self.events.subscribe()
+    }
+
+    pub(crate) fn broadcast_presence(&self) {
+        let list = self.presence_list();
+        self.broadcast(events::PRESENCE, serde_json::json!({ "presence": list }));
+    }
+
+    pub(crate) fn shutdown_event(&self) -> ShutdownEvent {
+        self.shutdown_event
+            .lock()
+            .ok()
+            .and_then(|e| e.clone())
+            .unwrap_or(ShutdownEvent {
+                reason: "shutdown".into(),
+                restart_expected_ms: None,
+            })
+    }
+}
+
+/// A running gateway.
+pub struct Gateway {
+    shared: Arc<Shared>,
+    accept: tokio::task::JoinHandle<()>,
+    token_source: Option<TokenSource>,
+    _lock: StateLock,
+}
+
+/// Broadcast buffer: events a connection may lag behind before it is dropped as too slow.
+const EVENT_BUFFER: usize = 1024;
+
+impl Gateway {
+    /// Takes the state-dir lock, sets up credentials, binds, and starts accepting.
+    pub async fn start(prepared: Prepared, version: &str) -> Result<Gateway, StartError> {
+        let Prepared { paths, config, .. } = prepared;
+        let lock = StateLock::acquire(&paths.lock())?;
+        let (credential, token_source) = auth::resolve(&config.gateway.auth, &paths.token())?;
+        let addr = SocketAddr::new(config.gateway.bind.ip(), config.gateway.port);
+        let listener = TcpListener::bind(addr).await.map_err(|e| StartError::Bind {
+            addr: addr.to_string(),
+            reason: match e.kind() {
+                std::io::ErrorKind::AddrInUse => format!(
+                    "port {} is already in use by another program (choose another with --port, or --port 0 for any free port)",
+                    addr.port()
+                ),
+                std::io::ErrorKind::PermissionDenied => {
+                    format!("permission denied for port {}", addr.port())
+                }
+                _ => e.to_string(),
+            },
+        })?;
+        let local_addr = listener.local_addr().map_err(|e| StartError::Bind {
+            addr: addr.to_string(),
+            reason: e.to_string(),
+        })?;
+        let mut registry = Registry::default();
+        crate::handlers::register(&mut registry);
+        let (events, _) = broadcast::channel(EVENT_BUFFER);
+        let shared = Arc::new(Shared {
+            version: version.to_owned(),
+            boot_id: sysinfo::random_id(),
+            auth_mode: config.gateway.auth.mode,
+            paths,
+            config,
+            credential,
+            local_addr,
+            started: Instant::now(),
+            started_at_ms: sysinfo::now_ms(),
+            registry,
+            presence: Presence::default(),
+            events,
+            seq: AtomicU64::new(0),
+            shutdown: CancellationToken::new(),
+            shutdown_event: std::sync::Mutex::new(None),
+            tasks: TaskTracker::new(),
+        });
+        let accept = tokio::spawn(accept_loop(shared.clone(), listener));
+        Ok(Gateway {
+            shared,
+            accept,
+            token_source,
+            _lock: lock,
+        })
+    }
+
+    /// The bound address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.shared.local_addr
+    }
+
+    /// Where the token came from (`None` for password / no auth).
+    pub fn token_source(&self) -> Option<TokenSource> {
+        self.token_source
+    }
+
+    /// The auth mode.
+    pub fn auth_mode(&self) -> AuthMode {
+        self.shared.auth_mode
+    }
+
+    /// Method names served.
+    pub fn methods(&self) -> Vec<String> {
+        self.shared.registry.names()
+    }
+
+    /// A token that is cancelled when shutdown begins.
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.shared.shutdown.clone()
+    }
+
+    /// Stops accepting, tells every client why (`shutdown` event), lets in-flight requests
+    /// finish within the drain time, closes the sockets, and returns whether the drain finished.
+    pub async fn shutdown(self, event: ShutdownEvent) -> bool {
+        if let Ok(mut e) = self.shared.shutdown_event.lock() {
+            *e = Some(event);
+        }
+        self.shared.shutdown.cancel();
+        self.accept.abort();
+        self.shared.tasks.close();
+        let drain = Duration::from_millis(self.shared.config.gateway.drain_timeout_ms);
+        // Connections close themselves after their own drain; allow a little for the close
+        // frames to be written.
+        tokio::time::timeout(drain + Duration::from_millis(500), self.shared.tasks.wait())
+            .await
+            .is_ok()
+    }
+}
+
+async fn accept_loop(shared: Arc<Shared>, listener: TcpListener) {
+    loop {
+        let (stream, peer) = match listener.accept().await {
+            Ok(x) => x,
+            Err(e) => {
+                // EMFILE and friends: back off instead of spinning.
+                tracing::warn!(error = %e, "accept failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        if shared.shutdown.is_cancelled() {
+            break;
+        }
+        let _ = stream.set_nodelay(true);
+        shared
+            .tasks
+            .spawn(conn::serve(shared.clone(), stream, peer));
+    }
+}

@@ -1,0 +1,136 @@
+//! The method registry: each method's required scope and handler. Native frames and JSON-RPC
+//! requests are both served from here.
+
+use super::Shared;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use tidepool_protocol::error::detail_codes;
+use tidepool_protocol::{ErrorCode, ErrorShape, Scope};
+
+/// What a handler knows about its caller.
+#[derive(Debug, Clone)]
+pub struct CallCtx {
+    /// Connection id.
+    pub conn_id: String,
+    /// Granted scopes.
+    pub scopes: Vec<Scope>,
+}
+
+/// A boxed handler future.
+pub type HandlerFuture = Pin<Box<dyn Future<Output = Result<Value, ErrorShape>> + Send>>;
+type Handler = Arc<dyn Fn(Arc<Shared>, CallCtx, Value) -> HandlerFuture + Send + Sync>;
+
+struct Method {
+    scope: Scope,
+    handler: Handler,
+}
+
+/// Methods by name.
+#[derive(Default)]
+pub struct Registry {
+    methods: BTreeMap<&'static str, Method>,
+}
+
+impl std::fmt::Debug for Registry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.methods.keys()).finish()
+    }
+}
+
+/// How a dispatch failed before the handler ran.
+#[derive(Debug)]
+pub enum Refusal {
+    /// No such method.
+    Unknown,
+    /// The caller lacks the scope.
+    MissingScope(Scope),
+}
+
+impl Registry {
+    /// Adds a method that needs `scope`.
+    pub fn add<F, Fut>(&mut self, name: &'static str, scope: Scope, f: F)
+    where
+        F: Fn(Arc<Shared>, CallCtx, Value) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Value, ErrorShape>> + Send + 'static,
+    {
+        let handler: Handler = Arc::new(move |s, c, p| Box::pin(f(s, c, p)));
+        self.methods.insert(name, Method { scope, handler });
+    }
+
+    /// Method names, sorted.
+    pub fn names(&self) -> Vec<String> {
+        self.methods.keys().map(|k| (*k).to_owned()).collect()
+    }
+
+    /// Looks up a method and checks the caller's scopes; returns the future to run.
+    pub fn prepare(
+        &self,
+        shared: Arc<Shared>,
+        name: &str,
+        ctx: CallCtx,
+        params: Value,
+    ) -> Result<HandlerFuture, Refusal> {
+        let method = self.methods.get(name).ok_or(Refusal::Unknown)?;
+        if !ctx.scopes.iter().any(|s| s.satisfies(method.scope)) {
+            return Err(Refusal::MissingScope(method.scope));
+        }
+        Ok((method.handler)(shared, ctx, params))
+    }
+}
+
+impl Refusal {
+    /// The error to send back.
+    pub fn to_error(&self, method: &str) -> ErrorShape {
+        match self {
+            Refusal::Unknown => ErrorShape::new(
+                ErrorCode::InvalidRequest,
+                format!("unknown method: {method} (see hello-ok features.methods for what this gateway implements)"),
+            )
+            .with_detail_code(detail_codes::UNKNOWN_METHOD),
+            Refusal::MissingScope(scope) => ErrorShape::new(
+                ErrorCode::Forbidden,
+                format!("missing scope: {scope} (reconnect requesting {scope} to call {method})"),
+            )
+            .with_details(serde_json::json!({
+                "code": detail_codes::MISSING_SCOPE,
+                "missingScope": scope.as_str(),
+                "requiredScopes": [scope.as_str()],
+            })),
+        }
+    }
+}
+
+/// Parses method params (absent or null means `{}`), naming the bad field in the error.
+pub fn parse_params<T: DeserializeOwned>(method: &str, params: Value) -> Result<T, ErrorShape> {
+    let params = if params.is_null() {
+        Value::Object(Default::default())
+    } else {
+        params
+    };
+    serde_path_to_error::deserialize(params).map_err(|e| {
+        let path = e.path().to_string();
+        let at = if path == "." {
+            "params".to_owned()
+        } else {
+            format!("params.{path}")
+        };
+        ErrorShape::new(
+            ErrorCode::InvalidRequest,
+            format!("invalid {method} params: {at}: {}", e.inner()),
+        )
+        .with_detail_code(detail_codes::INVALID_PARAMS)
+    })
+}
+
+/// An invalid-params error with a message.
+pub fn invalid_params(method: &str, message: impl std::fmt::Display) -> ErrorShape {
+    ErrorShape::new(
+        ErrorCode::InvalidRequest,
+        format!("invalid {method} params: {message}"),
+    )
+    .with_detail_code(detail_codes::INVALID_PARAMS)
+}
