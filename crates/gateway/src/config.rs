@@ -422,7 +422,7 @@ mod tests {
         let cases = [
             (
                 "{ gateway: { prot: 1 } }",
-                "at `gateway`: unknown field `prot`",
+                "at `gateway.prot`: unknown field `prot`, expected one of `port`",
             ),
             (
                 "{ gateway: { port: 'x' } }",
