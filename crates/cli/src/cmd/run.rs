@@ -92,6 +92,11 @@ async fn serve(
     paths: StatePaths,
     args: &RunArgs,
 ) -> ExitCode {
+    // Signal handlers go in before the ready line: a supervisor may stop us right after it.
+    let signals = match Signals::install() {
+        Ok(s) => s,
+        Err(e) => return fail(&format!("cannot install signal handlers: {e}"), 71),
+    };
     let gateway = match Gateway::start(prepared, VERSION).await {
         Ok(g) => g,
         Err(e) => {
@@ -128,7 +133,7 @@ async fn serve(
         "gateway listening on {url}"
     );
 
-    let reason = wait_for_stop(args).await;
+    let reason = wait_for_stop(args, signals).await;
     info!(reason, "shutting down");
     let drained = gateway
         .shutdown(ShutdownEvent {
@@ -144,7 +149,7 @@ async fn serve(
     ExitCode::SUCCESS
 }
 
-async fn wait_for_stop(args: &RunArgs) -> &'static str {
+async fn wait_for_stop(args: &RunArgs, mut signals: Signals) -> &'static str {
     let parent = async {
         match args.parent_pid {
             Some(pid) => lifecycle::parent_exit(pid).await,
@@ -159,29 +164,55 @@ async fn wait_for_stop(args: &RunArgs) -> &'static str {
         }
     };
     tokio::select! {
-        s = signal() => s,
+        s = signals.recv() => s,
         c = parent => c.reason(),
         c = stdin => c.reason(),
     }
 }
 
 #[cfg(unix)]
-async fn signal() -> &'static str {
-    use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut term), Ok(mut int)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) else {
-        return std::future::pending().await;
-    };
-    tokio::select! {
-        _ = term.recv() => "sigterm",
-        _ = int.recv() => "sigint",
+struct Signals {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+#[cfg(unix)]
+impl Signals {
+    fn install() -> std::io::Result<Signals> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Signals {
+            term: signal(SignalKind::terminate())?,
+            int: signal(SignalKind::interrupt())?,
+        })
+    }
+
+    async fn recv(&mut self) -> &'static str {
+        tokio::select! {
+            _ = self.term.recv() => "sigterm",
+            _ = self.int.recv() => "sigint",
+        }
     }
 }
 
 #[cfg(not(unix))]
-async fn signal() -> &'static str {
-    let _ = tokio::signal::ctrl_c().await;
-    "ctrl-c"
+struct Signals {
+    ctrl_c: tokio::signal::windows::CtrlC,
+    close: tokio::signal::windows::CtrlClose,
+}
+
+#[cfg(not(unix))]
+impl Signals {
+    fn install() -> std::io::Result<Signals> {
+        Ok(Signals {
+            ctrl_c: tokio::signal::windows::ctrl_c()?,
+            close: tokio::signal::windows::ctrl_close()?,
+        })
+    }
+
+    async fn recv(&mut self) -> &'static str {
+        tokio::select! {
+            _ = self.ctrl_c.recv() => "ctrl-c",
+            _ = self.close.recv() => "ctrl-close",
+        }
+    }
 }

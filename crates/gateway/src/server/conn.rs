@@ -11,6 +11,7 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tidepool_protocol::decode::{DecodeError, Inbound, decode_inbound};
 use tidepool_protocol::error::detail_codes;
@@ -72,6 +73,15 @@ struct Conn {
     peer: SocketAddr,
     out: Outbound,
     in_flight: Arc<Semaphore>,
+    draining: AtomicBool,
+}
+
+fn stopping_reason(code: u16) -> String {
+    if code == close_codes::SERVICE_RESTART {
+        "gateway restarting".into()
+    } else {
+        "gateway stopping".into()
+    }
 }
 
 fn close_msg(code: u16, reason: &str) -> Message {
@@ -126,6 +136,7 @@ impl Conn {
             peer,
             out: out.clone(),
             in_flight: Arc::new(Semaphore::new(MAX_IN_FLIGHT)),
+            draining: AtomicBool::new(false),
         };
         let nonce = sysinfo::random_id();
         conn.send_event(
@@ -137,6 +148,9 @@ impl Conn {
             .unwrap_or_default(),
         );
         let mut state = State::Pending;
+        let mut close_code = close_codes::GOING_AWAY;
+        let drain_deadline = tokio::time::sleep(Duration::from_secs(86_400));
+        tokio::pin!(drain_deadline);
         let connect_deadline = tokio::time::sleep(handshake_timeout);
         tokio::pin!(connect_deadline);
         let mut tick = tokio::time::interval(Duration::from_millis(gw.tick_interval_ms));
@@ -151,16 +165,21 @@ impl Conn {
                     warn!(peer = %conn.peer, "dropping a client that does not read its messages");
                     break None;
                 }
-                _ = shared.shutdown.cancelled() => {
+                _ = shared.shutdown.cancelled(), if !conn.draining.load(Ordering::Acquire) => {
+                    // Stop taking new work, tell the client why, and let what runs finish.
+                    conn.draining.store(true, Ordering::Release);
                     let ev = shared.shutdown_event();
-                    let code = if ev.restart_expected_ms.is_some() {
+                    close_code = if ev.restart_expected_ms.is_some() {
                         close_codes::SERVICE_RESTART
                     } else {
                         close_codes::GOING_AWAY
                     };
                     conn.send_event(events::SHUTDOWN, serde_json::to_value(&ev).unwrap_or_default());
-                    conn.drain().await;
-                    break Some((code, format!("gateway {}", if code == close_codes::SERVICE_RESTART { "restarting" } else { "stopping" })));
+                    drain_deadline.as_mut().reset(tokio::time::Instant::now() + Duration::from_millis(gw.drain_timeout_ms));
+                }
+                _ = &mut drain_deadline, if conn.draining.load(Ordering::Acquire) => {
+                    warn!("drain time ran out with requests still running");
+                    break Some((close_code, stopping_reason(close_code)));
                 }
                 _ = &mut connect_deadline, if !connected => {
                     break Some((close_codes::POLICY_VIOLATION, "connect timeout: send a connect request right after connect.challenge".into()));
@@ -197,6 +216,10 @@ impl Conn {
                         break Some((code, reason));
                     }
                 }
+                // Last, so frames already received are answered before the socket closes.
+                _ = conn.in_flight.acquire_many(MAX_IN_FLIGHT as u32), if conn.draining.load(Ordering::Acquire) => {
+                    break Some((close_code, stopping_reason(close_code)));
+                }
             }
         };
         if let Some((code, reason)) = close {
@@ -218,13 +241,6 @@ impl Conn {
         {
             writer.abort();
         }
-    }
-
-    /// Waits for this connection's in-flight requests, up to the drain time.
-    async fn drain(&self) {
-        let drain = Duration::from_millis(self.shared.config.gateway.drain_timeout_ms);
-        let all = u32::try_from(MAX_IN_FLIGHT).unwrap_or(u32::MAX);
-        let _ = tokio::time::timeout(drain, self.in_flight.acquire_many(all)).await;
     }
 
     fn send_frame(&self, frame: &Frame) {
@@ -291,6 +307,18 @@ impl Conn {
                             "already connected: connect may only be sent once per connection",
                         )
                         .with_detail_code(detail_codes::ALREADY_CONNECTED)),
+                    );
+                    return Flow::Continue;
+                }
+                if self.draining.load(Ordering::Acquire) {
+                    self.reply(
+                        &reply,
+                        Err(ErrorShape::new(
+                            ErrorCode::Unavailable,
+                            "the gateway is shutting down; retry when it is back",
+                        )
+                        .with_detail_code(detail_codes::SHUTTING_DOWN)
+                        .retry_after(None)),
                     );
                     return Flow::Continue;
                 }

@@ -1,0 +1,359 @@
+//! Test harness: starts the real `tidepool` binary in a temp state dir, waits for its ready
+//! line, and speaks the protocol over real sockets.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::net::TcpStream;
+use tokio::process::{Child, Command};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+pub type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_tidepool");
+
+/// A running gateway process.
+pub struct Gw {
+    pub child: Child,
+    pub dir: tempfile::TempDir,
+    pub port: u16,
+    pub pid: u32,
+    pub ready: Value,
+    pub started: Instant,
+    pub ready_after: Duration,
+}
+
+/// Builder for a gateway process.
+pub struct GwBuilder {
+    config: Option<String>,
+    args: Vec<String>,
+    env: Vec<(String, String)>,
+    dir: Option<tempfile::TempDir>,
+    state: Option<PathBuf>,
+}
+
+pub fn gateway() -> GwBuilder {
+    GwBuilder {
+        config: None,
+        args: vec![],
+        env: vec![],
+        dir: None,
+        state: None,
+    }
+}
+
+impl GwBuilder {
+    pub fn config(mut self, text: &str) -> Self {
+        self.config = Some(text.into());
+        self
+    }
+    pub fn arg(mut self, a: &str) -> Self {
+        self.args.push(a.into());
+        self
+    }
+    pub fn env(mut self, k: &str, v: &str) -> Self {
+        self.env.push((k.into(), v.into()));
+        self
+    }
+    /// Uses another gateway's state dir (stderr still goes to a fresh temp dir).
+    pub fn state_dir(mut self, path: &Path) -> Self {
+        self.state = Some(path.to_path_buf());
+        self
+    }
+    pub fn dir(mut self, dir: tempfile::TempDir) -> Self {
+        self.dir = Some(dir);
+        self
+    }
+
+    /// The command, not started; stdout piped, stdin piped, stderr to `<dir>/stderr.log`.
+    pub fn command(&mut self) -> (Command, tempfile::TempDir) {
+        let dir = self
+            .dir
+            .take()
+            .unwrap_or_else(|| tempfile::tempdir().unwrap());
+        if let Some(c) = &self.config {
+            std::fs::write(dir.path().join("tidepool.json"), c).unwrap();
+        }
+        let stderr = std::fs::File::create(dir.path().join("stderr.log")).unwrap();
+        let mut cmd = Command::new(BIN);
+        cmd.args(["gateway", "run", "--state-dir"])
+            .arg(
+                self.state
+                    .clone()
+                    .unwrap_or_else(|| dir.path().to_path_buf()),
+            )
+            .args(if self.args.iter().any(|a| a == "--port") {
+                vec![]
+            } else {
+                vec!["--port".to_string(), "0".to_string()]
+            })
+            .args(&self.args)
+            .env_remove("TIDEPOOL_GATEWAY_TOKEN")
+            .env_remove("OPENCLAW_GATEWAY_TOKEN")
+            .env_remove("TIDEPOOL_LOG")
+            .env_remove("TIDEPOOL_STATE_DIR")
+            .env_remove("TIDEPOOL_CONFIG_PATH")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(stderr))
+            .kill_on_drop(true);
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        (cmd, dir)
+    }
+
+    /// Starts and waits for the ready line.
+    pub async fn start(mut self) -> Gw {
+        let (mut cmd, dir) = self.command();
+        let started = Instant::now();
+        let mut child = cmd.spawn().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut lines = BufReader::new(stdout).lines();
+        let line = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
+            .await
+            .unwrap_or_else(|_| {
+                panic!(
+                    "no ready line in 20 s; stderr: {}",
+                    std::fs::read_to_string(dir.path().join("stderr.log")).unwrap_or_default()
+                )
+            })
+            .unwrap()
+            .unwrap_or_else(|| {
+                panic!(
+                    "gateway exited before ready; stderr: {}",
+                    std::fs::read_to_string(dir.path().join("stderr.log")).unwrap_or_default()
+                )
+            });
+        let ready_after = started.elapsed();
+        let ready: Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(ready["event"], "ready", "{line}");
+        // Keep draining stdout so the gateway never blocks on it.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        Gw {
+            port: ready["port"].as_u64().unwrap() as u16,
+            pid: ready["pid"].as_u64().unwrap() as u32,
+            child,
+            dir,
+            ready,
+            started,
+            ready_after,
+        }
+    }
+
+    /// Runs to completion (for start failures): exit code and stderr.
+    pub async fn run_to_exit(mut self) -> (Option<i32>, String, tempfile::TempDir) {
+        let (mut cmd, dir) = self.command();
+        let status = tokio::time::timeout(Duration::from_secs(20), cmd.status())
+            .await
+            .expect("gateway did not exit")
+            .unwrap();
+        let stderr = std::fs::read_to_string(dir.path().join("stderr.log")).unwrap();
+        (status.code(), stderr, dir)
+    }
+}
+
+impl Gw {
+    pub fn url(&self) -> String {
+        format!("ws://127.0.0.1:{}", self.port)
+    }
+    pub fn state(&self) -> &Path {
+        self.dir.path()
+    }
+    pub fn token(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("gateway.token"))
+            .unwrap()
+            .trim()
+            .to_owned()
+    }
+    pub fn stderr(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("stderr.log")).unwrap_or_default()
+    }
+    pub fn log_file(&self) -> PathBuf {
+        let logs = self.dir.path().join("logs");
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&logs)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        files.pop().expect("no log file")
+    }
+
+    pub fn signal(&self, sig: i32) {
+        #[allow(unsafe_code)]
+        // SAFETY: sending a signal to our own child.
+        unsafe {
+            libc::kill(self.pid as i32, sig);
+        }
+    }
+
+    /// Waits for exit, returning the code.
+    pub async fn wait(&mut self, within: Duration) -> Option<i32> {
+        tokio::time::timeout(within, self.child.wait())
+            .await
+            .expect("gateway did not exit in time")
+            .unwrap()
+            .code()
+    }
+
+    /// Resident memory of the gateway process (Linux).
+    pub fn rss_kb(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid)).unwrap();
+        status
+            .lines()
+            .find(|l| l.starts_with("VmRSS:"))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .unwrap()
+    }
+
+    /// A raw socket that has received the challenge, not yet connected.
+    pub async fn raw(&self) -> (Ws, Value) {
+        raw(&self.url()).await
+    }
+
+    /// A raw socket after a successful `connect` with all scopes.
+    pub async fn authed(&self) -> (Ws, Value) {
+        let (mut ws, _) = self.raw().await;
+        let hello = connect(&mut ws, Some(&self.token()), ALL_SCOPES).await;
+        assert_eq!(hello["ok"], true, "{hello}");
+        (ws, hello)
+    }
+
+    /// A protocol client from the client crate.
+    pub async fn client(&self) -> tidepool_client::Client {
+        tidepool_client::Client::connect(
+            tidepool_client::ConnectOptions::new(self.url(), "test", "0.0.0")
+                .token(Some(self.token()))
+                .scopes(tidepool_protocol::Scope::ALL.to_vec()),
+        )
+        .await
+        .unwrap()
+    }
+
+    /// Runs a CLI subcommand against this gateway.
+    pub fn cli(&self, args: &[&str]) -> std::process::Output {
+        std::process::Command::new(BIN)
+            .args(args)
+            .arg("--state-dir")
+            .arg(self.state())
+            .env_remove("TIDEPOOL_GATEWAY_TOKEN")
+            .env_remove("TIDEPOOL_GATEWAY_URL")
+            .output()
+            .unwrap()
+    }
+}
+
+pub const ALL_SCOPES: &[&str] = &[
+    "operator.read",
+    "operator.write",
+    "operator.admin",
+    "operator.approvals",
+    "operator.pairing",
+];
+
+pub async fn raw(url: &str) -> (Ws, Value) {
+    let (mut ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+    let challenge = next_json(&mut ws).await.expect("no challenge");
+    assert_eq!(challenge["event"], "connect.challenge", "{challenge}");
+    (ws, challenge)
+}
+
+pub fn connect_frame(token: Option<&str>, scopes: &[&str]) -> Value {
+    json!({
+        "type": "req", "id": "c1", "method": "connect",
+        "params": {
+            "minProtocol": 3, "maxProtocol": 4,
+            "client": {"id": "test", "version": "0.0.0", "platform": "linux", "mode": "test"},
+            "role": "operator", "scopes": scopes,
+            "auth": {"token": token},
+        }
+    })
+}
+
+/// Sends `connect` and returns the response frame.
+pub async fn connect(ws: &mut Ws, token: Option<&str>, scopes: &[&str]) -> Value {
+    send(ws, &connect_frame(token, scopes)).await;
+    next_response(ws).await.expect("no connect response")
+}
+
+pub async fn send(ws: &mut Ws, v: &Value) {
+    ws.send(Message::text(v.to_string())).await.unwrap();
+}
+
+pub async fn send_text(ws: &mut Ws, t: &str) {
+    ws.send(Message::text(t.to_owned())).await.unwrap();
+}
+
+/// What the socket delivered next.
+#[derive(Debug)]
+pub enum Next {
+    Json(Value),
+    Closed(Option<(u16, String)>),
+}
+
+pub async fn next(ws: &mut Ws) -> Next {
+    loop {
+        let msg = tokio::time::timeout(Duration::from_secs(10), ws.next())
+            .await
+            .expect("nothing received in 10 s");
+        match msg {
+            None | Some(Err(_)) => return Next::Closed(None),
+            Some(Ok(Message::Text(t))) => {
+                return Next::Json(serde_json::from_str(t.as_str()).unwrap());
+            }
+            Some(Ok(Message::Close(f))) => {
+                return Next::Closed(f.map(|f| (u16::from(f.code), f.reason.to_string())));
+            }
+            Some(Ok(_)) => {}
+        }
+    }
+}
+
+pub async fn next_json(ws: &mut Ws) -> Option<Value> {
+    match next(ws).await {
+        Next::Json(v) => Some(v),
+        Next::Closed(_) => None,
+    }
+}
+
+/// The next response frame, skipping events (tick, presence).
+pub async fn next_response(ws: &mut Ws) -> Option<Value> {
+    loop {
+        let v = next_json(ws).await?;
+        if v.get("type") != Some(&json!("event")) {
+            return Some(v);
+        }
+    }
+}
+
+/// Reads until the socket closes; returns the close code and reason.
+pub async fn expect_close(ws: &mut Ws) -> Option<(u16, String)> {
+    loop {
+        match next(ws).await {
+            Next::Json(_) => {}
+            Next::Closed(c) => return c,
+        }
+    }
+}
+
+pub async fn request(ws: &mut Ws, id: &str, method: &str, params: Value) -> Value {
+    send(
+        ws,
+        &json!({"type": "req", "id": id, "method": method, "params": params}),
+    )
+    .await;
+    loop {
+        let v = next_response(ws)
+            .await
+            .expect("closed while waiting for a response");
+        if v["id"] == id {
+            return v;
+        }
+    }
+}

@@ -1,0 +1,307 @@
+//! The gateway process contract (DESIGN.md), tested on the real binary.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use common::*;
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+#[tokio::test]
+async fn ready_line_names_port_pid_and_version_and_the_port_serves() {
+    let gw = gateway().start().await;
+    assert_eq!(gw.ready["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(gw.ready["pid"].as_u64(), gw.child.id().map(u64::from));
+    assert_ne!(gw.port, 0, "--port 0 must report the real port");
+    let (_ws, hello) = gw.authed().await;
+    assert_eq!(hello["payload"]["type"], "hello-ok");
+}
+
+#[tokio::test]
+async fn port_comes_from_config_and_flag_overrides_it() {
+    let free = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let gw = gateway()
+        .config(&format!("{{ gateway: {{ port: {free} }} }}"))
+        .arg("--port")
+        .arg(&free.to_string())
+        .start()
+        .await;
+    assert_eq!(gw.port, free);
+}
+
+#[tokio::test]
+async fn invalid_config_exits_78_with_one_line_naming_the_key() {
+    let (code, stderr, _dir) = gateway()
+        .config("{ gateway: { port: 'eighty' } }")
+        .run_to_exit()
+        .await;
+    assert_eq!(code, Some(78));
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "one line expected: {stderr}");
+    assert!(lines[0].contains("gateway.port"), "{stderr}");
+    assert!(lines[0].contains("tidepool.json"), "{stderr}");
+
+    let (code, stderr, _dir) = gateway()
+        .config("{ gateway: { port: 1 ")
+        .run_to_exit()
+        .await;
+    assert_eq!(code, Some(78));
+    assert!(
+        stderr.contains("tidepool.json:1:"),
+        "syntax errors give line:column: {stderr}"
+    );
+}
+
+#[tokio::test]
+async fn auth_none_is_refused_off_loopback() {
+    let (code, stderr, _dir) = gateway()
+        .config("{ gateway: { auth: { mode: 'none' } } }")
+        .arg("--bind")
+        .arg("lan")
+        .run_to_exit()
+        .await;
+    assert_eq!(code, Some(78));
+    assert!(stderr.contains("only allowed on loopback"), "{stderr}");
+}
+
+#[tokio::test]
+async fn auth_none_on_loopback_needs_no_token() {
+    let gw = gateway()
+        .config("{ gateway: { auth: { mode: 'none' } } }")
+        .start()
+        .await;
+    let (mut ws, _) = gw.raw().await;
+    let res = connect(&mut ws, None, &["operator.read"]).await;
+    assert_eq!(res["ok"], true, "{res}");
+    assert!(!gw.state().join("gateway.token").exists());
+}
+
+#[tokio::test]
+async fn second_gateway_on_the_same_state_dir_names_the_holder() {
+    let gw = gateway().start().await;
+    let (code, stderr, _d) = gateway().state_dir(gw.state()).run_to_exit().await;
+    assert_eq!(code, Some(75), "{stderr}");
+    assert!(stderr.contains(&format!("pid {}", gw.pid)), "{stderr}");
+}
+
+#[tokio::test]
+async fn port_in_use_is_explained() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let (code, stderr, _d) = gateway()
+        .arg("--port")
+        .arg(&port.to_string())
+        .run_to_exit()
+        .await;
+    assert_eq!(code, Some(69));
+    assert!(
+        stderr.contains(&format!("port {port} is already in use")),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn sigterm_sends_shutdown_then_closes_and_exits_0() {
+    let mut gw = gateway().start().await;
+    let (mut ws, _) = gw.authed().await;
+    gw.signal(libc::SIGTERM);
+    let mut saw_shutdown = false;
+    let close = loop {
+        match next(&mut ws).await {
+            Next::Json(v) if v["event"] == "shutdown" => {
+                assert_eq!(v["payload"]["reason"], "sigterm");
+                saw_shutdown = true;
+            }
+            Next::Json(_) => {}
+            Next::Closed(c) => break c,
+        }
+    };
+    assert!(saw_shutdown);
+    assert_eq!(close.map(|c| c.0), Some(1001));
+    assert_eq!(gw.wait(Duration::from_secs(10)).await, Some(0));
+    assert!(!gw.state().join("gateway.runtime.json").exists());
+    // The lock is free again.
+    let _again = gateway().state_dir(gw.state()).start().await;
+}
+
+#[tokio::test]
+async fn sigint_is_graceful_too() {
+    let mut gw = gateway().start().await;
+    gw.signal(libc::SIGINT);
+    assert_eq!(gw.wait(Duration::from_secs(10)).await, Some(0));
+}
+
+#[tokio::test]
+async fn exits_within_2s_when_stdin_closes() {
+    let mut gw = gateway().start().await;
+    drop(gw.child.stdin.take());
+    let t = Instant::now();
+    assert_eq!(gw.wait(Duration::from_secs(5)).await, Some(0));
+    assert!(
+        t.elapsed() < Duration::from_secs(2),
+        "took {:?}",
+        t.elapsed()
+    );
+    let log = std::fs::read_to_string(gw.log_file()).unwrap();
+    assert!(log.contains("stdin-closed"), "{log}");
+}
+
+#[tokio::test]
+async fn exits_within_2s_when_the_parent_is_killed_with_sigkill() {
+    // A stand-in "app": a shell that starts the gateway with --parent-pid of itself, keeps the
+    // gateway's stdin away from the pipe watch (</dev/null), and then gets SIGKILLed.
+    let dir = tempfile::tempdir().unwrap();
+    let ready = dir.path().join("ready.json");
+    let script = format!(
+        "{bin} gateway run --port 0 --state-dir {state} --parent-pid $$ </dev/null >{ready} 2>/dev/null & echo $! ; wait",
+        bin = BIN,
+        state = dir.path().display(),
+        ready = ready.display()
+    );
+    let mut parent = tokio::process::Command::new("sh")
+        .arg("-c")
+        .arg(&script)
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut out = tokio::io::BufReader::new(parent.stdout.take().unwrap());
+    let mut line = String::new();
+    tokio::io::AsyncBufReadExt::read_line(&mut out, &mut line)
+        .await
+        .unwrap();
+    let gw_pid: i32 = line.trim().parse().unwrap();
+    // Wait for the ready line in the file (no sleep-guessing: poll the file the gateway writes).
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !std::fs::read_to_string(&ready)
+        .unwrap_or_default()
+        .contains("ready")
+    {
+        assert!(Instant::now() < deadline, "gateway never became ready");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    parent.start_kill().unwrap();
+    parent.wait().await.unwrap();
+    let t = Instant::now();
+    #[allow(unsafe_code)]
+    // SAFETY: kill(pid, 0) only probes for existence.
+    while unsafe { libc::kill(gw_pid, 0) } == 0 {
+        // Reap it if it is our zombie grandchild's orphan: it was re-parented to init, so a
+        // probe reports it gone once it exits.
+        assert!(
+            t.elapsed() < Duration::from_secs(2),
+            "gateway still alive {:?} after the parent died",
+            t.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn in_flight_requests_finish_during_the_drain() {
+    let mut gw = gateway().start().await;
+    let (mut ws, _) = gw.authed().await;
+    // Queue a burst of requests, then SIGTERM right away: every one must be answered, either
+    // with its result or (if it arrived after the shutdown began) a retryable "shutting down".
+    for i in 0..20 {
+        send(&mut ws, &json!({"type":"req","id": format!("r{i}"),"method":"logs.tail","params":{"limit": 5000}})).await;
+    }
+    gw.signal(libc::SIGTERM);
+    let mut answered = 0;
+    loop {
+        match next(&mut ws).await {
+            Next::Json(v) if v["type"] == "res" => {
+                if v["ok"] != true {
+                    assert_eq!(v["error"]["code"], "UNAVAILABLE", "{v}");
+                    assert_eq!(v["error"]["details"]["code"], "SHUTTING_DOWN", "{v}");
+                    assert_eq!(v["error"]["retryable"], true, "{v}");
+                }
+                answered += 1;
+            }
+            Next::Json(_) => {}
+            Next::Closed(_) => break,
+        }
+    }
+    assert_eq!(answered, 20);
+    assert_eq!(gw.wait(Duration::from_secs(10)).await, Some(0));
+}
+
+#[tokio::test]
+async fn log_file_is_jsonl_with_required_fields_and_private() {
+    let mut gw = gateway().start().await;
+    let (_ws, _) = gw.authed().await;
+    gw.signal(libc::SIGTERM);
+    gw.wait(Duration::from_secs(10)).await;
+    let path = gw.log_file();
+    let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+    assert!(
+        name.starts_with("tidepool-")
+            && name.ends_with(".jsonl")
+            && name.len() == "tidepool-2026-01-01.jsonl".len(),
+        "{name}"
+    );
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut saw_conn = false;
+    for line in text.lines() {
+        let v: Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON: {line}: {e}"));
+        for f in ["time", "level", "target", "message"] {
+            assert!(v.get(f).is_some(), "{f} missing in {line}");
+        }
+        if v["message"] == "client connected" {
+            assert!(v["conn_id"].is_string(), "conn_id from the span: {line}");
+            saw_conn = true;
+        }
+    }
+    assert!(saw_conn, "{text}");
+    assert!(
+        !text.contains(&gw.token()),
+        "the token must never be logged"
+    );
+    assert!(!gw.stderr().contains(&gw.token()));
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    assert_eq!(
+        std::fs::metadata(gw.state().join("gateway.token"))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777,
+        0o600
+    );
+    // stderr is human-readable, not JSON.
+    assert!(
+        gw.stderr()
+            .lines()
+            .any(|l| l.contains("INFO") && !l.starts_with('{')),
+        "{}",
+        gw.stderr()
+    );
+}
+
+#[tokio::test]
+async fn env_token_overrides_the_file() {
+    let gw = gateway()
+        .env("TIDEPOOL_GATEWAY_TOKEN", "an-env-token-of-decent-length")
+        .start()
+        .await;
+    let (mut ws, _) = gw.raw().await;
+    let res = connect(
+        &mut ws,
+        Some("an-env-token-of-decent-length"),
+        &["operator.read"],
+    )
+    .await;
+    assert_eq!(res["ok"], true, "{res}");
+    assert!(
+        !gw.state().join("gateway.token").exists(),
+        "no file when the env provides the token"
+    );
+}
