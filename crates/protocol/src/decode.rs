@@ -117,7 +117,8 @@ pub fn decode_inbound(text: &str) -> Result<Inbound, DecodeError> {
             reason: strip_position(&e.to_string()),
         },
         id: None,
-        json_rpc: false,
+        // A JSON-RPC client expects its parse error (-32700) as a JSON-RPC response.
+        json_rpc: text.contains("\"jsonrpc\""),
     })?;
     let Value::Object(obj) = value else {
         return Err(DecodeError {

@@ -55,7 +55,9 @@ pub mod detail_codes {
     pub const UNKNOWN_METHOD: &str = "UNKNOWN_METHOD";
     /// The params did not match the method's schema.
     pub const INVALID_PARAMS: &str = "INVALID_PARAMS";
-    /// The frame was not valid JSON or not a valid frame.
+    /// The frame was not valid JSON.
+    pub const INVALID_JSON: &str = "INVALID_JSON";
+    /// The frame was valid JSON but not a valid frame.
     pub const INVALID_FRAME: &str = "INVALID_FRAME";
     /// The first request on a connection must be `connect`.
     pub const CONNECT_REQUIRED: &str = "CONNECT_REQUIRED";

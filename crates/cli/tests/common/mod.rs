@@ -1,6 +1,12 @@
 //! Test harness: starts the real `tidepool` binary in a temp state dir, waits for its ready
 //! line, and speaks the protocol over real sockets.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};

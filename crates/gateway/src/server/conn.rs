@@ -13,7 +13,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
-use tidepool_protocol::decode::{DecodeError, Inbound, decode_inbound};
+use tidepool_protocol::decode::{DecodeError, DecodeErrorKind, Inbound, decode_inbound};
 use tidepool_protocol::error::detail_codes;
 use tidepool_protocol::frames::{EventFrame, Frame, ResponseFrame, encode};
 use tidepool_protocol::jsonrpc::{JsonRpcError, JsonRpcResponse, codes};
@@ -29,11 +29,14 @@ use tokio::net::TcpStream;
 use tokio::sync::{Semaphore, broadcast};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
-use tokio_tungstenite::tungstenite::{Error as WsError, Message, error::CapacityError};
+use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes, error::CapacityError};
+use tokio_util::sync::CancellationToken;
 use tracing::{Instrument, debug, info, warn};
 
 /// Requests one connection may have running at once.
 const MAX_IN_FLIGHT: usize = 64;
+/// How long a draining connection waits for more frames once it is idle.
+const DRAIN_LINGER: Duration = Duration::from_millis(50);
 /// Events the gateway emits.
 const EVENTS: &[&str] = &[
     events::CONNECT_CHALLENGE,
@@ -58,7 +61,7 @@ enum State {
 
 struct Session {
     scopes: Vec<Scope>,
-    events: broadcast::Receiver<Arc<str>>,
+    events: broadcast::Receiver<Utf8Bytes>,
 }
 
 /// What the read loop should do next.
@@ -74,6 +77,8 @@ struct Conn {
     out: Outbound,
     in_flight: Arc<Semaphore>,
     draining: AtomicBool,
+    /// Cancelled when the connection ends: its running requests stop working for nobody.
+    gone: CancellationToken,
 }
 
 fn stopping_reason(code: u16) -> String {
@@ -137,6 +142,7 @@ impl Conn {
             out: out.clone(),
             in_flight: Arc::new(Semaphore::new(MAX_IN_FLIGHT)),
             draining: AtomicBool::new(false),
+            gone: CancellationToken::new(),
         };
         let nonce = sysinfo::random_id();
         conn.send_event(
@@ -151,6 +157,9 @@ impl Conn {
         let mut close_code = close_codes::GOING_AWAY;
         let drain_deadline = tokio::time::sleep(Duration::from_secs(86_400));
         tokio::pin!(drain_deadline);
+        let linger = tokio::time::sleep(Duration::from_secs(86_400));
+        tokio::pin!(linger);
+        let mut lingering = false;
         let connect_deadline = tokio::time::sleep(handshake_timeout);
         tokio::pin!(connect_deadline);
         let mut tick = tokio::time::interval(Duration::from_millis(gw.tick_interval_ms));
@@ -189,7 +198,7 @@ impl Conn {
                 }
                 ev = recv_event(&mut state), if connected => {
                     match ev {
-                        Ok(text) => { conn.out.send_text(text.to_string()); }
+                        Ok(text) => { conn.out.send_shared(text); }
                         Err(broadcast::error::RecvError::Lagged(_)) => {
                             warn!(peer = %conn.peer, "dropping a client that fell behind the event stream");
                             break Some((close_codes::POLICY_VIOLATION, "slow consumer: events were not read in time".into()));
@@ -198,6 +207,7 @@ impl Conn {
                     }
                 }
                 msg = stream.next() => {
+                    lingering = false;
                     let flow = match msg {
                         None => break None,
                         Some(Ok(Message::Text(text))) => conn.on_text(text.as_str(), &mut state),
@@ -216,19 +226,26 @@ impl Conn {
                         break Some((code, reason));
                     }
                 }
-                // Last, so frames already received are answered before the socket closes.
-                _ = conn.in_flight.acquire_many(MAX_IN_FLIGHT as u32), if conn.draining.load(Ordering::Acquire) => {
+                // Last, so frames already received are answered before the socket closes. The
+                // writer can hold the socket for a moment, so linger briefly for frames sent
+                // just before the shutdown began.
+                _ = conn.in_flight.acquire_many(MAX_IN_FLIGHT as u32), if conn.draining.load(Ordering::Acquire) && !lingering => {
+                    lingering = true;
+                    linger.as_mut().reset(tokio::time::Instant::now() + DRAIN_LINGER);
+                }
+                _ = &mut linger, if lingering => {
                     break Some((close_code, stopping_reason(close_code)));
                 }
             }
         };
+        conn.gone.cancel();
         if let Some((code, reason)) = close {
             info!(peer = %conn.peer, code, %reason, "closing connection");
             conn.out.send_control(close_msg(code, &reason));
         }
         if shared.presence.remove(&conn.conn_id) {
             info!(peer = %conn.peer, "client disconnected");
-            shared.broadcast_presence();
+            shared.presence_changed();
         }
         drop(conn);
         drop(out);
@@ -288,7 +305,7 @@ impl Conn {
                     Ok((hello, session)) => {
                         self.reply(&reply, Ok(hello));
                         *state = State::Connected(session);
-                        self.shared.broadcast_presence();
+                        self.shared.presence_changed();
                         Flow::Continue
                     }
                     Err((error, close_code)) => {
@@ -331,8 +348,12 @@ impl Conn {
     fn on_decode_error(&self, e: DecodeError, pending: bool) -> Flow {
         let message = e.to_string();
         debug!(%message, "bad frame");
-        let error = ErrorShape::new(ErrorCode::InvalidRequest, message.clone())
-            .with_detail_code(detail_codes::INVALID_FRAME);
+        let detail = match e.kind {
+            DecodeErrorKind::MalformedJson { .. } => detail_codes::INVALID_JSON,
+            _ => detail_codes::INVALID_FRAME,
+        };
+        let error =
+            ErrorShape::new(ErrorCode::InvalidRequest, message.clone()).with_detail_code(detail);
         match (&e.id, e.json_rpc) {
             (id, true) => {
                 self.reply(
@@ -512,10 +533,14 @@ impl Conn {
             return;
         };
         let out = self.out.clone();
+        let gone = self.gone.clone();
         let span = tracing::debug_span!("request", %method);
         self.shared.tasks.spawn(
             async move {
-                let result = fut.await;
+                let result = tokio::select! {
+                    r = fut => r,
+                    _ = gone.cancelled() => return,
+                };
                 if let Err(e) = &result {
                     debug!(code = %e.code, message = %e.message, "request failed");
                 }
@@ -560,6 +585,7 @@ fn json_rpc_error(e: ErrorShape) -> JsonRpcError {
     let code = match (e.code.as_str(), e.detail_code()) {
         (_, Some(detail_codes::UNKNOWN_METHOD)) => codes::METHOD_NOT_FOUND,
         (_, Some(detail_codes::INVALID_PARAMS)) => codes::INVALID_PARAMS,
+        (_, Some(detail_codes::INVALID_JSON)) => codes::PARSE_ERROR,
         (_, Some(detail_codes::INVALID_FRAME)) => codes::INVALID_REQUEST,
         (_, Some(c)) if c.starts_with("AUTH_") || c == detail_codes::MISSING_SCOPE => {
             codes::UNAUTHORIZED
@@ -575,7 +601,7 @@ fn json_rpc_error(e: ErrorShape) -> JsonRpcError {
     }
 }
 
-async fn recv_event(state: &mut State) -> Result<Arc<str>, broadcast::error::RecvError> {
+async fn recv_event(state: &mut State) -> Result<Utf8Bytes, broadcast::error::RecvError> {
     match state {
         State::Connected(s) => s.events.recv().await,
         State::Pending => std::future::pending().await,

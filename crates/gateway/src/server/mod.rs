@@ -21,6 +21,7 @@ use tidepool_protocol::frames::{EventFrame, Frame, StateVersion, encode};
 use tidepool_protocol::methods::{PresenceEntry, ShutdownEvent, events};
 use tokio::net::TcpListener;
 use tokio::sync::broadcast;
+use tokio_tungstenite::tungstenite::Utf8Bytes;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -141,11 +142,14 @@ pub struct Shared {
     pub(crate) started_at_ms: u64,
     pub(crate) registry: Registry,
     pub(crate) presence: Presence,
-    events: broadcast::Sender<Arc<str>>,
+    events: broadcast::Sender<Utf8Bytes>,
+    presence_dirty: tokio::sync::Notify,
     seq: AtomicU64,
     pub(crate) shutdown: CancellationToken,
     shutdown_event: std::sync::Mutex<Option<ShutdownEvent>>,
     pub(crate) tasks: TaskTracker,
+    /// Bounds concurrent large file reads (logs.tail) across all connections.
+    pub(crate) heavy_io: tokio::sync::Semaphore,
 }
 
 impl Shared {
@@ -187,14 +191,19 @@ impl Shared {
             seq: Some(self.seq.fetch_add(1, Ordering::AcqRel) + 1),
             state_version: Some(self.state_version()),
         });
-        let _ = self.events.send(Arc::from(encode(&frame)));
+        let _ = self.events.send(Utf8Bytes::from(encode(&frame)));
     }
 
-    pub(crate) fn subscribe(&self) -> broadcast::Receiver<Arc<str>> {
+    pub(crate) fn subscribe(&self) -> broadcast::Receiver<Utf8Bytes> {
         self.events.subscribe()
     }
 
-    pub(crate) fn broadcast_presence(&self) {
+    /// Notes a presence change; the broadcaster coalesces bursts into one event.
+    pub(crate) fn presence_changed(&self) {
+        self.presence_dirty.notify_one();
+    }
+
+    fn broadcast_presence(&self) {
         let list = self.presence_list();
         self.broadcast(events::PRESENCE, serde_json::json!({ "presence": list }));
     }
@@ -262,12 +271,15 @@ impl Gateway {
             registry,
             presence: Presence::default(),
             events,
+            presence_dirty: tokio::sync::Notify::new(),
             seq: AtomicU64::new(0),
             shutdown: CancellationToken::new(),
             shutdown_event: std::sync::Mutex::new(None),
             tasks: TaskTracker::new(),
+            heavy_io: tokio::sync::Semaphore::new(2),
         });
         let accept = tokio::spawn(accept_loop(shared.clone(), listener));
+        tokio::spawn(presence_broadcaster(shared.clone()));
         Ok(Gateway {
             shared,
             accept,
@@ -316,6 +328,24 @@ impl Gateway {
         tokio::time::timeout(drain + Duration::from_millis(500), self.shared.tasks.wait())
             .await
             .is_ok()
+    }
+}
+
+/// Full presence lists go to every client, so a connect storm of N clients would cost N²
+/// messages; changes within one window are sent as one event.
+const PRESENCE_COALESCE: Duration = Duration::from_millis(100);
+
+async fn presence_broadcaster(shared: Arc<Shared>) {
+    loop {
+        tokio::select! {
+            _ = shared.shutdown.cancelled() => return,
+            _ = shared.presence_dirty.notified() => {}
+        }
+        tokio::select! {
+            _ = shared.shutdown.cancelled() => return,
+            _ = tokio::time::sleep(PRESENCE_COALESCE) => {}
+        }
+        shared.broadcast_presence();
     }
 }
 

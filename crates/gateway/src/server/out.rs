@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::sync::mpsc;
-use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 use tokio_util::sync::CancellationToken;
 
 /// Messages queued per connection before it counts as a slow consumer.
@@ -44,13 +44,18 @@ pub fn channel(max_bytes: usize) -> (Outbound, OutboundRx) {
 impl Outbound {
     /// Queues a text frame; on overflow marks the connection slow and returns false.
     pub fn send_text(&self, text: String) -> bool {
+        self.send_shared(Utf8Bytes::from(text))
+    }
+
+    /// Queues a text frame shared with other connections (no copy).
+    pub fn send_shared(&self, text: Utf8Bytes) -> bool {
         let len = text.len();
         if self.queued.fetch_add(len, Ordering::AcqRel) + len > self.max_bytes {
             self.queued.fetch_sub(len, Ordering::AcqRel);
             self.overflow.cancel();
             return false;
         }
-        match self.tx.try_send(Message::text(text)) {
+        match self.tx.try_send(Message::Text(text)) {
             Ok(()) => true,
             Err(mpsc::error::TrySendError::Full(_)) => {
                 self.queued.fetch_sub(len, Ordering::AcqRel);

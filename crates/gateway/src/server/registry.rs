@@ -106,10 +106,21 @@ impl Refusal {
 
 /// Parses method params (absent or null means `{}`), naming the bad field in the error.
 pub fn parse_params<T: DeserializeOwned>(method: &str, params: Value) -> Result<T, ErrorShape> {
-    let params = if params.is_null() {
-        Value::Object(Default::default())
-    } else {
-        params
+    let params = match params {
+        Value::Null => Value::Object(Default::default()),
+        v @ Value::Object(_) => v,
+        other => {
+            let kind = match other {
+                Value::Array(_) => "an array",
+                Value::String(_) => "a string",
+                Value::Number(_) => "a number",
+                _ => "a boolean",
+            };
+            return Err(invalid_params(
+                method,
+                format!("params must be an object, got {kind}"),
+            ));
+        }
     };
     serde_path_to_error::deserialize(params).map_err(|e| {
         let path = e.path().to_string();
