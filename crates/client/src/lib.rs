@@ -6,6 +6,7 @@ mod error;
 mod socket;
 
 pub use error::ClientError;
+pub use socket::connect_params;
 pub use tidepool_protocol as protocol;
 
 use backon::{BackoffBuilder, ExponentialBuilder};

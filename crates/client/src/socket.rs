@@ -82,20 +82,7 @@ impl Socket {
                 reason: e.to_string(),
             })?;
         // The challenge comes first; token clients do not need its nonce.
-        let params = ConnectParams {
-            min_protocol: MIN_PROTOCOL_VERSION,
-            max_protocol: PROTOCOL_VERSION,
-            client: opts.client.clone(),
-            role: Some("operator".into()),
-            scopes: Some(opts.scopes.iter().map(|s| s.as_str().to_owned()).collect()),
-            caps: vec![],
-            auth: Some(ConnectAuth {
-                token: opts.token.clone(),
-                password: opts.password.clone(),
-            }),
-            locale: None,
-            user_agent: Some(format!("tidepool-client/{}", opts.client.version)),
-        };
+        let params = connect_params(opts);
         let req = serde_json::json!({
             "type": "req", "id": CONNECT_ID, "method": "connect", "params": params,
         });
@@ -209,6 +196,24 @@ impl Socket {
                 }
             }
         }
+    }
+}
+
+/// The `connect` params this client sends.
+pub fn connect_params(opts: &ConnectOptions) -> ConnectParams {
+    ConnectParams {
+        min_protocol: MIN_PROTOCOL_VERSION,
+        max_protocol: PROTOCOL_VERSION,
+        client: opts.client.clone(),
+        role: Some("operator".into()),
+        scopes: Some(opts.scopes.iter().map(|s| s.as_str().to_owned()).collect()),
+        caps: vec![],
+        auth: Some(ConnectAuth {
+            token: opts.token.clone(),
+            password: opts.password.clone(),
+        }),
+        locale: None,
+        user_agent: Some(format!("tidepool-client/{}", opts.client.version)),
     }
 }
 
