@@ -313,7 +313,7 @@ async fn drive(
     });
     let mut backoff = backoff_builder.map(|b| b.build());
     loop {
-        let _ = inner.state.send(ConnState::Connecting);
+        let _ = inner.state.send_replace(ConnState::Connecting);
         let attempt = tokio::select! {
             _ = inner.stop.cancelled() => break,
             r = Socket::establish(&inner.opts) => r,
@@ -328,7 +328,7 @@ async fn drive(
                 if let Ok(mut w) = inner.writer.lock() {
                     *w = Some(tx);
                 }
-                let _ = inner.state.send(ConnState::Connected(conn_id));
+                let _ = inner.state.send_replace(ConnState::Connected(conn_id));
                 if let Some(f) = first.take() {
                     let _ = f.send(Ok(()));
                 }
@@ -345,9 +345,11 @@ async fn drive(
                 if inner.stop.is_cancelled() {
                     break;
                 }
-                let _ = inner.state.send(ConnState::Disconnected(why.clone()));
+                let _ = inner
+                    .state
+                    .send_replace(ConnState::Disconnected(why.clone()));
                 if backoff.is_none() {
-                    let _ = inner.state.send(ConnState::Closed(why));
+                    let _ = inner.state.send_replace(ConnState::Closed(why));
                     return;
                 }
             }
@@ -357,16 +359,16 @@ async fn drive(
                 if let Some(f) = first.take()
                     && fatal
                 {
-                    let _ = inner.state.send(ConnState::Closed(msg));
+                    let _ = inner.state.send_replace(ConnState::Closed(msg));
                     let _ = f.send(Err(e));
                     return;
                 }
                 // Persistent clients keep trying; nobody waits on `first`.
                 if fatal {
-                    let _ = inner.state.send(ConnState::Closed(msg));
+                    let _ = inner.state.send_replace(ConnState::Closed(msg));
                     return;
                 }
-                let _ = inner.state.send(ConnState::Disconnected(msg));
+                let _ = inner.state.send_replace(ConnState::Disconnected(msg));
             }
         }
         let delay = backoff
