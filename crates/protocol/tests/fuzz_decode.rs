@@ -1,13 +1,21 @@
 //! Property tests of the frame decoder: no input makes it panic, valid frames round-trip, and
 //! every error message is specific. `PROPTEST_CASES` raises the count (CI uses the default).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use tidepool_protocol::{Inbound, decode_inbound};
 
 fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(20_000)
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20_000)
 }
 
 /// Arbitrary JSON values, biased towards frame-like objects.
@@ -16,10 +24,19 @@ fn json_value() -> impl Strategy<Value = Value> {
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),
         any::<i64>().prop_map(Value::from),
-        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(Value::from),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(Value::from),
         ".{0,12}".prop_map(Value::String),
-        prop_oneof![Just("req"), Just("res"), Just("event"), Just("2.0"), Just("health"), Just("")]
-            .prop_map(|s| Value::String(s.into())),
+        prop_oneof![
+            Just("req"),
+            Just("res"),
+            Just("event"),
+            Just("2.0"),
+            Just("health"),
+            Just("")
+        ]
+        .prop_map(|s| Value::String(s.into())),
     ];
     leaf.prop_recursive(4, 48, 6, |inner| {
         prop_oneof![
