@@ -19,7 +19,8 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 const BIN: &str = env!("CARGO_BIN_EXE_tidepool");
 
 struct Proc {
-    child: tokio::process::Child,
+    /// Held so the process is killed when the handle drops.
+    _child: tokio::process::Child,
     port: u16,
     pid: u32,
     dir: tempfile::TempDir,
@@ -47,7 +48,7 @@ async fn spawn_gateway() -> Proc {
     Proc {
         port: v["port"].as_u64().unwrap() as u16,
         pid: v["pid"].as_u64().unwrap() as u32,
-        child,
+        _child: child,
         dir,
         ready_after,
         started,
