@@ -190,6 +190,23 @@ impl Gw {
         files.pop().expect("no log file")
     }
 
+    /// Waits until the log file contains `needle` (lines are written by a background thread),
+    /// and returns the whole log.
+    pub async fn wait_log(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let log = std::fs::read_to_string(self.log_file()).unwrap_or_default();
+            if log.contains(needle) {
+                return log;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "log never contained {needle:?}:\n{log}"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
     pub fn signal(&self, sig: i32) {
         #[allow(unsafe_code)]
         // SAFETY: sending a signal to our own child.
