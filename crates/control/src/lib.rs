@@ -1,0 +1,9 @@
+//! Control-center services with no Tauri dependency: the gateway sidecar supervisor, the log
+//! follower, and the one helper every child process is spawned through.
+
+pub mod logs;
+pub mod process;
+pub mod supervisor;
+
+pub use logs::{LogFollower, LogLine};
+pub use supervisor::{GatewayState, SidecarConfig, Status, Supervisor, SupervisorError};

@@ -1,0 +1,62 @@
+//! The one way child processes are started: own process group (so a terminal's Ctrl-C or a
+//! group signal aimed at the app does not hit them, and they can be signalled as a group), no
+//! console window on Windows, killed when the handle drops.
+
+use std::ffi::OsStr;
+use tokio::process::Command;
+
+/// A command for `program` with the project's spawn policy applied.
+pub fn command(program: impl AsRef<OsStr>) -> Command {
+    let mut cmd = Command::new(program);
+    cmd.kill_on_drop(true);
+    #[cfg(unix)]
+    cmd.process_group(0);
+    #[cfg(windows)]
+    {
+        const CREATE_NO_WINDOW: u32 = 0x0800_0000;
+        const CREATE_NEW_PROCESS_GROUP: u32 = 0x0000_0200;
+        cmd.creation_flags(CREATE_NO_WINDOW | CREATE_NEW_PROCESS_GROUP);
+    }
+    cmd
+}
+
+/// Asks a process to stop (SIGTERM on Unix). Returns false where there is no such signal
+/// (Windows: close its stdin instead, which the gateway treats the same way).
+pub fn terminate(pid: u32) -> bool {
+    #[cfg(unix)]
+    {
+        let Ok(pid) = libc::pid_t::try_from(pid) else {
+            return false;
+        };
+        // SAFETY: sending SIGTERM to a child we spawned; no memory is involved.
+        #[allow(unsafe_code)]
+        let rc = unsafe { libc::kill(pid, libc::SIGTERM) };
+        rc == 0
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = pid;
+        false
+    }
+}
+
+/// Kills a process group started by [`command`] (the group id is the leader's pid); on other
+/// platforms this is a no-op and callers also kill the child itself.
+pub fn kill_group(pid: u32) {
+    #[cfg(unix)]
+    {
+        if let Ok(pid) = libc::pid_t::try_from(pid)
+            && pid > 1
+        {
+            // SAFETY: signalling a process group we created.
+            #[allow(unsafe_code)]
+            unsafe {
+                libc::kill(-pid, libc::SIGKILL);
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = pid;
+    }
+}

@@ -1,0 +1,742 @@
+//! The gateway sidecar supervisor: starts `tidepool gateway run` as a child, waits for its ready
+//! line and a real `hello-ok`, health-checks it, restarts it after a crash with exponential
+//! backoff (giving up, with the reason, after repeated fast crashes), and stops it gracefully
+//! (SIGTERM and stdin closed, then kill after a bound). All state changes are published on a
+//! watch channel.
+
+use crate::process;
+use serde::Serialize;
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use tidepool_client::{Client, ConnectOptions};
+use tidepool_protocol::Scope;
+use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
+use tokio::process::{Child, ChildStdin};
+use tokio::sync::{mpsc, oneshot, watch};
+use tracing::{info, warn};
+
+/// How to run and supervise the sidecar.
+#[derive(Clone)]
+pub struct SidecarConfig {
+    /// The `tidepool` binary.
+    pub program: PathBuf,
+    /// Its state directory.
+    pub state_dir: PathBuf,
+    /// Port (0 = any free port).
+    pub port: u16,
+    /// Token passed as `TIDEPOOL_GATEWAY_TOKEN`; `None` = the gateway's own `gateway.token`.
+    pub token: Option<String>,
+    /// Time allowed from spawn to the ready line.
+    pub ready_timeout: Duration,
+    /// Time allowed for a graceful stop before the process group is killed.
+    pub stop_timeout: Duration,
+    /// First restart delay; doubles per crash up to `backoff_max`.
+    pub backoff_initial: Duration,
+    /// Longest restart delay.
+    pub backoff_max: Duration,
+    /// This many crashes within `crash_window` and the supervisor gives up.
+    pub crash_limit: usize,
+    /// See `crash_limit`.
+    pub crash_window: Duration,
+    /// Interval of health checks while running.
+    pub health_interval: Duration,
+    /// Consecutive failed health checks that count as a hang (the process is restarted).
+    pub health_failures: u32,
+    /// Time one health check may take.
+    pub health_timeout: Duration,
+}
+
+impl std::fmt::Debug for SidecarConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SidecarConfig")
+            .field("program", &self.program)
+            .field("state_dir", &self.state_dir)
+            .field("port", &self.port)
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .finish_non_exhaustive()
+    }
+}
+
+impl SidecarConfig {
+    /// Defaults for `program` with state in `state_dir`.
+    pub fn new(program: PathBuf, state_dir: PathBuf) -> Self {
+        SidecarConfig {
+            program,
+            state_dir,
+            port: tidepool_protocol::DEFAULT_PORT,
+            token: None,
+            ready_timeout: Duration::from_secs(10),
+            stop_timeout: Duration::from_secs(5),
+            backoff_initial: Duration::from_millis(500),
+            backoff_max: Duration::from_secs(30),
+            crash_limit: 5,
+            crash_window: Duration::from_secs(60),
+            health_interval: Duration::from_secs(5),
+            health_failures: 3,
+            health_timeout: Duration::from_secs(2),
+        }
+    }
+}
+
+/// The supervisor's view of the gateway.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum GatewayState {
+    /// Not running, by request (or never started).
+    Stopped,
+    /// Spawned, waiting for the ready line and `hello-ok`.
+    Starting,
+    /// Ready and answering.
+    #[serde(rename_all = "camelCase")]
+    Running {
+        /// Process id.
+        pid: u32,
+        /// Listening port.
+        port: u16,
+        /// Gateway version.
+        version: String,
+    },
+    /// Asked to stop; waiting for it to exit.
+    Stopping,
+    /// Crashed; a new attempt starts after the delay.
+    #[serde(rename_all = "camelCase")]
+    Restarting {
+        /// Delay before the next attempt.
+        retry_in_ms: u64,
+    },
+    /// Gave up: a failure restarting cannot fix (invalid config, state dir locked, binary
+    /// missing) or too many crashes in a row.
+    #[serde(rename_all = "camelCase")]
+    Crashed {
+        /// What happened, in words.
+        reason: String,
+        /// The last exit code, if the process exited.
+        exit_code: Option<i32>,
+    },
+}
+
+/// State plus the counters the dashboard shows.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Status {
+    /// Current state.
+    pub state: GatewayState,
+    /// Restarts since the supervisor was created (crashes and requested restarts).
+    pub restarts: u32,
+    /// The last failure, kept after recovery.
+    pub last_error: Option<String>,
+    /// When the current process became ready, ms since the epoch.
+    pub started_at_ms: Option<u64>,
+    /// WebSocket URL while running.
+    pub url: Option<String>,
+}
+
+/// Why a supervisor request failed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SupervisorError {
+    /// The gateway could not be started and the supervisor gave up.
+    #[error("{0}")]
+    Failed(String),
+    /// Stopped by a stop request before it became ready.
+    #[error("stopped before the gateway became ready")]
+    Cancelled,
+    /// The supervisor has shut down.
+    #[error("the supervisor has shut down")]
+    Gone,
+}
+
+enum Cmd {
+    Start(oneshot::Sender<Result<(), SupervisorError>>),
+    Restart(oneshot::Sender<Result<(), SupervisorError>>),
+    Stop(oneshot::Sender<()>),
+    Shutdown(oneshot::Sender<()>),
+}
+
+/// Handle to the supervisor task. Dropping it stops the gateway.
+pub struct Supervisor {
+    tx: mpsc::Sender<Cmd>,
+    status: watch::Receiver<Status>,
+    client: Arc<Mutex<Option<Client>>>,
+}
+
+impl std::fmt::Debug for Supervisor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Supervisor")
+            .field("status", &*self.status.borrow())
+            .finish()
+    }
+}
+
+impl Supervisor {
+    /// Creates the supervisor (the gateway is not started yet). Needs a Tokio runtime.
+    pub fn new(cfg: SidecarConfig) -> Supervisor {
+        let (tx, rx) = mpsc::channel(16);
+        let (status_tx, status) = watch::channel(Status {
+            state: GatewayState::Stopped,
+            restarts: 0,
+            last_error: None,
+            started_at_ms: None,
+            url: None,
+        });
+        let client = Arc::new(Mutex::new(None));
+        let actor = Actor {
+            cfg,
+            rx,
+            status: status_tx,
+            client: client.clone(),
+        };
+        tokio::spawn(actor.run());
+        Supervisor { tx, status, client }
+    }
+
+    /// Starts the gateway; resolves when it is running, or with the reason it gave up.
+    pub async fn start(&self) -> Result<(), SupervisorError> {
+        self.ask(Cmd::Start).await?
+    }
+
+    /// Stops (if running) and starts again.
+    pub async fn restart(&self) -> Result<(), SupervisorError> {
+        self.ask(Cmd::Restart).await?
+    }
+
+    /// Stops the gateway gracefully; resolves once the process has exited.
+    pub async fn stop(&self) -> Result<(), SupervisorError> {
+        self.ask(Cmd::Stop).await
+    }
+
+    /// Stops the gateway and ends the supervisor.
+    pub async fn shutdown(&self) {
+        let _ = self.ask(Cmd::Shutdown).await;
+    }
+
+    async fn ask<T>(
+        &self,
+        make: impl FnOnce(oneshot::Sender<T>) -> Cmd,
+    ) -> Result<T, SupervisorError> {
+        let (tx, rx) = oneshot::channel();
+        self.tx
+            .send(make(tx))
+            .await
+            .map_err(|_| SupervisorError::Gone)?;
+        rx.await.map_err(|_| SupervisorError::Gone)
+    }
+
+    /// The current status.
+    pub fn status(&self) -> Status {
+        self.status.borrow().clone()
+    }
+
+    /// Status changes.
+    pub fn watch(&self) -> watch::Receiver<Status> {
+        self.status.clone()
+    }
+
+    /// A client connected to the running gateway.
+    pub fn client(&self) -> Option<Client> {
+        self.client.lock().ok().and_then(|c| c.clone())
+    }
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(0))
+        .unwrap_or(0)
+}
+
+/// A launched, ready gateway.
+struct Running {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    pid: u32,
+    client: Client,
+    stderr_tail: Tail,
+}
+
+/// Last lines of the child's stderr, for crash reasons.
+#[derive(Clone, Default)]
+struct Tail(Arc<Mutex<VecDeque<String>>>);
+
+impl Tail {
+    const KEEP: usize = 20;
+
+    fn spawn_reader(&self, stream: impl AsyncRead + Unpin + Send + 'static) {
+        let tail = self.clone();
+        tokio::spawn(async move {
+            let mut lines = BufReader::new(stream).lines();
+            while let Ok(Some(line)) = lines.next_line().await {
+                if let Ok(mut t) = tail.0.lock() {
+                    if t.len() == Self::KEEP {
+                        t.pop_front();
+                    }
+                    t.push_back(line);
+                }
+            }
+        });
+    }
+
+    /// The last line that says something (skipping blanks).
+    fn last(&self) -> Option<String> {
+        let t = self.0.lock().ok()?;
+        t.iter()
+            .rev()
+            .map(|l| strip_ansi(l.trim()))
+            .find(|l| !l.is_empty())
+    }
+}
+
+fn strip_ansi(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// How a launch failed.
+enum LaunchError {
+    /// Restarting will not help (config invalid, state dir locked, binary missing).
+    Fatal(String, Option<i32>),
+    /// Worth retrying.
+    Transient(String, Option<i32>),
+    /// A stop or shutdown arrived while starting.
+    Interrupted(Cmd),
+}
+
+/// How a running gateway ended.
+enum Ended {
+    Stopped(oneshot::Sender<()>),
+    Shutdown(Option<oneshot::Sender<()>>),
+    RestartRequested(oneshot::Sender<Result<(), SupervisorError>>),
+    Crashed(String, Option<i32>),
+}
+
+struct Actor {
+    cfg: SidecarConfig,
+    rx: mpsc::Receiver<Cmd>,
+    status: watch::Sender<Status>,
+    client: Arc<Mutex<Option<Client>>>,
+}
+
+type StartReply = Option<oneshot::Sender<Result<(), SupervisorError>>>;
+
+impl Actor {
+    fn set(&self, f: impl FnOnce(&mut Status)) {
+        self.status.send_modify(f);
+    }
+
+    fn set_state(&self, state: GatewayState) {
+        self.set(|s| {
+            if !matches!(state, GatewayState::Running { .. }) {
+                s.url = None;
+                s.started_at_ms = None;
+            }
+            s.state = state;
+        });
+    }
+
+    async fn run(mut self) {
+        while let Some(cmd) = self.rx.recv().await {
+            match cmd {
+                Cmd::Start(reply) | Cmd::Restart(reply) => {
+                    if self.supervise(Some(reply)).await {
+                        break;
+                    }
+                }
+                Cmd::Stop(reply) => {
+                    let _ = reply.send(());
+                }
+                Cmd::Shutdown(reply) => {
+                    let _ = reply.send(());
+                    break;
+                }
+            }
+        }
+        self.set_state(GatewayState::Stopped);
+    }
+
+    /// Runs the gateway until a stop (returns false) or a shutdown (returns true).
+    async fn supervise(&mut self, mut reply: StartReply) -> bool {
+        let mut crashes: VecDeque<Instant> = VecDeque::new();
+        loop {
+            self.set_state(GatewayState::Starting);
+            let (reason, code) = match self.launch().await {
+                Ok(running) => {
+                    if let Some(r) = reply.take() {
+                        let _ = r.send(Ok(()));
+                    }
+                    match self.monitor(running).await {
+                        Ended::Stopped(r) => {
+                            self.set_state(GatewayState::Stopped);
+                            let _ = r.send(());
+                            return false;
+                        }
+                        Ended::Shutdown(r) => {
+                            self.set_state(GatewayState::Stopped);
+                            if let Some(r) = r {
+                                let _ = r.send(());
+                            }
+                            return true;
+                        }
+                        Ended::RestartRequested(r) => {
+                            self.set(|s| s.restarts += 1);
+                            reply = Some(r);
+                            crashes.clear();
+                            continue;
+                        }
+                        Ended::Crashed(reason, code) => (reason, code),
+                    }
+                }
+                Err(LaunchError::Fatal(reason, code)) => {
+                    warn!(%reason, "gateway cannot start");
+                    self.set(|s| s.last_error = Some(reason.clone()));
+                    self.set_state(GatewayState::Crashed {
+                        reason: reason.clone(),
+                        exit_code: code,
+                    });
+                    if let Some(r) = reply.take() {
+                        let _ = r.send(Err(SupervisorError::Failed(reason)));
+                    }
+                    return false;
+                }
+                Err(LaunchError::Transient(reason, code)) => (reason, code),
+                Err(LaunchError::Interrupted(cmd)) => {
+                    if let Some(r) = reply.take() {
+                        let _ = r.send(Err(SupervisorError::Cancelled));
+                    }
+                    return self.after_interrupt(cmd);
+                }
+            };
+            // A crash: count it, give up on a crash loop, else back off and retry.
+            warn!(%reason, "gateway crashed");
+            self.set(|s| s.last_error = Some(reason.clone()));
+            let now = Instant::now();
+            crashes.push_back(now);
+            while crashes
+                .front()
+                .is_some_and(|t| now.duration_since(*t) > self.cfg.crash_window)
+            {
+                crashes.pop_front();
+            }
+            if crashes.len() >= self.cfg.crash_limit {
+                let reason = format!(
+                    "{reason} (gave up after {} crashes within {} s; fix the cause and press Start)",
+                    crashes.len(),
+                    self.cfg.crash_window.as_secs()
+                );
+                self.set_state(GatewayState::Crashed {
+                    reason: reason.clone(),
+                    exit_code: code,
+                });
+                if let Some(r) = reply.take() {
+                    let _ = r.send(Err(SupervisorError::Failed(reason)));
+                }
+                return false;
+            }
+            let exp = u32::try_from(crashes.len().saturating_sub(1))
+                .unwrap_or(u32::MAX)
+                .min(16);
+            let delay = self
+                .cfg
+                .backoff_initial
+                .saturating_mul(1 << exp)
+                .min(self.cfg.backoff_max);
+            self.set(|s| s.restarts += 1);
+            self.set_state(GatewayState::Restarting {
+                retry_in_ms: u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+            });
+            tokio::select! {
+                _ = tokio::time::sleep(delay) => {}
+                cmd = self.rx.recv() => match cmd {
+                    Some(Cmd::Start(r) | Cmd::Restart(r)) => {
+                        // Start now; answer both waiters when it is up.
+                        if let Some(old) = reply.replace(r) {
+                            let _ = old.send(Err(SupervisorError::Cancelled));
+                        }
+                    }
+                    Some(other) => {
+                        if let Some(r) = reply.take() {
+                            let _ = r.send(Err(SupervisorError::Cancelled));
+                        }
+                        return self.after_interrupt(other);
+                    }
+                    None => return true,
+                },
+            }
+        }
+    }
+
+    /// Answers a stop/shutdown that arrived while nothing runs; returns true on shutdown.
+    fn after_interrupt(&self, cmd: Cmd) -> bool {
+        self.set_state(GatewayState::Stopped);
+        match cmd {
+            Cmd::Stop(r) => {
+                let _ = r.send(());
+                false
+            }
+            Cmd::Shutdown(r) => {
+                let _ = r.send(());
+                true
+            }
+            Cmd::Start(r) | Cmd::Restart(r) => {
+                let _ = r.send(Err(SupervisorError::Cancelled));
+                false
+            }
+        }
+    }
+
+    async fn launch(&mut self) -> Result<Running, LaunchError> {
+        let cfg = self.cfg.clone();
+        let mut cmd = process::command(&cfg.program);
+        cmd.args(["gateway", "run", "--port"])
+            .arg(cfg.port.to_string())
+            .arg("--state-dir")
+            .arg(&cfg.state_dir)
+            .arg("--parent-pid")
+            .arg(std::process::id().to_string())
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if let Some(t) = &cfg.token {
+            cmd.env("TIDEPOOL_GATEWAY_TOKEN", t);
+        }
+        let mut child = cmd.spawn().map_err(|e| {
+            LaunchError::Fatal(format!("cannot start {}: {e}", cfg.program.display()), None)
+        })?;
+        let pid = child.id().unwrap_or(0);
+        let stdin = child.stdin.take();
+        let tail = Tail::default();
+        if let Some(err) = child.stderr.take() {
+            tail.spawn_reader(err);
+        }
+        let Some(out) = child.stdout.take() else {
+            return Err(LaunchError::Transient(
+                "no stdout from the gateway".into(),
+                None,
+            ));
+        };
+        let mut lines = BufReader::new(out).lines();
+        let deadline = tokio::time::sleep(cfg.ready_timeout);
+        tokio::pin!(deadline);
+        let ready = loop {
+            tokio::select! {
+                line = lines.next_line() => match line {
+                    Ok(Some(l)) => match serde_json::from_str::<serde_json::Value>(&l) {
+                        Ok(v) if v.get("event").and_then(|e| e.as_str()) == Some("ready") => break v,
+                        _ => warn!(line = %l.chars().take(200).collect::<String>(), "unexpected output from the gateway before ready"),
+                    },
+                    // stdout closed: the process is exiting; its exit status says why.
+                    Ok(None) | Err(_) => {
+                        let status = tokio::time::timeout(Duration::from_secs(5), child.wait()).await;
+                        let code = status.ok().and_then(|s| s.ok()).and_then(|s| s.code());
+                        return Err(exit_before_ready(code, &tail));
+                    }
+                },
+                cmd = self.rx.recv() => {
+                    match cmd {
+                        Some(Cmd::Start(r)) => { let _ = r.send(Err(SupervisorError::Cancelled)); }
+                        Some(other) => {
+                            stop_child(&mut child, stdin, pid, cfg.stop_timeout).await;
+                            return Err(LaunchError::Interrupted(other));
+                        }
+                        None => {
+                            stop_child(&mut child, stdin, pid, cfg.stop_timeout).await;
+                            return Err(LaunchError::Interrupted(Cmd::Shutdown(oneshot::channel().0)));
+                        }
+                    }
+                }
+                _ = &mut deadline => {
+                    kill_child(&mut child, pid).await;
+                    return Err(LaunchError::Transient(
+                        format!("the gateway did not report ready within {} s", cfg.ready_timeout.as_secs()),
+                        None,
+                    ));
+                }
+            }
+        };
+        // Keep draining stdout so the child never blocks writing to it.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        let port = ready
+            .get("port")
+            .and_then(|p| p.as_u64())
+            .and_then(|p| u16::try_from(p).ok())
+            .unwrap_or(cfg.port);
+        let version = ready
+            .get("version")
+            .and_then(|v| v.as_str())
+            .unwrap_or("unknown")
+            .to_owned();
+        let url = format!("ws://127.0.0.1:{port}");
+        let token = cfg.token.clone().or_else(|| {
+            std::fs::read_to_string(cfg.state_dir.join("gateway.token"))
+                .ok()
+                .map(|t| t.trim().to_owned())
+        });
+        let mut opts = ConnectOptions::new(url.clone(), desktop_client_id(), &version)
+            .token(token)
+            .scopes(Scope::ALL.to_vec());
+        opts.client.mode = "ui".into();
+        opts.client.display_name = Some("Tidepool desktop".into());
+        opts.connect_timeout = Duration::from_secs(5);
+        opts.request_timeout = Duration::from_secs(5);
+        let client = match Client::connect(opts).await {
+            Ok(c) => c,
+            Err(e) => {
+                kill_child(&mut child, pid).await;
+                return Err(if e.is_fatal() {
+                    LaunchError::Fatal(format!("the gateway refused the desktop app: {e}"), None)
+                } else {
+                    LaunchError::Transient(
+                        format!("the gateway reported ready but does not answer: {e}"),
+                        None,
+                    )
+                });
+            }
+        };
+        if let Ok(mut c) = self.client.lock() {
+            *c = Some(client.clone());
+        }
+        info!(pid, port, %version, "gateway running");
+        self.set(|s| {
+            s.state = GatewayState::Running { pid, port, version };
+            s.url = Some(url);
+            s.started_at_ms = Some(now_ms());
+        });
+        Ok(Running {
+            child,
+            stdin,
+            pid,
+            client,
+            stderr_tail: tail,
+        })
+    }
+
+    async fn monitor(&mut self, mut run: Running) -> Ended {
+        let mut health = tokio::time::interval(self.cfg.health_interval);
+        health.reset();
+        let mut failures = 0u32;
+        let ended = loop {
+            tokio::select! {
+                status = run.child.wait() => {
+                    let code = status.ok().and_then(|s| s.code());
+                    let mut reason = match code {
+                        Some(c) => format!("the gateway exited with code {c}"),
+                        None => "the gateway was killed by a signal".to_owned(),
+                    };
+                    if let Some(last) = run.stderr_tail.last() {
+                        reason.push_str(&format!(": {last}"));
+                    }
+                    break Ended::Crashed(reason, code);
+                }
+                cmd = self.rx.recv() => match cmd {
+                    Some(Cmd::Start(r)) => { let _ = r.send(Ok(())); }
+                    Some(Cmd::Stop(r)) => { self.graceful(&mut run).await; break Ended::Stopped(r); }
+                    Some(Cmd::Restart(r)) => { self.graceful(&mut run).await; break Ended::RestartRequested(r); }
+                    Some(Cmd::Shutdown(r)) => { self.graceful(&mut run).await; break Ended::Shutdown(Some(r)); }
+                    None => { self.graceful(&mut run).await; break Ended::Shutdown(None); }
+                },
+                _ = health.tick() => {
+                    match run.client.request_with_timeout("health", serde_json::Value::Null, self.cfg.health_timeout).await {
+                        Ok(_) => failures = 0,
+                        Err(e) => {
+                            failures += 1;
+                            warn!(error = %e, failures, "gateway health check failed");
+                            if failures >= self.cfg.health_failures {
+                                kill_child(&mut run.child, run.pid).await;
+                                break Ended::Crashed(format!("the gateway stopped answering health checks ({e})"), None);
+                            }
+                        }
+                    }
+                }
+            }
+        };
+        run.client.close();
+        if let Ok(mut c) = self.client.lock() {
+            *c = None;
+        }
+        ended
+    }
+
+    async fn graceful(&self, run: &mut Running) {
+        self.set_state(GatewayState::Stopping);
+        run.client.close();
+        stop_child(
+            &mut run.child,
+            run.stdin.take(),
+            run.pid,
+            self.cfg.stop_timeout,
+        )
+        .await;
+    }
+}
+
+/// The OpenClaw client id of a desktop app on this OS (ids come from the protocol schema).
+fn desktop_client_id() -> &'static str {
+    match std::env::consts::OS {
+        "macos" => "openclaw-macos",
+        "linux" => "openclaw-linux",
+        _ => "gateway-client",
+    }
+}
+
+fn exit_before_ready(code: Option<i32>, tail: &Tail) -> LaunchError {
+    let detail = tail.last().unwrap_or_else(|| "no output".into());
+    match code {
+        // Invalid config (EX_CONFIG) and a locked state dir (EX_TEMPFAIL) need the user.
+        Some(78) => LaunchError::Fatal(
+            format!("invalid gateway config: {}", strip_prefix(&detail)),
+            code,
+        ),
+        Some(75) | Some(69) => LaunchError::Fatal(strip_prefix(&detail), code),
+        Some(c) => LaunchError::Transient(
+            format!(
+                "the gateway exited with code {c} before it was ready: {}",
+                strip_prefix(&detail)
+            ),
+            code,
+        ),
+        None => LaunchError::Transient(
+            format!(
+                "the gateway was killed before it was ready: {}",
+                strip_prefix(&detail)
+            ),
+            None,
+        ),
+    }
+}
+
+fn strip_prefix(s: &str) -> String {
+    s.strip_prefix("tidepool: ").unwrap_or(s).to_owned()
+}
+
+/// SIGTERM and stdin closed, then a kill of the process group after `bound`.
+async fn stop_child(child: &mut Child, stdin: Option<ChildStdin>, pid: u32, bound: Duration) {
+    process::terminate(pid);
+    drop(stdin);
+    if tokio::time::timeout(bound, child.wait()).await.is_err() {
+        warn!(
+            pid,
+            "the gateway did not stop in {} s; killing it",
+            bound.as_secs()
+        );
+        kill_child(child, pid).await;
+    }
+}
+
+async fn kill_child(child: &mut Child, pid: u32) {
+    process::kill_group(pid);
+    let _ = child.kill().await;
+}
