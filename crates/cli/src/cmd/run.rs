@@ -106,13 +106,6 @@ async fn serve(
     };
     let addr = gateway.local_addr();
     let pid = std::process::id();
-    let ready =
-        serde_json::json!({"event": "ready", "port": addr.port(), "pid": pid, "version": VERSION});
-    {
-        let mut stdout = std::io::stdout().lock();
-        let _ = writeln!(stdout, "{ready}");
-        let _ = stdout.flush();
-    }
     let url = format!("ws://{addr}");
     let runtime_path = runtime_file(&paths);
     let info_json = serde_json::to_vec(&RuntimeInfo {
@@ -124,6 +117,14 @@ async fn serve(
     .unwrap_or_default();
     if let Err(e) = fsutil::write_private(&runtime_path, &info_json) {
         warn!(error = %e, "cannot write {}", runtime_path.display());
+    }
+    // Announce readiness last, once everything a client may look for (the runtime file) exists.
+    let ready =
+        serde_json::json!({"event": "ready", "port": addr.port(), "pid": pid, "version": VERSION});
+    {
+        let mut stdout = std::io::stdout().lock();
+        let _ = writeln!(stdout, "{ready}");
+        let _ = stdout.flush();
     }
     info!(
         url = %url,
