@@ -5,5 +5,5 @@ pub mod logs;
 pub mod process;
 pub mod supervisor;
 
-pub use logs::{LogFollower, LogLine};
+pub use logs::{LogBuffer, LogFollower, LogLine};
 pub use supervisor::{GatewayState, SidecarConfig, Status, Supervisor, SupervisorError};

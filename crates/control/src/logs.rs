@@ -15,6 +15,7 @@ use tokio::sync::mpsc;
 
 /// One parsed log line.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct LogLine {
     /// Position in the stream since the follower started (for stable list keys).
@@ -74,6 +75,54 @@ fn fields(obj: Map<String, Value>) -> Vec<(String, String)> {
             (k, v)
         })
         .collect()
+}
+
+/// The most recent lines, bounded: the oldest fall off when it is full.
+#[derive(Debug)]
+pub struct LogBuffer {
+    lines: std::collections::VecDeque<LogLine>,
+    capacity: usize,
+}
+
+impl LogBuffer {
+    /// A buffer holding at most `capacity` lines.
+    pub fn new(capacity: usize) -> Self {
+        LogBuffer {
+            lines: std::collections::VecDeque::with_capacity(capacity.min(4096)),
+            capacity: capacity.max(1),
+        }
+    }
+
+    /// Appends lines, dropping the oldest beyond the capacity.
+    pub fn extend(&mut self, batch: impl IntoIterator<Item = LogLine>) {
+        for line in batch {
+            if self.lines.len() == self.capacity {
+                self.lines.pop_front();
+            }
+            self.lines.push_back(line);
+        }
+    }
+
+    /// The last `n` lines, oldest first.
+    pub fn last(&self, n: usize) -> Vec<LogLine> {
+        let skip = self.lines.len().saturating_sub(n);
+        self.lines.iter().skip(skip).cloned().collect()
+    }
+
+    /// Number of lines held.
+    pub fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    /// Whether it holds no line.
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+
+    /// Forgets every line.
+    pub fn clear(&mut self) {
+        self.lines.clear();
+    }
 }
 
 /// The newest `tidepool-YYYY-MM-DD.jsonl` in `dir`.
@@ -302,6 +351,18 @@ fn tail_lines(path: &Path, n: usize) -> Vec<String> {
 mod tests {
     use super::*;
     use std::io::Write;
+
+    #[test]
+    fn the_buffer_keeps_the_newest_lines() {
+        let mut b = LogBuffer::new(3);
+        b.extend((1..=5).map(|i| LogLine::parse(i, &format!("{{\"message\":\"{i}\"}}"))));
+        assert_eq!(b.len(), 3);
+        let msgs: Vec<String> = b.last(10).into_iter().map(|l| l.message).collect();
+        assert_eq!(msgs, vec!["3", "4", "5"]);
+        assert_eq!(b.last(1)[0].message, "5");
+        b.clear();
+        assert!(b.is_empty());
+    }
 
     #[test]
     fn parses_gateway_lines_and_keeps_raw_ones() {

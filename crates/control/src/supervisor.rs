@@ -83,6 +83,7 @@ impl SidecarConfig {
 
 /// The supervisor's view of the gateway.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum GatewayState {
     /// Not running, by request (or never started).
@@ -120,6 +121,7 @@ pub enum GatewayState {
 
 /// State plus the counters the dashboard shows.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct Status {
     /// Current state.
@@ -157,6 +159,7 @@ enum Cmd {
 
 /// Handle to the supervisor task. Dropping it stops the gateway.
 pub struct Supervisor {
+    cfg: Arc<Mutex<SidecarConfig>>,
     tx: mpsc::Sender<Cmd>,
     status: watch::Receiver<Status>,
     client: Arc<Mutex<Option<Client>>>,
@@ -182,14 +185,27 @@ impl Supervisor {
             url: None,
         });
         let client = Arc::new(Mutex::new(None));
+        let cfg = Arc::new(Mutex::new(cfg));
         let actor = Actor {
-            cfg,
+            cfg: cfg.clone(),
             rx,
             status: status_tx,
             client: client.clone(),
         };
         tokio::spawn(actor.run());
-        Supervisor { tx, status, client }
+        Supervisor {
+            cfg,
+            tx,
+            status,
+            client,
+        }
+    }
+
+    /// Changes the config; it applies from the next start.
+    pub fn update_config(&self, f: impl FnOnce(&mut SidecarConfig)) {
+        if let Ok(mut c) = self.cfg.lock() {
+            f(&mut c);
+        }
     }
 
     /// Starts the gateway; resolves when it is running, or with the reason it gave up.
@@ -254,6 +270,7 @@ struct Running {
     pid: u32,
     client: Client,
     stderr_tail: Tail,
+    stderr_done: Option<tokio::task::JoinHandle<()>>,
 }
 
 /// Last lines of the child's stderr, for crash reasons.
@@ -263,7 +280,10 @@ struct Tail(Arc<Mutex<VecDeque<String>>>);
 impl Tail {
     const KEEP: usize = 20;
 
-    fn spawn_reader(&self, stream: impl AsyncRead + Unpin + Send + 'static) {
+    fn spawn_reader(
+        &self,
+        stream: impl AsyncRead + Unpin + Send + 'static,
+    ) -> tokio::task::JoinHandle<()> {
         let tail = self.clone();
         tokio::spawn(async move {
             let mut lines = BufReader::new(stream).lines();
@@ -275,7 +295,7 @@ impl Tail {
                     t.push_back(line);
                 }
             }
-        });
+        })
     }
 
     /// The last line that says something (skipping blanks).
@@ -324,7 +344,7 @@ enum Ended {
 }
 
 struct Actor {
-    cfg: SidecarConfig,
+    cfg: Arc<Mutex<SidecarConfig>>,
     rx: mpsc::Receiver<Cmd>,
     status: watch::Sender<Status>,
     client: Arc<Mutex<Option<Client>>>,
@@ -368,6 +388,13 @@ impl Actor {
     }
 
     /// Runs the gateway until a stop (returns false) or a shutdown (returns true).
+    fn cfg(&self) -> SidecarConfig {
+        match self.cfg.lock() {
+            Ok(c) => c.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
     async fn supervise(&mut self, mut reply: StartReply) -> bool {
         let mut crashes: VecDeque<Instant> = VecDeque::new();
         loop {
@@ -422,19 +449,20 @@ impl Actor {
             // A crash: count it, give up on a crash loop, else back off and retry.
             warn!(%reason, "gateway crashed");
             self.set(|s| s.last_error = Some(reason.clone()));
+            let cfg = self.cfg();
             let now = Instant::now();
             crashes.push_back(now);
             while crashes
                 .front()
-                .is_some_and(|t| now.duration_since(*t) > self.cfg.crash_window)
+                .is_some_and(|t| now.duration_since(*t) > cfg.crash_window)
             {
                 crashes.pop_front();
             }
-            if crashes.len() >= self.cfg.crash_limit {
+            if crashes.len() >= cfg.crash_limit {
                 let reason = format!(
                     "{reason} (gave up after {} crashes within {} s; fix the cause and press Start)",
                     crashes.len(),
-                    self.cfg.crash_window.as_secs()
+                    cfg.crash_window.as_secs()
                 );
                 self.set_state(GatewayState::Crashed {
                     reason: reason.clone(),
@@ -448,11 +476,10 @@ impl Actor {
             let exp = u32::try_from(crashes.len().saturating_sub(1))
                 .unwrap_or(u32::MAX)
                 .min(16);
-            let delay = self
-                .cfg
+            let delay = cfg
                 .backoff_initial
                 .saturating_mul(1 << exp)
-                .min(self.cfg.backoff_max);
+                .min(cfg.backoff_max);
             self.set(|s| s.restarts += 1);
             self.set_state(GatewayState::Restarting {
                 retry_in_ms: u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
@@ -498,7 +525,7 @@ impl Actor {
     }
 
     async fn launch(&mut self) -> Result<Running, LaunchError> {
-        let cfg = self.cfg.clone();
+        let cfg = self.cfg();
         let mut cmd = process::command(&cfg.program);
         cmd.args(["gateway", "run", "--port"])
             .arg(cfg.port.to_string())
@@ -519,9 +546,7 @@ impl Actor {
         let pid = child.id().unwrap_or(0);
         let stdin = child.stdin.take();
         let tail = Tail::default();
-        if let Some(err) = child.stderr.take() {
-            tail.spawn_reader(err);
-        }
+        let mut stderr_done = child.stderr.take().map(|err| tail.spawn_reader(err));
         let Some(out) = child.stdout.take() else {
             return Err(LaunchError::Transient(
                 "no stdout from the gateway".into(),
@@ -542,6 +567,10 @@ impl Actor {
                     Ok(None) | Err(_) => {
                         let status = tokio::time::timeout(Duration::from_secs(5), child.wait()).await;
                         let code = status.ok().and_then(|s| s.ok()).and_then(|s| s.code());
+                        // Its last words are on stderr: read them to the end first.
+                        if let Some(h) = stderr_done.take() {
+                            let _ = tokio::time::timeout(Duration::from_secs(1), h).await;
+                        }
                         return Err(exit_before_ready(code, &tail));
                     }
                 },
@@ -621,17 +650,22 @@ impl Actor {
             pid,
             client,
             stderr_tail: tail,
+            stderr_done,
         })
     }
 
     async fn monitor(&mut self, mut run: Running) -> Ended {
-        let mut health = tokio::time::interval(self.cfg.health_interval);
+        let cfg = self.cfg();
+        let mut health = tokio::time::interval(cfg.health_interval);
         health.reset();
         let mut failures = 0u32;
         let ended = loop {
             tokio::select! {
                 status = run.child.wait() => {
                     let code = status.ok().and_then(|s| s.code());
+                    if let Some(h) = run.stderr_done.take() {
+                        let _ = tokio::time::timeout(Duration::from_secs(1), h).await;
+                    }
                     let mut reason = match code {
                         Some(c) => format!("the gateway exited with code {c}"),
                         None => "the gateway was killed by a signal".to_owned(),
@@ -649,12 +683,12 @@ impl Actor {
                     None => { self.graceful(&mut run).await; break Ended::Shutdown(None); }
                 },
                 _ = health.tick() => {
-                    match run.client.request_with_timeout("health", serde_json::Value::Null, self.cfg.health_timeout).await {
+                    match run.client.request_with_timeout("health", serde_json::Value::Null, cfg.health_timeout).await {
                         Ok(_) => failures = 0,
                         Err(e) => {
                             failures += 1;
                             warn!(error = %e, failures, "gateway health check failed");
-                            if failures >= self.cfg.health_failures {
+                            if failures >= cfg.health_failures {
                                 kill_child(&mut run.child, run.pid).await;
                                 break Ended::Crashed(format!("the gateway stopped answering health checks ({e})"), None);
                             }
@@ -673,13 +707,8 @@ impl Actor {
     async fn graceful(&self, run: &mut Running) {
         self.set_state(GatewayState::Stopping);
         run.client.close();
-        stop_child(
-            &mut run.child,
-            run.stdin.take(),
-            run.pid,
-            self.cfg.stop_timeout,
-        )
-        .await;
+        let bound = self.cfg().stop_timeout;
+        stop_child(&mut run.child, run.stdin.take(), run.pid, bound).await;
     }
 }
 
