@@ -1,0 +1,6 @@
+//! Tauri commands, one file per feature. Each is a thin adapter over `tidepool-control`.
+
+pub mod app;
+pub mod gateway;
+pub mod logs;
+pub mod settings;

@@ -1,0 +1,26 @@
+//! Typed events sent to the webview.
+
+use serde::{Deserialize, Serialize};
+use tidepool_control::{LogLine, Status};
+
+/// The supervisor's status changed.
+#[derive(Debug, Clone, Serialize, specta::Type, tauri_specta::Event)]
+pub struct GatewayStatusChanged(pub Status);
+
+/// New log lines (batched, at most every ~50 ms).
+#[derive(Debug, Clone, Serialize, specta::Type, tauri_specta::Event)]
+pub struct LogBatch(pub Vec<LogLine>);
+
+/// One sample of the running gateway's figures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
+#[serde(rename_all = "camelCase")]
+pub struct GatewayMetrics {
+    /// When sampled, ms since the epoch.
+    pub ts: u64,
+    /// Resident memory of the gateway, bytes (when the OS reports it).
+    pub rss_bytes: Option<u64>,
+    /// Connected clients.
+    pub connections: u64,
+    /// Gateway uptime, ms.
+    pub uptime_ms: u64,
+}

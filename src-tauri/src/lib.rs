@@ -1,0 +1,265 @@
+//! Tidepool desktop: the Tauri shell. It adapts `tidepool-control` (supervisor, log follower)
+//! to typed commands and events, keeps settings in tauri-plugin-store and the gateway token in
+//! the OS keychain, and lives in the tray. No domain logic lives here.
+
+pub mod commands;
+pub mod error;
+pub mod events;
+pub mod keychain;
+pub mod settings;
+pub mod state;
+pub mod tray;
+
+use crate::events::{GatewayMetrics, GatewayStatusChanged, LogBatch};
+use crate::keychain::TokenHome;
+use crate::state::{AppPaths, AppState, LOG_HISTORY, METRIC_SAMPLES};
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::Duration;
+use tauri::{Manager, RunEvent, WindowEvent};
+use tauri_specta::{Builder, Event, collect_commands, collect_events};
+use tidepool_control::{LogBuffer, LogFollower, SidecarConfig, Supervisor};
+
+/// The command and event registry, shared by the app and the bindings test.
+pub fn specta_builder() -> Builder<tauri::Wry> {
+    Builder::<tauri::Wry>::new()
+        .commands(collect_commands![
+            commands::gateway::gateway_status,
+            commands::gateway::gateway_start,
+            commands::gateway::gateway_stop,
+            commands::gateway::gateway_restart,
+            commands::gateway::gateway_metrics,
+            commands::logs::logs_recent,
+            commands::logs::logs_export::<tauri::Wry>,
+            commands::settings::settings_get,
+            commands::settings::settings_set::<tauri::Wry>,
+            commands::app::app_info,
+            commands::app::app_quit::<tauri::Wry>,
+        ])
+        .events(collect_events![
+            GatewayStatusChanged,
+            LogBatch,
+            GatewayMetrics
+        ])
+        .dangerously_cast_bigints_to_number()
+}
+
+/// Where the generated TypeScript bindings live.
+pub const BINDINGS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../ui/src/bindings.ts");
+
+fn state_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("TIDEPOOL_STATE_DIR") {
+        return PathBuf::from(d);
+    }
+    let home = std::env::var_os(if cfg!(windows) { "USERPROFILE" } else { "HOME" })
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("."));
+    home.join(".tidepool")
+}
+
+/// The bundled sidecar: next to the app's executable (`TIDEPOOL_SIDECAR` overrides).
+fn sidecar_path() -> PathBuf {
+    if let Some(p) = std::env::var_os("TIDEPOOL_SIDECAR") {
+        return PathBuf::from(p);
+    }
+    let name = if cfg!(windows) {
+        "tidepool.exe"
+    } else {
+        "tidepool"
+    };
+    std::env::current_exe()
+        .ok()
+        .and_then(|p| p.parent().map(|d| d.join(name)))
+        .unwrap_or_else(|| PathBuf::from(name))
+}
+
+/// Runs the app.
+pub fn run() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("TIDEPOOL_DESKTOP_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .try_init();
+    let builder = specta_builder();
+    let app = tauri::Builder::default()
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            tray::show_main(app);
+        }))
+        .plugin(tauri_plugin_store::Builder::default().build())
+        .plugin(tauri_plugin_dialog::init())
+        .invoke_handler(builder.invoke_handler())
+        .setup(move |app| {
+            builder.mount_events(app);
+            setup(app.handle())?;
+            Ok(())
+        })
+        .on_window_event(|window, event| {
+            if let WindowEvent::CloseRequested { api, .. } = event {
+                let app = window.app_handle();
+                let to_tray = app.state::<AppState>().settings().close_to_tray;
+                if to_tray {
+                    let _ = window.hide();
+                    api.prevent_close();
+                } else {
+                    app.exit(0);
+                }
+            }
+        })
+        .build(tauri::generate_context!());
+    let app = match app {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("Tidepool could not start: {e}");
+            std::process::exit(1);
+        }
+    };
+    app.run(|app, event| {
+        if let RunEvent::Exit = event {
+            // Never leave a gateway behind: stop it before the process ends.
+            let state = app.state::<AppState>();
+            tauri::async_runtime::block_on(async {
+                let _ =
+                    tokio::time::timeout(Duration::from_secs(8), state.supervisor.shutdown()).await;
+            });
+        }
+    });
+}
+
+fn setup(app: &tauri::AppHandle) -> Result<(), Box<dyn std::error::Error>> {
+    let settings = settings::load(app);
+    let state_dir = state_dir();
+    let paths = AppPaths {
+        log_dir: state_dir.join("logs"),
+        sidecar: sidecar_path(),
+        state_dir,
+    };
+    std::fs::create_dir_all(&paths.state_dir)?;
+    let (token, token_home, token_problem) = match keychain::gateway_token(&paths.state_dir) {
+        Ok(t) => (Some(t), TokenHome::Keychain, None),
+        Err(why) => {
+            tracing::warn!(%why, "using the gateway's own token file");
+            (None, TokenHome::StateFile, Some(why))
+        }
+    };
+    let mut cfg = SidecarConfig::new(paths.sidecar.clone(), paths.state_dir.clone());
+    cfg.port = settings.port;
+    cfg.token = token;
+    let supervisor = Supervisor::new(cfg);
+    let status_rx = supervisor.watch();
+    let (follower, log_rx) = LogFollower::start(paths.log_dir.clone(), 2_000);
+    app.manage(AppState {
+        supervisor,
+        logs: Mutex::new(LogBuffer::new(LOG_HISTORY)),
+        metrics: Mutex::new(Default::default()),
+        settings: Mutex::new(settings.clone()),
+        paths,
+        token_home,
+        token_problem,
+        follower: Mutex::new(Some(follower)),
+    });
+    let tray = match tray::build(app) {
+        Ok(t) => Some(t),
+        Err(e) => {
+            tracing::warn!(error = %e, "no tray icon");
+            None
+        }
+    };
+    forward_status(app.clone(), status_rx, tray);
+    forward_logs(app.clone(), log_rx);
+    sample_metrics(app.clone());
+    if settings.start_on_launch {
+        let app = app.clone();
+        tauri::async_runtime::spawn(async move {
+            if let Err(e) = app.state::<AppState>().supervisor.start().await {
+                tracing::warn!(error = %e, "the gateway did not start");
+            }
+        });
+    }
+    Ok(())
+}
+
+fn forward_status(
+    app: tauri::AppHandle,
+    mut rx: tokio::sync::watch::Receiver<tidepool_control::Status>,
+    tray: Option<tray::Tray<tauri::Wry>>,
+) {
+    tauri::async_runtime::spawn(async move {
+        loop {
+            let status = rx.borrow_and_update().clone();
+            if let Some(t) = &tray {
+                t.update(&status);
+            }
+            let _ = GatewayStatusChanged(status).emit(&app);
+            if rx.changed().await.is_err() {
+                break;
+            }
+        }
+    });
+}
+
+/// Batches follower output into one event per ~50 ms so a log flood cannot swamp the UI.
+fn forward_logs(
+    app: tauri::AppHandle,
+    mut rx: tokio::sync::mpsc::UnboundedReceiver<Vec<tidepool_control::LogLine>>,
+) {
+    tauri::async_runtime::spawn(async move {
+        while let Some(first) = rx.recv().await {
+            let mut batch = first;
+            let deadline = tokio::time::sleep(Duration::from_millis(50));
+            tokio::pin!(deadline);
+            loop {
+                tokio::select! {
+                    _ = &mut deadline => break,
+                    more = rx.recv() => match more {
+                        Some(m) => batch.extend(m),
+                        None => break,
+                    },
+                }
+            }
+            if let Ok(mut buf) = app.state::<AppState>().logs.lock() {
+                buf.extend(batch.iter().cloned());
+            }
+            let _ = LogBatch(batch).emit(&app);
+        }
+    });
+}
+
+fn sample_metrics(app: tauri::AppHandle) {
+    tauri::async_runtime::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(2));
+        loop {
+            tick.tick().await;
+            let state = app.state::<AppState>();
+            let Some(client) = state.supervisor.client() else {
+                continue;
+            };
+            let Ok(s) = client
+                .call::<_, tidepool_protocol::methods::StatusResult>(
+                    "status",
+                    &serde_json::json!({}),
+                )
+                .await
+            else {
+                continue;
+            };
+            let sample = GatewayMetrics {
+                ts: std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| u64::try_from(d.as_millis()).unwrap_or(0))
+                    .unwrap_or(0),
+                rss_bytes: s.rss_bytes,
+                connections: s.connections,
+                uptime_ms: s.uptime_ms,
+            };
+            if let Ok(mut m) = state.metrics.lock() {
+                if m.len() == METRIC_SAMPLES {
+                    m.pop_front();
+                }
+                m.push_back(sample.clone());
+            }
+            let _ = sample.emit(&app);
+        }
+    });
+}
