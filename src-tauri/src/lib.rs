@@ -135,7 +135,8 @@ fn setup(app: &tauri::AppHandle) -> Result<(), Box<dyn std::error::Error>> {
         sidecar: sidecar_path(),
         state_dir,
     };
-    std::fs::create_dir_all(&paths.state_dir)?;
+    tidepool_control::fsutil::create_private_dir(&paths.state_dir)?;
+    tidepool_control::fsutil::create_private_dir(&paths.log_dir)?;
     let (token, token_home, token_problem) = match keychain::gateway_token(&paths.state_dir) {
         Ok(t) => (Some(t), TokenHome::Keychain, None),
         Err(why) => {
@@ -146,7 +147,12 @@ fn setup(app: &tauri::AppHandle) -> Result<(), Box<dyn std::error::Error>> {
     let mut cfg = SidecarConfig::new(paths.sidecar.clone(), paths.state_dir.clone());
     cfg.port = settings.port;
     cfg.token = token;
-    let supervisor = Supervisor::new(cfg);
+    // The supervisor spawns its task on Tauri's Tokio runtime; setup runs outside it.
+    let rt = tauri::async_runtime::handle();
+    let supervisor = {
+        let _enter = rt.inner().enter();
+        Supervisor::new(cfg)
+    };
     let status_rx = supervisor.watch();
     let (follower, log_rx) = LogFollower::start(paths.log_dir.clone(), 2_000);
     app.manage(AppState {

@@ -207,7 +207,7 @@ fn follow(
     tx: mpsc::UnboundedSender<Vec<LogLine>>,
     stop: std_mpsc::Receiver<()>,
 ) {
-    let _ = std::fs::create_dir_all(&dir);
+    let _ = crate::fsutil::create_private_dir(&dir);
     let (ev_tx, ev_rx) = std_mpsc::channel::<()>();
     let watcher = notify::recommended_watcher(move |_res: notify::Result<notify::Event>| {
         let _ = ev_tx.send(());

@@ -1,0 +1,55 @@
+import { createSignal, Match, onCleanup, onMount, Switch } from "solid-js";
+import { Header } from "./components/Header";
+import { PAGES, type Page, Sidebar } from "./components/Sidebar";
+import { initGateway } from "./lib/gateway";
+import { initLogs } from "./lib/logs";
+import { initSettings } from "./lib/settings";
+import { Dashboard } from "./pages/Dashboard";
+import { Logs } from "./pages/Logs";
+import { Settings } from "./pages/Settings";
+
+export function App() {
+  const [page, setPage] = createSignal<Page>("dashboard");
+  const [collapsed, setCollapsed] = createSignal(false);
+
+  onMount(() => {
+    // Ctrl/Cmd+1..3 switch pages.
+    const onKey = (e: KeyboardEvent) => {
+      if (!(e.ctrlKey || e.metaKey)) return;
+      const p = PAGES.find((x) => x.key === e.key);
+      if (p) {
+        e.preventDefault();
+        setPage(p.id);
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    onCleanup(() => window.removeEventListener("keydown", onKey));
+    void initSettings();
+    void initGateway();
+    void initLogs();
+  });
+
+  const title = () => PAGES.find((p) => p.id === page())?.label ?? "";
+
+  return (
+    <div class="flex h-full">
+      <Sidebar page={page()} onSelect={setPage} collapsed={collapsed()} onToggle={() => setCollapsed(!collapsed())} />
+      <div class="flex flex-col flex-1 min-w-0">
+        <Header title={title()} />
+        <main class="flex-1 min-h-0 overflow-auto">
+          <Switch>
+            <Match when={page() === "dashboard"}>
+              <Dashboard />
+            </Match>
+            <Match when={page() === "logs"}>
+              <Logs />
+            </Match>
+            <Match when={page() === "settings"}>
+              <Settings />
+            </Match>
+          </Switch>
+        </main>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,19 @@
+// Icons are imported one file each: the package's index would compile all ~1,600 of them.
+export { default as Copy } from "lucide-solid/icons/copy";
+export { default as Download } from "lucide-solid/icons/download";
+export { default as LayoutDashboard } from "lucide-solid/icons/layout-dashboard";
+export { default as LoaderCircle } from "lucide-solid/icons/loader-circle";
+export { default as Monitor } from "lucide-solid/icons/monitor";
+export { default as Moon } from "lucide-solid/icons/moon";
+export { default as PanelLeftClose } from "lucide-solid/icons/panel-left-close";
+export { default as PanelLeftOpen } from "lucide-solid/icons/panel-left-open";
+export { default as Pause } from "lucide-solid/icons/pause";
+export { default as Play } from "lucide-solid/icons/play";
+export { default as RotateCw } from "lucide-solid/icons/rotate-cw";
+export { default as ScrollText } from "lucide-solid/icons/scroll-text";
+export { default as Search } from "lucide-solid/icons/search";
+export { default as SettingsIcon } from "lucide-solid/icons/settings";
+export { default as Square } from "lucide-solid/icons/square";
+export { default as Sun } from "lucide-solid/icons/sun";
+export { default as Trash2 } from "lucide-solid/icons/trash";
+export { default as TriangleAlert } from "lucide-solid/icons/triangle-alert";

@@ -1,0 +1,158 @@
+import { Play, RotateCw, TriangleAlert } from "../components/icons";
+import { createSignal, type JSX, Match, onCleanup, onMount, Show, Switch } from "solid-js";
+import { Button } from "../components/Button";
+import { Sparkline } from "../components/Sparkline";
+import { StatePill } from "../components/StatePill";
+import { bytes, duration } from "../lib/format";
+import { act, actionError, busy, metrics, status } from "../lib/gateway";
+import { info } from "../lib/settings";
+
+function Card(props: { label: string; children: JSX.Element; testid?: string }) {
+  return (
+    <div class="rounded-lg border border-line bg-surface p-4 min-w-0" data-testid={props.testid}>
+      <div class="text-xs font-medium uppercase tracking-wide text-muted mb-1.5">{props.label}</div>
+      <div class="text-[15px] font-semibold truncate">{props.children}</div>
+    </div>
+  );
+}
+
+function Skeleton() {
+  return (
+    <div class="grid grid-cols-3 gap-4" aria-busy="true" aria-label="Loading">
+      <div class="tp-skeleton h-20" />
+      <div class="tp-skeleton h-20" />
+      <div class="tp-skeleton h-20" />
+      <div class="tp-skeleton h-20 col-span-3" />
+    </div>
+  );
+}
+
+export function Dashboard() {
+  const [now, setNow] = createSignal(Date.now());
+  onMount(() => {
+    const t = setInterval(() => setNow(Date.now()), 1000);
+    onCleanup(() => clearInterval(t));
+  });
+  const s = status;
+  const running = () => {
+    const st = s()?.state;
+    return st?.kind === "running" ? st : null;
+  };
+  const crashed = () => {
+    const st = s()?.state;
+    return st?.kind === "crashed" ? st : null;
+  };
+  const memory = () => metrics().map((m) => m.rssBytes ?? 0).filter((v) => v > 0);
+  const lastMemory = () => {
+    const m = metrics();
+    return m.length ? m[m.length - 1].rssBytes : null;
+  };
+  const lastConnections = () => {
+    const m = metrics();
+    return m.length ? m[m.length - 1].connections : null;
+  };
+
+  return (
+    <div class="p-6 space-y-5 max-w-5xl">
+      <Show when={info()?.tokenHome === "stateFile"}>
+        <div role="status" class="flex gap-3 rounded-lg border border-warn/40 bg-warn/10 p-3 text-[13px]">
+          <TriangleAlert size={18} class="text-warn shrink-0" />
+          <div>
+            <b>No system keychain found.</b> The gateway token stays in {info()?.stateDir}/gateway.token, readable only
+            by you. Install a keychain (e.g. GNOME Keyring) to keep it there instead.
+          </div>
+        </div>
+      </Show>
+      <Show when={actionError()}>
+        <div role="alert" data-testid="action-error" class="flex gap-3 rounded-lg border border-err/40 bg-err/10 p-3 text-[13px]">
+          <TriangleAlert size={18} class="text-err shrink-0" />
+          <div>{actionError()}</div>
+        </div>
+      </Show>
+      <Switch fallback={<Skeleton />}>
+        <Match when={crashed()}>
+          {(c) => (
+            <section class="rounded-lg border border-err/40 bg-surface p-5 space-y-3" data-testid="crashed">
+              <div class="flex items-center gap-3">
+                <StatePill status={s()} />
+                <h2 class="font-semibold">The gateway stopped and Tidepool gave up restarting it</h2>
+              </div>
+              <p class="text-[13px] font-mono text-err break-words">{c().reason}</p>
+              <p class="text-[13px] text-muted">
+                Fix the cause (the Logs page shows the gateway's last lines), then start it again.
+              </p>
+              <Button variant="primary" icon={<Play size={15} />} loading={busy() === "start"} onClick={() => act("start")}>
+                Start again
+              </Button>
+            </section>
+          )}
+        </Match>
+        <Match when={s()?.state.kind === "stopped"}>
+          <section class="rounded-lg border border-dashed border-line bg-surface p-8 text-center space-y-3" data-testid="stopped">
+            <h2 class="text-base font-semibold">The gateway is stopped</h2>
+            <p class="text-[13px] text-muted max-w-md mx-auto">
+              Start it so your assistant and its apps can connect. It runs on this computer only (127.0.0.1) and
+              needs a token to talk to.
+            </p>
+            <Button variant="primary" icon={<Play size={15} />} loading={busy() === "start"} onClick={() => act("start")}>
+              Start gateway
+            </Button>
+          </section>
+        </Match>
+        <Match when={s() && !running()}>
+          <section class="rounded-lg border border-line bg-surface p-5 flex items-center gap-3" data-testid="transition">
+            <StatePill status={s()} />
+            <span class="text-[13px] text-muted">
+              {s()?.state.kind === "restarting"
+                ? `Restarting after a crash${s()?.lastError ? `: ${s()?.lastError}` : ""}`
+                : "Working…"}
+            </span>
+            <div class="ml-auto h-1.5 w-40 overflow-hidden rounded bg-surface-2" role="progressbar" aria-label="In progress">
+              <div class="h-full w-1/3 bg-warn animate-pulse" />
+            </div>
+          </section>
+        </Match>
+        <Match when={running()}>
+          {(r) => (
+            <div class="space-y-4" data-testid="running">
+              <div class="grid grid-cols-2 md:grid-cols-4 gap-4">
+                <Card label="Address" testid="card-address">127.0.0.1:{r().port}</Card>
+                <Card label="Process" testid="card-pid">pid {r().pid}</Card>
+                <Card label="Version" testid="card-version">{r().version}</Card>
+                <Card label="Uptime" testid="card-uptime">
+                  {duration(now() - (s()?.startedAtMs ?? now()))}
+                </Card>
+              </div>
+              <div class="grid grid-cols-1 md:grid-cols-3 gap-4">
+                <div class="rounded-lg border border-line bg-surface p-4 md:col-span-2" data-testid="card-memory">
+                  <div class="flex items-baseline justify-between">
+                    <div class="text-xs font-medium uppercase tracking-wide text-muted">Memory</div>
+                    <div class="text-[15px] font-semibold">{bytes(lastMemory())}</div>
+                  </div>
+                  <div class="mt-2">
+                    <Sparkline values={memory()} width={520} height={48} label="Gateway memory over the last minutes" />
+                  </div>
+                </div>
+                <div class="grid gap-4">
+                  <Card label="Clients">{lastConnections() ?? "—"}</Card>
+                  <Card label="Restarts" testid="card-restarts">{s()?.restarts ?? 0}</Card>
+                </div>
+              </div>
+              <Show when={s()?.lastError}>
+                <div class="rounded-lg border border-line bg-surface p-4 text-[13px]">
+                  <span class="text-muted">Last error: </span>
+                  <span class="font-mono">{s()?.lastError}</span>
+                </div>
+              </Show>
+              <div class="flex gap-2">
+                <Button icon={<RotateCw size={15} />} loading={busy() === "restart"} disabled={!!busy()} onClick={() => act("restart")}>
+                  Restart gateway
+                </Button>
+              </div>
+            </div>
+          )}
+        </Match>
+      </Switch>
+    </div>
+  );
+}

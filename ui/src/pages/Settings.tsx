@@ -1,0 +1,150 @@
+import { Monitor, Moon, Sun } from "../components/icons";
+import { createSignal, For, type JSX, Show } from "solid-js";
+import type { Theme } from "../bindings";
+import { Button } from "../components/Button";
+import { info, loadError, saveSettings, settings } from "../lib/settings";
+
+function Row(props: { label: string; hint: string; children: JSX.Element; for?: string }) {
+  return (
+    <div class="flex items-center gap-6 py-4 border-b border-line last:border-0">
+      <div class="flex-1 min-w-0">
+        <label class="font-medium text-[13px]" for={props.for}>
+          {props.label}
+        </label>
+        <div class="text-[13px] text-muted">{props.hint}</div>
+      </div>
+      {props.children}
+    </div>
+  );
+}
+
+function Toggle(props: { id: string; checked: boolean; onChange: (v: boolean) => void; label: string }) {
+  return (
+    <button
+      id={props.id}
+      type="button"
+      role="switch"
+      aria-checked={props.checked}
+      aria-label={props.label}
+      data-testid={props.id}
+      onClick={() => props.onChange(!props.checked)}
+      class={`relative h-6 w-11 rounded-full border transition-colors ${props.checked ? "bg-accent border-accent" : "bg-surface-2 border-line"}`}
+    >
+      <span
+        class={`absolute top-0.5 size-4.5 rounded-full bg-white shadow transition-transform ${props.checked ? "translate-x-5.5" : "translate-x-0.5"}`}
+      />
+    </button>
+  );
+}
+
+const THEMES: { id: Theme; label: string; icon: () => JSX.Element }[] = [
+  { id: "system", label: "System", icon: () => <Monitor size={15} /> },
+  { id: "light", label: "Light", icon: () => <Sun size={15} /> },
+  { id: "dark", label: "Dark", icon: () => <Moon size={15} /> },
+];
+
+export function Settings() {
+  const [error, setError] = createSignal<string | null>(null);
+  const [port, setPort] = createSignal<string | null>(null);
+  const [saving, setSaving] = createSignal(false);
+
+  async function update(patch: Partial<NonNullable<ReturnType<typeof settings>>>) {
+    const cur = settings();
+    if (!cur) return;
+    setError(await saveSettings({ ...cur, ...patch }));
+  }
+
+  async function savePort() {
+    const text = port();
+    if (text == null) return;
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 0 || n > 65535) {
+      setError(`"${text}" is not a port: use a number from 1024 to 65535, or 0 for any free port`);
+      return;
+    }
+    setSaving(true);
+    const e = await saveSettings({ ...settings()!, port: n });
+    setSaving(false);
+    setError(e);
+    if (!e) setPort(null);
+  }
+
+  return (
+    <div class="p-6 max-w-3xl space-y-5">
+      <Show when={loadError()}>
+        <div role="alert" class="rounded-lg border border-err/40 bg-err/10 p-3 text-[13px]">
+          Settings could not be loaded: {loadError()}
+        </div>
+      </Show>
+      <Show when={error()}>
+        <div role="alert" data-testid="settings-error" class="rounded-lg border border-err/40 bg-err/10 p-3 text-[13px]">
+          {error()}
+        </div>
+      </Show>
+      <Show when={settings()} fallback={<div class="tp-skeleton h-64" aria-busy="true" aria-label="Loading" />}>
+        {(s) => (
+          <>
+            <section class="rounded-lg border border-line bg-surface px-5">
+              <Row label="Theme" hint="Light, dark, or follow your system.">
+                <div role="radiogroup" aria-label="Theme" class="inline-flex rounded-md border border-line p-0.5 bg-surface-2">
+                  <For each={THEMES}>
+                    {(t) => (
+                      <button
+                        type="button"
+                        role="radio"
+                        aria-checked={s().theme === t.id}
+                        data-testid={`theme-${t.id}`}
+                        onClick={() => update({ theme: t.id })}
+                        class={`inline-flex items-center gap-1.5 px-3 h-7 rounded text-[13px] ${s().theme === t.id ? "bg-surface shadow-sm text-fg" : "text-muted hover:text-fg"}`}
+                      >
+                        {t.icon()}
+                        {t.label}
+                      </button>
+                    )}
+                  </For>
+                </div>
+              </Row>
+              <Row label="Start the gateway with Tidepool" hint="When Tidepool opens, it starts your gateway." for="start-on-launch">
+                <Toggle id="start-on-launch" label="Start the gateway with Tidepool" checked={s().startOnLaunch} onChange={(v) => update({ startOnLaunch: v })} />
+              </Row>
+              <Row label="Keep running in the tray" hint="Closing the window keeps Tidepool and the gateway running; quit from the tray menu." for="close-to-tray">
+                <Toggle id="close-to-tray" label="Keep running in the tray" checked={s().closeToTray} onChange={(v) => update({ closeToTray: v })} />
+              </Row>
+              <Row label="Gateway port" hint="Applies the next time the gateway starts. 0 picks any free port." for="port">
+                <div class="flex items-center gap-2">
+                  <input
+                    id="port"
+                    data-testid="port"
+                    inputmode="numeric"
+                    class="w-24 h-8 rounded-md border border-line bg-surface px-2 font-mono text-[13px]"
+                    value={port() ?? String(s().port)}
+                    onInput={(e) => setPort(e.currentTarget.value)}
+                    onKeyDown={(e) => e.key === "Enter" && savePort()}
+                  />
+                  <Button disabled={port() == null} loading={saving()} onClick={savePort}>
+                    Save
+                  </Button>
+                </div>
+              </Row>
+            </section>
+            <section class="rounded-lg border border-line bg-surface p-5 text-[13px] space-y-1.5">
+              <h2 class="font-semibold mb-2">About</h2>
+              <div>
+                <span class="text-muted">Version </span>
+                {info()?.version ?? "…"}
+              </div>
+              <div>
+                <span class="text-muted">Gateway data </span>
+                <span class="font-mono">{info()?.stateDir ?? "…"}</span>
+              </div>
+              <div>
+                <span class="text-muted">Gateway token </span>
+                {info()?.tokenHome === "keychain" ? "in the system keychain" : "in the gateway's own file (no keychain found)"}
+              </div>
+            </section>
+          </>
+        )}
+      </Show>
+    </div>
+  );
+}

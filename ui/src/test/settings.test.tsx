@@ -1,0 +1,80 @@
+import { cleanup, fireEvent, render, screen, waitFor } from "@solidjs/testing-library";
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { initSettings, resetSettingsStore } from "../lib/settings";
+import { Settings } from "../pages/Settings";
+import { info, settings } from "./fixtures";
+
+type Saved = { settings: typeof settings };
+
+function setup(onSet?: (s: typeof settings) => unknown) {
+  const saved: (typeof settings)[] = [];
+  mockIPC((cmd, args) => {
+    if (cmd === "settings_get") return settings;
+    if (cmd === "app_info") return info;
+    if (cmd === "settings_set") {
+      const s = (args as Saved).settings;
+      saved.push(s);
+      return onSet ? onSet(s) : s;
+    }
+  });
+  return saved;
+}
+
+describe("Settings", () => {
+  beforeEach(() => {
+    resetSettingsStore();
+    document.documentElement.classList.remove("dark");
+  });
+  afterEach(() => {
+    cleanup();
+    clearMocks();
+  });
+
+  it("shows a skeleton while loading, then the values", async () => {
+    setup();
+    render(() => <Settings />);
+    expect(screen.getByLabelText("Loading")).toBeTruthy();
+    await initSettings();
+    expect((await screen.findByTestId("theme-system")).getAttribute("aria-checked")).toBe("true");
+    expect(screen.getByTestId("start-on-launch").getAttribute("aria-checked")).toBe("true");
+    expect((screen.getByTestId("port") as HTMLInputElement).value).toBe("18789");
+    expect(screen.getByText("/home/me/.tidepool")).toBeTruthy();
+  });
+
+  it("switches to dark and saves it", async () => {
+    const saved = setup();
+    render(() => <Settings />);
+    await initSettings();
+    fireEvent.click(await screen.findByTestId("theme-dark"));
+    await waitFor(() => expect(document.documentElement.classList.contains("dark")).toBe(true));
+    expect(saved.at(-1)?.theme).toBe("dark");
+    fireEvent.click(screen.getByTestId("theme-light"));
+    await waitFor(() => expect(document.documentElement.classList.contains("dark")).toBe(false));
+  });
+
+  it("toggles a switch", async () => {
+    const saved = setup();
+    render(() => <Settings />);
+    await initSettings();
+    fireEvent.click(await screen.findByTestId("close-to-tray"));
+    await waitFor(() => expect(saved.at(-1)?.closeToTray).toBe(false));
+    await waitFor(() => expect(screen.getByTestId("close-to-tray").getAttribute("aria-checked")).toBe("false"));
+  });
+
+  it("explains a bad port before sending it, and shows the app's refusal", async () => {
+    const saved = setup((s) => {
+      throw { kind: "invalidInput", message: `port ${s.port} needs administrator rights; choose 1024-65535` };
+    });
+    render(() => <Settings />);
+    await initSettings();
+    const input = (await screen.findByTestId("port")) as HTMLInputElement;
+    fireEvent.input(input, { target: { value: "http" } });
+    fireEvent.keyDown(input, { key: "Enter" });
+    expect((await screen.findByTestId("settings-error")).textContent).toContain('"http" is not a port');
+    expect(saved.length).toBe(0);
+    fireEvent.input(input, { target: { value: "80" } });
+    fireEvent.keyDown(input, { key: "Enter" });
+    await waitFor(() => expect(screen.getByTestId("settings-error").textContent).toContain("needs administrator rights"));
+  });
+});
