@@ -1,6 +1,6 @@
 import { Monitor, Moon, Sun } from "../components/icons";
 import { createSignal, For, type JSX, Show } from "solid-js";
-import type { Theme } from "../bindings";
+import { commands, type Theme } from "../bindings";
 import { Button } from "../components/Button";
 import { info, loadError, saveSettings, settings } from "../lib/settings";
 
@@ -140,6 +140,12 @@ export function Settings() {
               <div>
                 <span class="text-muted">Gateway token </span>
                 {info()?.tokenHome === "keychain" ? "in the system keychain" : "in the gateway's own file (no keychain found)"}
+              </div>
+              <div class="pt-3">
+                <Button variant="danger" data-testid="quit" onClick={() => void commands.appQuit()}>
+                  Quit Tidepool
+                </Button>
+                <span class="ml-3 text-muted">Stops the gateway and closes the app.</span>
               </div>
             </section>
           </>

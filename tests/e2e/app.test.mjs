@@ -1,0 +1,250 @@
+// End-to-end tests of the real desktop app: tauri-driver + WebKitWebDriver drive the built
+// binary (UI embedded) in a real window. Run through scripts/e2e (Xvfb, a D-Bus session and an
+// unlocked gnome-keyring). Screenshots land in tests/e2e/artifacts/.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync, spawn } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { remote } from "webdriverio";
+
+const ROOT = path.resolve(new URL("../..", import.meta.url).pathname);
+const TARGET = process.env.CARGO_TARGET_DIR ?? path.join(ROOT, "target");
+const APP = process.env.TIDEPOOL_APP ?? path.join(TARGET, "debug/tidepool-desktop");
+const SIDECAR = path.join(TARGET, "debug/tidepool");
+const ARTIFACTS = path.join(ROOT, "tests/e2e/artifacts");
+fs.mkdirSync(ARTIFACTS, { recursive: true });
+
+// A private HOME: app settings, the gateway's state dir and logs all live under it.
+const HOME = fs.mkdtempSync(path.join(os.tmpdir(), "tidepool-e2e-"));
+const STATE = path.join(HOME, "state");
+const DATA = path.join(HOME, "data");
+// Port 0: the gateway takes any free port, so a gateway already running here is not disturbed.
+const storeDir = path.join(DATA, "ai.tidepool.desktop");
+fs.mkdirSync(storeDir, { recursive: true });
+fs.writeFileSync(
+  path.join(storeDir, "settings.json"),
+  JSON.stringify({ settings: { theme: "light", startOnLaunch: true, closeToTray: true, port: 0 } }),
+);
+
+const env = {
+  ...process.env,
+  HOME,
+  XDG_DATA_HOME: DATA,
+  XDG_CONFIG_HOME: path.join(HOME, "config"),
+  TIDEPOOL_STATE_DIR: STATE,
+  TIDEPOOL_SIDECAR: SIDECAR,
+  WEBKIT_DISABLE_DMABUF_RENDERER: "1",
+};
+
+let driver;
+let browser;
+
+function waitPort(port, ms = 20000) {
+  const t0 = Date.now();
+  return new Promise((resolve, reject) => {
+    const attempt = () =>
+      net
+        .connect(port, "127.0.0.1")
+        .on("connect", function () {
+          this.end();
+          resolve();
+        })
+        .on("error", () => (Date.now() - t0 > ms ? reject(new Error("tauri-driver did not start")) : setTimeout(attempt, 100)));
+    attempt();
+  });
+}
+
+async function openApp() {
+  return remote({
+    hostname: "127.0.0.1",
+    port: 4444,
+    logLevel: "warn",
+    connectionRetryCount: 0,
+    capabilities: { "tauri:options": { application: APP }, "wdio:enforceWebDriverClassic": true },
+  });
+}
+
+/** Alive = exists and is not a zombie (exited children of the driver may wait to be reaped). */
+function alive(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return !stat.slice(stat.lastIndexOf(")") + 1).trim().startsWith("Z");
+  } catch {
+    return false;
+  }
+}
+
+async function waitGone(pid, ms) {
+  const t0 = Date.now();
+  while (alive(pid)) {
+    if (Date.now() - t0 > ms) throw new Error(`pid ${pid} still alive after ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return Date.now() - t0;
+}
+
+/** Gateways started for our state dir. */
+function ourGateways() {
+  try {
+    return execFileSync("pgrep", ["-f", "--", `--state-dir ${STATE}`], { encoding: "utf8" })
+      .split("\n")
+      .filter(Boolean)
+      .map(Number)
+      .filter(alive);
+  } catch {
+    return [];
+  }
+}
+
+function appPids() {
+  try {
+    return execFileSync("pgrep", ["-f", "--", APP], { encoding: "utf8" }).split("\n").filter(Boolean).map(Number).filter(alive);
+  } catch {
+    return [];
+  }
+}
+
+async function state() {
+  return (await browser.$('[data-testid="header-state"]')).getAttribute("data-state");
+}
+
+async function waitState(want, timeout = 20000) {
+  await browser.waitUntil(async () => (await state()) === want, {
+    timeout,
+    interval: 100,
+    timeoutMsg: `gateway never became ${want} (last: ${await state().catch(() => "?")})`,
+  });
+}
+
+async function gatewayPid() {
+  let pid = 0;
+  await browser.waitUntil(
+    async () => {
+      const text = await browser.execute(() => document.querySelector('[data-testid="card-pid"]')?.textContent ?? "");
+      pid = Number(String(text).replace(/\D/g, ""));
+      return pid > 0;
+    },
+    { timeout: 10000, timeoutMsg: "no pid on the dashboard" },
+  );
+  return pid;
+}
+
+/** A screenshot of the whole (virtual) screen; WebKitWebDriver's own screenshot can hang. */
+async function shot(name) {
+  // Let the last state change paint.
+  await browser.execute(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  execFileSync("import", ["-window", "root", path.join(ARTIFACTS, `${name}.png`)]);
+}
+
+async function nav(page) {
+  await (await browser.$(`[data-testid="nav-${page}"]`)).click();
+}
+
+before(async () => {
+  driver = spawn("tauri-driver", ["--port", "4444"], { env, stdio: ["ignore", "inherit", "inherit"] });
+  await waitPort(4444);
+});
+
+after(async () => {
+  await browser?.deleteSession().catch(() => {});
+  driver?.kill();
+  for (const pid of ourGateways()) process.kill(pid, "SIGKILL");
+});
+
+test("launch: the dashboard reaches running", async () => {
+  const t0 = Date.now();
+  browser = await openApp();
+  await waitState("running");
+  const launchMs = Date.now() - t0;
+  console.log(`# app launch -> dashboard running: ${launchMs} ms`);
+  fs.writeFileSync(path.join(ARTIFACTS, "launch-ms.txt"), `${launchMs}\n`);
+  const pid = await gatewayPid();
+  assert.ok(alive(pid), "the gateway process runs");
+  assert.deepEqual(ourGateways(), [pid]);
+  await shot("dashboard-light");
+});
+
+test("logs: the page shows the gateway's lines", async () => {
+  await nav("logs");
+  await browser.waitUntil(
+    async () => {
+      for (const el of await browser.$$('[data-testid="log-line"]')) {
+        if ((await el.getText()).includes("gateway listening")) return true;
+      }
+      return false;
+    },
+    { timeout: 10000, timeoutMsg: "no 'gateway listening' line in the Logs page" },
+  );
+  await shot("logs-light");
+  await (await browser.$('[data-testid="log-search"]')).setValue("zzzz-no-match");
+  await (await browser.$('[data-testid="log-empty"]')).waitForDisplayed();
+  await shot("logs-empty-filter");
+});
+
+test("stop stops the process, start brings it back", async () => {
+  await nav("dashboard");
+  const pid = await gatewayPid();
+  await (await browser.$("button=Stop")).click();
+  await waitState("stopped");
+  await waitGone(pid, 2000);
+  assert.deepEqual(ourGateways(), []);
+  await shot("dashboard-stopped");
+  await (await browser.$("button=Start gateway")).click();
+  await waitState("running");
+  assert.notEqual(await gatewayPid(), pid);
+});
+
+test("theme: dark applies at once and survives a restart of the app", async () => {
+  await nav("settings");
+  await (await browser.$('[data-testid="theme-dark"]')).click();
+  await browser.waitUntil(async () => browser.execute(() => document.documentElement.classList.contains("dark")), {
+    timeout: 5000,
+    timeoutMsg: "dark class never applied",
+  });
+  await shot("settings-dark");
+  await nav("dashboard");
+  await waitState("running");
+  await shot("dashboard-dark");
+  await nav("logs");
+  await shot("logs-dark");
+  await browser.deleteSession();
+  // The driver killed the app; its gateway follows it (parent watch).
+  for (const pid of ourGateways()) await waitGone(pid, 3000);
+  browser = await openApp();
+  await waitState("running");
+  assert.equal(await browser.execute(() => document.documentElement.classList.contains("dark")), true);
+});
+
+test("kill -9 of the app: the gateway exits within 2 s", async () => {
+  const gw = await gatewayPid();
+  const apps = appPids();
+  assert.equal(apps.length, 1, `one app process expected, got ${apps}`);
+  process.kill(apps[0], "SIGKILL");
+  const took = await waitGone(gw, 2000);
+  console.log(`# gateway exit after kill -9 of the app: ${took} ms`);
+  await browser.deleteSession().catch(() => {});
+  browser = undefined;
+});
+
+test("quit: no tidepool process is left", async () => {
+  browser = await openApp();
+  await waitState("running");
+  const gw = await gatewayPid();
+  await nav("settings");
+  // The app exits while answering the click, so the driver may report an error for it.
+  await (await browser.$('[data-testid="quit"]')).click().catch(() => {});
+  await waitGone(gw, 10000);
+  const t0 = Date.now();
+  while (appPids().length && Date.now() - t0 < 10000) await new Promise((r) => setTimeout(r, 50));
+  assert.deepEqual(appPids(), [], "the app exited");
+  assert.deepEqual(ourGateways(), [], "no gateway left");
+  // The gateway stopped gracefully (not killed): its log says so.
+  const logs = fs.readdirSync(path.join(STATE, "logs")).sort();
+  const last = fs.readFileSync(path.join(STATE, "logs", logs.at(-1)), "utf8");
+  assert.match(last, /gateway stopped/);
+  await browser.deleteSession().catch(() => {});
+  browser = undefined;
+});
