@@ -87,14 +87,14 @@ export function Logs() {
   return (
     <div class="flex flex-col h-full">
       <div class="flex flex-wrap items-center gap-2 px-6 py-3 border-b border-line bg-surface">
-        <div class="relative">
+        <div class="relative flex-1 min-w-40 max-w-72">
           <Search size={15} class="absolute left-2.5 top-2 text-muted" aria-hidden="true" />
           <input
             type="search"
             data-testid="log-search"
             placeholder="Search logs"
             aria-label="Search logs"
-            class="h-8 w-64 rounded-md border border-line bg-surface pl-8 pr-2 text-[13px]"
+            class="h-8 w-full rounded-md border border-line bg-surface pl-8 pr-2 text-[13px]"
             value={query()}
             onInput={(e) => setQuery(e.currentTarget.value)}
           />
@@ -114,7 +114,7 @@ export function Logs() {
             )}
           </For>
         </div>
-        <div class="ml-auto flex gap-2">
+        <div class="ml-auto flex gap-1.5">
           <Button
             data-testid="log-pause"
             icon={paused() ? <Play size={15} /> : <Pause size={15} />}

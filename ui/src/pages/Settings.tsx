@@ -31,7 +31,7 @@ function Toggle(props: { id: string; checked: boolean; onChange: (v: boolean) =>
       class={`relative h-6 w-11 rounded-full border transition-colors ${props.checked ? "bg-accent border-accent" : "bg-surface-2 border-line"}`}
     >
       <span
-        class={`absolute top-0.5 size-4.5 rounded-full bg-white shadow transition-transform ${props.checked ? "translate-x-5.5" : "translate-x-0.5"}`}
+        class={`absolute top-0.5 left-0.5 size-4.5 rounded-full bg-white shadow transition-transform ${props.checked ? "translate-x-5" : "translate-x-0"}`}
       />
     </button>
   );

@@ -1,0 +1,126 @@
+//! Commands through Tauri's IPC on the mock runtime: what the webview receives, including the
+//! `{kind, message}` errors.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use serde_json::{Value, json};
+use std::sync::Mutex;
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{
+    INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder, mock_context, noop_assets,
+};
+use tauri::webview::InvokeRequest;
+use tidepool_control::{LogBuffer, LogLine, SidecarConfig, Supervisor};
+use tidepool_desktop::commands;
+use tidepool_desktop::keychain::TokenHome;
+use tidepool_desktop::settings::Settings;
+use tidepool_desktop::state::{AppPaths, AppState};
+
+fn app(dir: &tempfile::TempDir) -> (tauri::App<MockRuntime>, tauri::WebviewWindow<MockRuntime>) {
+    let paths = AppPaths {
+        state_dir: dir.path().join("state"),
+        log_dir: dir.path().join("state/logs"),
+        sidecar: dir.path().join("no-such-tidepool"),
+    };
+    let supervisor = tauri::async_runtime::block_on(async {
+        Supervisor::new(SidecarConfig::new(
+            paths.sidecar.clone(),
+            paths.state_dir.clone(),
+        ))
+    });
+    let mut logs = LogBuffer::new(10);
+    logs.extend(
+        (1..=3).map(|i| LogLine::parse(i, &format!(r#"{{"level":"info","message":"line {i}"}}"#))),
+    );
+    let app = mock_builder()
+        .invoke_handler(tauri::generate_handler![
+            commands::gateway::gateway_status,
+            commands::gateway::gateway_start,
+            commands::gateway::gateway_metrics,
+            commands::logs::logs_recent,
+            commands::settings::settings_get,
+            commands::settings::settings_set,
+            commands::app::app_info,
+        ])
+        .manage(AppState {
+            supervisor,
+            logs: Mutex::new(logs),
+            metrics: Mutex::new(Default::default()),
+            settings: Mutex::new(Settings::default()),
+            paths,
+            token_home: TokenHome::StateFile,
+            token_problem: Some("the system keychain is not available (test)".into()),
+            follower: Mutex::new(None),
+        })
+        .build(mock_context(noop_assets()))
+        .unwrap();
+    let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
+    (app, webview)
+}
+
+fn call(w: &tauri::WebviewWindow<MockRuntime>, cmd: &str, body: Value) -> Result<Value, Value> {
+    get_ipc_response(
+        w,
+        InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: InvokeBody::Json(body),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        },
+    )
+    .map(|b| b.deserialize::<Value>().unwrap())
+}
+
+#[test]
+fn status_logs_metrics_and_info_reach_the_webview() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, w) = app(&dir);
+    let status = call(&w, "gateway_status", json!({})).unwrap();
+    assert_eq!(status["state"]["kind"], "stopped");
+    assert_eq!(status["restarts"], 0);
+    let lines = call(&w, "logs_recent", json!({"limit": 2})).unwrap();
+    assert_eq!(lines.as_array().unwrap().len(), 2);
+    assert_eq!(lines[1]["message"], "line 3");
+    assert_eq!(call(&w, "gateway_metrics", json!({})).unwrap(), json!([]));
+    let info = call(&w, "app_info", json!({})).unwrap();
+    assert_eq!(info["tokenHome"], "stateFile");
+    assert!(info["tokenProblem"].as_str().unwrap().contains("keychain"));
+    let settings = call(&w, "settings_get", json!({})).unwrap();
+    assert_eq!(settings["port"], 18789);
+    assert_eq!(settings["theme"], "system");
+}
+
+#[test]
+fn errors_arrive_as_kind_and_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, w) = app(&dir);
+    let err = call(&w, "gateway_start", json!({})).unwrap_err();
+    assert_eq!(err["kind"], "gateway");
+    let msg = err["message"].as_str().unwrap();
+    assert!(
+        msg.contains("cannot start") && msg.contains("no-such-tidepool"),
+        "{msg}"
+    );
+
+    let bad = json!({"settings": {"theme": "dark", "startOnLaunch": true, "closeToTray": true, "port": 80}});
+    let err = call(&w, "settings_set", bad).unwrap_err();
+    assert_eq!(err["kind"], "invalidInput");
+    assert!(err["message"].as_str().unwrap().contains("1024-65535"));
+    // Nothing changed.
+    assert_eq!(
+        call(&w, "settings_get", json!({})).unwrap()["theme"],
+        "system"
+    );
+
+    let err = call(&w, "logs_recent", json!({"limit": "ten"})).unwrap_err();
+    assert!(err.as_str().unwrap_or_default().contains("limit"), "{err}");
+}
