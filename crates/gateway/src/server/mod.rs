@@ -4,6 +4,7 @@
 mod conn;
 pub mod out;
 pub mod registry;
+mod reply;
 
 use crate::auth::{self, Credential, TokenSource};
 use crate::config::{self, AuthMode, Bind, Config, ConfigError};

@@ -1,0 +1,284 @@
+//! Launching the sidecar: spawn, wait for the ready line and a real `hello-ok`, and the
+//! helpers that stop or kill it and turn its last words into a reason.
+
+use super::{Actor, Cmd, GatewayState, SupervisorError, now_ms};
+use crate::process;
+use std::collections::VecDeque;
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tidepool_client::{Client, ConnectOptions};
+use tidepool_protocol::Scope;
+use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
+use tokio::process::{Child, ChildStdin};
+use tokio::sync::oneshot;
+use tracing::{info, warn};
+
+/// A launched, ready gateway.
+pub(super) struct Running {
+    pub(super) child: Child,
+    pub(super) stdin: Option<ChildStdin>,
+    pub(super) pid: u32,
+    pub(super) client: Client,
+    pub(super) stderr_tail: Tail,
+    pub(super) stderr_done: Option<tokio::task::JoinHandle<()>>,
+}
+
+/// Last lines of the child's stderr, for crash reasons.
+#[derive(Clone, Default)]
+pub(super) struct Tail(Arc<Mutex<VecDeque<String>>>);
+
+impl Tail {
+    const KEEP: usize = 20;
+
+    fn spawn_reader(
+        &self,
+        stream: impl AsyncRead + Unpin + Send + 'static,
+    ) -> tokio::task::JoinHandle<()> {
+        let tail = self.clone();
+        tokio::spawn(async move {
+            let mut lines = BufReader::new(stream).lines();
+            while let Ok(Some(line)) = lines.next_line().await {
+                if let Ok(mut t) = tail.0.lock() {
+                    if t.len() == Self::KEEP {
+                        t.pop_front();
+                    }
+                    t.push_back(line);
+                }
+            }
+        })
+    }
+
+    /// The last line that says something (skipping blanks).
+    pub(super) fn last(&self) -> Option<String> {
+        let t = self.0.lock().ok()?;
+        t.iter()
+            .rev()
+            .map(|l| strip_ansi(l.trim()))
+            .find(|l| !l.is_empty())
+    }
+}
+
+fn strip_ansi(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// How a launch failed.
+pub(super) enum LaunchError {
+    /// Restarting will not help (config invalid, state dir locked, binary missing).
+    Fatal(String, Option<i32>),
+    /// Worth retrying.
+    Transient(String, Option<i32>),
+    /// A stop or shutdown arrived while starting.
+    Interrupted(Cmd),
+}
+
+impl Actor {
+    pub(super) async fn launch(&mut self) -> Result<Running, LaunchError> {
+        let cfg = self.cfg();
+        let mut cmd = process::command(&cfg.program);
+        cmd.args(["gateway", "run", "--port"])
+            .arg(cfg.port.to_string())
+            .arg("--state-dir")
+            .arg(&cfg.state_dir)
+            .arg("--parent-pid")
+            .arg(std::process::id().to_string())
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if let Some(t) = &cfg.token {
+            cmd.env("TIDEPOOL_GATEWAY_TOKEN", t);
+        }
+        let mut child = cmd.spawn().map_err(|e| {
+            LaunchError::Fatal(format!("cannot start {}: {e}", cfg.program.display()), None)
+        })?;
+        let pid = child.id().unwrap_or(0);
+        let stdin = child.stdin.take();
+        let tail = Tail::default();
+        let mut stderr_done = child.stderr.take().map(|err| tail.spawn_reader(err));
+        let Some(out) = child.stdout.take() else {
+            return Err(LaunchError::Transient(
+                "no stdout from the gateway".into(),
+                None,
+            ));
+        };
+        let mut lines = BufReader::new(out).lines();
+        let deadline = tokio::time::sleep(cfg.ready_timeout);
+        tokio::pin!(deadline);
+        let ready = loop {
+            tokio::select! {
+                line = lines.next_line() => match line {
+                    Ok(Some(l)) => match serde_json::from_str::<serde_json::Value>(&l) {
+                        Ok(v) if v.get("event").and_then(|e| e.as_str()) == Some("ready") => break v,
+                        _ => warn!(line = %l.chars().take(200).collect::<String>(), "unexpected output from the gateway before ready"),
+                    },
+                    // stdout closed: the process is exiting; its exit status says why.
+                    Ok(None) | Err(_) => {
+                        let status = tokio::time::timeout(Duration::from_secs(5), child.wait()).await;
+                        let code = status.ok().and_then(|s| s.ok()).and_then(|s| s.code());
+                        // Its last words are on stderr: read them to the end first.
+                        if let Some(h) = stderr_done.take() {
+                            let _ = tokio::time::timeout(Duration::from_secs(1), h).await;
+                        }
+                        return Err(exit_before_ready(code, &tail));
+                    }
+                },
+                cmd = self.rx.recv() => {
+                    match cmd {
+                        Some(Cmd::Start(r)) => { let _ = r.send(Err(SupervisorError::Cancelled)); }
+                        Some(other) => {
+                            stop_child(&mut child, stdin, pid, cfg.stop_timeout).await;
+                            return Err(LaunchError::Interrupted(other));
+                        }
+                        None => {
+                            stop_child(&mut child, stdin, pid, cfg.stop_timeout).await;
+                            return Err(LaunchError::Interrupted(Cmd::Shutdown(oneshot::channel().0)));
+                        }
+                    }
+                }
+                _ = &mut deadline => {
+                    kill_child(&mut child, pid).await;
+                    return Err(LaunchError::Transient(
+                        format!("the gateway did not report ready within {} s", cfg.ready_timeout.as_secs()),
+                        None,
+                    ));
+                }
+            }
+        };
+        // Keep draining stdout so the child never blocks writing to it.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        let port = ready
+            .get("port")
+            .and_then(|p| p.as_u64())
+            .and_then(|p| u16::try_from(p).ok())
+            .unwrap_or(cfg.port);
+        let version = ready
+            .get("version")
+            .and_then(|v| v.as_str())
+            .unwrap_or("unknown")
+            .to_owned();
+        let url = format!("ws://127.0.0.1:{port}");
+        let token = cfg.token.clone().or_else(|| {
+            std::fs::read_to_string(cfg.state_dir.join("gateway.token"))
+                .ok()
+                .map(|t| t.trim().to_owned())
+        });
+        let mut opts = ConnectOptions::new(url.clone(), desktop_client_id(), &version)
+            .token(token)
+            .scopes(Scope::ALL.to_vec());
+        opts.client.mode = "ui".into();
+        opts.client.display_name = Some("Tidepool desktop".into());
+        opts.connect_timeout = Duration::from_secs(5);
+        opts.request_timeout = Duration::from_secs(5);
+        let client = match Client::connect(opts).await {
+            Ok(c) => c,
+            Err(e) => {
+                kill_child(&mut child, pid).await;
+                return Err(if e.is_fatal() {
+                    LaunchError::Fatal(format!("the gateway refused the desktop app: {e}"), None)
+                } else {
+                    LaunchError::Transient(
+                        format!("the gateway reported ready but does not answer: {e}"),
+                        None,
+                    )
+                });
+            }
+        };
+        if let Ok(mut c) = self.client.lock() {
+            *c = Some(client.clone());
+        }
+        info!(pid, port, %version, "gateway running");
+        self.set(|s| {
+            s.state = GatewayState::Running { pid, port, version };
+            s.url = Some(url);
+            s.started_at_ms = Some(now_ms());
+        });
+        Ok(Running {
+            child,
+            stdin,
+            pid,
+            client,
+            stderr_tail: tail,
+            stderr_done,
+        })
+    }
+}
+
+/// The OpenClaw client id of a desktop app on this OS (ids come from the protocol schema).
+fn desktop_client_id() -> &'static str {
+    match std::env::consts::OS {
+        "macos" => "openclaw-macos",
+        "linux" => "openclaw-linux",
+        _ => "gateway-client",
+    }
+}
+
+fn exit_before_ready(code: Option<i32>, tail: &Tail) -> LaunchError {
+    let detail = tail.last().unwrap_or_else(|| "no output".into());
+    match code {
+        // Invalid config (EX_CONFIG) and a locked state dir (EX_TEMPFAIL) need the user.
+        Some(78) => LaunchError::Fatal(
+            format!("invalid gateway config: {}", strip_prefix(&detail)),
+            code,
+        ),
+        Some(75) | Some(69) => LaunchError::Fatal(strip_prefix(&detail), code),
+        Some(c) => LaunchError::Transient(
+            format!(
+                "the gateway exited with code {c} before it was ready: {}",
+                strip_prefix(&detail)
+            ),
+            code,
+        ),
+        None => LaunchError::Transient(
+            format!(
+                "the gateway was killed before it was ready: {}",
+                strip_prefix(&detail)
+            ),
+            None,
+        ),
+    }
+}
+
+fn strip_prefix(s: &str) -> String {
+    s.strip_prefix("tidepool: ").unwrap_or(s).to_owned()
+}
+
+/// SIGTERM (stdin closed where there is no SIGTERM), then a kill of the process group after `bound`.
+pub(super) async fn stop_child(
+    child: &mut Child,
+    stdin: Option<ChildStdin>,
+    pid: u32,
+    bound: Duration,
+) {
+    // SIGTERM where it exists (the log then says why it stopped); closing stdin is the
+    // graceful path elsewhere, and the backstop if the process does not react.
+    let stdin = if process::terminate(pid) { stdin } else { None };
+    if tokio::time::timeout(bound, child.wait()).await.is_err() {
+        warn!(
+            pid,
+            "the gateway did not stop in {} s; killing it",
+            bound.as_secs()
+        );
+        kill_child(child, pid).await;
+    }
+    drop(stdin);
+}
+
+pub(super) async fn kill_child(child: &mut Child, pid: u32) {
+    process::kill_group(pid);
+    let _ = child.kill().await;
+}
