@@ -107,6 +107,26 @@ function appPids() {
   }
 }
 
+/** RSS in kB of `root` and its descendants, split into the gateway and the rest (the app). */
+function treeRss(root, gatewayPid) {
+  const rows = execFileSync("ps", ["-A", "-o", "pid=,ppid=,rss="], { encoding: "utf8" })
+    .trim()
+    .split("\n")
+    .map((l) => l.trim().split(/\s+/).map(Number));
+  const kids = new Map();
+  for (const [pid, ppid] of rows) kids.set(ppid, [...(kids.get(ppid) ?? []), pid]);
+  const rss = new Map(rows.map(([pid, , kb]) => [pid, kb]));
+  let app = 0;
+  const stack = [root];
+  while (stack.length) {
+    const pid = stack.pop();
+    if (pid === gatewayPid) continue;
+    app += rss.get(pid) ?? 0;
+    stack.push(...(kids.get(pid) ?? []));
+  }
+  return { app, gateway: rss.get(gatewayPid) ?? 0 };
+}
+
 async function state() {
   return (await browser.$('[data-testid="header-state"]')).getAttribute("data-state");
 }
@@ -165,6 +185,58 @@ test("launch: the dashboard reaches running", async () => {
   assert.ok(alive(pid), "the gateway process runs");
   assert.deepEqual(ourGateways(), [pid]);
   await shot("dashboard-light");
+});
+
+test("the gateway token stays out of the settings, the logs and the webview", async () => {
+  const pid = await gatewayPid();
+  const environ = fs.readFileSync(`/proc/${pid}/environ`, "utf8").split("\0");
+  const token = environ.find((e) => e.startsWith("TIDEPOOL_GATEWAY_TOKEN="))?.split("=")[1] ?? "";
+  assert.equal(token.length, 64, "the app hands the gateway a keychain token");
+  assert.ok(!fs.existsSync(path.join(STATE, "gateway.token")), "no token file next to the gateway");
+  const files = [];
+  const walk = (d) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const f = path.join(d, e.name);
+      if (e.isDirectory()) walk(f);
+      else files.push(f);
+    }
+  };
+  walk(HOME);
+  assert.ok(files.some((f) => f.endsWith("settings.json")));
+  for (const f of files) {
+    assert.ok(!fs.readFileSync(f, "latin1").includes(token), `the token is in ${f}`);
+  }
+  const html = await browser.execute(() => document.documentElement.outerHTML);
+  assert.ok(!html.includes(token), "the token is in the page");
+  const info = await browser.execute(() => window.__TAURI_INTERNALS__.invoke("app_info"));
+  assert.equal(info.tokenHome, "keychain");
+  assert.ok(!JSON.stringify(info).includes(token));
+});
+
+test("a second launch hands over to the first and exits", async () => {
+  const before = appPids();
+  assert.equal(before.length, 1);
+  const second = spawn(APP, [], { env, stdio: "ignore" });
+  const code = await new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error("the second instance kept running")), 15000);
+    second.on("exit", (c) => {
+      clearTimeout(t);
+      resolve(c);
+    });
+  });
+  assert.equal(code, 0);
+  assert.deepEqual(appPids(), before, "the first instance still runs");
+  assert.equal(ourGateways().length, 1, "still one gateway");
+});
+
+test("memory: the app and its gateway after 10 s idle", async () => {
+  await new Promise((r) => setTimeout(r, 10_000));
+  const [app] = appPids();
+  const { app: appKb, gateway } = treeRss(app, await gatewayPid());
+  const line = `app ${(appKb / 1024).toFixed(1)} MB (with its WebKit processes), gateway ${(gateway / 1024).toFixed(1)} MB`;
+  console.log(`# idle RSS: ${line}`);
+  fs.writeFileSync(path.join(ARTIFACTS, "idle-rss.txt"), `${line}\n`);
+  assert.ok(gateway > 0 && gateway < 64 * 1024, `gateway RSS ${gateway} kB`);
 });
 
 test("logs: the page shows the gateway's lines", async () => {
