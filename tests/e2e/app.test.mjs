@@ -109,22 +109,27 @@ function appPids() {
 
 /** RSS in kB of `root` and its descendants, split into the gateway and the rest (the app). */
 function treeRss(root, gatewayPid) {
-  const rows = execFileSync("ps", ["-A", "-o", "pid=,ppid=,rss="], { encoding: "utf8" })
+  const rows = execFileSync("ps", ["-A", "-o", "pid=,ppid=,rss=,comm="], { encoding: "utf8" })
     .trim()
     .split("\n")
-    .map((l) => l.trim().split(/\s+/).map(Number));
+    .map((l) => l.trim().split(/\s+/))
+    .map(([pid, ppid, kb, ...comm]) => [Number(pid), Number(ppid), Number(kb), comm.join(" ")]);
   const kids = new Map();
   for (const [pid, ppid] of rows) kids.set(ppid, [...(kids.get(ppid) ?? []), pid]);
   const rss = new Map(rows.map(([pid, , kb]) => [pid, kb]));
+  const names = new Map(rows.map(([pid, , , comm]) => [pid, comm]));
   let app = 0;
+  const parts = [];
   const stack = [root];
   while (stack.length) {
     const pid = stack.pop();
     if (pid === gatewayPid) continue;
-    app += rss.get(pid) ?? 0;
+    const kb = rss.get(pid) ?? 0;
+    app += kb;
+    if (kb > 0) parts.push(`${names.get(pid)} ${(kb / 1024).toFixed(1)} MB`);
     stack.push(...(kids.get(pid) ?? []));
   }
-  return { app, gateway: rss.get(gatewayPid) ?? 0 };
+  return { app, gateway: rss.get(gatewayPid) ?? 0, parts };
 }
 
 async function state() {
@@ -232,8 +237,8 @@ test("a second launch hands over to the first and exits", async () => {
 test("memory: the app and its gateway after 10 s idle", async () => {
   await new Promise((r) => setTimeout(r, 10_000));
   const [app] = appPids();
-  const { app: appKb, gateway } = treeRss(app, await gatewayPid());
-  const line = `app ${(appKb / 1024).toFixed(1)} MB (with its WebKit processes), gateway ${(gateway / 1024).toFixed(1)} MB`;
+  const { app: appKb, gateway, parts } = treeRss(app, await gatewayPid());
+  const line = `app ${(appKb / 1024).toFixed(1)} MB (${parts.join(", ")}), gateway ${(gateway / 1024).toFixed(1)} MB`;
   console.log(`# idle RSS: ${line}`);
   fs.writeFileSync(path.join(ARTIFACTS, "idle-rss.txt"), `${line}\n`);
   assert.ok(gateway > 0 && gateway < 64 * 1024, `gateway RSS ${gateway} kB`);
