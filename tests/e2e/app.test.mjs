@@ -306,6 +306,17 @@ test("kill -9 of the app: the gateway exits within 2 s", async () => {
   browser = undefined;
 });
 
+test("kill (SIGTERM) of the app: the gateway exits within 2 s", async () => {
+  browser = await openApp();
+  await waitState("running");
+  const gw = await gatewayPid();
+  const [app] = appPids();
+  process.kill(app, "SIGTERM");
+  await waitGone(gw, 2000);
+  await browser.deleteSession().catch(() => {});
+  browser = undefined;
+});
+
 test("quit: no tidepool process is left", async () => {
   browser = await openApp();
   await waitState("running");
