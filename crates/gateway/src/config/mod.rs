@@ -2,14 +2,15 @@
 //! limits and logging. Unknown keys are errors that name their path; OpenClaw sections that
 //! Tidepool does not implement yet are accepted and reported as such.
 
+pub mod env;
+pub mod include;
+pub mod source;
+
 use serde::Deserialize;
 use serde_json::Value;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::Path;
-
-/// Largest config file read (OpenClaw's cap).
-const MAX_CONFIG_BYTES: u64 = 2 * 1024 * 1024;
 
 /// OpenClaw top-level sections that Tidepool accepts but does not act on yet.
 pub const NOT_YET_SUPPORTED: &[&str] = &[
@@ -256,7 +257,7 @@ fn default_retention() -> u32 {
 /// Why a config could not be loaded. `Display` is one line: what, where, what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    /// The file exists but cannot be read.
+    /// The file exists but cannot be read (or is over 2 MiB).
     #[error("cannot read config {path}: {source}")]
     Read {
         /// File.
@@ -264,35 +265,63 @@ pub enum ConfigError {
         /// Cause.
         source: std::io::Error,
     },
-    /// The file is too big.
-    #[error("config {path} is {size} bytes; the limit is 2 MiB")]
-    TooBig {
-        /// File.
-        path: String,
-        /// Size.
-        size: u64,
-    },
     /// Not valid JSON5.
-    #[error("config {path}:{line}:{column}: {message}")]
+    #[error("config {file}:{line}:{column}: {message}")]
     Syntax {
-        /// File.
-        path: String,
+        /// File (the main config or an include).
+        file: String,
         /// 1-based line.
         line: usize,
         /// 1-based column.
         column: usize,
-        /// Parser message.
+        /// What is wrong.
         message: String,
     },
+    /// An `$include` failed.
+    #[error("config {file}:{line}:{column}: at `{at}`: {message}")]
+    Include {
+        /// File.
+        file: String,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// Path of the object holding the `$include`.
+        at: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A `${VAR}` that is not set.
+    #[error(
+        "config {file}:{line}:{column}: at `{at}`: environment variable {name} is not set (set it, add it to .env, or write $${{{name}}} for the literal text)"
+    )]
+    MissingVar {
+        /// File.
+        file: String,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// Path of the string.
+        at: String,
+        /// The variable.
+        name: String,
+    },
     /// Valid JSON5 that does not match the schema.
-    #[error("config {path}: at `{at}`: {message}")]
+    #[error("config {file}:{line}:{column}: at `{at}`: {message}{}", hint.as_ref().map(|h| format!(" ({h})")).unwrap_or_default())]
     Invalid {
         /// File.
-        path: String,
+        file: String,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
         /// Dotted path of the offending key.
         at: String,
         /// What was wrong.
         message: String,
+        /// "did you mean ...?" and the like.
+        hint: Option<String>,
     },
     /// Valid on its own but not allowed (e.g. no auth on a public bind).
     #[error("config {path}: {message}")]
@@ -304,6 +333,19 @@ pub enum ConfigError {
     },
 }
 
+impl ConfigError {
+    /// Line and column, when the error has a place in a file.
+    pub fn position(&self) -> Option<(usize, usize)> {
+        match self {
+            ConfigError::Syntax { line, column, .. }
+            | ConfigError::Include { line, column, .. }
+            | ConfigError::MissingVar { line, column, .. }
+            | ConfigError::Invalid { line, column, .. } => Some((*line, *column)),
+            _ => None,
+        }
+    }
+}
+
 /// A loaded config and the sections it has that Tidepool does not act on yet.
 #[derive(Debug, Clone, Default)]
 pub struct Loaded {
@@ -313,45 +355,70 @@ pub struct Loaded {
     pub exists: bool,
     /// Top-level OpenClaw sections present but not supported by Tidepool yet.
     pub unsupported: Vec<String>,
+    /// The resolved value (includes merged, variables substituted) before typing.
+    pub value: Value,
 }
 
-/// Loads the config at `path`; a missing file is the default config.
+/// Loads the config at `path`; a missing file is the default config. `.env` files come from the
+/// working directory and the config's directory.
 pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
-    let display = path.display().to_string();
-    let meta = match std::fs::metadata(path) {
-        Ok(m) => m,
+    let text = match include::read_capped(path) {
+        Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Loaded::default()),
         Err(source) => {
             return Err(ConfigError::Read {
-                path: display,
+                path: path.display().to_string(),
                 source,
             });
         }
     };
-    if meta.len() > MAX_CONFIG_BYTES {
-        return Err(ConfigError::TooBig {
-            path: display,
-            size: meta.len(),
-        });
-    }
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-        path: display.clone(),
-        source,
-    })?;
-    let mut loaded = parse(&text, &display)?;
+    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    let mut loaded = parse_with(&text, path, &env::DotEnv::load(dir))?;
     loaded.exists = true;
     Ok(loaded)
 }
 
-/// Parses config text; `path` is only used in messages.
+/// Parses config text as if it were the file `path` (used for messages and includes).
 pub fn parse(text: &str, path: &str) -> Result<Loaded, ConfigError> {
-    let mut value: Value = if text.trim().is_empty() {
-        Value::Object(Default::default())
-    } else {
-        json5::from_str(text).map_err(|e| syntax_error(&e, path))?
-    };
+    parse_with(text, Path::new(path), &env::DotEnv::default())
+}
+
+/// Parses with a given set of `.env` variables.
+pub fn parse_with(text: &str, path: &Path, dotenv: &env::DotEnv) -> Result<Loaded, ConfigError> {
+    let file = path.display().to_string();
+    let (value, mut positions) = source::parse(text, path).map_err(|e| ConfigError::Syntax {
+        file: e.location.file.display().to_string(),
+        line: e.location.line,
+        column: e.location.column,
+        message: e.message,
+    })?;
+    let root = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or_else(|| Path::new("."));
+    let mut value = include::resolve(value, &mut positions, path, root).map_err(|e| {
+        let (f, line, column) = locate(e.location.as_ref(), &file);
+        ConfigError::Include {
+            file: f,
+            line,
+            column,
+            at: e.at,
+            message: e.message,
+        }
+    })?;
+    env::substitute(&mut value, dotenv).map_err(|e| {
+        let (f, line, column) = locate(positions.find(&e.at), &file);
+        ConfigError::MissingVar {
+            file: f,
+            line,
+            column,
+            at: e.at,
+            name: e.name,
+        }
+    })?;
+    let mut typed = value.clone();
     let mut unsupported = Vec::new();
-    match value.as_object_mut() {
+    match typed.as_object_mut() {
         Some(obj) => {
             for key in NOT_YET_SUPPORTED {
                 if obj.remove(*key).is_some() {
@@ -360,100 +427,64 @@ pub fn parse(text: &str, path: &str) -> Result<Loaded, ConfigError> {
             }
         }
         None => {
+            let (f, line, column) = locate(positions.find("."), &file);
             return Err(ConfigError::Invalid {
-                path: path.to_owned(),
+                file: f,
+                line,
+                column,
                 at: "(root)".into(),
                 message: "the config must be an object like { gateway: { port: 18789 } }".into(),
+                hint: None,
             });
         }
     }
-    let config: Config =
-        serde_path_to_error::deserialize(value).map_err(|e| ConfigError::Invalid {
-            path: path.to_owned(),
-            at: match e.path().to_string() {
-                p if p == "." => "(root)".into(),
-                p => p,
-            },
-            message: e.inner().to_string(),
-        })?;
+    let config: Config = serde_path_to_error::deserialize(typed).map_err(|e| {
+        let at = match e.path().to_string() {
+            p if p == "." => "(root)".to_owned(),
+            p => p,
+        };
+        let message = e.inner().to_string();
+        let (f, line, column) = locate(positions.find(&at), &file);
+        ConfigError::Invalid {
+            file: f,
+            line,
+            column,
+            hint: did_you_mean(&message),
+            at,
+            message,
+        }
+    })?;
     Ok(Loaded {
         config,
         exists: false,
         unsupported,
+        value,
     })
 }
 
-fn syntax_error(e: &json5::Error, path: &str) -> ConfigError {
-    let (line, column) = e
-        .position()
-        .map(|p| (p.line + 1, p.column + 1))
-        .unwrap_or((1, 1));
-    ConfigError::Syntax {
-        path: path.to_owned(),
-        line,
-        column,
-        message: e.to_string(),
+fn locate(l: Option<&source::Location>, file: &str) -> (String, usize, usize) {
+    match l {
+        Some(l) => (l.file.display().to_string(), l.line, l.column),
+        None => (file.to_owned(), 1, 1),
     }
+}
+
+/// From serde's "unknown field `prot`, expected one of `port`, `bind`" (or "unknown variant"),
+/// the closest expected name, if it is close.
+fn did_you_mean(message: &str) -> Option<String> {
+    if !(message.starts_with("unknown field") || message.starts_with("unknown variant")) {
+        return None;
+    }
+    let quoted: Vec<&str> = message.split('`').skip(1).step_by(2).collect();
+    let (given, expected) = quoted.split_first()?;
+    let given = given.to_ascii_lowercase();
+    expected
+        .iter()
+        .map(|e| (strsim::jaro_winkler(&given, &e.to_ascii_lowercase()), *e))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, e)| format!("did you mean `{e}`?"))
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn defaults_when_empty() {
-        let c = parse("", "t.json").map(|l| l.config).unwrap();
-        assert_eq!(c.gateway.port, 18789);
-        assert_eq!(c.gateway.bind, Bind::Loopback);
-        assert_eq!(c.gateway.auth.mode, AuthMode::Token);
-    }
-
-    #[test]
-    fn json5_with_comments_and_trailing_commas() {
-        let text = "// mine\n{ gateway: { port: 19000, bind: 'lan', auth: { mode: 'password', password: 'x', }, }, }";
-        let c = parse(text, "t.json").unwrap().config;
-        assert_eq!(c.gateway.port, 19000);
-        assert_eq!(c.gateway.bind, Bind::Lan);
-        assert_eq!(c.gateway.auth.mode, AuthMode::Password);
-    }
-
-    #[test]
-    fn table_of_bad_configs() {
-        let cases = [
-            (
-                "{ gateway: { prot: 1 } }",
-                "at `gateway.prot`: unknown field `prot`, expected one of `port`",
-            ),
-            (
-                "{ gateway: { port: 'x' } }",
-                "at `gateway.port`: invalid type",
-            ),
-            ("{ gateway: { port: 70000 } }", "at `gateway.port`"),
-            ("{ gateway: { bind: 'everywhere' } }", "not a bind mode"),
-            (
-                "{ gateway: { auth: { mode: 'tokn' } } }",
-                "at `gateway.auth.mode`: unknown variant `tokn`",
-            ),
-            ("{ nonsense: true }", "unknown field `nonsense`"),
-            ("{ gateway: { port: 1 ", "t.json:1:"),
-            ("[1]", "must be an object"),
-        ];
-        for (text, expected) in cases {
-            let err = parse(text, "t.json")
-                .err()
-                .map(|e| e.to_string())
-                .unwrap_or_default();
-            assert!(err.contains(expected), "{text}: {err:?} lacks {expected:?}");
-            assert!(!err.contains('\n'), "error must be one line: {err:?}");
-        }
-    }
-
-    #[test]
-    fn openclaw_sections_are_reported_not_rejected() {
-        let l = parse("{ agents: { defaults: {} }, models: {} }", "t.json").unwrap();
-        assert_eq!(
-            l.unsupported,
-            vec!["agents".to_string(), "models".to_string()]
-        );
-    }
-}
+mod tests;
