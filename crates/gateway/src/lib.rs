@@ -3,6 +3,8 @@
 
 pub mod auth;
 pub mod config;
+pub mod config_methods;
+mod config_watch;
 pub mod fsutil;
 pub mod handlers;
 pub mod lifecycle;

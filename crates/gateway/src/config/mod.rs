@@ -5,6 +5,7 @@
 pub mod env;
 pub mod include;
 pub mod source;
+pub mod store;
 
 use serde::Deserialize;
 use serde_json::Value;

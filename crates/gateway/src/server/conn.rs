@@ -43,6 +43,7 @@ const EVENTS: &[&str] = &[
     events::TICK,
     events::SHUTDOWN,
     events::PRESENCE,
+    crate::config_methods::CONFIG_CHANGED,
 ];
 
 /// Serves one accepted TCP stream.

@@ -7,7 +7,8 @@ pub mod registry;
 mod reply;
 
 use crate::auth::{self, Credential, TokenSource};
-use crate::config::{self, AuthMode, Bind, Config, ConfigError};
+use crate::config::store::ConfigStore;
+use crate::config::{AuthMode, Bind, Config, ConfigError};
 use crate::lock::{LockError, StateLock};
 use crate::paths::StatePaths;
 use crate::presence::Presence;
@@ -86,6 +87,8 @@ pub struct Prepared {
     pub config: Config,
     /// OpenClaw sections present but not supported yet.
     pub unsupported: Vec<String>,
+    /// The config file as the gateway will own it.
+    pub store: Arc<ConfigStore>,
 }
 
 /// Loads and validates the config and applies overrides. Creates the state dir.
@@ -94,7 +97,8 @@ pub fn prepare(paths: StatePaths, overrides: &Overrides) -> Result<Prepared, Sta
         path: paths.root().display().to_string(),
         source,
     })?;
-    let loaded = config::load(paths.config())?;
+    let store = ConfigStore::open(paths.config())?;
+    let loaded = store.snapshot().loaded.clone();
     let mut config = loaded.config;
     if let Some(p) = overrides.port {
         config.gateway.port = p;
@@ -127,6 +131,7 @@ pub fn prepare(paths: StatePaths, overrides: &Overrides) -> Result<Prepared, Sta
         paths,
         config,
         unsupported: loaded.unsupported,
+        store: Arc::new(store),
     })
 }
 
@@ -136,6 +141,7 @@ pub struct Shared {
     pub(crate) boot_id: String,
     pub(crate) paths: StatePaths,
     pub(crate) config: Config,
+    pub(crate) config_store: Arc<ConfigStore>,
     pub(crate) credential: Credential,
     pub(crate) auth_mode: AuthMode,
     pub(crate) local_addr: SocketAddr,
@@ -235,7 +241,12 @@ const EVENT_BUFFER: usize = 1024;
 impl Gateway {
     /// Takes the state-dir lock, sets up credentials, binds, and starts accepting.
     pub async fn start(prepared: Prepared, version: &str) -> Result<Gateway, StartError> {
-        let Prepared { paths, config, .. } = prepared;
+        let Prepared {
+            paths,
+            config,
+            store,
+            ..
+        } = prepared;
         let lock = StateLock::acquire(&paths.lock())?;
         let (credential, token_source) = auth::resolve(&config.gateway.auth, &paths.token())?;
         let addr = SocketAddr::new(config.gateway.bind.ip(), config.gateway.port);
@@ -258,6 +269,7 @@ impl Gateway {
         })?;
         let mut registry = Registry::default();
         crate::handlers::register(&mut registry);
+        crate::config_methods::register(&mut registry);
         let (events, _) = broadcast::channel(EVENT_BUFFER);
         let shared = Arc::new(Shared {
             version: version.to_owned(),
@@ -265,6 +277,7 @@ impl Gateway {
             auth_mode: config.gateway.auth.mode,
             paths,
             config,
+            config_store: store,
             credential,
             local_addr,
             started: Instant::now(),
@@ -281,6 +294,7 @@ impl Gateway {
         });
         let accept = tokio::spawn(accept_loop(shared.clone(), listener));
         tokio::spawn(presence_broadcaster(shared.clone()));
+        crate::config_watch::spawn(shared.clone());
         Ok(Gateway {
             shared,
             accept,

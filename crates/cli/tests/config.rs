@@ -1,0 +1,222 @@
+//! Config through the running gateway: config.get/apply/set/patch with baseHash, validation
+//! before writing, last-good and rejected files, and hot reload of outside edits.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use common::*;
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+async fn get(ws: &mut Ws) -> Value {
+    let r = request(ws, "g", "config.get", json!({})).await;
+    assert_eq!(r["ok"], true, "{r}");
+    r["payload"].clone()
+}
+
+async fn changed_event(ws: &mut Ws, within: Duration) -> Value {
+    let deadline = Instant::now() + within;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let v = tokio::time::timeout(left, next_json(ws))
+            .await
+            .expect("no config.changed in time")
+            .unwrap();
+        if v["event"] == "config.changed" {
+            return v["payload"].clone();
+        }
+    }
+}
+
+const START: &str = "// my gateway\n{\n  gateway: { port: 0, tickIntervalMs: 30000 },\n  logging: { level: 'info' },\n}\n";
+
+#[tokio::test]
+async fn apply_checks_the_hash_validates_and_keeps_the_last_good_file() {
+    let gw = gateway().config(START).start().await;
+    let (mut ws, _) = gw.authed().await;
+    let (mut watcher, _) = gw.authed().await;
+    let cur = get(&mut ws).await;
+    assert_eq!(cur["raw"], START);
+    assert_eq!(cur["exists"], true);
+    let hash = cur["hash"].as_str().unwrap().to_owned();
+
+    // No baseHash, a stale one: refused, nothing written.
+    let next = START.replace("'info'", "'debug'");
+    let r = request(&mut ws, "1", "config.apply", json!({"raw": next})).await;
+    assert_eq!(r["error"]["details"]["code"], "BASE_HASH_REQUIRED", "{r}");
+    let r = request(
+        &mut ws,
+        "2",
+        "config.apply",
+        json!({"raw": next, "baseHash": "0".repeat(64)}),
+    )
+    .await;
+    assert_eq!(r["error"]["details"]["code"], "CONFIG_CONFLICT", "{r}");
+    assert_eq!(r["error"]["details"]["currentHash"], hash);
+
+    // Invalid text: refused with line and column, saved as .rejected, file untouched.
+    let bad = START.replace("tickIntervalMs", "tickIntervalMz");
+    let r = request(
+        &mut ws,
+        "3",
+        "config.apply",
+        json!({"raw": bad, "baseHash": hash}),
+    )
+    .await;
+    assert_eq!(r["error"]["details"]["code"], "CONFIG_INVALID", "{r}");
+    assert_eq!(r["error"]["details"]["line"], 3);
+    let msg = r["error"]["message"].as_str().unwrap();
+    assert!(msg.contains("did you mean `tickIntervalMs`?"), "{msg}");
+    let saved = r["error"]["details"]["savedAs"].as_str().unwrap();
+    assert!(saved.contains("tidepool.json.rejected."), "{saved}");
+    assert_eq!(std::fs::read_to_string(saved).unwrap(), bad);
+    assert_eq!(
+        std::fs::read_to_string(gw.state().join("tidepool.json")).unwrap(),
+        START
+    );
+
+    // Valid: written 0600, last-good keeps the previous text, the change is announced.
+    let r = request(
+        &mut ws,
+        "4",
+        "config.apply",
+        json!({"raw": next, "baseHash": hash}),
+    )
+    .await;
+    assert_eq!(r["ok"], true, "{r}");
+    assert_eq!(r["payload"]["changed"], json!(["logging.level"]));
+    assert_eq!(r["payload"]["restartRequired"], json!(["logging.level"]));
+    let file = gw.state().join("tidepool.json");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), next);
+    assert_eq!(
+        std::fs::read_to_string(gw.state().join("tidepool.json.last-good")).unwrap(),
+        START
+    );
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let ev = changed_event(&mut watcher, Duration::from_secs(5)).await;
+    assert_eq!(ev["source"], "rpc");
+    assert_eq!(ev["hash"], r["payload"]["hash"]);
+}
+
+#[tokio::test]
+async fn concurrent_writers_with_the_same_base_hash_one_wins() {
+    let gw = gateway().config(START).start().await;
+    let (mut a, _) = gw.authed().await;
+    let (mut b, _) = gw.authed().await;
+    let hash = get(&mut a).await["hash"].as_str().unwrap().to_owned();
+    let ra = START.replace("'info'", "'debug'");
+    let rb = START.replace("'info'", "'warn'");
+    send(&mut a, &json!({"type":"req","id":"a","method":"config.apply","params":{"raw": ra, "baseHash": hash}})).await;
+    send(&mut b, &json!({"type":"req","id":"b","method":"config.apply","params":{"raw": rb, "baseHash": hash}})).await;
+    let x = next_response(&mut a).await.unwrap();
+    let y = next_response(&mut b).await.unwrap();
+    let oks = [&x, &y].iter().filter(|r| r["ok"] == true).count();
+    assert_eq!(oks, 1, "{x}\n{y}");
+    let loser = if x["ok"] == true { &y } else { &x };
+    assert_eq!(loser["error"]["details"]["code"], "CONFIG_CONFLICT");
+}
+
+#[tokio::test]
+async fn set_by_path_patch_and_the_drop_guard() {
+    let big = "{ gateway: { port: 0, tickIntervalMs: 30000, drainTimeoutMs: 5000, handshakeTimeoutMs: 10000, maxPayload: 1048576, maxBufferedBytes: 8388608 }, logging: { level: 'info', retentionDays: 7 } }";
+    let gw = gateway().config(big).start().await;
+    let (mut ws, _) = gw.authed().await;
+    let r = request(
+        &mut ws,
+        "1",
+        "config.set",
+        json!({"path": "logging.retentionDays", "value": 14}),
+    )
+    .await;
+    assert_eq!(r["ok"], true, "{r}");
+    assert_eq!(get(&mut ws).await["config"]["logging"]["retentionDays"], 14);
+    let hash = get(&mut ws).await["hash"].as_str().unwrap().to_owned();
+    let r = request(&mut ws, "2", "config.patch", json!({"raw": "{ logging: { level: 'debug' }, gateway: { drainTimeoutMs: null } }", "baseHash": hash})).await;
+    assert_eq!(r["ok"], true, "{r}");
+    let cfg = get(&mut ws).await["config"].clone();
+    assert_eq!(cfg["logging"]["level"], "debug");
+    assert!(cfg["gateway"].get("drainTimeoutMs").is_none());
+    // Replacing everything with almost nothing needs force.
+    let hash = get(&mut ws).await["hash"].as_str().unwrap().to_owned();
+    let r = request(
+        &mut ws,
+        "3",
+        "config.apply",
+        json!({"raw": "{}", "baseHash": hash}),
+    )
+    .await;
+    assert_eq!(r["error"]["details"]["code"], "CONFIG_DROPS_MOST", "{r}");
+    let r = request(
+        &mut ws,
+        "4",
+        "config.apply",
+        json!({"raw": "{}", "baseHash": hash, "force": true}),
+    )
+    .await;
+    assert_eq!(r["ok"], true, "{r}");
+    let r = request(
+        &mut ws,
+        "5",
+        "config.set",
+        json!({"path": "logging..level", "value": 1}),
+    )
+    .await;
+    assert_eq!(r["error"]["details"]["code"], "INVALID_PARAMS");
+}
+
+#[tokio::test]
+async fn outside_edits_reload_and_garbage_is_ignored() {
+    let gw = gateway().config(START).start().await;
+    let (mut ws, _) = gw.authed().await;
+    let file = gw.state().join("tidepool.json");
+    let t = Instant::now();
+    std::fs::write(&file, START.replace("'info'", "'warn'")).unwrap();
+    let ev = changed_event(&mut ws, Duration::from_secs(5)).await;
+    eprintln!("file edit -> config.changed: {:?}", t.elapsed());
+    assert_eq!(ev["source"], "file");
+    assert_eq!(ev["changed"], json!(["logging.level"]));
+    let good = get(&mut ws).await["hash"].clone();
+    std::fs::write(&file, "{ this is not json").unwrap();
+    gw.wait_log("config edit ignored").await;
+    assert_eq!(get(&mut ws).await["hash"], good, "the running config stays");
+    assert_eq!(request(&mut ws, "h", "health", json!({})).await["ok"], true);
+}
+
+#[tokio::test]
+async fn config_methods_need_admin() {
+    let gw = gateway().start().await;
+    let (mut ws, _) = gw.raw().await;
+    connect(
+        &mut ws,
+        Some(&gw.token()),
+        &["operator.read", "operator.write"],
+    )
+    .await;
+    for m in ["config.get", "config.apply", "config.set", "config.patch"] {
+        let r = request(&mut ws, "x", m, json!({"raw": "{}"})).await;
+        assert_eq!(
+            r["error"]["details"]["missingScope"], "operator.admin",
+            "{m}: {r}"
+        );
+    }
+    // Without a file, a first write needs no baseHash.
+    let (mut admin, _) = gw.authed().await;
+    assert_eq!(get(&mut admin).await["exists"], false);
+    let r = request(
+        &mut admin,
+        "1",
+        "config.apply",
+        json!({"raw": "{ logging: { level: 'debug' } }"}),
+    )
+    .await;
+    assert_eq!(r["ok"], true, "{r}");
+}

@@ -1,0 +1,252 @@
+//! `config.get`, `config.set`, `config.apply`, `config.patch`: read and write the config file
+//! through the running gateway, with `baseHash` conflicts, validation before any write, and a
+//! `config.changed` event after each change.
+
+use crate::config::store::{Change, WriteError};
+use crate::server::Shared;
+use crate::server::registry::{CallCtx, Registry, invalid_params, parse_params};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use tidepool_protocol::{ErrorCode, ErrorShape, Scope};
+
+/// `config.changed`.
+pub const CONFIG_CHANGED: &str = "config.changed";
+
+/// Registers the methods (admin scope: the config can hold credentials).
+pub fn register(r: &mut Registry) {
+    r.add("config.get", Scope::Admin, get);
+    r.add("config.set", Scope::Admin, set);
+    r.add("config.apply", Scope::Admin, apply);
+    r.add("config.patch", Scope::Admin, patch);
+}
+
+async fn get(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
+    let _: serde::de::IgnoredAny = parse_params("config.get", p)?;
+    let snap = s.config_store.snapshot();
+    Ok(json!({
+        "path": s.config_store.path().display().to_string(),
+        "exists": snap.exists,
+        "raw": snap.raw,
+        "hash": snap.hash,
+        "config": snap.loaded.value,
+        "unsupported": snap.loaded.unsupported,
+    }))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RawParams {
+    raw: String,
+    #[serde(default)]
+    base_hash: Option<String>,
+    /// Tidepool: allow a write that removes most of the settings.
+    #[serde(default)]
+    force: bool,
+    // OpenClaw fields, accepted for compatibility and not used by Tidepool.
+    #[allow(dead_code)]
+    #[serde(default)]
+    session_key: Option<Value>,
+    #[allow(dead_code)]
+    #[serde(default)]
+    delivery_context: Option<Value>,
+    #[allow(dead_code)]
+    #[serde(default)]
+    note: Option<String>,
+    #[allow(dead_code)]
+    #[serde(default)]
+    restart_delay_ms: Option<u64>,
+    #[allow(dead_code)]
+    #[serde(default)]
+    replace_paths: Option<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct PathParams {
+    path: String,
+    value: Value,
+    #[serde(default)]
+    base_hash: Option<String>,
+}
+
+fn write_error(e: WriteError) -> ErrorShape {
+    let (code, detail) = match &e {
+        WriteError::Conflict { .. } => (ErrorCode::InvalidRequest, "CONFIG_CONFLICT"),
+        WriteError::BaseHashRequired => (ErrorCode::InvalidRequest, "BASE_HASH_REQUIRED"),
+        WriteError::Invalid { .. } => (ErrorCode::InvalidRequest, "CONFIG_INVALID"),
+        WriteError::DropsMost { .. } => (ErrorCode::InvalidRequest, "CONFIG_DROPS_MOST"),
+        WriteError::Io { .. } => (ErrorCode::Unavailable, "CONFIG_IO"),
+    };
+    let mut details = serde_json::Map::new();
+    details.insert("code".into(), json!(detail));
+    if let WriteError::Invalid { error, saved } = &e {
+        details.insert("savedAs".into(), json!(saved));
+        if let Some((line, column)) = error.position() {
+            details.insert("line".into(), json!(line));
+            details.insert("column".into(), json!(column));
+        }
+    }
+    if let WriteError::Conflict { current, .. } = &e {
+        details.insert("currentHash".into(), json!(current));
+    }
+    ErrorShape::new(code, e.to_string()).with_details(Value::Object(details))
+}
+
+fn done(s: &Shared, change: Change, source: &str) -> Result<Value, ErrorShape> {
+    tracing::info!(
+        changed = ?change.changed,
+        restart_required = ?change.restart_required,
+        source,
+        "config changed"
+    );
+    let payload = json!({
+        "hash": change.hash,
+        "changed": change.changed,
+        "restartRequired": change.restart_required,
+        "source": source,
+    });
+    s.broadcast(CONFIG_CHANGED, payload.clone());
+    let mut out = payload;
+    if let Some(o) = out.as_object_mut() {
+        o.insert("ok".into(), json!(true));
+    }
+    Ok(out)
+}
+
+async fn write(
+    s: Arc<Shared>,
+    raw: String,
+    base: Option<String>,
+    force: bool,
+) -> Result<Value, ErrorShape> {
+    let store = s.config_store.clone();
+    let change = tokio::task::spawn_blocking(move || store.write(&raw, base.as_deref(), force))
+        .await
+        .map_err(|e| ErrorShape::new(ErrorCode::Unavailable, format!("config writer failed: {e}")))?
+        .map_err(write_error)?;
+    done(&s, change, "rpc")
+}
+
+async fn apply(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
+    let p: RawParams = parse_params("config.apply", p)?;
+    write(s, p.raw, p.base_hash, p.force).await
+}
+
+/// `config.set`: the whole text (`raw`, as OpenClaw), or one value at a dotted `path`.
+async fn set(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
+    if p.get("path").is_some() {
+        let p: PathParams = parse_params("config.set", p)?;
+        let snap = s.config_store.snapshot();
+        let mut doc = file_value(&snap.raw)?;
+        set_path(&mut doc, &p.path)
+            .map_err(|m| invalid_params("config.set", m))?
+            .clone_from(&p.value);
+        let raw = pretty(&doc);
+        let base = p.base_hash.or_else(|| Some(snap.hash.clone()));
+        return write(s, raw, base, false).await;
+    }
+    let p: RawParams = parse_params("config.set", p)?;
+    write(s, p.raw, p.base_hash, p.force).await
+}
+
+/// `config.patch`: `raw` is a JSON merge patch (RFC 7396) applied to the file's own text.
+async fn patch(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
+    let p: RawParams = parse_params("config.patch", p)?;
+    let patch: Value = crate::config::source::parse(&p.raw, std::path::Path::new("patch"))
+        .map(|(v, _)| v)
+        .map_err(|e| {
+            invalid_params(
+                "config.patch",
+                format!(
+                    "raw is not JSON5 at {}:{}: {}",
+                    e.location.line, e.location.column, e.message
+                ),
+            )
+        })?;
+    let snap = s.config_store.snapshot();
+    let mut doc = file_value(&snap.raw)?;
+    merge_patch(&mut doc, patch);
+    write(s, pretty(&doc), p.base_hash, p.force).await
+}
+
+fn file_value(raw: &str) -> Result<Value, ErrorShape> {
+    crate::config::source::parse(raw, std::path::Path::new("tidepool.json"))
+        .map(|(v, _)| v)
+        .map_err(|e| {
+            ErrorShape::new(
+                ErrorCode::Unavailable,
+                format!("the config file on disk does not parse: {}", e.message),
+            )
+        })
+}
+
+fn pretty(v: &Value) -> String {
+    let mut s = serde_json::to_string_pretty(v).unwrap_or_else(|_| "{}".into());
+    s.push('\n');
+    s
+}
+
+/// RFC 7396: objects merge, `null` deletes, anything else replaces.
+pub fn merge_patch(target: &mut Value, patch: Value) {
+    match patch {
+        Value::Object(p) => {
+            if !target.is_object() {
+                *target = Value::Object(Default::default());
+            }
+            if let Value::Object(t) = target {
+                for (k, v) in p {
+                    if v.is_null() {
+                        t.remove(&k);
+                    } else {
+                        merge_patch(t.entry(k).or_insert(Value::Null), v);
+                    }
+                }
+            }
+        }
+        other => *target = other,
+    }
+}
+
+/// The slot at a dotted path, creating objects on the way.
+fn set_path<'a>(doc: &'a mut Value, path: &str) -> Result<&'a mut Value, String> {
+    let mut cur = doc;
+    for key in path.split('.') {
+        if key.is_empty() {
+            return Err(format!("params.path `{path}` has an empty segment"));
+        }
+        if !cur.is_object() {
+            return Err(format!(
+                "params.path `{path}`: `{key}` is inside a value that is not an object"
+            ));
+        }
+        cur = match cur {
+            Value::Object(m) => m
+                .entry(key.to_owned())
+                .or_insert(Value::Object(Default::default())),
+            _ => return Err(format!("params.path `{path}` cannot be set")),
+        };
+    }
+    Ok(cur)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merge_patch_follows_rfc_7396() {
+        let mut doc = json!({"a": {"b": 1, "c": 2}, "d": [1]});
+        merge_patch(&mut doc, json!({"a": {"b": null, "e": 3}, "d": [2]}));
+        assert_eq!(doc, json!({"a": {"c": 2, "e": 3}, "d": [2]}));
+    }
+
+    #[test]
+    fn set_path_creates_objects_and_refuses_scalars() {
+        let mut doc = json!({"gateway": {"port": 1}});
+        *set_path(&mut doc, "gateway.auth.mode").unwrap() = json!("none");
+        assert_eq!(doc["gateway"]["auth"]["mode"], "none");
+        assert!(set_path(&mut doc, "gateway.port.x").is_err());
+        assert!(set_path(&mut doc, "a..b").is_err());
+    }
+}
