@@ -151,6 +151,24 @@ async fn gateway_frames_match_the_openclaw_schema() {
         }
     }
 
+    // The config schema methods.
+    let r = request(&mut ws, "cs", "config.schema", json!({})).await;
+    s.frame(&r);
+    s.check("/definitions/ConfigSchemaResponse", &r["payload"]);
+    let r = request(
+        &mut ws,
+        "cl",
+        "config.schema.lookup",
+        json!({"path": "gateway.auth"}),
+    )
+    .await;
+    s.frame(&r);
+    s.check("/definitions/ConfigSchemaLookupResult", &r["payload"]);
+    s.check(
+        "/definitions/ConfigSchemaLookupParams",
+        &json!({"path": "gateway.auth"}),
+    );
+
     // Errors: unknown method, bad params, missing scope.
     let res = request(&mut ws, "e1", "nope", json!({})).await;
     s.frame(&res);

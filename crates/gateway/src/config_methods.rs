@@ -19,6 +19,74 @@ pub fn register(r: &mut Registry) {
     r.add("config.set", Scope::Admin, set);
     r.add("config.apply", Scope::Admin, apply);
     r.add("config.patch", Scope::Admin, patch);
+    r.add("config.schema", Scope::Read, |_s, _c, p| async move {
+        let _: serde::de::IgnoredAny = parse_params("config.schema", p)?;
+        let schema = crate::config::schema::schema();
+        let mut hints = serde_json::Map::new();
+        collect_hints(&schema, "", &mut hints);
+        Ok(json!({
+            "schema": schema,
+            "uiHints": hints,
+            "version": crate::VERSION,
+            "generatedAt": crate::sysinfo::now_ms().to_string(),
+        }))
+    });
+    r.add(
+        "config.schema.lookup",
+        Scope::Read,
+        |_s, _c, p| async move {
+            #[derive(Deserialize)]
+            #[serde(deny_unknown_fields)]
+            struct Lookup {
+                path: String,
+            }
+            let p: Lookup = parse_params("config.schema.lookup", p)?;
+            let path = p.path.trim_start_matches('.');
+            crate::config::schema::lookup(path).ok_or_else(|| {
+                invalid_params("config.schema.lookup", format!("no config key `{path}`"))
+            })
+        },
+    );
+}
+
+/// `uiHints`: a label and help text per property path, from the schema's descriptions.
+fn collect_hints(node: &Value, path: &str, out: &mut serde_json::Map<String, Value>) {
+    let Some(props) = node.get("properties").and_then(Value::as_object) else {
+        return;
+    };
+    for (k, v) in props {
+        let p = if path.is_empty() {
+            k.clone()
+        } else {
+            format!("{path}.{k}")
+        };
+        let mut hint = serde_json::Map::new();
+        hint.insert("label".into(), json!(label(k)));
+        if let Some(d) = v.get("description").and_then(Value::as_str) {
+            hint.insert("help".into(), json!(d));
+        }
+        if k.contains("token") || k.contains("password") {
+            hint.insert("sensitive".into(), json!(true));
+        }
+        out.insert(p.clone(), Value::Object(hint));
+        collect_hints(v, &p, out);
+    }
+}
+
+/// `maxPayload` → `Max payload`.
+fn label(key: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in key.trim_start_matches('$').chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            out.push(' ');
+            out.push(c.to_ascii_lowercase());
+        } else if i == 0 {
+            out.push(c.to_ascii_uppercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 async fn get(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {

@@ -4,6 +4,7 @@
 
 pub mod env;
 pub mod include;
+pub mod schema;
 pub mod source;
 pub mod store;
 
@@ -50,7 +51,7 @@ pub const NOT_YET_SUPPORTED: &[&str] = &[
 ];
 
 /// The whole config as the gateway core sees it.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// `$schema` is allowed for editors.
@@ -65,7 +66,7 @@ pub struct Config {
 }
 
 /// `gateway.*`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct GatewayConfig {
     /// Port (default 18789; 0 = any free port).
@@ -177,6 +178,21 @@ impl fmt::Display for Bind {
     }
 }
 
+impl schemars::JsonSchema for Bind {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Bind".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "Where the gateway listens: `loopback` (this computer only), `lan` (all interfaces), or an IP address.",
+            "examples": ["loopback", "lan", "127.0.0.1"],
+            "default": "loopback",
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for Bind {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
@@ -185,7 +201,7 @@ impl<'de> Deserialize<'de> for Bind {
 }
 
 /// `gateway.auth.*`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct AuthConfig {
     /// `token` (default), `password` or `none`.
@@ -200,7 +216,7 @@ pub struct AuthConfig {
 }
 
 /// How clients authenticate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum AuthMode {
     /// Shared token (default).
@@ -224,7 +240,7 @@ impl AuthMode {
 }
 
 /// `logging.*`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct LoggingConfig {
     /// Minimum level written: `error`, `warn`, `info` (default), `debug`, `trace`.
