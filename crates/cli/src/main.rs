@@ -56,6 +56,14 @@ enum Command {
         #[command(flatten)]
         conn: Connection,
     },
+    /// Read, change and check the config file.
+    Config {
+        #[command(subcommand)]
+        command: cmd::config::ConfigCommand,
+        /// State directory (default: TIDEPOOL_STATE_DIR or ~/.tidepool).
+        #[arg(long, global = true)]
+        state_dir: Option<PathBuf>,
+    },
     /// Show the gateway's log.
     Logs {
         /// Keep printing new lines as they are written (Ctrl-C to stop).
@@ -106,6 +114,7 @@ fn main() -> ExitCode {
                     conn,
                 },
         } => cmd::rpc::call(&conn, &method, &params),
+        Command::Config { command, state_dir } => cmd::config::run(command, state_dir),
         Command::Health { json, conn } => cmd::rpc::health(&conn, json),
         Command::Status { json, conn } => cmd::rpc::status(&conn, json),
         Command::Logs {

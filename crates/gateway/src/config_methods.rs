@@ -2,6 +2,7 @@
 //! through the running gateway, with `baseHash` conflicts, validation before any write, and a
 //! `config.changed` event after each change.
 
+use crate::config::edit;
 use crate::config::store::{Change, WriteError};
 use crate::server::Shared;
 use crate::server::registry::{CallCtx, Registry, invalid_params, parse_params};
@@ -207,7 +208,7 @@ async fn set(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape>
         let p: PathParams = parse_params("config.set", p)?;
         let snap = s.config_store.snapshot();
         let mut doc = file_value(&snap.raw)?;
-        set_path(&mut doc, &p.path)
+        edit::set_path(&mut doc, &p.path)
             .map_err(|m| invalid_params("config.set", m))?
             .clone_from(&p.value);
         let raw = pretty(&doc);
@@ -234,7 +235,7 @@ async fn patch(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShap
         })?;
     let snap = s.config_store.snapshot();
     let mut doc = file_value(&snap.raw)?;
-    merge_patch(&mut doc, patch);
+    edit::merge_patch(&mut doc, patch);
     write(s, pretty(&doc), p.base_hash, p.force).await
 }
 
@@ -253,68 +254,4 @@ fn pretty(v: &Value) -> String {
     let mut s = serde_json::to_string_pretty(v).unwrap_or_else(|_| "{}".into());
     s.push('\n');
     s
-}
-
-/// RFC 7396: objects merge, `null` deletes, anything else replaces.
-pub fn merge_patch(target: &mut Value, patch: Value) {
-    match patch {
-        Value::Object(p) => {
-            if !target.is_object() {
-                *target = Value::Object(Default::default());
-            }
-            if let Value::Object(t) = target {
-                for (k, v) in p {
-                    if v.is_null() {
-                        t.remove(&k);
-                    } else {
-                        merge_patch(t.entry(k).or_insert(Value::Null), v);
-                    }
-                }
-            }
-        }
-        other => *target = other,
-    }
-}
-
-/// The slot at a dotted path, creating objects on the way.
-fn set_path<'a>(doc: &'a mut Value, path: &str) -> Result<&'a mut Value, String> {
-    let mut cur = doc;
-    for key in path.split('.') {
-        if key.is_empty() {
-            return Err(format!("params.path `{path}` has an empty segment"));
-        }
-        if !cur.is_object() {
-            return Err(format!(
-                "params.path `{path}`: `{key}` is inside a value that is not an object"
-            ));
-        }
-        cur = match cur {
-            Value::Object(m) => m
-                .entry(key.to_owned())
-                .or_insert(Value::Object(Default::default())),
-            _ => return Err(format!("params.path `{path}` cannot be set")),
-        };
-    }
-    Ok(cur)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn merge_patch_follows_rfc_7396() {
-        let mut doc = json!({"a": {"b": 1, "c": 2}, "d": [1]});
-        merge_patch(&mut doc, json!({"a": {"b": null, "e": 3}, "d": [2]}));
-        assert_eq!(doc, json!({"a": {"c": 2, "e": 3}, "d": [2]}));
-    }
-
-    #[test]
-    fn set_path_creates_objects_and_refuses_scalars() {
-        let mut doc = json!({"gateway": {"port": 1}});
-        *set_path(&mut doc, "gateway.auth.mode").unwrap() = json!("none");
-        assert_eq!(doc["gateway"]["auth"]["mode"], "none");
-        assert!(set_path(&mut doc, "gateway.port.x").is_err());
-        assert!(set_path(&mut doc, "a..b").is_err());
-    }
 }

@@ -94,7 +94,7 @@ fn walk(
                 return Ok(Value::Object(siblings));
             };
             let err = |message: String, positions: &Positions| IncludeError {
-                location: positions.find(&child(path, "$include")).cloned(),
+                location: positions.find(&child(path, "$include")),
                 at: path.to_owned(),
                 message,
             };

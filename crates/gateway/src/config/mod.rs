@@ -2,6 +2,7 @@
 //! limits and logging. Unknown keys are errors that name their path; OpenClaw sections that
 //! Tidepool does not implement yet are accepted and reported as such.
 
+pub mod edit;
 pub mod env;
 pub mod include;
 pub mod schema;
@@ -9,7 +10,7 @@ pub mod source;
 pub mod store;
 
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::Path;
@@ -400,6 +401,32 @@ pub fn parse(text: &str, path: &str) -> Result<Loaded, ConfigError> {
     parse_with(text, Path::new(path), &env::DotEnv::default())
 }
 
+/// The file's value with includes merged but `${VAR}` left as written (safe to print: values
+/// from the environment, often secrets, are not expanded).
+pub fn resolve_unexpanded(text: &str, path: &Path) -> Result<Value, ConfigError> {
+    let file = path.display().to_string();
+    let (value, mut positions) = source::parse(text, path).map_err(|e| ConfigError::Syntax {
+        file: e.location.file.display().to_string(),
+        line: e.location.line,
+        column: e.location.column,
+        message: e.message,
+    })?;
+    let root = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or_else(|| Path::new("."));
+    include::resolve(value, &mut positions, path, root).map_err(|e| {
+        let (f, line, column) = locate(e.location.as_ref(), &file);
+        ConfigError::Include {
+            file: f,
+            line,
+            column,
+            at: e.at,
+            message: e.message,
+        }
+    })
+}
+
 /// Parses with a given set of `.env` variables.
 pub fn parse_with(text: &str, path: &Path, dotenv: &env::DotEnv) -> Result<Loaded, ConfigError> {
     let file = path.display().to_string();
@@ -424,7 +451,7 @@ pub fn parse_with(text: &str, path: &Path, dotenv: &env::DotEnv) -> Result<Loade
         }
     })?;
     env::substitute(&mut value, dotenv).map_err(|e| {
-        let (f, line, column) = locate(positions.find(&e.at), &file);
+        let (f, line, column) = locate(positions.find(&e.at).as_ref(), &file);
         ConfigError::MissingVar {
             file: f,
             line,
@@ -433,18 +460,22 @@ pub fn parse_with(text: &str, path: &Path, dotenv: &env::DotEnv) -> Result<Loade
             name: e.name,
         }
     })?;
-    let mut typed = value.clone();
     let mut unsupported = Vec::new();
-    match typed.as_object_mut() {
+    // Only the sections Tidepool reads are typed (cloning the rest would cost time on big files).
+    let typed = match value.as_object() {
         Some(obj) => {
-            for key in NOT_YET_SUPPORTED {
-                if obj.remove(*key).is_some() {
-                    unsupported.push((*key).to_owned());
+            let mut t = Map::new();
+            for (k, v) in obj {
+                if NOT_YET_SUPPORTED.contains(&k.as_str()) {
+                    unsupported.push(k.clone());
+                } else {
+                    t.insert(k.clone(), v.clone());
                 }
             }
+            Value::Object(t)
         }
         None => {
-            let (f, line, column) = locate(positions.find("."), &file);
+            let (f, line, column) = locate(positions.find(".").as_ref(), &file);
             return Err(ConfigError::Invalid {
                 file: f,
                 line,
@@ -454,14 +485,14 @@ pub fn parse_with(text: &str, path: &Path, dotenv: &env::DotEnv) -> Result<Loade
                 hint: None,
             });
         }
-    }
+    };
     let config: Config = serde_path_to_error::deserialize(typed).map_err(|e| {
         let at = match e.path().to_string() {
             p if p == "." => "(root)".to_owned(),
             p => p,
         };
         let message = e.inner().to_string();
-        let (f, line, column) = locate(positions.find(&at), &file);
+        let (f, line, column) = locate(positions.find(&at).as_ref(), &file);
         ConfigError::Invalid {
             file: f,
             line,

@@ -18,36 +18,61 @@ pub struct Location {
     pub column: usize,
 }
 
-/// Locations by value path (`gateway.auth.mode`, `agents.list[0].id`; the root is `.`).
+/// Locations by value path (`gateway.auth.mode`, `agents.list[0].id`; the root is `.`), kept as
+/// byte offsets and turned into lines and columns only when an error needs one.
 #[derive(Debug, Clone, Default)]
-pub struct Positions(pub HashMap<String, Location>);
+pub struct Positions {
+    entries: HashMap<String, (usize, usize)>,
+    files: Vec<(PathBuf, std::sync::Arc<str>)>,
+}
 
 impl Positions {
+    fn for_file(file: &Path, text: &str) -> Self {
+        Positions {
+            entries: HashMap::new(),
+            files: vec![(file.to_path_buf(), std::sync::Arc::from(text))],
+        }
+    }
+
+    fn location(&self, (file, offset): (usize, usize)) -> Option<Location> {
+        let (path, text) = self.files.get(file)?;
+        let (line, column) = LineIndex::new(text).line_col(text, offset);
+        Some(Location {
+            file: path.clone(),
+            line,
+            column,
+        })
+    }
+
     /// The location of `path`, or of its nearest ancestor that has one.
-    pub fn find(&self, path: &str) -> Option<&Location> {
+    pub fn find(&self, path: &str) -> Option<Location> {
         let mut p = path.to_owned();
         loop {
-            if let Some(l) = self.0.get(&p) {
-                return Some(l);
+            if let Some(e) = self.entries.get(&p) {
+                return self.location(*e);
             }
-            let cut = p.rfind(['.', '['])?;
+            let Some(cut) = p.rfind(['.', '[']) else {
+                return self.entries.get(".").and_then(|e| self.location(*e));
+            };
             p.truncate(cut);
             if p.is_empty() {
-                return self.0.get(".");
+                return self.entries.get(".").and_then(|e| self.location(*e));
             }
         }
     }
 
-    /// Moves every entry under `prefix` (used when an included file's values are grafted in).
+    /// Moves every entry of `other` under `prefix` (an included file's values grafted in).
     pub fn graft(&mut self, prefix: &str, other: Positions) {
-        for (k, v) in other.0 {
+        let base = self.files.len();
+        self.files.extend(other.files);
+        for (k, (f, off)) in other.entries {
             let key = match (prefix, k.as_str()) {
                 ("." | "", _) => k,
                 (_, ".") => prefix.to_owned(),
                 (_, rest) if rest.starts_with('[') => format!("{prefix}{rest}"),
                 (_, rest) => format!("{prefix}.{rest}"),
             };
-            self.0.entry(key).or_insert(v);
+            self.entries.entry(key).or_insert((f + base, off));
         }
     }
 }
@@ -78,15 +103,6 @@ fn options() -> ParseOptions {
 
 /// Parses JSON5 `text` (from `file`, for locations). Empty text is `{}`.
 pub fn parse(text: &str, file: &Path) -> Result<(Value, Positions), SyntaxError> {
-    let index = LineIndex::new(text);
-    let at = |offset: usize| {
-        let (line, column) = index.line_col(text, offset);
-        Location {
-            file: file.to_path_buf(),
-            line,
-            column,
-        }
-    };
     let parsed =
         parse_to_ast(text, &CollectOptions::default(), &options()).map_err(|e| SyntaxError {
             location: Location {
@@ -96,10 +112,19 @@ pub fn parse(text: &str, file: &Path) -> Result<(Value, Positions), SyntaxError>
             },
             message: e.kind().to_string(),
         })?;
-    let mut positions = Positions::default();
+    let mut positions = Positions::for_file(file, text);
     let value = match parsed.value {
         None => Value::Object(Map::new()),
-        Some(ast) => convert(&ast, ".", &mut positions, &at)?,
+        Some(ast) => {
+            convert(&ast, ".", &mut positions).map_err(|(offset, message)| SyntaxError {
+                location: positions.location((0, offset)).unwrap_or(Location {
+                    file: file.to_path_buf(),
+                    line: 1,
+                    column: 1,
+                }),
+                message,
+            })?
+        }
     };
     Ok((value, positions))
 }
@@ -112,12 +137,8 @@ fn child(path: &str, key: &str) -> String {
     }
 }
 
-fn convert(
-    ast: &Ast<'_>,
-    path: &str,
-    pos: &mut Positions,
-    at: &dyn Fn(usize) -> Location,
-) -> Result<Value, SyntaxError> {
+/// Converts the AST; errors are (byte offset, message).
+fn convert(ast: &Ast<'_>, path: &str, pos: &mut Positions) -> Result<Value, (usize, String)> {
     let start = match ast {
         Ast::StringLit(s) => s.range.start,
         Ast::NumberLit(n) => n.range.start,
@@ -126,14 +147,16 @@ fn convert(
         Ast::Array(a) => a.range.start,
         Ast::NullKeyword(n) => n.range.start,
     };
-    pos.0.insert(path.to_owned(), at(start));
+    pos.entries.insert(path.to_owned(), (0, start));
     Ok(match ast {
         Ast::StringLit(s) => Value::String(s.value.to_string()),
         Ast::BooleanLit(b) => Value::Bool(b.value),
         Ast::NullKeyword(_) => Value::Null,
-        Ast::NumberLit(n) => Value::Number(number(n.value).ok_or_else(|| SyntaxError {
-            location: at(start),
-            message: format!("{} is not a number this config can hold", n.value),
+        Ast::NumberLit(n) => Value::Number(number(n.value).ok_or_else(|| {
+            (
+                start,
+                format!("{} is not a number this config can hold", n.value),
+            )
         })?),
         Ast::Array(a) => {
             let mut out = Vec::with_capacity(a.elements.len());
@@ -142,7 +165,6 @@ fn convert(
                     el,
                     &format!("{}[{i}]", if path == "." { "" } else { path }),
                     pos,
-                    at,
                 )?);
             }
             Value::Array(out)
@@ -156,14 +178,14 @@ fn convert(
                 };
                 let p = child(path, &key);
                 if map.contains_key(&key) {
-                    return Err(SyntaxError {
-                        location: at(prop.range.start),
-                        message: format!("the key `{key}` appears twice in the same object"),
-                    });
+                    return Err((
+                        prop.range.start,
+                        format!("the key `{key}` appears twice in the same object"),
+                    ));
                 }
-                let v = convert(&prop.value, &p, pos, at)?;
+                let v = convert(&prop.value, &p, pos)?;
                 // The key's own position is more useful than the value's for "unknown key".
-                pos.0.insert(p.clone(), at(prop.range.start));
+                pos.entries.insert(p.clone(), (0, prop.range.start));
                 map.insert(key, v);
             }
             Value::Object(map)

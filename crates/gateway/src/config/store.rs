@@ -178,7 +178,19 @@ impl ConfigStore {
     fn swap(&self, next: Snapshot) -> Change {
         let prev = self.snapshot();
         let mut changed = Vec::new();
-        diff("", &prev.loaded.value, &next.loaded.value, &mut changed);
+        // No file (or no value yet) is the empty config.
+        let empty = Value::Object(Default::default());
+        let a = if prev.loaded.value.is_null() {
+            &empty
+        } else {
+            &prev.loaded.value
+        };
+        let b = if next.loaded.value.is_null() {
+            &empty
+        } else {
+            &next.loaded.value
+        };
+        diff("", a, b, &mut changed);
         let restart_required = changed
             .iter()
             .filter(|p| reload_kind(p) == ReloadKind::Restart)
@@ -352,8 +364,12 @@ fn diff(prefix: &str, a: &Value, b: &Value, out: &mut Vec<String>) {
                 } else {
                     format!("{prefix}.{k}")
                 };
+                let empty = Value::Object(Default::default());
                 match (x.get(k), y.get(k)) {
                     (Some(l), Some(r)) => diff(&p, l, r, out),
+                    // Added or removed objects are listed by their leaves.
+                    (None, Some(r @ Value::Object(_))) => diff(&p, &empty, r, out),
+                    (Some(l @ Value::Object(_)), None) => diff(&p, l, &empty, out),
                     _ => out.push(p),
                 }
             }
