@@ -73,6 +73,26 @@ describe("Logs", () => {
     expect(screen.getAllByTestId("log-line").length).toBeLessThan(100);
   });
 
+  it("reports a failed export in words, and a cancelled one not at all", async () => {
+    let answer: unknown = { kind: "io", message: "cannot write /read-only/x.log: permission denied" };
+    mockIPC(
+      (cmd) => {
+        if (cmd === "logs_recent") return [line(1, "one")];
+        if (cmd === "logs_export") throw answer;
+      },
+      { shouldMockEvents: true },
+    );
+    render(() => <Logs />);
+    await initLogs();
+    fireEvent.click(await screen.findByText("Export"));
+    expect(await screen.findByText("cannot write /read-only/x.log: permission denied")).toBeTruthy();
+    answer = { kind: "cancelled" };
+    fireEvent.click(screen.getByText("Clear"));
+    await emit("log-batch", [line(2, "two")]);
+    fireEvent.click(await screen.findByText("Export"));
+    await waitFor(() => expect(screen.queryByText(/cancelled/i)).toBeNull());
+  });
+
   it("clear empties the view", async () => {
     setup([line(1, "one")]);
     render(() => <Logs />);

@@ -42,6 +42,15 @@ describe("Settings", () => {
     expect(screen.getByText("/home/me/.tidepool")).toBeTruthy();
   });
 
+  it("says so when the settings cannot be loaded", async () => {
+    mockIPC((cmd) => {
+      if (cmd === "settings_get") throw "the settings store is unreadable";
+    });
+    render(() => <Settings />);
+    await initSettings();
+    expect((await screen.findByRole("alert")).textContent).toContain("Settings could not be loaded: the settings store is unreadable");
+  });
+
   it("switches to dark and saves it", async () => {
     const saved = setup();
     render(() => <Settings />);
