@@ -101,3 +101,57 @@ fn get_shows_variables_as_written() {
     let schema = out(&tp(dir.path(), &["schema"]));
     assert!(schema.contains("\"x-reloadKind\""));
 }
+
+#[test]
+fn apply_from_stdin_replaces_an_invalid_file_without_making_it_last_good() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("tidepool.json.last-good"),
+        "{ logging: { level: 'info' } }",
+    )
+    .unwrap();
+    std::fs::write(d.join("tidepool.json"), "{ gateway: { port: 'x' } }").unwrap();
+    let raw: serde_json::Value = serde_json::from_str(&out(&tp(d, &["get-raw"]))).unwrap();
+    assert_eq!(raw["problem"]["line"], 1);
+    assert!(
+        raw["problem"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("gateway.port")
+    );
+    let apply = |text: &str, base: Option<&str>| {
+        let mut cmd = std::process::Command::new(BIN);
+        cmd.args(["config", "apply", "--state-dir"]).arg(d);
+        if let Some(b) = base {
+            cmd.args(["--base-hash", b]);
+        }
+        let mut child = cmd
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+        let o = child.wait_with_output().unwrap();
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()
+    };
+    let hash = raw["hash"].as_str().unwrap();
+    let bad = apply("{ gateway: { prot: 1 } }", Some(hash));
+    assert_eq!(bad["code"], "CONFIG_INVALID");
+    assert_eq!(bad["line"], 1);
+    let stale = apply("{ gateway: { port: 1 } }", Some(&"0".repeat(64)));
+    assert_eq!(stale["code"], "CONFIG_CONFLICT");
+    let ok = apply("{ gateway: { port: 19000 } }", Some(hash));
+    assert_eq!(ok["ok"], true, "{ok}");
+    assert_eq!(
+        std::fs::read_to_string(d.join("tidepool.json.last-good")).unwrap(),
+        "{ logging: { level: 'info' } }",
+        "the invalid text never becomes last-good"
+    );
+}

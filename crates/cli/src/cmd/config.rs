@@ -42,6 +42,18 @@ pub enum ConfigCommand {
     Schema,
     /// Replace the config with the last valid one (the replaced file is kept).
     RestoreLastGood,
+    /// Replace the whole config with the text on stdin (validated first; used by the desktop
+    /// app while the gateway is down). Prints a JSON outcome.
+    Apply {
+        /// The hash of the text being replaced (from `config get-raw`), if the file exists.
+        #[arg(long)]
+        base_hash: Option<String>,
+        /// Allow a write that removes most settings.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print the file's text and hash as JSON (`{exists, raw, hash, problem}`), validating it.
+    GetRaw,
 }
 
 fn fail(msg: impl std::fmt::Display, code: u8) -> ExitCode {
@@ -77,6 +89,89 @@ pub fn run(cmd: ConfigCommand, state_dir: Option<PathBuf>) -> ExitCode {
             }
         }),
         ConfigCommand::RestoreLastGood => restore(&file),
+        ConfigCommand::Apply { base_hash, force } => apply(&file, base_hash.as_deref(), force),
+        ConfigCommand::GetRaw => get_raw(&file),
+    }
+}
+
+fn problem(e: &config::ConfigError) -> Value {
+    let (line, column) = e.position().unwrap_or((1, 1));
+    serde_json::json!({ "message": e.to_string(), "line": line, "column": column })
+}
+
+fn get_raw(file: &Path) -> ExitCode {
+    let (exists, raw) = match std::fs::read_to_string(file) {
+        Ok(t) => (true, t),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => (false, String::new()),
+        Err(e) => return fail(format!("cannot read {}: {e}", file.display()), 1),
+    };
+    let problem = match config::load(file) {
+        Ok(_) => Value::Null,
+        Err(e) => problem(&e),
+    };
+    println!(
+        "{}",
+        serde_json::json!({
+            "path": file.display().to_string(),
+            "exists": exists,
+            "raw": raw,
+            "hash": hash(&raw),
+            "problem": problem,
+        })
+    );
+    ExitCode::SUCCESS
+}
+
+fn apply(file: &Path, base_hash: Option<&str>, force: bool) -> ExitCode {
+    use std::io::Read;
+    use tidepool_gateway::config::store::WriteError;
+    let mut raw = String::new();
+    if let Err(e) = std::io::stdin().read_to_string(&mut raw) {
+        return fail(format!("cannot read the new config from stdin: {e}"), 66);
+    }
+    // An invalid file on disk must not block replacing it (nor become the last-good copy).
+    let store = match ConfigStore::open(file) {
+        Ok(s) => s,
+        Err(e) => match std::fs::read_to_string(file) {
+            Ok(current) => ConfigStore::new_invalid(file.to_path_buf(), current),
+            Err(_) => return fail(e, 78),
+        },
+    };
+    let outcome = match store.write(&raw, base_hash, force) {
+        Ok(c) => serde_json::json!({
+            "ok": true,
+            "hash": c.hash,
+            "changed": c.changed,
+            "restartRequired": c.restart_required,
+        }),
+        Err(e) => {
+            let mut o = serde_json::Map::new();
+            o.insert("ok".into(), Value::Bool(false));
+            o.insert("message".into(), Value::String(e.to_string()));
+            let code = match &e {
+                WriteError::Conflict { current, .. } => {
+                    o.insert("currentHash".into(), Value::String(current.clone()));
+                    "CONFIG_CONFLICT"
+                }
+                WriteError::BaseHashRequired => "BASE_HASH_REQUIRED",
+                WriteError::Invalid { error, .. } => {
+                    let (line, column) = error.position().unwrap_or((1, 1));
+                    o.insert("line".into(), Value::from(line));
+                    o.insert("column".into(), Value::from(column));
+                    "CONFIG_INVALID"
+                }
+                WriteError::DropsMost { .. } => "CONFIG_DROPS_MOST",
+                WriteError::Io { .. } => "CONFIG_IO",
+            };
+            o.insert("code".into(), Value::String(code.into()));
+            Value::Object(o)
+        }
+    };
+    println!("{outcome}");
+    if outcome.get("ok") == Some(&Value::Bool(true)) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
     }
 }
 

@@ -18,6 +18,8 @@ pub struct Snapshot {
     pub hash: String,
     /// Whether the file exists.
     pub exists: bool,
+    /// Whether `raw` validated (only a valid text becomes the last-good copy).
+    pub valid: bool,
     /// The parsed config.
     pub loaded: Loaded,
 }
@@ -126,11 +128,24 @@ impl ConfigStore {
                 hash: hash(&raw),
                 raw,
                 exists,
+                valid: true,
                 loaded,
             })),
             path,
             writing: std::sync::Mutex::new(()),
         }
+    }
+
+    /// A store over a file that does not validate, so it can be replaced (by a valid text)
+    /// without that text ever becoming the last-good copy.
+    pub fn new_invalid(path: PathBuf, raw: String) -> Self {
+        let store = ConfigStore::new(path, raw, true, Loaded::default());
+        if let Ok(mut c) = store.current.write() {
+            let mut s = (**c).clone();
+            s.valid = false;
+            *c = Arc::new(s);
+        }
+        store
     }
 
     /// Reads and validates `path` (missing = defaults).
@@ -252,8 +267,8 @@ impl ConfigStore {
             path: self.path.display().to_string(),
             source,
         };
-        if cur.exists {
-            // The text being replaced was valid (it is the current config): keep it.
+        if cur.exists && cur.valid {
+            // The text being replaced is valid: keep it as the way back.
             crate::fsutil::write_private(&last_good(&self.path), cur.raw.as_bytes()).map_err(io)?;
         }
         crate::fsutil::write_private(&self.path, raw.as_bytes()).map_err(io)?;
@@ -261,6 +276,7 @@ impl ConfigStore {
             raw: raw.to_owned(),
             hash: hash(raw),
             exists: true,
+            valid: true,
             loaded,
         }))
     }
@@ -295,6 +311,7 @@ impl ConfigStore {
             hash: hash(&raw),
             raw,
             exists,
+            valid: true,
             loaded,
         })))
     }
