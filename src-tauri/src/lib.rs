@@ -33,6 +33,9 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             commands::logs::logs_export::<tauri::Wry>,
             commands::settings::settings_get,
             commands::settings::settings_set::<tauri::Wry>,
+            commands::config::config_load,
+            commands::config::config_save,
+            commands::config::config_restore_last_good,
             commands::app::app_info,
             commands::app::app_quit::<tauri::Wry>,
         ])

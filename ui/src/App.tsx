@@ -1,4 +1,4 @@
-import { createSignal, Match, onCleanup, onMount, Switch } from "solid-js";
+import { createSignal, lazy, Match, onCleanup, onMount, Suspense, Switch } from "solid-js";
 import { Header } from "./components/Header";
 import { PAGES, type Page, Sidebar } from "./components/Sidebar";
 import { initGateway } from "./lib/gateway";
@@ -7,6 +7,9 @@ import { initSettings } from "./lib/settings";
 import { Dashboard } from "./pages/Dashboard";
 import { Logs } from "./pages/Logs";
 import { Settings } from "./pages/Settings";
+
+// The editor (CodeMirror) loads when the Config page opens, not at start-up.
+const Config = lazy(() => import("./pages/Config").then((m) => ({ default: m.Config })));
 
 export function App() {
   const [page, setPage] = createSignal<Page>("dashboard");
@@ -43,6 +46,11 @@ export function App() {
             </Match>
             <Match when={page() === "logs"}>
               <Logs />
+            </Match>
+            <Match when={page() === "config"}>
+              <Suspense fallback={<div class="tp-skeleton m-6 h-64" aria-busy="true" aria-label="Loading" />}>
+                <Config />
+              </Suspense>
             </Match>
             <Match when={page() === "settings"}>
               <Settings />

@@ -26,6 +26,15 @@ export const commands = {
 	settingsGet: () => __TAURI_INVOKE<Settings_Serialize>("settings_get"),
 	/**  Validates, applies and saves settings; a new port applies at the next gateway start. */
 	settingsSet: (settings: Settings_Deserialize) => typedError<Settings_Serialize, AppError>(__TAURI_INVOKE("settings_set", { settings })),
+	/**
+	 *  The config text, its hash, whether it is live (through the running gateway) and, when it
+	 *  does not validate, why and where.
+	 */
+	configLoad: () => typedError<ConfigDoc_Serialize, AppError>(__TAURI_INVOKE("config_load")),
+	/**  Saves `raw` if the file still has `base_hash`; says what happened. */
+	configSave: (raw: string, baseHash: string) => typedError<SaveOutcome, AppError>(__TAURI_INVOKE("config_save", { raw, baseHash })),
+	/**  Puts `tidepool.json.last-good` back; returns what was done. */
+	configRestoreLastGood: () => typedError<string, AppError>(__TAURI_INVOKE("config_restore_last_good")),
 	/**  Version, paths and where the token lives. */
 	appInfo: () => __TAURI_INVOKE<AppInfo_Serialize>("app_info"),
 	/**  Quits the app; the gateway is stopped first. */
@@ -82,6 +91,51 @@ export type AppInfo_Serialize = {
 	tokenHome: TokenHome,
 	/**  Why the keychain is not used, when it is not. */
 	tokenProblem: string | null,
+};
+
+/**  The config file as the editor sees it. */
+export type ConfigDoc = ConfigDoc_Serialize | ConfigDoc_Deserialize;
+
+/**  The config file as the editor sees it. */
+export type ConfigDoc_Deserialize = {
+	/**  The file. */
+	path: string,
+	/**  Whether it exists. */
+	exists: boolean,
+	/**  Its text. */
+	raw: string,
+	/**  SHA-256 of `raw` (send it back as the base of a save). */
+	hash: string,
+	/**  Read through the running gateway (saves apply at once) or from the file. */
+	live: boolean,
+	/**  Why the file does not validate, if it does not. */
+	problem?: ConfigProblem | null,
+};
+
+/**  The config file as the editor sees it. */
+export type ConfigDoc_Serialize = {
+	/**  The file. */
+	path: string,
+	/**  Whether it exists. */
+	exists: boolean,
+	/**  Its text. */
+	raw: string,
+	/**  SHA-256 of `raw` (send it back as the base of a save). */
+	hash: string,
+	/**  Read through the running gateway (saves apply at once) or from the file. */
+	live: boolean,
+	/**  Why the file does not validate, if it does not. */
+	problem: ConfigProblem | null,
+};
+
+/**  Where the config could not be read, with its place. */
+export type ConfigProblem = {
+	/**  The one-line reason. */
+	message: string,
+	/**  1-based line. */
+	line: number,
+	/**  1-based column. */
+	column: number,
 };
 
 /**  One sample of the running gateway's figures. */
@@ -201,6 +255,33 @@ export type LogLine = {
 	/**  Other fields (`conn_id`, `peer`, ...), as `key=value` text. */
 	fields: ([string, string])[],
 };
+
+/**  What a save did. */
+export type SaveOutcome = 
+/**  Written. */
+{ outcome: "saved"; 
+/**  The new hash. */
+hash: string; 
+/**  Paths that changed. */
+changed: string[]; 
+/**  Of those, the ones that need a gateway restart. */
+restartRequired: string[]; 
+/**  Applied by the running gateway (else written to the file). */
+live: boolean } | 
+/**  The text does not validate; nothing was written. */
+{ outcome: "invalid"; 
+/**  The reason and its place. */
+problem: ConfigProblem } | 
+/**  The file changed since it was loaded; nothing was written. */
+{ outcome: "conflict"; 
+/**  The reason. */
+message: string; 
+/**  The file's current hash. */
+currentHash: string } | 
+/**  Refused for another reason (e.g. it would drop most settings). */
+{ outcome: "refused"; 
+/**  The reason. */
+message: string };
 
 /**  Everything on the Settings page. */
 export type Settings = Settings_Serialize | Settings_Deserialize;

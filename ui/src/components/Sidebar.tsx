@@ -1,12 +1,13 @@
-import { LayoutDashboard, PanelLeftClose, PanelLeftOpen, ScrollText, SettingsIcon } from "./icons";
+import { FileCode, LayoutDashboard, PanelLeftClose, PanelLeftOpen, ScrollText, SettingsIcon } from "./icons";
 import { For, type JSX, Show } from "solid-js";
 
-export type Page = "dashboard" | "logs" | "settings";
+export type Page = "dashboard" | "logs" | "config" | "settings";
 
 export const PAGES: { id: Page; label: string; icon: () => JSX.Element; key: string }[] = [
   { id: "dashboard", label: "Dashboard", icon: () => <LayoutDashboard size={18} />, key: "1" },
   { id: "logs", label: "Logs", icon: () => <ScrollText size={18} />, key: "2" },
-  { id: "settings", label: "Settings", icon: () => <SettingsIcon size={18} />, key: "3" },
+  { id: "config", label: "Config", icon: () => <FileCode size={18} />, key: "3" },
+  { id: "settings", label: "Settings", icon: () => <SettingsIcon size={18} />, key: "4" },
 ];
 
 /** Left navigation: icons and labels, collapsible. */

@@ -1,6 +1,7 @@
 // Icons are imported one file each: the package's index would compile all ~1,600 of them.
 export { default as Copy } from "lucide-solid/icons/copy";
 export { default as Download } from "lucide-solid/icons/download";
+export { default as FileCode } from "lucide-solid/icons/file-code";
 export { default as LayoutDashboard } from "lucide-solid/icons/layout-dashboard";
 export { default as LoaderCircle } from "lucide-solid/icons/loader-circle";
 export { default as Monitor } from "lucide-solid/icons/monitor";

@@ -1,0 +1,277 @@
+//! Reading and writing the gateway's config for the desktop app: through the running gateway
+//! (`config.get` / `config.apply`, so it reloads and announces the change), or, while it is down
+//! (often because the config is invalid), through the `tidepool config` CLI on the file itself.
+
+use crate::process;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use tidepool_client::{Client, ClientError};
+use tokio::io::AsyncWriteExt;
+
+/// Where the config could not be read, with its place.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct ConfigProblem {
+    /// The one-line reason.
+    pub message: String,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column.
+    pub column: u32,
+}
+
+/// The config file as the editor sees it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct ConfigDoc {
+    /// The file.
+    pub path: String,
+    /// Whether it exists.
+    pub exists: bool,
+    /// Its text.
+    pub raw: String,
+    /// SHA-256 of `raw` (send it back as the base of a save).
+    pub hash: String,
+    /// Read through the running gateway (saves apply at once) or from the file.
+    pub live: bool,
+    /// Why the file does not validate, if it does not.
+    pub problem: Option<ConfigProblem>,
+}
+
+/// What a save did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(tag = "outcome", rename_all = "camelCase")]
+pub enum SaveOutcome {
+    /// Written.
+    #[serde(rename_all = "camelCase")]
+    Saved {
+        /// The new hash.
+        hash: String,
+        /// Paths that changed.
+        changed: Vec<String>,
+        /// Of those, the ones that need a gateway restart.
+        restart_required: Vec<String>,
+        /// Applied by the running gateway (else written to the file).
+        live: bool,
+    },
+    /// The text does not validate; nothing was written.
+    Invalid {
+        /// The reason and its place.
+        problem: ConfigProblem,
+    },
+    /// The file changed since it was loaded; nothing was written.
+    #[serde(rename_all = "camelCase")]
+    Conflict {
+        /// The reason.
+        message: String,
+        /// The file's current hash.
+        current_hash: String,
+    },
+    /// Refused for another reason (e.g. it would drop most settings).
+    Refused {
+        /// The reason.
+        message: String,
+    },
+}
+
+/// Why config access failed outright.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigAccessError {
+    /// The gateway did not answer.
+    #[error("{0}")]
+    Gateway(#[from] ClientError),
+    /// The `tidepool` CLI could not be run or answered nonsense.
+    #[error("{0}")]
+    Cli(String),
+}
+
+/// Config access for one state dir.
+#[derive(Debug, Clone)]
+pub struct ConfigAccess {
+    /// The `tidepool` binary.
+    pub program: PathBuf,
+    /// The state dir.
+    pub state_dir: PathBuf,
+}
+
+impl ConfigAccess {
+    /// Loads through `client` when given, else from the file.
+    pub async fn load(&self, client: Option<Client>) -> Result<ConfigDoc, ConfigAccessError> {
+        if let Some(c) = client {
+            let v = c.request("config.get", json!({})).await?;
+            return Ok(ConfigDoc {
+                path: str_field(&v, "path"),
+                exists: v.get("exists").and_then(Value::as_bool).unwrap_or(false),
+                raw: str_field(&v, "raw"),
+                hash: str_field(&v, "hash"),
+                live: true,
+                problem: None,
+            });
+        }
+        let out = self.cli(&["get-raw"], None).await?;
+        let v: Value = serde_json::from_str(&out).map_err(|e| {
+            ConfigAccessError::Cli(format!(
+                "unexpected output from tidepool config get-raw: {e}"
+            ))
+        })?;
+        Ok(ConfigDoc {
+            path: str_field(&v, "path"),
+            exists: v.get("exists").and_then(Value::as_bool).unwrap_or(false),
+            raw: str_field(&v, "raw"),
+            hash: str_field(&v, "hash"),
+            live: false,
+            problem: v
+                .get("problem")
+                .filter(|p| !p.is_null())
+                .and_then(|p| serde_json::from_value(p.clone()).ok()),
+        })
+    }
+
+    /// Saves `raw` if `base_hash` is still current.
+    pub async fn save(
+        &self,
+        client: Option<Client>,
+        raw: &str,
+        base_hash: &str,
+    ) -> Result<SaveOutcome, ConfigAccessError> {
+        let base = Some(base_hash).filter(|b| !b.is_empty());
+        if let Some(c) = client {
+            let mut params = json!({ "raw": raw });
+            if let (Some(b), Some(o)) = (base, params.as_object_mut()) {
+                o.insert("baseHash".into(), json!(b));
+            }
+            return match c.request("config.apply", params).await {
+                Ok(v) => Ok(saved(&v, true)),
+                Err(ClientError::Request(shape)) => Ok(refusal(
+                    shape.detail_code().unwrap_or_default(),
+                    &shape.message,
+                    shape.details.as_ref().unwrap_or(&Value::Null),
+                )),
+                Err(e) => Err(e.into()),
+            };
+        }
+        let mut args = vec!["apply"];
+        if let Some(b) = base {
+            args.extend(["--base-hash", b]);
+        }
+        let out = self.cli(&args, Some(raw)).await?;
+        let v: Value = serde_json::from_str(&out).map_err(|e| {
+            ConfigAccessError::Cli(format!("unexpected output from tidepool config apply: {e}"))
+        })?;
+        if v.get("ok") == Some(&Value::Bool(true)) {
+            Ok(saved(&v, false))
+        } else {
+            Ok(refusal(
+                v.get("code").and_then(Value::as_str).unwrap_or_default(),
+                &str_field(&v, "message"),
+                &v,
+            ))
+        }
+    }
+
+    /// Puts the last valid config back; returns what was done, in words.
+    pub async fn restore_last_good(&self) -> Result<String, ConfigAccessError> {
+        self.cli(&["restore-last-good"], None)
+            .await
+            .map(|s| s.trim().to_owned())
+    }
+
+    /// Runs `tidepool config ARGS --state-dir D`, optionally feeding stdin; stdout on success,
+    /// or the CLI's own message. `apply` prints a JSON outcome even when it refuses.
+    async fn cli(&self, args: &[&str], stdin: Option<&str>) -> Result<String, ConfigAccessError> {
+        let mut cmd = process::command(&self.program);
+        cmd.arg("config")
+            .args(args)
+            .arg("--state-dir")
+            .arg(&self.state_dir)
+            .stdin(if stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().map_err(|e| {
+            ConfigAccessError::Cli(format!("cannot run {}: {e}", display(&self.program)))
+        })?;
+        if let (Some(text), Some(mut pipe)) = (stdin, child.stdin.take()) {
+            pipe.write_all(text.as_bytes()).await.map_err(|e| {
+                ConfigAccessError::Cli(format!("cannot pass the config to tidepool: {e}"))
+            })?;
+        }
+        let out = child
+            .wait_with_output()
+            .await
+            .map_err(|e| ConfigAccessError::Cli(format!("tidepool config failed: {e}")))?;
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        if out.status.success() || (args.first() == Some(&"apply") && !stdout.trim().is_empty()) {
+            return Ok(stdout);
+        }
+        let err = String::from_utf8_lossy(&out.stderr);
+        Err(ConfigAccessError::Cli(
+            err.trim().trim_start_matches("tidepool: ").to_owned(),
+        ))
+    }
+}
+
+fn display(p: &Path) -> String {
+    p.display().to_string()
+}
+
+fn str_field(v: &Value, k: &str) -> String {
+    v.get(k)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn strings(v: &Value, k: &str) -> Vec<String> {
+    v.get(k)
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn saved(v: &Value, live: bool) -> SaveOutcome {
+    SaveOutcome::Saved {
+        hash: str_field(v, "hash"),
+        changed: strings(v, "changed"),
+        restart_required: strings(v, "restartRequired"),
+        live,
+    }
+}
+
+fn num(v: &Value, k: &str) -> u32 {
+    v.get(k)
+        .and_then(Value::as_u64)
+        .and_then(|n| u32::try_from(n).ok())
+        .unwrap_or(1)
+}
+
+fn refusal(code: &str, message: &str, details: &Value) -> SaveOutcome {
+    match code {
+        "CONFIG_INVALID" => SaveOutcome::Invalid {
+            problem: ConfigProblem {
+                message: message.to_owned(),
+                line: num(details, "line"),
+                column: num(details, "column"),
+            },
+        },
+        "CONFIG_CONFLICT" => SaveOutcome::Conflict {
+            message: message.to_owned(),
+            current_hash: str_field(details, "currentHash"),
+        },
+        _ => SaveOutcome::Refused {
+            message: message.to_owned(),
+        },
+    }
+}

@@ -1,0 +1,128 @@
+//! Config access for the desktop: through the running gateway, and through the CLI on the file
+//! while the gateway is down (the real `tidepool` binary both ways).
+#![cfg(unix)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::path::PathBuf;
+use tidepool_control::config::{ConfigAccess, SaveOutcome};
+use tidepool_control::{SidecarConfig, Supervisor};
+
+fn tidepool_bin() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let bin = exe
+        .parent()
+        .and_then(|d| d.parent())
+        .unwrap()
+        .join("tidepool");
+    assert!(
+        bin.exists(),
+        "{} is missing: run `cargo build -p tidepool-cli` first",
+        bin.display()
+    );
+    bin
+}
+
+#[tokio::test]
+async fn offline_an_invalid_file_is_shown_fixed_and_restorable() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("tidepool.json");
+    std::fs::write(&file, "{\n  gateway: { port: 'x' },\n}\n").unwrap();
+    let access = ConfigAccess {
+        program: tidepool_bin(),
+        state_dir: dir.path().to_path_buf(),
+    };
+    let doc = access.load(None).await.unwrap();
+    assert!(!doc.live);
+    let problem = doc.problem.clone().unwrap();
+    assert_eq!((problem.line, problem.column), (2, 14), "{problem:?}");
+    assert!(problem.message.contains("gateway.port"));
+
+    match access
+        .save(None, "{ gateway: { prot: 1 } }", &doc.hash)
+        .await
+        .unwrap()
+    {
+        SaveOutcome::Invalid { problem } => assert!(
+            problem.message.contains("did you mean `port`?"),
+            "{problem:?}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    match access
+        .save(None, "{ gateway: { port: 1 } }", &"0".repeat(64))
+        .await
+        .unwrap()
+    {
+        SaveOutcome::Conflict { current_hash, .. } => assert_eq!(current_hash, doc.hash),
+        other => panic!("{other:?}"),
+    }
+    let SaveOutcome::Saved {
+        changed,
+        live,
+        hash,
+        ..
+    } = access
+        .save(None, "{ gateway: { port: 19001 } }", &doc.hash)
+        .await
+        .unwrap()
+    else {
+        panic!("not saved")
+    };
+    assert!(!live);
+    assert_eq!(changed, vec!["gateway.port".to_string()]);
+    // Another valid edit makes the first one the last good config; break the file and restore.
+    let SaveOutcome::Saved { .. } = access
+        .save(None, "{ gateway: { port: 19002 } }", &hash)
+        .await
+        .unwrap()
+    else {
+        panic!("not saved")
+    };
+    std::fs::write(&file, "garbage").unwrap();
+    let msg = access.restore_last_good().await.unwrap();
+    assert!(msg.contains("Restored"), "{msg}");
+    assert!(access.load(None).await.unwrap().raw.contains("19001"));
+}
+
+#[tokio::test]
+async fn live_saves_go_through_the_gateway() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("tidepool.json"),
+        "{ logging: { level: 'info' } }",
+    )
+    .unwrap();
+    let mut cfg = SidecarConfig::new(tidepool_bin(), dir.path().to_path_buf());
+    cfg.port = 0;
+    let sup = Supervisor::new(cfg);
+    sup.start().await.unwrap();
+    let access = ConfigAccess {
+        program: tidepool_bin(),
+        state_dir: dir.path().to_path_buf(),
+    };
+    let doc = access.load(sup.client()).await.unwrap();
+    assert!(doc.live);
+    assert!(doc.raw.contains("logging"));
+    let next = "{ logging: { level: 'debug' } }";
+    match access.save(sup.client(), next, &doc.hash).await.unwrap() {
+        SaveOutcome::Saved {
+            live,
+            restart_required,
+            ..
+        } => {
+            assert!(live);
+            assert_eq!(restart_required, vec!["logging.level".to_string()]);
+        }
+        other => panic!("{other:?}"),
+    }
+    match access.save(sup.client(), next, &doc.hash).await.unwrap() {
+        SaveOutcome::Conflict { .. } => {}
+        other => panic!("a stale hash must conflict: {other:?}"),
+    }
+    sup.shutdown().await;
+}

@@ -1,0 +1,49 @@
+//! The Config page: load, save (with the hash it loaded), restore the last good file.
+
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use tauri::State;
+use tidepool_control::config::{ConfigAccess, ConfigAccessError, ConfigDoc, SaveOutcome};
+
+fn access(state: &AppState) -> ConfigAccess {
+    ConfigAccess {
+        program: state.paths.sidecar.clone(),
+        state_dir: state.paths.state_dir.clone(),
+    }
+}
+
+fn err(e: ConfigAccessError) -> AppError {
+    AppError::Gateway(e.to_string())
+}
+
+/// The config text, its hash, whether it is live (through the running gateway) and, when it
+/// does not validate, why and where.
+#[tauri::command]
+#[specta::specta]
+pub async fn config_load(state: State<'_, AppState>) -> AppResult<ConfigDoc> {
+    access(&state)
+        .load(state.supervisor.client())
+        .await
+        .map_err(err)
+}
+
+/// Saves `raw` if the file still has `base_hash`; says what happened.
+#[tauri::command]
+#[specta::specta]
+pub async fn config_save(
+    state: State<'_, AppState>,
+    raw: String,
+    base_hash: String,
+) -> AppResult<SaveOutcome> {
+    access(&state)
+        .save(state.supervisor.client(), &raw, &base_hash)
+        .await
+        .map_err(err)
+}
+
+/// Puts `tidepool.json.last-good` back; returns what was done.
+#[tauri::command]
+#[specta::specta]
+pub async fn config_restore_last_good(state: State<'_, AppState>) -> AppResult<String> {
+    access(&state).restore_last_good().await.map_err(err)
+}

@@ -1,0 +1,217 @@
+import { createSignal, onMount, Show } from "solid-js";
+import { commands, type ConfigDoc_Serialize as ConfigDoc, type SaveOutcome } from "../bindings";
+import { Button } from "../components/Button";
+import { CodeEditor, type Marker } from "../components/CodeEditor";
+import { DiffView } from "../components/DiffView";
+import { RotateCw, TriangleAlert } from "../components/icons";
+import { Modal } from "../components/Modal";
+import { act, busy, status } from "../lib/gateway";
+
+type Saved = Extract<SaveOutcome, { outcome: "saved" }>;
+
+/** The gateway's config file: a JSON5 editor with the gateway's own validation, a diff before
+ *  every save, conflicts detected by hash, and a way back to the last good file. */
+export function Config() {
+  const [doc, setDoc] = createSignal<ConfigDoc | null>(null);
+  const [text, setText] = createSignal("");
+  const [loadError, setLoadError] = createSignal<string | null>(null);
+  const [markers, setMarkers] = createSignal<Marker[]>([]);
+  const [reviewing, setReviewing] = createSignal(false);
+  const [saving, setSaving] = createSignal(false);
+  const [saved, setSaved] = createSignal<Saved | null>(null);
+  const [conflict, setConflict] = createSignal<string | null>(null);
+  const [refused, setRefused] = createSignal<string | null>(null);
+  const [confirmRestore, setConfirmRestore] = createSignal(false);
+  const [notice, setNotice] = createSignal<string | null>(null);
+  let editor: { goto: (line: number) => void } | undefined;
+
+  const dirty = () => doc() !== null && text() !== doc()!.raw;
+  const running = () => status()?.state.kind === "running";
+
+  async function load(keepText = false) {
+    setLoadError(null);
+    const r = await commands.configLoad();
+    if (r.status === "error") {
+      setLoadError("message" in r.error ? r.error.message : "cancelled");
+      return;
+    }
+    setDoc(r.data);
+    if (!keepText) setText(r.data.raw);
+    const p = r.data.problem;
+    setMarkers(p ? [{ line: p.line, column: p.column, message: p.message }] : []);
+  }
+
+  onMount(() => void load());
+
+  async function save() {
+    const d = doc();
+    if (!d) return;
+    setSaving(true);
+    setRefused(null);
+    const r = await commands.configSave(text(), d.hash);
+    setSaving(false);
+    setReviewing(false);
+    if (r.status === "error") {
+      setRefused("message" in r.error ? r.error.message : "cancelled");
+      return;
+    }
+    const o = r.data;
+    switch (o.outcome) {
+      case "saved":
+        setSaved(o);
+        setConflict(null);
+        setMarkers([]);
+        setDoc({ ...d, raw: text(), hash: o.hash, exists: true, problem: null });
+        break;
+      case "invalid":
+        setMarkers([{ line: o.problem.line, column: o.problem.column, message: o.problem.message }]);
+        setRefused(o.problem.message);
+        editor?.goto(o.problem.line);
+        break;
+      case "conflict":
+        setConflict(o.message);
+        break;
+      case "refused":
+        setRefused(o.message);
+        break;
+    }
+  }
+
+  async function restore() {
+    setConfirmRestore(false);
+    const r = await commands.configRestoreLastGood();
+    if (r.status === "error") setRefused("message" in r.error ? r.error.message : "cancelled");
+    else {
+      setNotice(r.data);
+      await load();
+    }
+  }
+
+  return (
+    <div class="flex flex-col h-full" onKeyDown={(e) => {
+      if ((e.ctrlKey || e.metaKey) && e.key === "s") {
+        e.preventDefault();
+        if (dirty()) setReviewing(true);
+      }
+    }}>
+      <div class="flex flex-wrap items-center gap-2 px-6 py-3 border-b border-line bg-surface">
+        <span class="font-mono text-[12px] text-muted truncate max-w-md" title={doc()?.path}>{doc()?.path ?? "…"}</span>
+        <Show when={doc()}>
+          <span
+            data-testid="config-mode"
+            class={`rounded-full border px-2 h-6 inline-flex items-center text-xs font-semibold ${doc()!.live ? "text-ok border-ok/30 bg-ok/10" : "text-warn border-warn/30 bg-warn/10"}`}
+            title={doc()!.live ? "Saved through the running gateway, which reloads it" : "The gateway is not running: saved to the file"}
+          >
+            {doc()!.live ? "Live" : "File only"}
+          </span>
+        </Show>
+        <div class="ml-auto flex gap-2">
+          <Button variant="ghost" icon={<RotateCw size={15} />} onClick={() => void load()}>
+            Reload
+          </Button>
+          <Button disabled={!dirty()} onClick={() => setText(doc()?.raw ?? "")}>
+            Revert
+          </Button>
+          <Button variant="primary" data-testid="config-review" disabled={!dirty()} onClick={() => setReviewing(true)}>
+            Review & save
+          </Button>
+        </div>
+      </div>
+
+      <Show when={loadError()}>
+        <div role="alert" class="m-4 rounded-lg border border-err/40 bg-err/10 p-3 text-[13px]">
+          The config could not be read: {loadError()}
+          <Button class="ml-3" onClick={() => void load()}>Try again</Button>
+        </div>
+      </Show>
+      <Show when={doc()?.problem && !dirty()}>
+        <div role="alert" data-testid="config-problem" class="mx-4 mt-4 flex flex-wrap items-center gap-3 rounded-lg border border-err/40 bg-err/10 p-3 text-[13px]">
+          <TriangleAlert size={18} class="text-err shrink-0" />
+          <span class="flex-1 min-w-0 break-words">{doc()!.problem!.message}</span>
+          <Button onClick={() => editor?.goto(doc()!.problem!.line)}>Go to line {doc()!.problem!.line}</Button>
+          <Button variant="danger" data-testid="config-restore" onClick={() => setConfirmRestore(true)}>
+            Restore last good
+          </Button>
+        </div>
+      </Show>
+      <Show when={refused()}>
+        <div role="alert" data-testid="config-refused" class="mx-4 mt-4 rounded-lg border border-err/40 bg-err/10 p-3 text-[13px]">
+          Not saved: {refused()}
+        </div>
+      </Show>
+      <Show when={conflict()}>
+        <div role="alert" data-testid="config-conflict" class="mx-4 mt-4 flex flex-wrap items-center gap-3 rounded-lg border border-warn/40 bg-warn/10 p-3 text-[13px]">
+          <span class="flex-1">The file changed since you opened it. Your text is still here.</span>
+          <Button onClick={async () => { await load(true); setConflict(null); setReviewing(true); }}>
+            Compare with the new file
+          </Button>
+          <Button variant="ghost" onClick={async () => { await load(); setConflict(null); }}>
+            Discard mine
+          </Button>
+        </div>
+      </Show>
+      <Show when={saved()}>
+        <div role="status" data-testid="config-saved" class="mx-4 mt-4 flex flex-wrap items-center gap-3 rounded-lg border border-ok/40 bg-ok/10 p-3 text-[13px]">
+          <span class="flex-1">
+            Saved{saved()!.live ? " and reloaded by the gateway" : " to the file"}.
+            <Show when={saved()!.restartRequired.length > 0}>
+              {" "}Takes effect after a restart: <span class="font-mono">{saved()!.restartRequired.join(", ")}</span>.
+            </Show>
+          </span>
+          <Show when={saved()!.restartRequired.length > 0 && running()}>
+            <Button variant="primary" loading={busy() === "restart"} onClick={() => act("restart")}>
+              Restart gateway
+            </Button>
+          </Show>
+          <Show when={!running()}>
+            <Button variant="primary" loading={busy() === "start"} onClick={() => act("start")}>
+              Start gateway
+            </Button>
+          </Show>
+        </div>
+      </Show>
+      <Show when={notice()}>
+        <div role="status" class="mx-4 mt-4 rounded-lg border border-line bg-surface p-3 text-[13px]">{notice()}</div>
+      </Show>
+
+      <div class="flex-1 min-h-0 m-4 rounded-lg border border-line overflow-hidden">
+        <Show when={doc()} fallback={<div class="tp-skeleton h-full" aria-busy="true" aria-label="Loading" />}>
+          <CodeEditor value={text()} onChange={setText} markers={markers()} onReady={(api) => (editor = api)} />
+        </Show>
+      </div>
+
+      <Modal
+        open={reviewing()}
+        onClose={() => setReviewing(false)}
+        title="Review your changes"
+        wide
+        actions={
+          <>
+            <Button onClick={() => setReviewing(false)}>Cancel</Button>
+            <Button variant="primary" data-testid="config-save" loading={saving()} onClick={save}>
+              Save
+            </Button>
+          </>
+        }
+      >
+        <DiffView before={doc()?.raw ?? ""} after={text()} />
+      </Modal>
+      <Modal
+        open={confirmRestore()}
+        onClose={() => setConfirmRestore(false)}
+        title="Restore the last good config?"
+        actions={
+          <>
+            <Button onClick={() => setConfirmRestore(false)}>Cancel</Button>
+            <Button variant="danger" data-testid="config-restore-confirm" onClick={restore}>
+              Restore tidepool.json.last-good
+            </Button>
+          </>
+        }
+      >
+        The current file is replaced by the last one that was valid. The current text is kept beside it
+        (tidepool.json.replaced.…), so nothing is lost.
+      </Modal>
+    </div>
+  );
+}
