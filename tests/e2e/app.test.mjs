@@ -164,6 +164,11 @@ async function shot(name) {
   execFileSync("import", ["-window", "root", path.join(ARTIFACTS, `${name}.png`)]);
 }
 
+/** Types one key at a time: WebKitWebDriver drops a repeated key ("gg") sent in one burst. */
+async function typeText(text) {
+  for (const c of text) await browser.keys(c);
+}
+
 async function nav(page) {
   await (await browser.$(`[data-testid="nav-${page}"]`)).click();
 }
@@ -259,6 +264,48 @@ test("logs: the page shows the gateway's lines", async () => {
   await (await browser.$('[data-testid="log-search"]')).setValue("zzzz-no-match");
   await (await browser.$('[data-testid="log-empty"]')).waitForDisplayed();
   await shot("logs-empty-filter");
+});
+
+test("config: an edit in the editor is validated, saved, and applied after a restart", async () => {
+  await nav("config");
+  await (await browser.$('[data-testid="config-mode"]')).waitForDisplayed({ timeout: 10000 });
+  assert.equal(await (await browser.$('[data-testid="config-mode"]')).getText(), "Live");
+  await shot("config-light");
+  // Replace the text: a typo first (refused, marked), then the real change.
+  const content = await browser.$(".cm-content");
+  await content.click();
+  await browser.keys(["Control", "a"]);
+  await typeText("{ logging: { levle: 'debug' } }");
+  await (await browser.$('[data-testid="config-review"]')).click();
+  await (await browser.$('[data-testid="config-save"]')).click();
+  const refused = await browser.$('[data-testid="config-refused"]');
+  await refused.waitForDisplayed({ timeout: 10000 });
+  assert.match(await refused.getText(), /did you mean `level`\?/);
+  await shot("config-invalid");
+  await content.click();
+  await browser.keys(["Control", "a"]);
+  await typeText("{ logging: { level: 'debug' } }");
+  await (await browser.$('[data-testid="config-review"]')).click();
+  await (await browser.$('[data-testid="diff"]')).waitForDisplayed();
+  await shot("config-diff");
+  await (await browser.$('[data-testid="config-save"]')).click();
+  const saved = await browser.$('[data-testid="config-saved"]');
+  await saved.waitForDisplayed({ timeout: 10000 });
+  assert.match(await saved.getText(), /logging\.level/);
+  const onDisk = fs.readFileSync(path.join(STATE, "tidepool.json"), "utf8");
+  assert.match(onDisk, /level: 'debug'/);
+  const before = await browser.execute(() => document.querySelector('[data-testid="header-state"]')?.dataset.state);
+  assert.equal(before, "running");
+  await (await browser.$("button=Restart gateway")).click();
+  await waitState("running");
+  // Applied: the restarted gateway logs at debug level now.
+  await browser.waitUntil(
+    () => {
+      const logs = fs.readdirSync(path.join(STATE, "logs")).sort();
+      return fs.readFileSync(path.join(STATE, "logs", logs.at(-1)), "utf8").includes('"level":"debug"');
+    },
+    { timeout: 15000, timeoutMsg: "no debug line after the restart" },
+  );
 });
 
 test("stop stops the process, start brings it back", async () => {

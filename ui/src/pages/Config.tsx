@@ -43,6 +43,14 @@ export function Config() {
 
   onMount(() => void load());
 
+  /** Typing makes old error markers and messages stale: they go until the next save. */
+  function onEdit(v: string) {
+    setText(v);
+    if (markers().length) setMarkers([]);
+    if (refused()) setRefused(null);
+    if (saved()) setSaved(null);
+  }
+
   async function save() {
     const d = doc();
     if (!d) return;
@@ -176,7 +184,7 @@ export function Config() {
 
       <div class="flex-1 min-h-0 m-4 rounded-lg border border-line overflow-hidden">
         <Show when={doc()} fallback={<div class="tp-skeleton h-full" aria-busy="true" aria-label="Loading" />}>
-          <CodeEditor value={text()} onChange={setText} markers={markers()} onReady={(api) => (editor = api)} />
+          <CodeEditor value={text()} onChange={onEdit} markers={markers()} onReady={(api) => (editor = api)} />
         </Show>
       </div>
 

@@ -77,6 +77,10 @@ describe("Config", () => {
     fireEvent.click(await screen.findByTestId("config-save"));
     expect((await screen.findByTestId("config-refused")).textContent).toContain("did you mean `port`?");
     await waitFor(() => expect(document.querySelector(".cm-lint-marker-error")).toBeTruthy());
+    // Editing again clears the stale marker and message.
+    typeInto(RAW);
+    await waitFor(() => expect(document.querySelector(".cm-lint-marker-error")).toBeNull());
+    expect(screen.queryByTestId("config-refused")).toBeNull();
   });
 
   it("on a conflict keeps the user's text and compares it with the new file", async () => {
