@@ -36,6 +36,7 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             commands::config::config_load,
             commands::config::config_save,
             commands::config::config_restore_last_good,
+            commands::config::config_schema,
             commands::app::app_info,
             commands::app::app_quit::<tauri::Wry>,
         ])

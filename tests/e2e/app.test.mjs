@@ -266,12 +266,14 @@ test("logs: the page shows the gateway's lines", async () => {
   await shot("logs-empty-filter");
 });
 
-test("config: an edit in the editor is validated, saved, and applied after a restart", async () => {
+test("config: a typo in the editor is refused; a change in the form is saved and applied", async () => {
   await nav("config");
   await (await browser.$('[data-testid="config-mode"]')).waitForDisplayed({ timeout: 10000 });
   assert.equal(await (await browser.$('[data-testid="config-mode"]')).getText(), "Live");
-  await shot("config-light");
-  // Replace the text: a typo first (refused, marked), then the real change.
+  await (await browser.$('[data-testid="config-form"]')).waitForDisplayed({ timeout: 10000 });
+  await shot("config-form");
+  // The raw editor: a typo is refused and marked.
+  await (await browser.$('[data-testid="tab-raw"]')).click();
   const content = await browser.$(".cm-content");
   await content.click();
   await browser.keys(["Control", "a"]);
@@ -282,9 +284,14 @@ test("config: an edit in the editor is validated, saved, and applied after a res
   await refused.waitForDisplayed({ timeout: 10000 });
   assert.match(await refused.getText(), /did you mean `level`\?/);
   await shot("config-invalid");
-  await content.click();
-  await browser.keys(["Control", "a"]);
-  await typeText("{ logging: { level: 'debug' } }");
+  // The form: set the log level, review, save.
+  await (await browser.$("button=Revert")).click();
+  await (await browser.$('[data-testid="tab-form"]')).click();
+  const level = await browser.$('[data-testid="cfg-logging-level"]');
+  await level.waitForDisplayed();
+  await level.click();
+  await typeText("debug");
+  await browser.keys("Tab");
   await (await browser.$('[data-testid="config-review"]')).click();
   await (await browser.$('[data-testid="diff"]')).waitForDisplayed();
   await shot("config-diff");

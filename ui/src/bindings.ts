@@ -35,6 +35,8 @@ export const commands = {
 	configSave: (raw: string, baseHash: string) => typedError<SaveOutcome, AppError>(__TAURI_INVOKE("config_save", { raw, baseHash })),
 	/**  Puts `tidepool.json.last-good` back; returns what was done. */
 	configRestoreLastGood: () => typedError<string, AppError>(__TAURI_INVOKE("config_restore_last_good")),
+	/**  The config's JSON Schema as JSON text (fields, help, defaults, enums, `x-reloadKind`). */
+	configSchema: () => typedError<string, AppError>(__TAURI_INVOKE("config_schema")),
 	/**  Version, paths and where the token lives. */
 	appInfo: () => __TAURI_INVOKE<AppInfo_Serialize>("app_info"),
 	/**  Quits the app; the gateway is stopped first. */

@@ -155,3 +155,17 @@ fn apply_from_stdin_replaces_an_invalid_file_without_making_it_last_good() {
         "the invalid text never becomes last-good"
     );
 }
+
+#[test]
+fn the_ui_schema_fixture_matches_the_gateway() {
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../ui/src/test/config-schema.json");
+    let dir = tempfile::tempdir().unwrap();
+    let now: serde_json::Value = serde_json::from_str(&out(&tp(dir.path(), &["schema"]))).unwrap();
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&fixture).unwrap()).unwrap();
+    assert!(
+        now == saved,
+        "ui/src/test/config-schema.json is stale: run `tidepool config schema > ui/src/test/config-schema.json`"
+    );
+}

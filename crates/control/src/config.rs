@@ -174,6 +174,20 @@ impl ConfigAccess {
         }
     }
 
+    /// The config's JSON Schema (from the running gateway, else from the CLI).
+    pub async fn schema(&self, client: Option<Client>) -> Result<Value, ConfigAccessError> {
+        if let Some(c) = client {
+            let v = c.request("config.schema", json!({})).await?;
+            return Ok(v.get("schema").cloned().unwrap_or(Value::Null));
+        }
+        let out = self.cli(&["schema"], None).await?;
+        serde_json::from_str(&out).map_err(|e| {
+            ConfigAccessError::Cli(format!(
+                "unexpected output from tidepool config schema: {e}"
+            ))
+        })
+    }
+
     /// Puts the last valid config back; returns what was done, in words.
     pub async fn restore_last_good(&self) -> Result<String, ConfigAccessError> {
         self.cli(&["restore-last-good"], None)

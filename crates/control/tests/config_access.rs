@@ -84,6 +84,11 @@ async fn offline_an_invalid_file_is_shown_fixed_and_restorable() {
         panic!("not saved")
     };
     std::fs::write(&file, "garbage").unwrap();
+    let schema = access.schema(None).await.unwrap();
+    assert_eq!(
+        schema["properties"]["gateway"]["properties"]["port"]["default"],
+        18789
+    );
     let msg = access.restore_last_good().await.unwrap();
     assert!(msg.contains("Restored"), "{msg}");
     assert!(access.load(None).await.unwrap().raw.contains("19001"));
@@ -107,6 +112,8 @@ async fn live_saves_go_through_the_gateway() {
     };
     let doc = access.load(sup.client()).await.unwrap();
     assert!(doc.live);
+    let schema = access.schema(sup.client()).await.unwrap();
+    assert_eq!(schema["properties"]["logging"]["x-reloadKind"], "restart");
     assert!(doc.raw.contains("logging"));
     let next = "{ logging: { level: 'debug' } }";
     match access.save(sup.client(), next, &doc.hash).await.unwrap() {

@@ -47,3 +47,14 @@ pub async fn config_save(
 pub async fn config_restore_last_good(state: State<'_, AppState>) -> AppResult<String> {
     access(&state).restore_last_good().await.map_err(err)
 }
+
+/// The config's JSON Schema as JSON text (fields, help, defaults, enums, `x-reloadKind`).
+#[tauri::command]
+#[specta::specta]
+pub async fn config_schema(state: State<'_, AppState>) -> AppResult<String> {
+    let v = access(&state)
+        .schema(state.supervisor.client())
+        .await
+        .map_err(err)?;
+    Ok(v.to_string())
+}

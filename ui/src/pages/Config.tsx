@@ -1,7 +1,9 @@
-import { createSignal, onMount, Show } from "solid-js";
+import JSON5 from "json5";
+import { createMemo, createSignal, onMount, Show } from "solid-js";
 import { commands, type ConfigDoc_Serialize as ConfigDoc, type SaveOutcome } from "../bindings";
 import { Button } from "../components/Button";
 import { CodeEditor, type Marker } from "../components/CodeEditor";
+import { ConfigForm, type SchemaNode } from "../components/ConfigForm";
 import { DiffView } from "../components/DiffView";
 import { RotateCw, TriangleAlert } from "../components/icons";
 import { Modal } from "../components/Modal";
@@ -23,7 +25,34 @@ export function Config() {
   const [refused, setRefused] = createSignal<string | null>(null);
   const [confirmRestore, setConfirmRestore] = createSignal(false);
   const [notice, setNotice] = createSignal<string | null>(null);
+  const [tab, setTab] = createSignal<"form" | "raw">("form");
+  const [schema, setSchema] = createSignal<SchemaNode | null>(null);
   let editor: { goto: (line: number) => void } | undefined;
+
+  /** The text as an object for the form; null while the text does not parse. */
+  const parsed = createMemo<Record<string, unknown> | null>(() => {
+    try {
+      const v = JSON5.parse(text().trim() === "" ? "{}" : text());
+      return v && typeof v === "object" && !Array.isArray(v) ? v : null;
+    } catch {
+      return null;
+    }
+  });
+  const hasComments = () => /\/\/|\/\*/.test(doc()?.raw ?? "");
+
+  /** A form change rewrites the text (the raw view shows it; Review & save as usual). */
+  function setField(path: string[], value: unknown) {
+    const obj = structuredClone(parsed() ?? {}) as Record<string, unknown>;
+    let cur = obj;
+    for (const k of path.slice(0, -1)) {
+      if (typeof cur[k] !== "object" || cur[k] === null) cur[k] = {};
+      cur = cur[k] as Record<string, unknown>;
+    }
+    const last = path[path.length - 1];
+    if (value === undefined) delete cur[last];
+    else cur[last] = value;
+    onEdit(`${JSON5.stringify(obj, { space: 2, quote: "'" })}\n`);
+  }
 
   const dirty = () => doc() !== null && text() !== doc()!.raw;
   const running = () => status()?.state.kind === "running";
@@ -41,7 +70,12 @@ export function Config() {
     setMarkers(p ? [{ line: p.line, column: p.column, message: p.message }] : []);
   }
 
-  onMount(() => void load());
+  onMount(() => {
+    void load();
+    void commands.configSchema().then((r) => {
+      if (r.status === "ok") setSchema(JSON.parse(r.data) as SchemaNode);
+    });
+  });
 
   /** Typing makes old error markers and messages stale: they go until the next save. */
   function onEdit(v: string) {
@@ -74,6 +108,7 @@ export function Config() {
       case "invalid":
         setMarkers([{ line: o.problem.line, column: o.problem.column, message: o.problem.message }]);
         setRefused(o.problem.message);
+        setTab("raw");
         editor?.goto(o.problem.line);
         break;
       case "conflict":
@@ -113,6 +148,12 @@ export function Config() {
             {doc()!.live ? "Live" : "File only"}
           </span>
         </Show>
+        <div role="tablist" aria-label="View" class="ml-3 inline-flex rounded-md border border-line p-0.5 bg-surface-2">
+          <button type="button" role="tab" data-testid="tab-form" aria-selected={tab() === "form"} onClick={() => setTab("form")}
+            class={`px-3 h-7 rounded text-[13px] ${tab() === "form" ? "bg-surface shadow-sm" : "text-muted"}`}>Form</button>
+          <button type="button" role="tab" data-testid="tab-raw" aria-selected={tab() === "raw"} onClick={() => setTab("raw")}
+            class={`px-3 h-7 rounded text-[13px] ${tab() === "raw" ? "bg-surface shadow-sm" : "text-muted"}`}>Raw</button>
+        </div>
         <div class="ml-auto flex gap-2">
           <Button variant="ghost" icon={<RotateCw size={15} />} onClick={() => void load()}>
             Reload
@@ -136,7 +177,7 @@ export function Config() {
         <div role="alert" data-testid="config-problem" class="mx-4 mt-4 flex flex-wrap items-center gap-3 rounded-lg border border-err/40 bg-err/10 p-3 text-[13px]">
           <TriangleAlert size={18} class="text-err shrink-0" />
           <span class="flex-1 min-w-0 break-words">{doc()!.problem!.message}</span>
-          <Button onClick={() => editor?.goto(doc()!.problem!.line)}>Go to line {doc()!.problem!.line}</Button>
+          <Button onClick={() => { setTab("raw"); editor?.goto(doc()!.problem!.line); }}>Go to line {doc()!.problem!.line}</Button>
           <Button variant="danger" data-testid="config-restore" onClick={() => setConfirmRestore(true)}>
             Restore last good
           </Button>
@@ -182,7 +223,24 @@ export function Config() {
         <div role="status" class="mx-4 mt-4 rounded-lg border border-line bg-surface p-3 text-[13px]">{notice()}</div>
       </Show>
 
-      <div class="flex-1 min-h-0 m-4 rounded-lg border border-line overflow-hidden">
+      <Show when={tab() === "form" && doc()}>
+        <div class="flex-1 min-h-0 overflow-auto px-4 pb-4 pt-4">
+          <Show
+            when={parsed() && schema()}
+            fallback={
+              <div class="rounded-lg border border-line bg-surface p-5 text-[13px] text-muted" data-testid="form-unavailable">
+                {schema() ? "The text has a syntax error, so the form cannot show it. Fix it in the Raw view." : "Loading the settings…"}
+              </div>
+            }
+          >
+            <Show when={hasComments()}>
+              <p class="mb-3 text-xs text-muted">Changes made here rewrite the file without its comments; edit in Raw to keep them.</p>
+            </Show>
+            <ConfigForm schema={schema()!} value={parsed()!} onChange={setField} />
+          </Show>
+        </div>
+      </Show>
+      <div class={`flex-1 min-h-0 m-4 rounded-lg border border-line overflow-hidden ${tab() === "raw" || !doc() ? "" : "hidden"}`}>
         <Show when={doc()} fallback={<div class="tp-skeleton h-full" aria-busy="true" aria-label="Loading" />}>
           <CodeEditor value={text()} onChange={onEdit} markers={markers()} onReady={(api) => (editor = api)} />
         </Show>

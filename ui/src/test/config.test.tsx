@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { initGateway, resetGatewayStore } from "../lib/gateway";
 import { Config } from "../pages/Config";
 import { running } from "./fixtures";
+import schema from "./config-schema.json";
 
 const RAW = "// mine\n{\n  gateway: { port: 18789 },\n}\n";
 const doc = (over: object = {}) => ({ path: "/home/me/.tidepool/tidepool.json", exists: true, raw: RAW, hash: "h1", live: true, problem: null, ...over });
@@ -24,6 +25,7 @@ function setup(handler: (cmd: string, args: unknown) => unknown): Calls {
       calls.push({ cmd, args });
       if (cmd === "gateway_status") return running;
       if (cmd === "gateway_metrics") return [];
+      if (cmd === "config_schema") return JSON.stringify(schema);
       return handler(cmd, args);
     },
     { shouldMockEvents: true },
@@ -113,6 +115,37 @@ describe("Config", () => {
     fireEvent.click(await screen.findByTestId("config-restore-confirm"));
     expect(await screen.findByText(/Restored tidepool.json/)).toBeTruthy();
     expect(calls.filter((c) => c.cmd === "config_restore_last_good").length).toBe(1);
+  });
+
+  it("the form shows the file's values and rewrites the text; the raw text updates the form", async () => {
+    setup((cmd) => (cmd === "config_load" ? doc() : undefined));
+    render(() => <Config />);
+    const port = (await screen.findByTestId("cfg-gateway-port")) as HTMLInputElement;
+    expect(port.value).toBe("18789");
+    const tick = screen.getByTestId("cfg-gateway-tickIntervalMs") as HTMLInputElement;
+    expect(tick.value).toBe("");
+    expect(tick.placeholder).toBe("30000");
+    expect((screen.getByTestId("cfg-gateway-auth-mode") as HTMLSelectElement).value).toBe("token");
+    expect(screen.getByText(/without its comments/)).toBeTruthy();
+    fireEvent.change(port, { target: { value: "19000" } });
+    fireEvent.change(screen.getByTestId("cfg-gateway-auth-mode"), { target: { value: "password" } });
+    await waitFor(() => expect((screen.getByTestId("config-review") as HTMLButtonElement).disabled).toBe(false));
+    fireEvent.click(screen.getByTestId("config-review"));
+    const diff = await screen.findByTestId("diff");
+    expect(diff.textContent).toContain("port: 19000");
+    expect(diff.textContent).toContain("mode: 'password'");
+    fireEvent.click(screen.getByText("Cancel"));
+    // Raw → form.
+    fireEvent.click(screen.getByTestId("tab-raw"));
+    typeInto("{ gateway: { port: 20000 }, logging: { level: 'debug' } }");
+    fireEvent.click(screen.getByTestId("tab-form"));
+    await waitFor(() => expect((screen.getByTestId("cfg-gateway-port") as HTMLInputElement).value).toBe("20000"));
+    expect((screen.getByTestId("cfg-logging-level") as HTMLInputElement).value).toBe("debug");
+    // A syntax error: the form says where to fix it.
+    fireEvent.click(screen.getByTestId("tab-raw"));
+    typeInto("{ gateway: ");
+    fireEvent.click(screen.getByTestId("tab-form"));
+    expect((await screen.findByTestId("form-unavailable")).textContent).toContain("Fix it in the Raw view");
   });
 
   it("explains a failed load and retries", async () => {

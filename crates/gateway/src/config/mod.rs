@@ -66,7 +66,7 @@ pub struct Config {
     pub logging: LoggingConfig,
 }
 
-/// `gateway.*`.
+/// Gateway: where it listens, who may connect, and its limits.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct GatewayConfig {
@@ -201,7 +201,7 @@ impl<'de> Deserialize<'de> for Bind {
     }
 }
 
-/// `gateway.auth.*`.
+/// Authentication: how clients prove they may use the gateway.
 #[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct AuthConfig {
@@ -217,7 +217,9 @@ pub struct AuthConfig {
 }
 
 /// How clients authenticate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, schemars::JsonSchema, serde::Serialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum AuthMode {
     /// Shared token (default).
@@ -240,7 +242,7 @@ impl AuthMode {
     }
 }
 
-/// `logging.*`.
+/// Logging: log files and console output.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct LoggingConfig {

@@ -1,0 +1,164 @@
+import { For, type JSX, Match, Show, Switch } from "solid-js";
+
+/** A JSON Schema node (the subset the gateway's schema uses). */
+export type SchemaNode = {
+  type?: string | string[];
+  description?: string;
+  default?: unknown;
+  properties?: Record<string, SchemaNode>;
+  oneOf?: { const?: string; description?: string }[];
+  enum?: string[];
+  examples?: string[];
+  minimum?: number;
+  maximum?: number;
+  $ref?: string;
+  "x-reloadKind"?: "hot" | "restart" | "none";
+};
+
+type Obj = Record<string, unknown>;
+
+function resolve(node: SchemaNode, root: SchemaNode & { $defs?: Record<string, SchemaNode> }): SchemaNode {
+  if (!node.$ref) return node;
+  const name = node.$ref.replace("#/$defs/", "");
+  const target = root.$defs?.[name] ?? {};
+  // The property's own description wins over the definition's.
+  return { ...target, ...node, $ref: undefined, description: node.description ?? target.description };
+}
+
+function choices(n: SchemaNode): { value: string; help?: string }[] | null {
+  if (n.enum) return n.enum.map((v) => ({ value: v }));
+  if (n.oneOf?.every((o) => typeof o.const === "string")) return n.oneOf.map((o) => ({ value: o.const!, help: o.description }));
+  return null;
+}
+
+function kind(n: SchemaNode): string {
+  const t = Array.isArray(n.type) ? n.type.find((x) => x !== "null") : n.type;
+  if (choices(n)) return "choice";
+  if (n.properties) return "object";
+  return t ?? "string";
+}
+
+/** Help text with `code` spans (the schema's descriptions come from Rust doc comments). */
+function Help(props: { text?: string; class?: string }) {
+  return (
+    <Show when={props.text}>
+      <p class={props.class ?? "text-xs text-muted"}>
+        <For each={props.text!.split("`")}>
+          {(part, i) => (i() % 2 === 1 ? <code class="font-mono text-[11px] text-fg/80">{part}</code> : part)}
+        </For>
+      </p>
+    </Show>
+  );
+}
+
+/** "maxPayload" → "Max payload". */
+export function label(key: string): string {
+  const words = key.replace(/^\$/, "").replace(/([a-z0-9])([A-Z])/g, "$1 $2").toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+const sensitive = (key: string) => /token|password|secret|apikey/i.test(key);
+
+/** Fields generated from the gateway's JSON Schema. Values come from `value`; a change calls
+ *  `onChange(path, value)` with `undefined` to remove the key (back to its default). */
+export function ConfigForm(props: {
+  schema: SchemaNode & { $defs?: Record<string, SchemaNode> };
+  value: Obj;
+  onChange: (path: string[], value: unknown) => void;
+}) {
+  const sections = () =>
+    Object.entries(props.schema.properties ?? {})
+      .map(([k, n]) => [k, resolve(n, props.schema)] as const)
+      .filter(([, n]) => n.properties);
+
+  function Field(p: { path: string[]; node: SchemaNode; value: unknown }): JSX.Element {
+    const n = () => resolve(p.node, props.schema);
+    const key = () => p.path[p.path.length - 1];
+    const id = () => `cfg-${p.path.join("-")}`;
+    const set = (v: unknown) => props.onChange(p.path, v === "" || v === undefined ? undefined : v);
+    const shown = () => (p.value === undefined ? undefined : p.value);
+    return (
+      <Switch>
+        <Match when={kind(n()) === "object"}>
+          <fieldset class="border-l-2 border-line pl-4 my-2 space-y-1">
+            <legend class="text-[13px] font-semibold">{label(key())}</legend>
+            <Help text={n().description} />
+            <For each={Object.entries(n().properties ?? {})}>
+              {([k, child]) => <Field path={[...p.path, k]} node={child} value={(p.value as Obj | undefined)?.[k]} />}
+            </For>
+          </fieldset>
+        </Match>
+        <Match when={true}>
+          <div class="flex items-start gap-6 py-3 border-b border-line last:border-0">
+            <div class="flex-1 min-w-0">
+              <label for={id()} class="text-[13px] font-medium">
+                {label(key())}
+              </label>
+              <Show when={n()["x-reloadKind"] === "restart"}>
+                <span class="ml-2 rounded bg-surface-2 px-1.5 text-[11px] text-muted">restart</span>
+              </Show>
+              <Help text={n().description} />
+            </div>
+            <Switch>
+              <Match when={kind(n()) === "boolean"}>
+                <input id={id()} type="checkbox" class="size-4 accent-[var(--accent)]" checked={Boolean(shown() ?? n().default)} onChange={(e) => set(e.currentTarget.checked)} />
+              </Match>
+              <Match when={kind(n()) === "choice"}>
+                <select id={id()} data-testid={id()} class="h-8 rounded-md border border-line bg-surface px-2 text-[13px]" value={String(shown() ?? n().default ?? "")} onChange={(e) => set(e.currentTarget.value)}>
+                  <Show when={n().default === undefined}>
+                    <option value="">(default)</option>
+                  </Show>
+                  <For each={choices(n()) ?? []}>{(c) => <option value={c.value} title={c.help}>{c.value}</option>}</For>
+                </select>
+              </Match>
+              <Match when={kind(n()) === "integer" || kind(n()) === "number"}>
+                <input
+                  id={id()}
+                  data-testid={id()}
+                  type="number"
+                  inputmode="numeric"
+                  class="w-36 h-8 rounded-md border border-line bg-surface px-2 font-mono text-[13px]"
+                  placeholder={n().default == null ? "" : String(n().default)}
+                  value={shown() == null ? "" : String(shown())}
+                  onChange={(e) => set(e.currentTarget.value === "" ? undefined : Number(e.currentTarget.value))}
+                />
+              </Match>
+              <Match when={true}>
+                <div class="flex flex-col items-end gap-1">
+                  <input
+                    id={id()}
+                    data-testid={id()}
+                    type={sensitive(key()) ? "password" : "text"}
+                    class="w-56 h-8 rounded-md border border-line bg-surface px-2 font-mono text-[13px]"
+                    placeholder={n().default == null ? (n().examples?.join(", ") ?? "") : String(n().default)}
+                    value={shown() == null ? "" : String(shown())}
+                    onChange={(e) => set(e.currentTarget.value)}
+                  />
+                  <Show when={sensitive(key())}>
+                    <span class="text-[11px] text-muted">Prefer {"${ENV_VAR}"} to keep it out of the file.</span>
+                  </Show>
+                </div>
+              </Match>
+            </Switch>
+          </div>
+        </Match>
+      </Switch>
+    );
+  }
+
+  return (
+    <div class="space-y-4" data-testid="config-form">
+      <For each={sections()}>
+        {([key, node]) => (
+          <section class="rounded-lg border border-line bg-surface px-5 py-3">
+            <h2 class="font-semibold">{label(key)}</h2>
+            <Help text={node.description} class="text-[13px] text-muted mb-1" />
+            <For each={Object.entries(node.properties ?? {})}>
+              {([k, child]) => <Field path={[key, k]} node={child} value={(props.value[key] as Obj | undefined)?.[k]} />}
+            </For>
+          </section>
+        )}
+      </For>
+    </div>
+  );
+}
