@@ -52,7 +52,10 @@ pub fn resolve(conn: &Connection) -> (String, Option<String>) {
                 .ok()
                 .filter(|t| !t.is_empty())
         })
-        .or_else(|| cfg.and_then(|c| c.gateway.auth.token))
+        .or_else(|| {
+            let dir = paths.config().parent()?;
+            cfg.and_then(|c| c.gateway.auth.token)?.resolve(dir).ok()
+        })
         .or_else(|| auth::read_token_file(&paths.token()).ok().flatten());
     (url, token)
 }

@@ -321,3 +321,36 @@ async fn env_token_overrides_the_file() {
         "no file when the env provides the token"
     );
 }
+
+#[tokio::test]
+async fn the_token_can_be_a_secret_reference() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("gw-token.txt"),
+        "a-token-kept-in-its-own-file\n",
+    )
+    .unwrap();
+    let gw = gateway()
+        .dir(dir)
+        .config("{ gateway: { auth: { token: { source: 'file', id: 'gw-token.txt' } } } }")
+        .start()
+        .await;
+    let (mut ws, _) = gw.raw().await;
+    let res = connect(
+        &mut ws,
+        Some("a-token-kept-in-its-own-file"),
+        &["operator.read"],
+    )
+    .await;
+    assert_eq!(res["ok"], true, "{res}");
+    // The CLI resolves the same reference.
+    let o = gw.cli(&["health", "--json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+
+    let (code, stderr, _d) = gateway()
+        .config("{ gateway: { auth: { token: { source: 'env', id: 'TP_REF_UNSET_TOKEN' } } } }")
+        .run_to_exit()
+        .await;
+    assert_eq!(code, Some(78));
+    assert!(stderr.contains("TP_REF_UNSET_TOKEN"), "{stderr}");
+}

@@ -54,6 +54,9 @@ pub enum AuthSetupError {
         "gateway.auth.mode is \"password\" but no password is set: add gateway.auth.password or set {PASSWORD_ENV}"
     )]
     NoPassword,
+    /// A secret reference that cannot be resolved.
+    #[error("gateway.auth: {0}")]
+    Secret(String),
     /// A token too short to be safe.
     #[error(
         "the gateway token is {0} characters; use at least 16 (or remove it to have one generated)"
@@ -78,20 +81,30 @@ pub fn resolve(
     cfg: &AuthConfig,
     token_file: &Path,
 ) -> Result<(Credential, Option<TokenSource>), AuthSetupError> {
+    let dir = token_file.parent().unwrap_or_else(|| Path::new("."));
+    let secret =
+        |s: &Option<crate::config::secret::Secret>| -> Result<Option<String>, AuthSetupError> {
+            s.as_ref()
+                .map(|s| s.resolve(dir).map_err(AuthSetupError::Secret))
+                .transpose()
+                .map(|v| v.filter(|v| !v.is_empty()))
+        };
     match cfg.mode {
         AuthMode::None => Ok((Credential::None, None)),
         AuthMode::Password => {
             let pw = std::env::var(PASSWORD_ENV)
                 .ok()
                 .filter(|s| !s.is_empty())
-                .or_else(|| cfg.password.clone().filter(|s| !s.is_empty()))
+                .map(Ok)
+                .or_else(|| secret(&cfg.password).transpose())
+                .transpose()?
                 .ok_or(AuthSetupError::NoPassword)?;
             Ok((Credential::Password(pw), None))
         }
         AuthMode::Token => {
             let (token, source) = if let Some(t) = env_token() {
                 (t, TokenSource::Env)
-            } else if let Some(t) = cfg.token.clone().filter(|s| !s.is_empty()) {
+            } else if let Some(t) = secret(&cfg.token)? {
                 (t, TokenSource::Config)
             } else if let Some(t) = read_token_file(token_file)? {
                 (t, TokenSource::File)
@@ -263,7 +276,7 @@ mod tests {
     fn weak_configured_token_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let cfg = AuthConfig {
-            token: Some("short".into()),
+            token: Some(crate::config::secret::Secret::Plain("short".into())),
             ..AuthConfig::default()
         };
         let err = resolve(&cfg, &dir.path().join("t"))

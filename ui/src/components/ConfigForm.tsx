@@ -7,6 +7,7 @@ export type SchemaNode = {
   default?: unknown;
   properties?: Record<string, SchemaNode>;
   oneOf?: { const?: string; description?: string }[];
+  anyOf?: SchemaNode[];
   enum?: string[];
   examples?: string[];
   minimum?: number;
@@ -32,6 +33,7 @@ function choices(n: SchemaNode): { value: string; help?: string }[] | null {
 }
 
 function kind(n: SchemaNode): string {
+  if (n.anyOf?.some((a) => a.$ref?.endsWith("/Secret"))) return "secret";
   const t = Array.isArray(n.type) ? n.type.find((x) => x !== "null") : n.type;
   if (choices(n)) return "choice";
   if (n.properties) return "object";
@@ -110,6 +112,14 @@ export function ConfigForm(props: {
                   </Show>
                   <For each={choices(n()) ?? []}>{(c) => <option value={c.value} title={c.help}>{c.value}</option>}</For>
                 </select>
+              </Match>
+              <Match when={kind(n()) === "secret" && shown() !== null && typeof shown() === "object"}>
+                <div class="flex flex-col items-end gap-1" data-testid={id()}>
+                  <span class="font-mono text-[12px] rounded border border-line bg-surface-2 px-2 h-8 inline-flex items-center">
+                    {(shown() as { source?: string; id?: string }).source}: {(shown() as { id?: string }).id}
+                  </span>
+                  <span class="text-[11px] text-muted">A secret reference; change it in Raw.</span>
+                </div>
               </Match>
               <Match when={kind(n()) === "integer" || kind(n()) === "number"}>
                 <input

@@ -148,6 +148,14 @@ describe("Config", () => {
     expect((await screen.findByTestId("form-unavailable")).textContent).toContain("Fix it in the Raw view");
   });
 
+  it("shows a secret reference without its value", async () => {
+    setup((cmd) =>
+      cmd === "config_load" ? doc({ raw: "{ gateway: { auth: { token: { source: 'env', id: 'GW_TOKEN' } } } }" }) : undefined,
+    );
+    render(() => <Config />);
+    expect((await screen.findByTestId("cfg-gateway-auth-token")).textContent).toContain("env: GW_TOKEN");
+  });
+
   it("explains a failed load and retries", async () => {
     let first = true;
     setup((cmd) => {

@@ -6,6 +6,7 @@ pub mod edit;
 pub mod env;
 pub mod include;
 pub mod schema;
+pub mod secret;
 pub mod source;
 pub mod store;
 
@@ -208,12 +209,13 @@ pub struct AuthConfig {
     /// `token` (default), `password` or `none`.
     #[serde(default)]
     pub mode: AuthMode,
-    /// Fixed token; if absent one is generated into the state dir.
+    /// Fixed token, or a secret reference like `{ source: "env", id: "GATEWAY_TOKEN" }`; if
+    /// absent one is generated into the state dir.
     #[serde(default)]
-    pub token: Option<String>,
-    /// Password for `password` mode.
+    pub token: Option<secret::Secret>,
+    /// Password for `password` mode (text or a secret reference).
     #[serde(default)]
-    pub password: Option<String>,
+    pub password: Option<secret::Secret>,
 }
 
 /// How clients authenticate.

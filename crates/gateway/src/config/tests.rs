@@ -118,7 +118,10 @@ fn includes_replace_merge_and_siblings_override() {
     let c = load(&main).unwrap().config;
     assert_eq!(c.gateway.port, 19002, "a sibling key overrides the include");
     assert_eq!(c.gateway.bind, Bind::Lan);
-    assert_eq!(c.gateway.auth.password.as_deref(), Some("pw-from-include"));
+    assert_eq!(
+        c.gateway.auth.password,
+        Some(secret::Secret::Plain("pw-from-include".into()))
+    );
     assert_eq!(c.logging.level, "debug");
 }
 
@@ -178,7 +181,10 @@ fn variables_and_huge_files() {
         "{ gateway: { auth: { mode: 'password', password: '${TP_CFG_TEST_PW}' } } }",
     );
     let c = load(&main).unwrap().config;
-    assert_eq!(c.gateway.auth.password.as_deref(), Some("from-dotenv-file"));
+    assert_eq!(
+        c.gateway.auth.password,
+        Some(secret::Secret::Plain("from-dotenv-file".into()))
+    );
     let main = write(
         dir.path(),
         "tidepool.json",
