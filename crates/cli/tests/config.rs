@@ -220,3 +220,73 @@ async fn config_methods_need_admin() {
     .await;
     assert_eq!(r["ok"], true, "{r}");
 }
+
+#[tokio::test]
+async fn config_writes_are_rate_limited() {
+    let gw = gateway().start().await;
+    let (mut ws, _) = gw.authed().await;
+    let mut limited = None;
+    for i in 0..30 {
+        let r = request(
+            &mut ws,
+            &format!("w{i}"),
+            "config.set",
+            json!({"path": "logging.retentionDays", "value": i + 1}),
+        )
+        .await;
+        if r["ok"] != true {
+            limited = Some(r);
+            break;
+        }
+    }
+    let r = limited.expect("30 writes in a row were all accepted");
+    assert_eq!(r["error"]["code"], "UNAVAILABLE");
+    assert_eq!(r["error"]["details"]["code"], "RATE_LIMITED");
+    assert_eq!(r["error"]["retryable"], true);
+    assert!(r["error"]["retryAfterMs"].as_u64().unwrap() > 0);
+    // Reads are not limited.
+    assert_eq!(
+        request(&mut ws, "g", "config.get", json!({})).await["ok"],
+        true
+    );
+}
+
+#[tokio::test]
+async fn a_write_racing_an_outside_edit_never_mixes_them() {
+    let gw = gateway().config(START).start().await;
+    let (mut ws, _) = gw.authed().await;
+    let file = gw.state().join("tidepool.json");
+    for round in 0..10 {
+        let cur = get(&mut ws).await;
+        let hash = cur["hash"].as_str().unwrap().to_owned();
+        let ours = START.replace("30000", &format!("{}", 31000 + round));
+        let theirs = START.replace("30000", &format!("{}", 41000 + round));
+        // An editor saves while the app applies with the hash it read before.
+        std::fs::write(&file, &theirs).unwrap();
+        let r = request(
+            &mut ws,
+            "a",
+            "config.apply",
+            json!({"raw": ours, "baseHash": hash}),
+        )
+        .await;
+        let on_disk = std::fs::read_to_string(&file).unwrap();
+        // The edit on disk is newer than the hash the app sent: never overwritten.
+        assert_eq!(
+            r["error"]["details"]["code"], "CONFIG_CONFLICT",
+            "round {round}: {r}"
+        );
+        assert_eq!(on_disk, theirs);
+        // Whatever happened, the gateway ends up serving exactly what is on disk.
+        let mut tries = 0;
+        loop {
+            let g = get(&mut ws).await;
+            if g["raw"] == on_disk.as_str() {
+                break;
+            }
+            tries += 1;
+            assert!(tries < 100, "the gateway never caught up with the file");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}

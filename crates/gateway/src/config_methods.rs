@@ -183,12 +183,47 @@ fn done(s: &Shared, change: Change, source: &str) -> Result<Value, ErrorShape> {
     Ok(out)
 }
 
+/// Config writes allowed per window, gateway-wide: a runaway client (or agent) cannot hammer
+/// the disk and every client with reloads.
+const WRITES_PER_WINDOW: usize = 20;
+const WINDOW: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Records a write, or says how long to wait.
+fn admit(s: &Shared) -> Result<(), ErrorShape> {
+    let now = std::time::Instant::now();
+    let Ok(mut w) = s.config_writes.lock() else {
+        return Ok(());
+    };
+    while w.front().is_some_and(|t| now.duration_since(*t) > WINDOW) {
+        w.pop_front();
+    }
+    if w.len() >= WRITES_PER_WINDOW {
+        let wait = w
+            .front()
+            .map(|t| WINDOW.saturating_sub(now.duration_since(*t)))
+            .unwrap_or(WINDOW);
+        let ms = u64::try_from(wait.as_millis()).unwrap_or(10_000).max(1);
+        return Err(ErrorShape::new(
+            ErrorCode::Unavailable,
+            format!(
+                "too many config writes ({WRITES_PER_WINDOW} per {} s); try again in {ms} ms",
+                WINDOW.as_secs()
+            ),
+        )
+        .with_detail_code("RATE_LIMITED")
+        .retry_after(Some(ms)));
+    }
+    w.push_back(now);
+    Ok(())
+}
+
 async fn write(
     s: Arc<Shared>,
     raw: String,
     base: Option<String>,
     force: bool,
 ) -> Result<Value, ErrorShape> {
+    admit(&s)?;
     let store = s.config_store.clone();
     let change = tokio::task::spawn_blocking(move || store.write(&raw, base.as_deref(), force))
         .await

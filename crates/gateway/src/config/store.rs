@@ -232,6 +232,18 @@ impl ConfigStore {
     ) -> Result<Change, WriteError> {
         let _one_writer = self.writing.lock();
         let cur = self.snapshot();
+        // Compare with the file itself, not only the snapshot: an outside edit the watcher has
+        // not reloaded yet must conflict, not be overwritten.
+        let on_disk = match std::fs::read_to_string(&self.path) {
+            Ok(t) => hash(&t),
+            Err(_) => hash(""),
+        };
+        if on_disk != cur.hash {
+            return Err(WriteError::Conflict {
+                given: base_hash.unwrap_or_default().to_owned(),
+                current: on_disk,
+            });
+        }
         match base_hash {
             Some(b) if b != cur.hash => {
                 return Err(WriteError::Conflict {
