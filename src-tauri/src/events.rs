@@ -24,3 +24,17 @@ pub struct GatewayMetrics {
     /// Gateway uptime, ms.
     pub uptime_ms: u64,
 }
+
+/// The gateway's config changed (an outside edit, the CLI, or another client).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
+#[serde(rename_all = "camelCase")]
+pub struct GatewayConfigChanged {
+    /// The new hash.
+    pub hash: String,
+    /// Paths that changed.
+    pub changed: Vec<String>,
+    /// Of those, the ones that need a restart.
+    pub restart_required: Vec<String>,
+    /// `file` (an edit on disk) or `rpc` (a client's write).
+    pub source: String,
+}

@@ -10,7 +10,7 @@ pub mod settings;
 pub mod state;
 pub mod tray;
 
-use crate::events::{GatewayMetrics, GatewayStatusChanged, LogBatch};
+use crate::events::{GatewayConfigChanged, GatewayMetrics, GatewayStatusChanged, LogBatch};
 use crate::keychain::TokenHome;
 use crate::state::{AppPaths, AppState, LOG_HISTORY, METRIC_SAMPLES};
 use std::path::PathBuf;
@@ -43,7 +43,8 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
         .events(collect_events![
             GatewayStatusChanged,
             LogBatch,
-            GatewayMetrics
+            GatewayMetrics,
+            GatewayConfigChanged
         ])
         .dangerously_cast_bigints_to_number()
 }
@@ -176,6 +177,7 @@ fn setup(app: &tauri::AppHandle) -> Result<(), Box<dyn std::error::Error>> {
             None
         }
     };
+    forward_gateway_events(app.clone(), status_rx.clone());
     forward_status(app.clone(), status_rx, tray);
     forward_logs(app.clone(), log_rx);
     sample_metrics(app.clone());
@@ -232,6 +234,47 @@ fn forward_logs(
                 buf.extend(batch.iter().cloned());
             }
             let _ = LogBatch(batch).emit(&app);
+        }
+    });
+}
+
+/// Forwards the running gateway's `config.changed` events to the window, following restarts.
+fn forward_gateway_events(
+    app: tauri::AppHandle,
+    mut status: tokio::sync::watch::Receiver<tidepool_control::Status>,
+) {
+    tauri::async_runtime::spawn(async move {
+        loop {
+            let client = app.state::<AppState>().supervisor.client();
+            match client {
+                Some(c) => {
+                    let mut events = c.events();
+                    loop {
+                        tokio::select! {
+                            ev = events.recv() => match ev {
+                                Ok(ev) if ev.event == "config.changed" => {
+                                    if let Some(p) = ev.payload.and_then(|p| serde_json::from_value::<GatewayConfigChanged>(p).ok()) {
+                                        let _ = p.emit(&app);
+                                    }
+                                }
+                                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                            },
+                            changed = status.changed() => {
+                                if changed.is_err() {
+                                    return;
+                                }
+                                break;
+                            }
+                        }
+                    }
+                }
+                None => {
+                    if status.changed().await.is_err() {
+                        return;
+                    }
+                }
+            }
         }
     });
 }

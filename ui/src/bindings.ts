@@ -45,6 +45,7 @@ export const commands = {
 
 /** Events */
 export const events = {
+	gatewayConfigChanged: makeEvent<GatewayConfigChanged, GatewayConfigChanged>("gateway-config-changed"),
 	gatewayMetrics: makeEvent<GatewayMetrics_Serialize, GatewayMetrics_Deserialize>("gateway-metrics"),
 	gatewayStatusChanged: makeEvent<GatewayStatusChanged_Serialize, GatewayStatusChanged_Deserialize>("gateway-status-changed"),
 	logBatch: makeEvent<LogBatch, LogBatch>("log-batch"),
@@ -138,6 +139,18 @@ export type ConfigProblem = {
 	line: number,
 	/**  1-based column. */
 	column: number,
+};
+
+/**  The gateway's config changed (an outside edit, the CLI, or another client). */
+export type GatewayConfigChanged = {
+	/**  The new hash. */
+	hash: string,
+	/**  Paths that changed. */
+	changed: string[],
+	/**  Of those, the ones that need a restart. */
+	restartRequired: string[],
+	/**  `file` (an edit on disk) or `rpc` (a client's write). */
+	source: string,
 };
 
 /**  One sample of the running gateway's figures. */

@@ -1,6 +1,6 @@
 import JSON5 from "json5";
-import { createMemo, createSignal, onMount, Show } from "solid-js";
-import { commands, type ConfigDoc_Serialize as ConfigDoc, type SaveOutcome } from "../bindings";
+import { createMemo, createSignal, onCleanup, onMount, Show } from "solid-js";
+import { commands, type ConfigDoc_Serialize as ConfigDoc, events, type SaveOutcome } from "../bindings";
 import { Button } from "../components/Button";
 import { CodeEditor, type Marker } from "../components/CodeEditor";
 import { ConfigForm, type SchemaNode } from "../components/ConfigForm";
@@ -71,6 +71,24 @@ export function Config() {
   }
 
   onMount(() => {
+    // Another editor, the CLI or another client changed the file.
+    let unlisten: (() => void) | undefined;
+    let gone = false;
+    onCleanup(() => {
+      gone = true;
+      unlisten?.();
+    });
+    void events.gatewayConfigChanged
+      .listen((e) => {
+        const d = doc();
+        if (!d || e.payload.hash === d.hash) return;
+        if (dirty()) setConflict("The file changed while you were editing (another editor or the CLI).");
+        else {
+          void load();
+          setNotice(`The file changed outside this page and was reloaded${e.payload.changed.length ? `: ${e.payload.changed.join(", ")}` : ""}.`);
+        }
+      })
+      .then((u) => (gone ? u() : (unlisten = u)));
     void load();
     void commands.configSchema().then((r) => {
       if (r.status === "ok") setSchema(JSON.parse(r.data) as SchemaNode);
@@ -112,7 +130,7 @@ export function Config() {
         editor?.goto(o.problem.line);
         break;
       case "conflict":
-        setConflict(o.message);
+        setConflict("The file changed since you opened it.");
         break;
       case "refused":
         setRefused(o.message);
@@ -190,7 +208,7 @@ export function Config() {
       </Show>
       <Show when={conflict()}>
         <div role="alert" data-testid="config-conflict" class="mx-4 mt-4 flex flex-wrap items-center gap-3 rounded-lg border border-warn/40 bg-warn/10 p-3 text-[13px]">
-          <span class="flex-1">The file changed since you opened it. Your text is still here.</span>
+          <span class="flex-1">{conflict()} Your text is still here.</span>
           <Button onClick={async () => { await load(true); setConflict(null); setReviewing(true); }}>
             Compare with the new file
           </Button>

@@ -1,5 +1,6 @@
 import { cleanup, fireEvent, render, screen, waitFor } from "@solidjs/testing-library";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import { emit } from "@tauri-apps/api/event";
 import { EditorView } from "codemirror";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { initGateway, resetGatewayStore } from "../lib/gateway";
@@ -154,6 +155,19 @@ describe("Config", () => {
     );
     render(() => <Config />);
     expect((await screen.findByTestId("cfg-gateway-auth-token")).textContent).toContain("env: GW_TOKEN");
+  });
+
+  it("follows outside changes: reloads when clean, warns when the user is editing", async () => {
+    let loads = 0;
+    setup((cmd) => (cmd === "config_load" ? doc({ hash: `h${++loads}`, raw: loads > 1 ? RAW.replace("18789", "18800") : RAW }) : undefined));
+    render(() => <Config />);
+    await screen.findByTestId("config-mode");
+    await emit("gateway-config-changed", { hash: "h2", changed: ["gateway.port"], restartRequired: ["gateway.port"], source: "file" });
+    expect(await screen.findByText(/changed outside this page and was reloaded: gateway.port/)).toBeTruthy();
+    await waitFor(() => expect((screen.getByTestId("cfg-gateway-port") as HTMLInputElement).value).toBe("18800"));
+    typeInto(RAW.replace("18789", "19000"));
+    await emit("gateway-config-changed", { hash: "h9", changed: ["logging.level"], restartRequired: [], source: "file" });
+    expect((await screen.findByTestId("config-conflict")).textContent).toContain("Compare with the new file");
   });
 
   it("explains a failed load and retries", async () => {
