@@ -355,13 +355,7 @@ impl Actor {
                 Err(LaunchError::Fatal(reason, code)) => {
                     warn!(%reason, "gateway cannot start");
                     self.set(|s| s.last_error = Some(reason.clone()));
-                    self.set_state(GatewayState::Crashed {
-                        reason: reason.clone(),
-                        exit_code: code,
-                    });
-                    if let Some(r) = reply.take() {
-                        let _ = r.send(Err(SupervisorError::Failed(reason)));
-                    }
+                    self.give_up(reason, code, &mut reply);
                     return false;
                 }
                 Err(LaunchError::Transient(reason, code)) => (reason, code),
@@ -390,13 +384,7 @@ impl Actor {
                     crashes.len(),
                     cfg.crash_window.as_secs()
                 );
-                self.set_state(GatewayState::Crashed {
-                    reason: reason.clone(),
-                    exit_code: code,
-                });
-                if let Some(r) = reply.take() {
-                    let _ = r.send(Err(SupervisorError::Failed(reason)));
-                }
+                self.give_up(reason, code, &mut reply);
                 return false;
             }
             let exp = u32::try_from(crashes.len().saturating_sub(1))
@@ -428,6 +416,17 @@ impl Actor {
                     None => return true,
                 },
             }
+        }
+    }
+
+    /// Stops trying: the state says why, and a waiting `start` gets the reason.
+    fn give_up(&self, reason: String, exit_code: Option<i32>, reply: &mut StartReply) {
+        self.set_state(GatewayState::Crashed {
+            reason: reason.clone(),
+            exit_code,
+        });
+        if let Some(r) = reply.take() {
+            let _ = r.send(Err(SupervisorError::Failed(reason)));
         }
     }
 

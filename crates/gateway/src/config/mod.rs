@@ -408,6 +408,11 @@ pub fn parse(text: &str, path: &str) -> Result<Loaded, ConfigError> {
 /// The file's value with includes merged but `${VAR}` left as written (safe to print: values
 /// from the environment, often secrets, are not expanded).
 pub fn resolve_unexpanded(text: &str, path: &Path) -> Result<Value, ConfigError> {
+    parse_and_include(text, path).map(|(v, _)| v)
+}
+
+/// JSON5 text to a value with every `$include` merged, and where each value came from.
+fn parse_and_include(text: &str, path: &Path) -> Result<(Value, source::Positions), ConfigError> {
     let file = path.display().to_string();
     let (value, mut positions) = source::parse(text, path).map_err(|e| ConfigError::Syntax {
         file: e.location.file.display().to_string(),
@@ -419,7 +424,7 @@ pub fn resolve_unexpanded(text: &str, path: &Path) -> Result<Value, ConfigError>
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or_else(|| Path::new("."));
-    include::resolve(value, &mut positions, path, root).map_err(|e| {
+    let value = include::resolve(value, &mut positions, path, root).map_err(|e| {
         let (f, line, column) = locate(e.location.as_ref(), &file);
         ConfigError::Include {
             file: f,
@@ -428,32 +433,14 @@ pub fn resolve_unexpanded(text: &str, path: &Path) -> Result<Value, ConfigError>
             at: e.at,
             message: e.message,
         }
-    })
+    })?;
+    Ok((value, positions))
 }
 
 /// Parses with a given set of `.env` variables.
 pub fn parse_with(text: &str, path: &Path, dotenv: &env::DotEnv) -> Result<Loaded, ConfigError> {
     let file = path.display().to_string();
-    let (value, mut positions) = source::parse(text, path).map_err(|e| ConfigError::Syntax {
-        file: e.location.file.display().to_string(),
-        line: e.location.line,
-        column: e.location.column,
-        message: e.message,
-    })?;
-    let root = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or_else(|| Path::new("."));
-    let mut value = include::resolve(value, &mut positions, path, root).map_err(|e| {
-        let (f, line, column) = locate(e.location.as_ref(), &file);
-        ConfigError::Include {
-            file: f,
-            line,
-            column,
-            at: e.at,
-            message: e.message,
-        }
-    })?;
+    let (mut value, positions) = parse_and_include(text, path)?;
     env::substitute(&mut value, dotenv).map_err(|e| {
         let (f, line, column) = locate(positions.find(&e.at).as_ref(), &file);
         ConfigError::MissingVar {
