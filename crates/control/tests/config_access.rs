@@ -8,24 +8,11 @@
     clippy::indexing_slicing
 )]
 
-use std::path::PathBuf;
+mod support;
+use support::tidepool_bin;
+
 use tidepool_control::config::{ConfigAccess, SaveOutcome};
 use tidepool_control::{SidecarConfig, Supervisor};
-
-fn tidepool_bin() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let bin = exe
-        .parent()
-        .and_then(|d| d.parent())
-        .unwrap()
-        .join("tidepool");
-    assert!(
-        bin.exists(),
-        "{} is missing: run `cargo build -p tidepool-cli` first",
-        bin.display()
-    );
-    bin
-}
 
 #[tokio::test]
 async fn offline_an_invalid_file_is_shown_fixed_and_restorable() {

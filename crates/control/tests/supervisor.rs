@@ -8,24 +8,14 @@
     clippy::indexing_slicing
 )]
 
+mod support;
+use support::tidepool_bin;
+
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use tidepool_control::{GatewayState, SidecarConfig, Status, Supervisor, SupervisorError};
 
 const FAKE: &str = env!("CARGO_BIN_EXE_fake-gateway");
-
-/// The real gateway binary, built by the same workspace build (`cargo nextest run --workspace`).
-fn tidepool_bin() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().and_then(|d| d.parent()).unwrap();
-    let bin = dir.join("tidepool");
-    assert!(
-        bin.exists(),
-        "{} is missing: run `cargo build -p tidepool-cli` first",
-        bin.display()
-    );
-    bin
-}
 
 fn config(program: PathBuf, dir: &tempfile::TempDir) -> SidecarConfig {
     let mut c = SidecarConfig::new(program, dir.path().to_path_buf());
