@@ -266,7 +266,7 @@ test("logs: the page shows the gateway's lines", async () => {
   await shot("logs-empty-filter");
 });
 
-test("config: a typo in the editor is refused; a change in the form is saved and applied", async () => {
+test("config: a typo in the editor is refused; a change in the form is saved and applied at once", async () => {
   await nav("config");
   await (await browser.$('[data-testid="config-mode"]')).waitForDisplayed({ timeout: 10000 });
   assert.equal(await (await browser.$('[data-testid="config-mode"]')).getText(), "Live");
@@ -298,20 +298,18 @@ test("config: a typo in the editor is refused; a change in the form is saved and
   await (await browser.$('[data-testid="config-save"]')).click();
   const saved = await browser.$('[data-testid="config-saved"]');
   await saved.waitForDisplayed({ timeout: 10000 });
-  assert.match(await saved.getText(), /logging\.level/);
+  assert.match(await saved.getText(), /reloaded by the gateway/);
   const onDisk = fs.readFileSync(path.join(STATE, "tidepool.json"), "utf8");
   assert.match(onDisk, /level: 'debug'/);
-  const before = await browser.execute(() => document.querySelector('[data-testid="header-state"]')?.dataset.state);
-  assert.equal(before, "running");
-  await (await browser.$("button=Restart gateway")).click();
-  await waitState("running");
-  // Applied: the restarted gateway logs at debug level now.
+  await shot("config-saved");
+  // Applied without a restart: the running gateway logs at debug level now (the Logs page
+  // and dashboard keep talking to it).
   await browser.waitUntil(
     () => {
       const logs = fs.readdirSync(path.join(STATE, "logs")).sort();
       return fs.readFileSync(path.join(STATE, "logs", logs.at(-1)), "utf8").includes('"level":"debug"');
     },
-    { timeout: 15000, timeoutMsg: "no debug line after the restart" },
+    { timeout: 15000, timeoutMsg: "no debug line after the change" },
   );
 });
 

@@ -90,7 +90,11 @@ async fn apply_checks_the_hash_validates_and_keeps_the_last_good_file() {
     .await;
     assert_eq!(r["ok"], true, "{r}");
     assert_eq!(r["payload"]["changed"], json!(["logging.level"]));
-    assert_eq!(r["payload"]["restartRequired"], json!(["logging.level"]));
+    assert_eq!(
+        r["payload"]["restartRequired"],
+        json!([]),
+        "the log level applies at once"
+    );
     let file = gw.state().join("tidepool.json");
     assert_eq!(std::fs::read_to_string(&file).unwrap(), next);
     assert_eq!(
@@ -289,4 +293,31 @@ async fn a_write_racing_an_outside_edit_never_mixes_them() {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
+}
+
+#[tokio::test]
+async fn the_log_level_changes_without_a_restart() {
+    let gw = gateway().config(START).start().await;
+    let (mut ws, _) = gw.authed().await;
+    // At info, a bad frame's debug line is not written.
+    send_text(&mut ws, "{\"type\":\"req\",\"id\":\"b1\",\"method\":7}").await;
+    next_response(&mut ws).await.unwrap();
+    let hash = get(&mut ws).await["hash"].as_str().unwrap().to_owned();
+    let r = request(
+        &mut ws,
+        "1",
+        "config.apply",
+        json!({"raw": START.replace("'info'", "'debug'"), "baseHash": hash}),
+    )
+    .await;
+    assert_eq!(r["ok"], true, "{r}");
+    gw.wait_log("log levels changed").await;
+    send_text(&mut ws, "{\"type\":\"req\",\"id\":\"b2\",\"method\":7}").await;
+    next_response(&mut ws).await.unwrap();
+    let log = gw.wait_log("bad frame").await;
+    assert_eq!(
+        log.matches("bad frame").count(),
+        1,
+        "only the frame after the change is logged at debug"
+    );
 }

@@ -162,7 +162,30 @@ fn write_error(e: WriteError) -> ErrorShape {
     ErrorShape::new(code, e.to_string()).with_details(Value::Object(details))
 }
 
+/// Applies what can change without a restart (the log levels).
+pub(crate) fn apply_hot(s: &Shared, change: &Change) {
+    if !change
+        .changed
+        .iter()
+        .any(|p| p == "logging.level" || p == "logging.consoleLevel" || p == "logging")
+    {
+        return;
+    }
+    let Some(levels) = &s.log_levels else {
+        tracing::info!("TIDEPOOL_LOG sets the log levels; logging.level applies when it is unset");
+        return;
+    };
+    let snap = s.config_store.snapshot();
+    let l = &snap.loaded.config.logging;
+    let console = l.console_level.clone().unwrap_or_else(|| l.level.clone());
+    match levels.set(&l.level, &console) {
+        Ok(()) => tracing::info!(level = %l.level, console = %console, "log levels changed"),
+        Err(e) => tracing::warn!(error = %e, "cannot apply the new log level"),
+    }
+}
+
 fn done(s: &Shared, change: Change, source: &str) -> Result<Value, ErrorShape> {
+    apply_hot(s, &change);
     tracing::info!(
         changed = ?change.changed,
         restart_required = ?change.restart_required,

@@ -52,6 +52,7 @@ pub(crate) fn spawn(shared: Arc<Shared>) {
             let store = shared.config_store.clone();
             match tokio::task::spawn_blocking(move || store.reload()).await {
                 Ok(Ok(Some(change))) => {
+                    crate::config_methods::apply_hot(&shared, &change);
                     tracing::info!(changed = ?change.changed, restart_required = ?change.restart_required, "config file changed");
                     shared.broadcast(
                         CONFIG_CHANGED,

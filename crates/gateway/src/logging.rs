@@ -249,6 +249,107 @@ where
 /// Keeps the background log writer alive; dropping it flushes the file.
 pub struct LogGuard {
     _guard: Option<WorkerGuard>,
+    /// Changes the levels while running (`None` when `TIDEPOOL_LOG` fixes them).
+    pub levels: Option<LevelControl>,
+}
+
+/// A per-layer filter that can be replaced while running. It reports no level hint and
+/// "sometimes" interest, so every callsite keeps asking it and a lowered level takes effect at
+/// once, without relying on cached callsite interest or a cached global max level.
+#[derive(Clone)]
+struct DynFilter(std::sync::Arc<std::sync::RwLock<EnvFilter>>);
+
+impl DynFilter {
+    fn new(f: EnvFilter) -> Self {
+        DynFilter(std::sync::Arc::new(std::sync::RwLock::new(f)))
+    }
+
+    fn replace(&self, f: EnvFilter) {
+        if let Ok(mut cur) = self.0.write() {
+            *cur = f;
+        }
+        tracing::callsite::rebuild_interest_cache();
+    }
+}
+
+impl<S: Subscriber + for<'a> LookupSpan<'a>> tracing_subscriber::layer::Filter<S> for DynFilter {
+    fn enabled(&self, meta: &tracing::Metadata<'_>, cx: &Context<'_, S>) -> bool {
+        self.0
+            .read()
+            .map(|f| tracing_subscriber::layer::Filter::<S>::enabled(&*f, meta, cx))
+            .unwrap_or(true)
+    }
+
+    fn callsite_enabled(
+        &self,
+        _meta: &'static tracing::Metadata<'static>,
+    ) -> tracing::subscriber::Interest {
+        tracing::subscriber::Interest::sometimes()
+    }
+
+    fn max_level_hint(&self) -> Option<tracing::level_filters::LevelFilter> {
+        None
+    }
+
+    fn on_new_span(
+        &self,
+        attrs: &tracing::span::Attributes<'_>,
+        id: &tracing::span::Id,
+        ctx: Context<'_, S>,
+    ) {
+        if let Ok(f) = self.0.read() {
+            tracing_subscriber::layer::Filter::<S>::on_new_span(&*f, attrs, id, ctx);
+        }
+    }
+
+    fn on_record(
+        &self,
+        id: &tracing::span::Id,
+        values: &tracing::span::Record<'_>,
+        ctx: Context<'_, S>,
+    ) {
+        if let Ok(f) = self.0.read() {
+            tracing_subscriber::layer::Filter::<S>::on_record(&*f, id, values, ctx);
+        }
+    }
+
+    fn on_enter(&self, id: &tracing::span::Id, ctx: Context<'_, S>) {
+        if let Ok(f) = self.0.read() {
+            tracing_subscriber::layer::Filter::<S>::on_enter(&*f, id, ctx);
+        }
+    }
+
+    fn on_exit(&self, id: &tracing::span::Id, ctx: Context<'_, S>) {
+        if let Ok(f) = self.0.read() {
+            tracing_subscriber::layer::Filter::<S>::on_exit(&*f, id, ctx);
+        }
+    }
+
+    fn on_close(&self, id: tracing::span::Id, ctx: Context<'_, S>) {
+        if let Ok(f) = self.0.read() {
+            tracing_subscriber::layer::Filter::<S>::on_close(&*f, id, ctx);
+        }
+    }
+}
+
+/// Sets the file and console levels of the running process (hot config reload).
+#[derive(Clone)]
+pub struct LevelControl(std::sync::Arc<SetLevels>);
+
+/// `(file level, console level)` → applied, or why not.
+type SetLevels = dyn Fn(&str, &str) -> Result<(), String> + Send + Sync;
+
+impl std::fmt::Debug for LevelControl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LevelControl")
+    }
+}
+
+impl LevelControl {
+    /// Applies new levels (or filters like `info,tidepool_gateway=debug`).
+    pub fn set(&self, file: &str, console: &str) -> Result<(), String> {
+        (self.0)(file, console)
+    }
 }
 
 /// Logging set-up.
@@ -272,12 +373,26 @@ pub fn init(opts: &LogOptions) -> io::Result<LogGuard> {
         EnvFilter::try_new(env.as_deref().unwrap_or(level))
             .unwrap_or_else(|_| EnvFilter::new("info"))
     };
+    let console_filter = DynFilter::new(filter(&opts.console_level));
+    let file_filter = DynFilter::new(filter(&opts.level));
+    let (console_handle, file_handle) = (console_filter.clone(), file_filter.clone());
     let console = tracing_subscriber::fmt::layer()
         .with_writer(io::stderr)
         .with_ansi(io::stderr().is_terminal())
         .with_target(false)
         .compact()
-        .with_filter(filter(&opts.console_level));
+        .with_filter(console_filter);
+    let levels = env.is_none().then(|| {
+        LevelControl(std::sync::Arc::new(move |file: &str, console: &str| {
+            let f =
+                EnvFilter::try_new(file).map_err(|e| format!("logging.level \"{file}\": {e}"))?;
+            let c = EnvFilter::try_new(console)
+                .map_err(|e| format!("logging.consoleLevel \"{console}\": {e}"))?;
+            file_handle.replace(f);
+            console_handle.replace(c);
+            Ok(())
+        }))
+    });
     let (file_layer, guard) = match &opts.dir {
         Some(dir) => {
             let (nb, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
@@ -285,7 +400,7 @@ pub fn init(opts: &LogOptions) -> io::Result<LogGuard> {
                 .buffered_lines_limit(64 * 1024)
                 .finish(DailyFile::open(dir, opts.retention_days)?);
             (
-                Some(JsonLayer::new(nb).with_filter(filter(&opts.level))),
+                Some(JsonLayer::new(nb).with_filter(file_filter)),
                 Some(guard),
             )
         }
@@ -296,7 +411,10 @@ pub fn init(opts: &LogOptions) -> io::Result<LogGuard> {
         .with(console)
         .with(file_layer)
         .try_init();
-    Ok(LogGuard { _guard: guard })
+    Ok(LogGuard {
+        _guard: guard,
+        levels,
+    })
 }
 
 #[cfg(test)]
@@ -330,5 +448,45 @@ mod tests {
             "{LOG_PREFIX}{}{LOG_SUFFIX}",
             date_of_day(today - 2)
         )));
+    }
+}
+
+#[cfg(test)]
+mod reload_tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone, Default)]
+    struct Capture(Arc<Mutex<Vec<u8>>>);
+    impl Write for Capture {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+    impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
+        type Writer = Capture;
+        fn make_writer(&'a self) -> Self::Writer {
+            self.clone()
+        }
+    }
+
+    #[test]
+    fn a_lowered_level_applies_at_once() {
+        let cap = Capture::default();
+        let filter = DynFilter::new(EnvFilter::new("info"));
+        let sub = tracing_subscriber::registry()
+            .with(JsonLayer::new(cap.clone()).with_filter(filter.clone()));
+        tracing::subscriber::with_default(sub, || {
+            tracing::debug!("hidden");
+            filter.replace(EnvFilter::new("debug"));
+            tracing::debug!("shown");
+        });
+        let out = String::from_utf8(cap.0.lock().unwrap().clone()).unwrap();
+        assert!(!out.contains("hidden"), "{out}");
+        assert!(out.contains("shown"), "{out}");
     }
 }

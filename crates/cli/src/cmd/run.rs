@@ -67,6 +67,8 @@ pub fn run(args: RunArgs) -> ExitCode {
     for section in &prepared.unsupported {
         warn!(section = %section, "config section `{section}` is not supported by Tidepool yet; it is ignored");
     }
+    let mut prepared = prepared;
+    prepared.log_levels = guard.levels.clone();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("tidepool")

@@ -39,6 +39,10 @@ pub enum ReloadKind {
 /// The reload kind of a config path.
 pub fn reload_kind(path: &str) -> ReloadKind {
     let top = path.split(['.', '[']).next().unwrap_or_default();
+    match path {
+        "logging.level" | "logging.consoleLevel" => return ReloadKind::Hot,
+        _ => {}
+    }
     match top {
         "gateway" | "logging" => ReloadKind::Restart,
         "$schema" => ReloadKind::Hot,

@@ -348,7 +348,7 @@ impl Conn {
 
     fn on_decode_error(&self, e: DecodeError, pending: bool) -> Flow {
         let message = e.to_string();
-        debug!(%message, "bad frame");
+        debug!(reason = %message, "bad frame");
         let detail = match e.kind {
             DecodeErrorKind::MalformedJson { .. } => detail_codes::INVALID_JSON,
             _ => detail_codes::INVALID_FRAME,

@@ -89,6 +89,9 @@ pub struct Prepared {
     pub unsupported: Vec<String>,
     /// The config file as the gateway will own it.
     pub store: Arc<ConfigStore>,
+    /// Lets a config reload change the log levels of this process (set by the binary that
+    /// installed the logger).
+    pub log_levels: Option<crate::logging::LevelControl>,
 }
 
 /// Loads and validates the config and applies overrides. Creates the state dir.
@@ -132,6 +135,7 @@ pub fn prepare(paths: StatePaths, overrides: &Overrides) -> Result<Prepared, Sta
         config,
         unsupported: loaded.unsupported,
         store: Arc::new(store),
+        log_levels: None,
     })
 }
 
@@ -143,6 +147,7 @@ pub struct Shared {
     pub(crate) config: Config,
     pub(crate) config_store: Arc<ConfigStore>,
     pub(crate) config_writes: std::sync::Mutex<std::collections::VecDeque<Instant>>,
+    pub(crate) log_levels: Option<crate::logging::LevelControl>,
     pub(crate) credential: Credential,
     pub(crate) auth_mode: AuthMode,
     pub(crate) local_addr: SocketAddr,
@@ -246,6 +251,7 @@ impl Gateway {
             paths,
             config,
             store,
+            log_levels,
             ..
         } = prepared;
         let lock = StateLock::acquire(&paths.lock())?;
@@ -280,6 +286,7 @@ impl Gateway {
             config,
             config_store: store,
             config_writes: std::sync::Mutex::new(Default::default()),
+            log_levels,
             credential,
             local_addr,
             started: Instant::now(),
