@@ -298,7 +298,7 @@ test("config: a typo in the editor is refused; a change in the form is saved and
   await (await browser.$('[data-testid="config-save"]')).click();
   const saved = await browser.$('[data-testid="config-saved"]');
   await saved.waitForDisplayed({ timeout: 10000 });
-  assert.match(await saved.getText(), /reloaded by the gateway/);
+  assert.match(await saved.getText(), /applied by the running gateway/);
   const onDisk = fs.readFileSync(path.join(STATE, "tidepool.json"), "utf8");
   assert.match(onDisk, /level: 'debug'/);
   await shot("config-saved");

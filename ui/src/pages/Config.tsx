@@ -220,7 +220,11 @@ export function Config() {
       <Show when={saved()}>
         <div role="status" data-testid="config-saved" class="mx-4 mt-4 flex flex-wrap items-center gap-3 rounded-lg border border-ok/40 bg-ok/10 p-3 text-[13px]">
           <span class="flex-1">
-            Saved{saved()!.live ? " and reloaded by the gateway" : " to the file"}.
+            {saved()!.live
+              ? saved()!.restartRequired.length
+                ? "Saved and reloaded by the gateway."
+                : "Saved and applied by the running gateway."
+              : "Saved to the file."}
             <Show when={saved()!.restartRequired.length > 0}>
               {" "}Takes effect after a restart: <span class="font-mono">{saved()!.restartRequired.join(", ")}</span>.
             </Show>
