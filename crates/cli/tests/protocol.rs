@@ -455,3 +455,31 @@ fn time_today() -> String {
         .unwrap();
     String::from_utf8(out.stdout).unwrap().trim().to_owned()
 }
+
+#[tokio::test]
+async fn repeated_wrong_tokens_are_rate_limited_per_address() {
+    let gw = gateway().start().await;
+    let mut limited = None;
+    for i in 0..25 {
+        let (mut ws, _) = gw.raw().await;
+        let res = connect(&mut ws, Some("wrong-token-wrong-token"), &["operator.read"]).await;
+        if res["error"]["details"]["code"] == "AUTH_RATE_LIMITED" {
+            limited = Some((i, res));
+            break;
+        }
+        assert_eq!(res["error"]["details"]["code"], "AUTH_TOKEN_MISMATCH");
+    }
+    let (i, res) = limited.expect("25 wrong tokens were never rate limited");
+    assert_eq!(i, 20, "the 21st attempt is refused");
+    assert!(res["error"]["retryAfterMs"].as_u64().unwrap() > 0);
+    assert!(
+        res["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("too many failed sign-ins")
+    );
+    // While limited, even the right token waits (a guesser cannot tell it found it).
+    let (mut ws, _) = gw.raw().await;
+    let res = connect(&mut ws, Some(&gw.token()), &["operator.read"]).await;
+    assert_eq!(res["error"]["details"]["code"], "AUTH_RATE_LIMITED");
+}

@@ -2,6 +2,7 @@
 //! methods, logging and the process lifecycle. The `tidepool` binary wraps it.
 
 pub mod auth;
+pub mod auth_limit;
 pub mod config;
 pub mod config_methods;
 mod config_watch;

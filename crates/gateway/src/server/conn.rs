@@ -410,12 +410,30 @@ impl Conn {
             ));
         }
         let auth_params = params.auth.clone().unwrap_or_default();
+        let now = std::time::Instant::now();
+        if let Some(wait) = self.shared.auth_limiter.blocked(self.peer.ip(), now) {
+            let ms = u64::try_from(wait.as_millis()).unwrap_or(60_000).max(1);
+            warn!(peer = %self.peer, "authentication refused: too many failures from this address");
+            return Err((
+                ErrorShape::new(
+                    ErrorCode::InvalidRequest,
+                    format!(
+                        "too many failed sign-ins from this address; try again in {} s",
+                        ms.div_ceil(1000)
+                    ),
+                )
+                .with_detail_code(detail_codes::AUTH_RATE_LIMITED)
+                .retry_after(Some(ms)),
+                close_codes::POLICY_VIOLATION,
+            ));
+        }
         if let Err(failure) = auth::verify(
             &self.shared.credential,
             auth_params.token.as_deref(),
             auth_params.password.as_deref(),
         ) {
             warn!(peer = %self.peer, reason = failure.detail_code(), "authentication failed");
+            self.shared.auth_limiter.failed(self.peer.ip(), now);
             return Err((
                 ErrorShape::new(ErrorCode::InvalidRequest, failure.message())
                     .with_detail_code(failure.detail_code()),
