@@ -426,7 +426,8 @@ async fn a_client_that_never_reads_is_dropped_and_memory_stays_bounded() {
             assert_eq!(request(&mut ok, "h", "health", json!({})).await["ok"], true);
         }
     }
-    assert!(sent > 10);
+    // Five 1 MB answers overflow the 4 MB budget; the socket may die right after that.
+    assert!(sent >= 5, "only {sent} requests were sent");
     // The slow client is gone from the connection count.
     let (mut ws, _) = gw.authed().await;
     let mut tries = 0;
