@@ -35,8 +35,23 @@ fn parse_bind(s: &str) -> Result<Bind, String> {
     Bind::parse(s)
 }
 
+/// glibc gives every thread that allocates its own arena and keeps freed memory in them; a
+/// daemon with a few busy threads then holds far more than it uses. Two arenas are plenty here.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[allow(unsafe_code)]
+fn limit_malloc_arenas() {
+    // SAFETY: mallopt only tunes the allocator; called before other threads start.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn limit_malloc_arenas() {}
+
 /// Runs the gateway until a signal, the parent's exit or stdin's close.
 pub fn run(args: RunArgs) -> ExitCode {
+    limit_malloc_arenas();
     let paths = StatePaths::resolve(args.state_dir.clone());
     let overrides = Overrides {
         port: args.port,
