@@ -442,9 +442,11 @@ async fn a_client_that_never_reads_is_dropped_and_memory_stays_bounded() {
     }
     let rss = gw.rss_kb();
     eprintln!("slow client: sent {sent} requests; RSS {base_rss} kB -> {rss} kB");
+    // It asked for `sent` x 1 MB; the gateway holds a bounded fraction of that (4 MB queue, two
+    // reads at a time, allocator slack), whatever the count.
     assert!(
-        rss < base_rss + 32 * 1024,
-        "RSS grew from {base_rss} kB to {rss} kB"
+        rss < base_rss + 48 * 1024,
+        "RSS grew from {base_rss} kB to {rss} kB after {sent} MB asked"
     );
     gw.wait_log("does not read").await;
 }
