@@ -51,17 +51,25 @@ pub fn current_log_file(dir: &Path) -> PathBuf {
 pub struct DailyFile {
     dir: PathBuf,
     retention_days: u32,
+    max_bytes: u64,
+    written: u64,
     day: u64,
     file: Option<File>,
 }
 
+/// Default size at which a day's file is rolled over to `tidepool-DATE.N.jsonl`.
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 100 * 1024 * 1024;
+
 impl DailyFile {
-    /// Opens today's file in `dir` (created 0700) and prunes old files.
-    pub fn open(dir: &Path, retention_days: u32) -> io::Result<DailyFile> {
+    /// Opens today's file in `dir` (created 0700) and prunes old files. A file that reaches
+    /// `max_bytes` is renamed `tidepool-DATE.N.jsonl` and a fresh one started.
+    pub fn open(dir: &Path, retention_days: u32, max_bytes: u64) -> io::Result<DailyFile> {
         crate::fsutil::create_private_dir(dir)?;
         let mut w = DailyFile {
             dir: dir.to_path_buf(),
             retention_days: retention_days.max(1),
+            max_bytes: max_bytes.max(1024),
+            written: 0,
             day: 0,
             file: None,
         };
@@ -84,7 +92,9 @@ impl DailyFile {
             use std::os::unix::fs::OpenOptionsExt;
             opts.mode(0o600);
         }
-        self.file = Some(opts.open(path)?);
+        let file = opts.open(path)?;
+        self.written = file.metadata().map(|m| m.len()).unwrap_or(0);
+        self.file = Some(file);
         self.day = today;
         self.prune(today);
         Ok(())
@@ -99,9 +109,11 @@ impl DailyFile {
         for entry in entries.flatten() {
             let name = entry.file_name();
             let Some(name) = name.to_str() else { continue };
+            // `tidepool-DATE.jsonl` or a rolled `tidepool-DATE.N.jsonl`.
             let Some(date) = name
                 .strip_prefix(LOG_PREFIX)
-                .and_then(|n| n.strip_suffix(LOG_SUFFIX))
+                .filter(|n| n.ends_with(LOG_SUFFIX))
+                .and_then(|n| n.get(..10))
             else {
                 continue;
             };
@@ -113,9 +125,32 @@ impl DailyFile {
     }
 }
 
+impl DailyFile {
+    /// Renames today's full file to the first free `tidepool-DATE.N.jsonl` and starts anew.
+    fn roll(&mut self) -> io::Result<()> {
+        let date = date_of_day(self.day);
+        let main = self.dir.join(format!("{LOG_PREFIX}{date}{LOG_SUFFIX}"));
+        let mut n = 1;
+        let target = loop {
+            let t = self.dir.join(format!("{LOG_PREFIX}{date}.{n}{LOG_SUFFIX}"));
+            if !t.exists() {
+                break t;
+            }
+            n += 1;
+        };
+        self.file = None;
+        std::fs::rename(&main, &target)?;
+        self.rotate_if_needed()
+    }
+}
+
 impl Write for DailyFile {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.rotate_if_needed()?;
+        if self.written > 0 && self.written + buf.len() as u64 > self.max_bytes {
+            self.roll()?;
+        }
+        self.written += buf.len() as u64;
         match self.file.as_mut() {
             Some(f) => f.write(buf),
             None => Ok(buf.len()),
@@ -363,6 +398,8 @@ pub struct LogOptions {
     pub console_level: String,
     /// Days of files kept.
     pub retention_days: u32,
+    /// Size at which a day's file is rolled over.
+    pub max_file_bytes: u64,
 }
 
 /// Installs the global subscriber (the only global: tracing's dispatcher is process-wide by
@@ -398,7 +435,11 @@ pub fn init(opts: &LogOptions) -> io::Result<LogGuard> {
             let (nb, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
                 .lossy(true)
                 .buffered_lines_limit(64 * 1024)
-                .finish(DailyFile::open(dir, opts.retention_days)?);
+                .finish(DailyFile::open(
+                    dir,
+                    opts.retention_days,
+                    opts.max_file_bytes,
+                )?);
             (
                 Some(JsonLayer::new(nb).with_filter(file_filter)),
                 Some(guard),
@@ -428,6 +469,56 @@ mod tests {
     }
 
     #[test]
+    fn a_full_file_rolls_over_and_old_rolled_files_are_pruned() {
+        let dir = tempfile::tempdir().unwrap();
+        let today = unix_now().as_secs() / SECS_PER_DAY;
+        let old = date_of_day(today - 30);
+        std::fs::write(
+            dir.path().join(format!("{LOG_PREFIX}{old}.1{LOG_SUFFIX}")),
+            b"{}\n",
+        )
+        .unwrap();
+        let mut w = DailyFile::open(dir.path(), 3, 1024).unwrap();
+        let line = format!("{{\"message\":\"{}\"}}\n", "x".repeat(300));
+        for _ in 0..10 {
+            w.write_all(line.as_bytes()).unwrap();
+        }
+        let date = date_of_day(today);
+        let mut names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert!(
+            !names.iter().any(|n| n.contains(&old)),
+            "old rolled file pruned: {names:?}"
+        );
+        assert!(
+            names.contains(&format!("{LOG_PREFIX}{date}.1{LOG_SUFFIX}")),
+            "{names:?}"
+        );
+        assert!(
+            names.contains(&format!("{LOG_PREFIX}{date}.3{LOG_SUFFIX}")),
+            "{names:?}"
+        );
+        for n in &names {
+            let len = std::fs::metadata(dir.path().join(n)).unwrap().len();
+            assert!(len <= 1024, "{n} is {len} bytes");
+        }
+        // Every line is whole in exactly one file.
+        let total: usize = names
+            .iter()
+            .map(|n| {
+                std::fs::read_to_string(dir.path().join(n))
+                    .unwrap()
+                    .lines()
+                    .count()
+            })
+            .sum();
+        assert_eq!(total, 10);
+    }
+
+    #[test]
     fn prune_keeps_retention_days_and_foreign_files() {
         let dir = tempfile::tempdir().unwrap();
         let today = unix_now().as_secs() / SECS_PER_DAY;
@@ -436,7 +527,7 @@ mod tests {
             std::fs::write(dir.path().join(name), b"{}\n").unwrap();
         }
         std::fs::write(dir.path().join("notes.txt"), b"mine").unwrap();
-        let _w = DailyFile::open(dir.path(), 3).unwrap();
+        let _w = DailyFile::open(dir.path(), 3, DEFAULT_MAX_FILE_BYTES).unwrap();
         let mut left: Vec<String> = std::fs::read_dir(dir.path())
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

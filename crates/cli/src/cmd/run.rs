@@ -70,6 +70,7 @@ pub fn run(args: RunArgs) -> ExitCode {
             .clone()
             .unwrap_or_else(|| log_cfg.level.clone()),
         retention_days: log_cfg.retention_days,
+        max_file_bytes: log_cfg.max_file_bytes,
     }) {
         Ok(g) => g,
         Err(e) => {

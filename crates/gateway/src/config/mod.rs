@@ -257,6 +257,9 @@ pub struct LoggingConfig {
     /// Days of daily log files kept.
     #[serde(default = "default_retention")]
     pub retention_days: u32,
+    /// A day's log file is rolled over (to `tidepool-DATE.N.jsonl`) at this size, bytes.
+    #[serde(default = "default_max_file_bytes")]
+    pub max_file_bytes: u64,
 }
 
 impl Default for LoggingConfig {
@@ -265,6 +268,7 @@ impl Default for LoggingConfig {
             level: default_level(),
             console_level: None,
             retention_days: default_retention(),
+            max_file_bytes: default_max_file_bytes(),
         }
     }
 }
@@ -274,6 +278,9 @@ fn default_level() -> String {
 }
 fn default_retention() -> u32 {
     7
+}
+fn default_max_file_bytes() -> u64 {
+    crate::logging::DEFAULT_MAX_FILE_BYTES
 }
 
 /// Why a config could not be loaded. `Display` is one line: what, where, what to do.
