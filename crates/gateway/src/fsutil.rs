@@ -46,3 +46,14 @@ pub fn create_private_dir(path: &Path) -> std::io::Result<()> {
     }
     Ok(())
 }
+
+/// Makes an existing file readable by its owner only (best effort; no-op off Unix).
+pub fn restrict_file(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+}

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod auth_limit;
+pub mod chat;
 pub mod config;
 pub mod config_methods;
 mod config_watch;
@@ -14,8 +15,11 @@ pub mod logging;
 pub mod logs_tail;
 pub mod paths;
 pub mod presence;
+pub mod providers;
 pub mod server;
+pub mod sessions;
 pub mod sysinfo;
+pub mod tools;
 
 pub use paths::StatePaths;
 pub use server::{Gateway, Overrides, Prepared, StartError, prepare};

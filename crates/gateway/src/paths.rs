@@ -55,6 +55,16 @@ impl StatePaths {
     pub fn logs(&self) -> PathBuf {
         self.root.join("logs")
     }
+
+    /// The session database.
+    pub fn sessions_db(&self) -> PathBuf {
+        self.root.join("sessions.sqlite")
+    }
+
+    /// The default agent workspace.
+    pub fn workspace(&self) -> PathBuf {
+        self.root.join("workspace")
+    }
 }
 
 fn home_dir() -> PathBuf {

@@ -1,6 +1,7 @@
 //! Wire types of the OpenClaw-compatible gateway protocol: frames, the error shape, method and
 //! event names, and the params/results of the methods Tidepool implements. No I/O lives here.
 
+pub mod chat;
 pub mod decode;
 pub mod error;
 pub mod frames;

@@ -2,6 +2,7 @@
 //! limits and logging. Unknown keys are errors that name their path; OpenClaw sections that
 //! Tidepool does not implement yet are accepted and reported as such.
 
+pub mod agents;
 pub mod edit;
 pub mod env;
 pub mod include;
@@ -18,9 +19,6 @@ use std::path::Path;
 
 /// OpenClaw top-level sections that Tidepool accepts but does not act on yet.
 pub const NOT_YET_SUPPORTED: &[&str] = &[
-    "agents",
-    "models",
-    "tools",
     "session",
     "skills",
     "memory",
@@ -65,6 +63,15 @@ pub struct Config {
     /// Log files.
     #[serde(default)]
     pub logging: LoggingConfig,
+    /// The assistants.
+    #[serde(default)]
+    pub agents: agents::AgentsConfig,
+    /// LLM providers and their models.
+    #[serde(default)]
+    pub models: agents::ModelsConfig,
+    /// What agents' tools may do.
+    #[serde(default)]
+    pub tools: agents::ToolsConfig,
 }
 
 /// Gateway: where it listens, who may connect, and its limits.
@@ -470,7 +477,11 @@ pub fn parse_with(text: &str, path: &Path, dotenv: &env::DotEnv) -> Result<Loade
                     t.insert(k.clone(), v.clone());
                 }
             }
-            Value::Object(t)
+            let mut t = Value::Object(t);
+            for pattern in agents::NOT_YET_SUPPORTED_PATHS {
+                strip_path(&mut t, pattern, "", &mut unsupported);
+            }
+            t
         }
         None => {
             let (f, line, column) = locate(positions.find(".").as_ref(), &file);
@@ -506,6 +517,43 @@ pub fn parse_with(text: &str, path: &Path, dotenv: &env::DotEnv) -> Result<Loade
         unsupported,
         value,
     })
+}
+
+/// Removes the keys matching a dotted pattern (`*` = any key or index) from `v`, recording
+/// their concrete paths.
+#[allow(clippy::collapsible_match)] // the guard would need a mutable borrow
+fn strip_path(v: &mut Value, pattern: &str, prefix: &str, found: &mut Vec<String>) {
+    let (head, rest) = match pattern.split_once('.') {
+        Some((h, r)) => (h, Some(r)),
+        None => (pattern, None),
+    };
+    let join = |k: &str| {
+        if prefix.is_empty() {
+            k.to_owned()
+        } else {
+            format!("{prefix}.{k}")
+        }
+    };
+    match (v, rest) {
+        (Value::Object(o), None) => {
+            if o.remove(head).is_some() {
+                found.push(join(head));
+            }
+        }
+        (Value::Object(o), Some(rest)) => {
+            for (k, child) in o.iter_mut() {
+                if head == "*" || head == k {
+                    strip_path(child, rest, &join(k), found);
+                }
+            }
+        }
+        (Value::Array(a), Some(rest)) if head == "*" => {
+            for (i, child) in a.iter_mut().enumerate() {
+                strip_path(child, rest, &join(&i.to_string()), found);
+            }
+        }
+        _ => {}
+    }
 }
 
 fn locate(l: Option<&source::Location>, file: &str) -> (String, usize, usize) {

@@ -45,7 +45,7 @@ pub fn reload_kind(path: &str) -> ReloadKind {
     }
     match top {
         "gateway" | "logging" => ReloadKind::Restart,
-        "$schema" => ReloadKind::Hot,
+        "$schema" | "agents" | "models" | "tools" => ReloadKind::Hot,
         _ => ReloadKind::None,
     }
 }

@@ -52,11 +52,25 @@ fn table_of_bad_configs() {
 
 #[test]
 fn openclaw_sections_are_reported_not_rejected() {
-    let l = parse("{ agents: { defaults: {} }, models: {} }", "t.json").unwrap();
+    let l = parse(
+        "{ channels: {}, agents: { defaults: { heartbeat: {} }, list: [{ id: 'a', sandbox: {} }] }, tools: { exec: {}, web: { search: {} } } }",
+        "t.json",
+    )
+    .unwrap();
     assert_eq!(
         l.unsupported,
-        vec!["agents".to_string(), "models".to_string()]
+        vec![
+            "channels",
+            "agents.defaults.heartbeat",
+            "agents.list.0.sandbox",
+            "tools.exec",
+            "tools.web.search"
+        ]
     );
+    assert_eq!(l.config.agents.list[0].id, "a");
+    // A key OpenClaw does not have is still an error, with a suggestion.
+    let e = parse("{ agents: { defaults: { workspce: 'w' } } }", "t.json").unwrap_err();
+    assert!(e.to_string().contains("did you mean `workspace`?"), "{e}");
 }
 
 #[test]

@@ -47,6 +47,12 @@ pub enum StartError {
         /// Cause.
         source: std::io::Error,
     },
+    /// The session database cannot be opened (exit 74).
+    #[error(transparent)]
+    Sessions(#[from] crate::sessions::StoreError),
+    /// The HTTP client for providers cannot be set up (exit 70).
+    #[error("{0}")]
+    Http(String),
     /// The listener could not bind (exit 69).
     #[error("cannot listen on {addr}: {reason}")]
     Bind {
@@ -65,6 +71,8 @@ impl StartError {
             StartError::Locked(_) => 75,
             StartError::StateDir { .. } => 73,
             StartError::Bind { .. } => 69,
+            StartError::Sessions(_) => 74,
+            StartError::Http(_) => 70,
         }
     }
 }
@@ -164,6 +172,8 @@ pub struct Shared {
     pub(crate) tasks: TaskTracker,
     /// Bounds concurrent large file reads (logs.tail) across all connections.
     pub(crate) heavy_io: tokio::sync::Semaphore,
+    /// Sessions, runs and providers.
+    pub(crate) chat: Arc<crate::chat::ChatRuntime>,
 }
 
 impl Shared {
@@ -278,6 +288,11 @@ impl Gateway {
         let mut registry = Registry::default();
         crate::handlers::register(&mut registry);
         crate::config_methods::register(&mut registry);
+        crate::chat::methods::register(&mut registry);
+        crate::sessions::methods::register(&mut registry);
+        let session_store = crate::sessions::SessionStore::open(&paths.sessions_db()).await?;
+        let http = crate::providers::http_client().map_err(|e| StartError::Http(e.to_string()))?;
+        let chat = Arc::new(crate::chat::ChatRuntime::new(session_store, http));
         let (events, _) = broadcast::channel(EVENT_BUFFER);
         let shared = Arc::new(Shared {
             version: version.to_owned(),
@@ -302,6 +317,7 @@ impl Gateway {
             shutdown_event: std::sync::Mutex::new(None),
             tasks: TaskTracker::new(),
             heavy_io: tokio::sync::Semaphore::new(2),
+            chat,
         });
         let accept = tokio::spawn(accept_loop(shared.clone(), listener));
         tokio::spawn(presence_broadcaster(shared.clone()));
@@ -346,6 +362,11 @@ impl Gateway {
             *e = Some(event);
         }
         self.shared.shutdown.cancel();
+        // Replies being written end as `aborted` (kept in the transcript) within the drain.
+        let runs = self.shared.chat.abort_all();
+        if runs > 0 {
+            tracing::info!(runs, "stopping the replies in progress");
+        }
         self.accept.abort();
         self.shared.tasks.close();
         let drain = Duration::from_millis(self.shared.config.gateway.drain_timeout_ms);

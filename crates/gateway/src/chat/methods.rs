@@ -1,0 +1,390 @@
+//! `chat.send`, `chat.abort`, `chat.history`, `agent`, `agent.wait`, `agents.list` and
+//! `models.list`.
+
+use super::run::{self, Emit, RunRequest};
+use super::{AgentSpec, RunOutcome, agents, history};
+use crate::config::Config;
+use crate::providers;
+use crate::server::Shared;
+use crate::server::registry::{CallCtx, Registry, invalid_params, parse_params};
+use crate::sessions;
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tidepool_protocol::chat::{
+    AgentParams, AgentWaitParams, ChatAbortParams, ChatHistoryParams, ChatSendParams, events, names,
+};
+use tidepool_protocol::{ErrorCode, ErrorShape, Scope};
+
+impl Emit for Shared {
+    fn emit(&self, event: &str, payload: Value) {
+        self.broadcast(event, payload);
+    }
+}
+
+/// Registers the chat and agent methods.
+pub fn register(r: &mut Registry) {
+    r.add(names::CHAT_SEND, Scope::Write, chat_send);
+    r.add(names::CHAT_ABORT, Scope::Write, chat_abort);
+    r.add(names::CHAT_HISTORY, Scope::Read, chat_history);
+    r.add(names::AGENT, Scope::Write, agent);
+    r.add(names::AGENT_WAIT, Scope::Write, agent_wait);
+    r.add(names::AGENTS_LIST, Scope::Read, agents_list);
+    r.add(names::MODELS_LIST, Scope::Read, models_list);
+}
+
+pub(crate) fn current_config(s: &Shared) -> Arc<Config> {
+    Arc::new(s.config_store.snapshot().loaded.config.clone())
+}
+
+pub(crate) fn config_dir(s: &Shared) -> PathBuf {
+    s.paths
+        .config()
+        .parent()
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+pub(crate) fn unavailable(e: impl std::fmt::Display) -> ErrorShape {
+    ErrorShape::new(ErrorCode::Unavailable, e.to_string())
+}
+
+/// The agent named by `agent_id`, or the one a session key names, or the default.
+pub(crate) fn pick_agent(
+    s: &Shared,
+    config: &Config,
+    method: &str,
+    agent_id: Option<&str>,
+    key: Option<&str>,
+) -> Result<(AgentSpec, Option<String>), ErrorShape> {
+    let list = agents(config, &s.paths);
+    let default = list
+        .first()
+        .map(|a| a.id.clone())
+        .unwrap_or_else(|| "main".into());
+    let normalized = match key {
+        Some(k) => Some(
+            sessions::normalize_key(k, agent_id.unwrap_or(&default))
+                .map_err(|e| invalid_params(method, e))?,
+        ),
+        None => None,
+    };
+    let want = agent_id
+        .map(str::to_owned)
+        .or_else(|| normalized.as_ref().map(|(_, a)| a.clone()))
+        .unwrap_or(default);
+    let agent = list.iter().find(|a| a.id == want).cloned().ok_or_else(|| {
+        let ids: Vec<&str> = list.iter().map(|a| a.id.as_str()).collect();
+        invalid_params(
+            method,
+            format!("unknown agent \"{want}\" (configured: {})", ids.join(", ")),
+        )
+    })?;
+    Ok((agent, normalized.map(|(k, _)| k)))
+}
+
+/// Starts a run in the background; returns its id (or the existing run for a repeated
+/// idempotency key).
+fn start(
+    s: &Arc<Shared>,
+    req: RunRequest,
+    idempotency_key: &str,
+) -> Result<(String, bool), ErrorShape> {
+    if let Some(existing) = s.chat.run_for_key(idempotency_key) {
+        return Ok((existing, false));
+    }
+    if s.shutdown.is_cancelled() {
+        return Err(
+            ErrorShape::new(ErrorCode::Unavailable, "the gateway is shutting down")
+                .retry_after(None),
+        );
+    }
+    let cancel = s
+        .chat
+        .begin(&req.run_id, &req.session_key, idempotency_key)
+        .map_err(|m| ErrorShape::new(ErrorCode::Unavailable, m).retry_after(None))?;
+    let shared = s.clone();
+    let run_id = req.run_id.clone();
+    s.tasks.spawn(async move {
+        let config = current_config(&shared);
+        let dir = config_dir(&shared);
+        let key = req.session_key.clone();
+        let id = req.run_id.clone();
+        let outcome = run::run(
+            shared.chat.clone(),
+            config,
+            &dir,
+            shared.as_ref(),
+            req,
+            cancel,
+        )
+        .await;
+        shared.chat.end(&id, outcome);
+        shared.broadcast(
+            events::SESSIONS_CHANGED,
+            json!({ "key": key, "reason": "message" }),
+        );
+    });
+    Ok((run_id, true))
+}
+
+fn new_run_id() -> String {
+    ulid::Ulid::new().to_string().to_ascii_lowercase()
+}
+
+async fn chat_send(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
+    let p: ChatSendParams = parse_params(names::CHAT_SEND, p)?;
+    if p.idempotency_key.is_empty() {
+        return Err(invalid_params(
+            names::CHAT_SEND,
+            "idempotencyKey must not be empty",
+        ));
+    }
+    if p.message.trim().is_empty() {
+        return Err(invalid_params(names::CHAT_SEND, "message is empty"));
+    }
+    let config = current_config(&s);
+    let (agent, key) = pick_agent(
+        &s,
+        &config,
+        names::CHAT_SEND,
+        p.agent_id.as_deref(),
+        Some(&p.session_key),
+    )?;
+    let session_key = key.unwrap_or_default();
+    let (run_id, started) = start(
+        &s,
+        RunRequest {
+            run_id: new_run_id(),
+            session_key: session_key.clone(),
+            agent,
+            message: p.message,
+            model: None,
+            extra_system_prompt: None,
+            timeout: p.timeout_ms.map(Duration::from_millis),
+        },
+        &p.idempotency_key,
+    )?;
+    Ok(json!({
+        "runId": run_id,
+        "sessionKey": session_key,
+        "status": if started { "started" } else { "in_flight" },
+    }))
+}
+
+async fn chat_abort(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
+    let p: ChatAbortParams = parse_params(names::CHAT_ABORT, p)?;
+    let config = current_config(&s);
+    let (_, key) = pick_agent(
+        &s,
+        &config,
+        names::CHAT_ABORT,
+        p.agent_id.as_deref(),
+        Some(&p.session_key),
+    )?;
+    let key = key.unwrap_or_default();
+    let ids = s.chat.abort(&key, p.run_id.as_deref());
+    for id in &ids {
+        let _ = s.chat.wait(id, Duration::from_secs(5)).await;
+    }
+    Ok(json!({ "ok": true, "aborted": !ids.is_empty(), "runIds": ids }))
+}
+
+async fn chat_history(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
+    let p: ChatHistoryParams = parse_params(names::CHAT_HISTORY, p)?;
+    let config = current_config(&s);
+    let (_, key) = pick_agent(
+        &s,
+        &config,
+        names::CHAT_HISTORY,
+        p.agent_id.as_deref(),
+        Some(&p.session_key),
+    )?;
+    let key = key.unwrap_or_default();
+    let limit = p.limit.unwrap_or(200).clamp(1, 10_000);
+    let row = s.chat.store.get(&key).await.map_err(unavailable)?;
+    let entries = s
+        .chat
+        .store
+        .history(&key, limit)
+        .await
+        .map_err(unavailable)?;
+    let messages: Vec<Value> = entries
+        .iter()
+        .map(|e| history::message_json_cut(e, p.max_chars))
+        .collect();
+    Ok(json!({
+        "sessionKey": key,
+        "sessionId": row.as_ref().map(|r| r.session_id.clone()),
+        "messages": messages,
+        "running": s.chat.running_in(&key),
+        "sessionInfo": row.as_ref().map(super::super::sessions::methods::row_json),
+    }))
+}
+
+async fn agent(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
+    let p: AgentParams = parse_params(names::AGENT, p)?;
+    if p.message.trim().is_empty() {
+        return Err(invalid_params(names::AGENT, "message is empty"));
+    }
+    if p.idempotency_key.is_empty() {
+        return Err(invalid_params(
+            names::AGENT,
+            "idempotencyKey must not be empty",
+        ));
+    }
+    let config = current_config(&s);
+    let key = p
+        .session_key
+        .clone()
+        .unwrap_or_else(|| sessions::MAIN.to_owned());
+    let (agent, key) = pick_agent(&s, &config, names::AGENT, p.agent_id.as_deref(), Some(&key))?;
+    let session_key = key.unwrap_or_default();
+    let (run_id, _) = start(
+        &s,
+        RunRequest {
+            run_id: new_run_id(),
+            session_key: session_key.clone(),
+            agent,
+            message: p.message,
+            model: p.model,
+            extra_system_prompt: p.extra_system_prompt,
+            timeout: p.timeout.map(Duration::from_secs),
+        },
+        &p.idempotency_key,
+    )?;
+    Ok(
+        json!({ "runId": run_id, "sessionKey": session_key, "status": "accepted", "acceptedAt": crate::sysinfo::now_ms() }),
+    )
+}
+
+async fn agent_wait(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
+    let p: AgentWaitParams = parse_params(names::AGENT_WAIT, p)?;
+    let timeout = Duration::from_millis(p.timeout_ms.unwrap_or(30_000).min(600_000));
+    let outcome =
+        s.chat.wait(&p.run_id, timeout).await.ok_or_else(|| {
+            invalid_params(names::AGENT_WAIT, format!("unknown run {}", p.run_id))
+        })?;
+    Ok(match outcome {
+        RunOutcome::Running => json!({ "runId": p.run_id, "status": "timeout" }),
+        RunOutcome::Ok => json!({ "runId": p.run_id, "status": "ok" }),
+        RunOutcome::Aborted => json!({ "runId": p.run_id, "status": "aborted" }),
+        RunOutcome::Error(e) => json!({ "runId": p.run_id, "status": "error", "error": e }),
+    })
+}
+
+async fn agents_list(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
+    let _: serde::de::IgnoredAny = parse_params(names::AGENTS_LIST, p)?;
+    let config = current_config(&s);
+    let list = agents(&config, &s.paths);
+    let default = list
+        .first()
+        .map(|a| a.id.clone())
+        .unwrap_or_else(|| "main".into());
+    let rows: Vec<Value> = list
+        .iter()
+        .map(|a| {
+            let mut m = json!({
+                "id": a.id,
+                "name": a.name,
+                "workspace": a.workspace.display().to_string(),
+            });
+            if let Some(primary) = &a.model {
+                super::set_field(
+                    &mut m,
+                    "model",
+                    json!({ "primary": primary, "fallbacks": a.fallbacks }),
+                );
+            }
+            m
+        })
+        .collect();
+    Ok(
+        json!({ "defaultId": default, "mainKey": sessions::MAIN, "scope": "per-sender", "agents": rows }),
+    )
+}
+
+async fn models_list(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct P {
+        #[serde(default)]
+        agent_id: Option<String>,
+        #[serde(default)]
+        provider: Option<String>,
+        #[serde(flatten)]
+        _other: serde_json::Map<String, Value>,
+    }
+    let p: P = parse_params(names::MODELS_LIST, p)?;
+    let config = current_config(&s);
+    let dir = config_dir(&s);
+    // Which providers: the one asked for, else every configured one and those the agents use.
+    let mut ids: Vec<String> = match &p.provider {
+        Some(id) => vec![id.clone()],
+        None => config.models.providers.keys().cloned().collect(),
+    };
+    if p.provider.is_none() {
+        for a in agents(&config, &s.paths)
+            .iter()
+            .filter(|a| p.agent_id.as_ref().is_none_or(|id| *id == a.id))
+        {
+            for m in a.model.iter().chain(a.fallbacks.iter()) {
+                if let Ok((pid, _)) = providers::split_model_ref(m)
+                    && !ids.iter().any(|i| i == pid)
+                {
+                    ids.push(pid.to_owned());
+                }
+            }
+        }
+    }
+    let asks = ids.iter().map(|id| {
+        let config = config.clone();
+        let dir = dir.clone();
+        let http = s.chat.http.clone();
+        let id = id.clone();
+        async move {
+            let r = match providers::resolve(&config, &dir, &id, &http) {
+                Ok(p) => tokio::time::timeout(Duration::from_secs(15), p.list_models())
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(providers::ProviderError::Unreachable {
+                            provider: id.clone(),
+                            url: p.base_url.clone(),
+                            message: "timed out".into(),
+                        })
+                    }),
+                Err(e) => Err(e),
+            };
+            (id, r)
+        }
+    });
+    let results = futures_util::future::join_all(asks).await;
+    let mut models = Vec::new();
+    let mut outcomes = Vec::new();
+    for (id, r) in results {
+        match r {
+            Ok(list) => {
+                outcomes.push(json!({ "provider": id, "status": "ready" }));
+                for m in list {
+                    let mut v = json!({ "id": m.id, "name": m.name, "provider": m.provider });
+                    if let Some(w) = m.context_window.filter(|w| *w > 0) {
+                        super::set_field(&mut v, "contextWindow", json!(w));
+                    }
+                    models.push(v);
+                }
+            }
+            Err(e) => {
+                // ModelsListResult is closed, so the reason goes to the log, not the reply.
+                tracing::warn!(provider = %id, error = %e, "models.list: provider did not answer");
+                let status = if matches!(e, providers::ProviderError::Auth { .. }) {
+                    "auth-rejected"
+                } else {
+                    "unavailable"
+                };
+                outcomes.push(json!({ "provider": id, "status": status }));
+            }
+        }
+    }
+    Ok(json!({ "models": models, "providerOutcomes": outcomes }))
+}
