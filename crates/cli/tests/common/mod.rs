@@ -8,6 +8,8 @@
     clippy::indexing_slicing
 )]
 
+pub mod schemas;
+
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};

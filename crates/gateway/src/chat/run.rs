@@ -470,19 +470,22 @@ async fn stream_step(
     let mut last_flush = Instant::now();
     let mut dirty = false;
     let result = loop {
+        let flush_at = tokio::time::Instant::from_std(last_flush + FLUSH_EVERY);
         tokio::select! {
             biased;
             Some(delta) = rx.recv() => {
                 text.push_str(&delta);
                 ev.chat("delta", obj(json!({ "deltaText": delta })));
                 dirty = true;
-                if last_flush.elapsed() >= FLUSH_EVERY {
-                    let _ = rt.store.update_entry(entry_id, &[Block::Text { text: text.clone() }], "streaming", &Value::Null).await;
-                    last_flush = Instant::now();
-                    dirty = false;
-                }
             }
             r = &mut call => break r,
+            // The partial reply reaches the store within FLUSH_EVERY of arriving, so a crash
+            // loses at most that much.
+            () = tokio::time::sleep_until(flush_at), if dirty => {
+                let _ = rt.store.update_entry(entry_id, &[Block::Text { text: text.clone() }], "streaming", &Value::Null).await;
+                last_flush = Instant::now();
+                dirty = false;
+            }
         }
     };
     // Deltas sent just before the call returned.
@@ -490,7 +493,6 @@ async fn stream_step(
         text.push_str(&delta);
         ev.chat("delta", obj(json!({ "deltaText": delta })));
     }
-    let _ = dirty;
     result.map_err(|e| (e, text))
 }
 

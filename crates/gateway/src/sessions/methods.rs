@@ -36,7 +36,7 @@ pub fn row_json(r: &SessionRow) -> Value {
         _ => (None, None),
     };
     let name = r.key.rsplit(':').next().unwrap_or(&r.key);
-    json!({
+    let mut v = json!({
         "key": r.key,
         "kind": "direct",
         "sessionId": r.session_id,
@@ -57,7 +57,12 @@ pub fn row_json(r: &SessionRow) -> Value {
         "model": model,
         "modelProvider": provider,
         "lastRunError": r.last_run_error,
-    })
+    });
+    // SessionRow's optional fields are typed; absent is allowed, null is not.
+    if let Some(o) = v.as_object_mut() {
+        o.retain(|_, val| !val.is_null());
+    }
+    v
 }
 
 fn store_error(e: StoreError) -> ErrorShape {
