@@ -64,6 +64,16 @@ enum Command {
         #[arg(long, global = true)]
         state_dir: Option<PathBuf>,
     },
+    /// Talk to your assistant.
+    Agent {
+        #[command(subcommand)]
+        command: cmd::agent::AgentCommand,
+    },
+    /// List, show, reset, delete and export conversations.
+    Sessions {
+        #[command(subcommand)]
+        command: cmd::agent::SessionsCommand,
+    },
     /// Show the gateway's log.
     Logs {
         /// Keep printing new lines as they are written (Ctrl-C to stop).
@@ -115,6 +125,8 @@ fn main() -> ExitCode {
                 },
         } => cmd::rpc::call(&conn, &method, &params),
         Command::Config { command, state_dir } => cmd::config::run(command, state_dir),
+        Command::Agent { command } => cmd::agent::run(command),
+        Command::Sessions { command } => cmd::agent::sessions(command),
         Command::Health { json, conn } => cmd::rpc::health(&conn, json),
         Command::Status { json, conn } => cmd::rpc::status(&conn, json),
         Command::Logs {

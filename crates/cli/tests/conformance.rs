@@ -11,8 +11,7 @@ mod common;
 
 use common::schemas::*;
 use common::*;
-use serde_json::{Value, json};
-use std::path::PathBuf;
+use serde_json::json;
 
 #[tokio::test]
 async fn gateway_frames_match_the_openclaw_schema() {

@@ -1,5 +1,6 @@
 //! Subcommands.
 
+pub mod agent;
 pub mod config;
 pub mod logs;
 pub mod rpc;
