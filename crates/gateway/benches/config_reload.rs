@@ -14,8 +14,8 @@ fn config_text(lines: usize) -> String {
     while s.lines().count() < lines - 4 {
         let _ = writeln!(
             s,
-            "      agent{n}: {{ name: 'Agent {n}', model: 'local/my-model', workspace: '~/work/{n}', // agent {n}\n        tools: {{ allow: ['read', 'write'], deny: [] }}, temperature: 0.{}, }},",
-            n % 10
+            "      agent{n}: {{ name: 'Agent {n}', model: 'local/my-model', workspace: '~/work/{n}', // agent {n}\n        tools: {{ allow: ['read', 'write'], deny: [] }}, maxSteps: {}, }},",
+            n % 10 + 1
         );
         n += 1;
     }

@@ -1,4 +1,9 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 //! The providers against the testkit's HTTP fake of the OpenAI and Anthropic APIs, over real
 //! HTTP. Every case runs for both wire formats (`openai::*` and `anthropic::*`).
 
@@ -7,8 +12,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 use tidepool_gateway::config;
 use tidepool_gateway::providers::{
-    self, Block, Completion, CompletionRequest, Message, Provider, ProviderError, Role,
-    StopReason, ToolSpec,
+    self, Block, Completion, CompletionRequest, Message, Provider, ProviderError, Role, StopReason,
+    ToolSpec,
 };
 use tidepool_testkit::{FakeOptions, FakeProvider, Recorded, Script, ToolCall};
 use tokio_util::sync::CancellationToken;
@@ -76,7 +81,10 @@ fn hello() -> CompletionRequest {
 }
 
 /// Runs one call, collecting the text deltas.
-async fn run(p: &Provider, req: &CompletionRequest) -> (Result<Completion, ProviderError>, Vec<String>) {
+async fn run(
+    p: &Provider,
+    req: &CompletionRequest,
+) -> (Result<Completion, ProviderError>, Vec<String>) {
     let mut deltas = Vec::new();
     let cancel = CancellationToken::new();
     let r = p
@@ -277,7 +285,7 @@ async fn request_carries_auth_system_tools_and_conversation(api: Api) {
                       "function": { "name": "read", "arguments": { "path": "b.txt" } } },
                 ] },
                 { "role": "tool", "tool_call_id": "call_1", "content": "contents of a" },
-                { "role": "tool", "tool_call_id": "call_2", "content": "b.txt does not exist" },
+                { "role": "tool", "tool_call_id": "call_2", "content": "Error: b.txt does not exist" },
             ]);
             assert_eq!(parse_arguments(body["messages"].clone()), want);
         }
@@ -326,184 +334,6 @@ async fn max_tokens_zero_means_provider_default(api: Api) {
     }
 }
 
-async fn wrong_key_is_auth_error_without_the_key(api: Api) {
-    let (fake, _) = start(api).await;
-    let wrong = "sk-wrong-key-9999";
-    let p = provider_at(api, &api.base_url(&fake), wrong);
-    let (r, deltas) = run(&p, &hello()).await;
-    let e = r.unwrap_err();
-    assert!(matches!(e, ProviderError::Auth { .. }), "{e:?}");
-    assert_eq!(e.kind(), "auth");
-    for shown in [e.to_string(), format!("{e:?}")] {
-        assert!(!shown.contains(wrong) && !shown.contains(KEY), "{shown}");
-    }
-    assert!(deltas.is_empty());
-    assert_eq!(fake.requests().len(), 1, "an auth error is not retried");
-    let listed = p.list_models().await.unwrap_err();
-    assert!(matches!(listed, ProviderError::Auth { .. }), "{listed:?}");
-}
-
-async fn unknown_model_is_model_not_found(api: Api) {
-    let (fake, p) = start(api).await;
-    let mut req = hello();
-    req.model = "no-such-model".to_owned();
-    let e = run(&p, &req).await.0.unwrap_err();
-    match &e {
-        ProviderError::ModelNotFound { model, .. } => assert_eq!(model, "no-such-model"),
-        other => panic!("{other:?}"),
-    }
-    assert!(e.to_string().contains("\"no-such-model\""), "{e}");
-    assert_eq!(fake.requests().len(), 1);
-}
-
-async fn rate_limit_with_retry_after_is_waited_out(api: Api) {
-    let (fake, p) = start(api).await;
-    fake.push(Script::Status {
-        status: 429,
-        retry_after: Some(1),
-        message: "slow down".to_owned(),
-    });
-    fake.push(Script::text(&["after ", "the wait"]));
-    let t0 = Instant::now();
-    let (r, deltas) = run(&p, &hello()).await;
-    let waited = t0.elapsed();
-    assert_eq!(r.unwrap().content[0], Block::Text { text: "after the wait".to_owned() });
-    assert_eq!(deltas, ["after ", "the wait"]);
-    assert_eq!(completion_requests(&fake).len(), 2);
-    assert!(waited >= Duration::from_millis(990), "retried after {waited:?}");
-    assert!(waited < Duration::from_secs(4), "retried after {waited:?}");
-}
-
-async fn rate_limit_longer_than_max_wait_fails_at_once(api: Api) {
-    let (fake, mut p) = start(api).await;
-    p.max_retry_wait = Duration::from_secs(2);
-    fake.push(Script::Status {
-        status: 429,
-        retry_after: Some(30),
-        message: "slow down".to_owned(),
-    });
-    fake.push(Script::text(&["never"]));
-    let t0 = Instant::now();
-    let e = run(&p, &hello()).await.0.unwrap_err();
-    assert!(t0.elapsed() < Duration::from_secs(1), "{:?}", t0.elapsed());
-    match &e {
-        ProviderError::RateLimited { retry_after, message, .. } => {
-            assert_eq!(*retry_after, Some(Duration::from_secs(30)));
-            assert!(message.contains("slow down"), "{message}");
-        }
-        other => panic!("{other:?}"),
-    }
-    assert!(e.to_string().contains("try again in 30 s"), "{e}");
-    assert_eq!(completion_requests(&fake).len(), 1);
-}
-
-async fn server_errors_are_retried_until_success(api: Api) {
-    let (fake, mut p) = start(api).await;
-    p.max_retries = 2;
-    fake.push(Script::status(500, "boom"));
-    fake.push(Script::status(503, "busy"));
-    fake.push(Script::text(&["third ", "time"]));
-    let (r, deltas) = run(&p, &hello()).await;
-    assert_eq!(r.unwrap().content[0], Block::Text { text: "third time".to_owned() });
-    assert_eq!(deltas, ["third ", "time"]);
-    assert_eq!(completion_requests(&fake).len(), 3);
-}
-
-async fn server_errors_beyond_max_retries_fail(api: Api) {
-    let (fake, mut p) = start(api).await;
-    p.max_retries = 1;
-    fake.push(Script::status(500, "boom one"));
-    fake.push(Script::status(502, "boom two"));
-    // Would succeed if a third attempt were made.
-    fake.push(Script::text(&["too late"]));
-    let e = run(&p, &hello()).await.0.unwrap_err();
-    match &e {
-        ProviderError::Server { status, message, .. } => {
-            assert_eq!(*status, 502);
-            assert!(message.contains("boom two"), "{message}");
-        }
-        other => panic!("{other:?}"),
-    }
-    assert_eq!(e.kind(), "provider_error");
-    assert_eq!(completion_requests(&fake).len(), 2);
-}
-
-async fn cut_stream_is_protocol_error_and_not_retried(api: Api) {
-    let (fake, p) = start(api).await;
-    fake.push(Script::CutAfter {
-        chunks: vec!["part".to_owned(), "ial".to_owned()],
-    });
-    fake.push(Script::text(&["retried"]));
-    let (r, deltas) = run(&p, &hello()).await;
-    let e = r.unwrap_err();
-    assert!(matches!(e, ProviderError::Protocol { .. }), "{e:?}");
-    assert_eq!(deltas, ["part", "ial"]);
-    assert_eq!(completion_requests(&fake).len(), 1);
-}
-
-async fn malformed_stream_is_protocol_error(api: Api) {
-    let (fake, p) = start(api).await;
-    fake.push(Script::Malformed);
-    let e = run(&p, &hello()).await.0.unwrap_err();
-    assert!(matches!(e, ProviderError::Protocol { .. }), "{e:?}");
-    assert!(e.to_string().contains("not JSON"), "{e}");
-    assert_eq!(completion_requests(&fake).len(), 1);
-}
-
-async fn cancelling_a_held_stream_is_prompt(api: Api) {
-    let (fake, p) = start(api).await;
-    fake.push(Script::Hold {
-        chunks: vec!["wait".to_owned(), "ing".to_owned()],
-    });
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
-    let cancel = CancellationToken::new();
-    let task = {
-        let cancel = cancel.clone();
-        let req = hello();
-        tokio::spawn(async move {
-            let mut on_text = move |t: &str| {
-                let _ = tx.send(t.to_owned());
-            };
-            p.stream(&req, &cancel, &mut on_text).await
-        })
-    };
-    // Ready signal: both deltas arrived, so the stream sits at its hold.
-    let mut seen = String::new();
-    while seen != "waiting" {
-        let d = tokio::time::timeout(WAIT, rx.recv()).await.unwrap().unwrap();
-        seen.push_str(&d);
-    }
-    let t0 = Instant::now();
-    cancel.cancel();
-    let r = tokio::time::timeout(WAIT, task).await.unwrap().unwrap();
-    assert!(t0.elapsed() < Duration::from_secs(1), "{:?}", t0.elapsed());
-    assert!(matches!(r, Err(ProviderError::Cancelled)), "{r:?}");
-    assert_eq!(fake.requests().len(), 1);
-}
-
-async fn unreachable_base_url_fails_after_retries(api: Api) {
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
-    let base = match api {
-        Api::OpenAi => format!("http://127.0.0.1:{port}/v1"),
-        Api::Anthropic => format!("http://127.0.0.1:{port}"),
-    };
-    let mut p = provider_at(api, &base, KEY);
-    p.max_retries = 1;
-    let t0 = Instant::now();
-    let e = run(&p, &hello()).await.0.unwrap_err();
-    match &e {
-        ProviderError::Unreachable { url, .. } => assert_eq!(url, &base),
-        other => panic!("{other:?}"),
-    }
-    assert!(e.is_retryable());
-    // One backoff (at least 500 ms) between the two attempts.
-    assert!(t0.elapsed() >= Duration::from_millis(450), "{:?}", t0.elapsed());
-    assert!(!e.to_string().contains(KEY), "{e}");
-}
-
 async fn list_models_returns_the_fakes_models(api: Api) {
     let (fake, p) = start(api).await;
     let models = p.list_models().await.unwrap();
@@ -519,7 +349,10 @@ async fn list_models_returns_the_fakes_models(api: Api) {
     assert_eq!(models[0].context_window, None);
     assert_eq!(models[1].context_window, Some(200_000));
     let rec = &fake.requests()[0];
-    assert_eq!((rec.method.as_str(), rec.path.as_str()), ("GET", "/v1/models"));
+    assert_eq!(
+        (rec.method.as_str(), rec.path.as_str()),
+        ("GET", "/v1/models")
+    );
     match api {
         Api::OpenAi => assert_eq!(rec.header("authorization"), Some(&*format!("Bearer {KEY}"))),
         Api::Anthropic => {
@@ -529,29 +362,6 @@ async fn list_models_returns_the_fakes_models(api: Api) {
     }
 }
 
-async fn cancelling_during_a_retry_wait_is_prompt(api: Api) {
-    let (fake, p) = start(api).await;
-    fake.push(Script::Status {
-        status: 429,
-        retry_after: Some(30),
-        message: "slow down".to_owned(),
-    });
-    let cancel = CancellationToken::new();
-    let task = {
-        let cancel = cancel.clone();
-        let p = p.clone();
-        tokio::spawn(async move { p.stream(&hello(), &cancel, &mut |_: &str| {}).await })
-    };
-    // Ready signal: the 429 was served, so the call is waiting out the 30 s.
-    assert_eq!(fake.wait_requests(1, WAIT).await.len(), 1);
-    let t0 = Instant::now();
-    cancel.cancel();
-    let r = tokio::time::timeout(WAIT, task).await.unwrap().unwrap();
-    assert!(t0.elapsed() < Duration::from_secs(1), "{:?}", t0.elapsed());
-    assert!(matches!(r, Err(ProviderError::Cancelled)), "{r:?}");
-    assert_eq!(fake.requests().len(), 1);
-}
-
 #[tokio::test]
 async fn anthropic_base_url_may_end_in_v1() {
     let fake = FakeProvider::start(FakeOptions::default()).await.unwrap();
@@ -559,7 +369,12 @@ async fn anthropic_base_url_may_end_in_v1() {
     let p = provider_at(Api::Anthropic, &base, KEY);
     fake.push(Script::text(&["fine"]));
     let (r, _) = run(&p, &hello()).await;
-    assert_eq!(r.unwrap().content[0], Block::Text { text: "fine".to_owned() });
+    assert_eq!(
+        r.unwrap().content[0],
+        Block::Text {
+            text: "fine".to_owned()
+        }
+    );
     assert_eq!(p.list_models().await.unwrap().len(), 2);
     let paths: Vec<String> = fake.requests().into_iter().map(|r| r.path).collect();
     assert_eq!(paths, ["/v1/messages", "/v1/models"]);
@@ -583,21 +398,13 @@ macro_rules! both_apis {
     };
 }
 
+#[path = "providers/errors.rs"]
+mod errors;
+
 both_apis!(
     streams_text_deltas_in_order_with_usage,
     tool_calls_come_back_as_tool_use_blocks,
     request_carries_auth_system_tools_and_conversation,
     max_tokens_zero_means_provider_default,
-    wrong_key_is_auth_error_without_the_key,
-    unknown_model_is_model_not_found,
-    rate_limit_with_retry_after_is_waited_out,
-    rate_limit_longer_than_max_wait_fails_at_once,
-    server_errors_are_retried_until_success,
-    server_errors_beyond_max_retries_fail,
-    cut_stream_is_protocol_error_and_not_retried,
-    malformed_stream_is_protocol_error,
-    cancelling_a_held_stream_is_prompt,
-    cancelling_during_a_retry_wait_is_prompt,
-    unreachable_base_url_fails_after_retries,
     list_models_returns_the_fakes_models,
 );

@@ -1,4 +1,9 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 //! The agent tools through their public entry point `tools::call`: the file tools in a temporary
 //! workspace (escapes refused, happy paths) and `web_fetch` against a local HTTP server.
 

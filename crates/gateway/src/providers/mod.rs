@@ -183,10 +183,15 @@ const BUILT_IN: &[(&str, ProviderApi, &str, Option<&str>)] = &[
     ),
 ];
 
+/// Installs rustls' ring provider for this process (reqwest is built without a default one;
+/// ring needs no C toolchain beyond cc). Idempotent.
+pub fn install_crypto() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// One HTTP client for all providers (connection pools are shared).
 pub fn http_client() -> Result<reqwest::Client, ProviderError> {
-    // reqwest is built without a default crypto provider; ring needs no C toolchain beyond cc.
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    install_crypto();
     reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(10))
         .read_timeout(Duration::from_secs(180))

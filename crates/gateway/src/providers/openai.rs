@@ -23,14 +23,15 @@ fn messages(req: &CompletionRequest) -> Vec<Value> {
                 let mut text = String::new();
                 for b in &m.content {
                     match b {
+                        // Chat Completions has no error flag for tool results; say it in words.
                         Block::ToolResult {
                             tool_use_id,
                             content,
-                            ..
+                            is_error,
                         } => out.push(json!({
                             "role": "tool",
                             "tool_call_id": tool_use_id,
-                            "content": content,
+                            "content": if *is_error { format!("Error: {content}") } else { content.clone() },
                         })),
                         Block::Text { text: t } => text.push_str(t),
                         Block::ToolUse { .. } => {}

@@ -211,7 +211,13 @@ async fn read(ctx: ToolCtx, v: Value) -> Result<String, ToolError> {
         .take(a.limit.unwrap_or(usize::MAX))
         .collect();
     let mut out = lines.join("\n");
-    out.truncate(usize::try_from(MAX_READ).unwrap_or(usize::MAX));
+    let mut cut = usize::try_from(MAX_READ)
+        .unwrap_or(usize::MAX)
+        .min(out.len());
+    while !out.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    out.truncate(cut);
     Ok(out)
 }
 

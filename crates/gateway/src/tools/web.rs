@@ -97,6 +97,7 @@ async fn fetch(ctx: ToolCtx, v: Value) -> Result<String, ToolError> {
                     "{host} is a local or private-network address; web_fetch refuses those unless tools.web.fetch.allowPrivateNetwork is true"
                 )));
             };
+            crate::providers::install_crypto();
             let client = reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .resolve(&host, addr)
