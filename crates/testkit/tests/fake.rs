@@ -32,6 +32,7 @@ pub async fn start() -> FakeProvider {
 
 /// A reqwest client that never goes through a proxy.
 pub fn client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder()
         .no_proxy()
         .build()

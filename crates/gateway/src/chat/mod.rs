@@ -227,6 +227,13 @@ impl ChatRuntime {
         Ok(cancel)
     }
 
+    /// Frees the run's session for the next message (its end event is about to go out).
+    pub fn release(&self, run_id: &str) {
+        if let Ok(mut a) = self.active.lock() {
+            a.remove(run_id);
+        }
+    }
+
     /// Marks a run finished.
     pub fn end(&self, run_id: &str, outcome: RunOutcome) {
         if let Ok(mut a) = self.active.lock() {

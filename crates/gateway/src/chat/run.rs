@@ -46,6 +46,7 @@ pub struct RunRequest {
 
 /// Per-run event sequence.
 struct Events<'a> {
+    rt: &'a ChatRuntime,
     emit: &'a dyn Emit,
     run_id: &'a str,
     session_key: &'a str,
@@ -64,6 +65,11 @@ impl Events<'_> {
             json!(self.seq.fetch_add(1, Ordering::Relaxed)),
         );
         extra.insert("state".into(), json!(state));
+        if matches!(state, "final" | "aborted" | "error") {
+            // A client that sends the next message as soon as it sees the end must not be
+            // told the session is still busy.
+            self.rt.release(self.run_id);
+        }
         self.emit.emit(events::CHAT, Value::Object(extra));
     }
 
@@ -119,6 +125,7 @@ pub async fn run(
     cancel: CancellationToken,
 ) -> RunOutcome {
     let ev = Events {
+        rt: &rt,
         emit,
         run_id: &req.run_id,
         session_key: &req.session_key,

@@ -488,13 +488,25 @@ impl SessionStore {
 
     /// The current transcript, oldest first: the last `limit` entries (all when 0).
     pub async fn history(&self, key: &str, limit: i64) -> Result<Vec<Entry>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, seq, kind, role, run_id, content, meta, status, created_at FROM (SELECT e.* FROM entries e JOIN sessions s ON s.session_id = e.session_id WHERE s.key = ? ORDER BY e.seq DESC LIMIT ?) ORDER BY seq",
-        )
-        .bind(key)
-        .bind(if limit > 0 { limit } else { -1 })
-        .fetch_all(&self.pool)
-        .await?;
+        const COLUMNS: &str = "id, seq, kind, role, run_id, content, meta, status, created_at";
+        // The whole transcript walks the (session_id, seq) index in order; a tail page reads it
+        // backwards and sorts only the page.
+        let rows = if limit > 0 {
+            sqlx::query(&format!(
+                "SELECT {COLUMNS} FROM (SELECT {COLUMNS} FROM entries WHERE session_id = (SELECT session_id FROM sessions WHERE key = ?) ORDER BY seq DESC LIMIT ?) ORDER BY seq"
+            ))
+            .bind(key)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?
+        } else {
+            sqlx::query(&format!(
+                "SELECT {COLUMNS} FROM entries WHERE session_id = (SELECT session_id FROM sessions WHERE key = ?) ORDER BY seq"
+            ))
+            .bind(key)
+            .fetch_all(&self.pool)
+            .await?
+        };
         Ok(rows.iter().map(entry_from_row).collect())
     }
 
@@ -534,27 +546,29 @@ impl SessionStore {
     }
 }
 
+/// Columns by position (as selected in `history`): cheaper than by name on large transcripts.
 fn entry_from_row(r: &sqlx::sqlite::SqliteRow) -> Entry {
-    let content: String = r.try_get("content").unwrap_or_default();
-    let meta: Option<String> = r.try_get("meta").unwrap_or_default();
-    let kind: String = r.try_get("kind").unwrap_or_default();
+    let kind: &str = r.try_get(2).unwrap_or_default();
+    let content: &str = r.try_get(5).unwrap_or_default();
+    let meta: Option<&str> = r.try_get(6).unwrap_or_default();
     Entry {
-        id: r.try_get("id").unwrap_or_default(),
-        seq: r.try_get("seq").unwrap_or_default(),
+        id: r.try_get(0).unwrap_or_default(),
+        seq: r.try_get(1).unwrap_or_default(),
         kind: if kind == "compaction" {
             EntryKind::Compaction
         } else {
             EntryKind::Message
         },
-        role: r.try_get("role").unwrap_or_default(),
-        run_id: r.try_get("run_id").unwrap_or_default(),
+        role: r.try_get(3).unwrap_or_default(),
+        run_id: r.try_get(4).unwrap_or_default(),
         // A row that does not parse (written by a newer version, say) shows as empty rather
         // than failing the whole history.
-        content: serde_json::from_str(&content).unwrap_or_default(),
+        content: serde_json::from_str(content).unwrap_or_default(),
         meta: meta
-            .and_then(|m| serde_json::from_str(&m).ok())
+            .filter(|m| *m != "null")
+            .and_then(|m| serde_json::from_str(m).ok())
             .unwrap_or(Value::Null),
-        status: r.try_get("status").unwrap_or_default(),
-        created_at: r.try_get("created_at").unwrap_or_default(),
+        status: r.try_get(7).unwrap_or_default(),
+        created_at: r.try_get(8).unwrap_or_default(),
     }
 }
