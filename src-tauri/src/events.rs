@@ -38,3 +38,7 @@ pub struct GatewayConfigChanged {
     /// `file` (an edit on disk) or `rpc` (a client's write).
     pub source: String,
 }
+
+/// Chat activity from the gateway: streamed text, tool calls, ends of replies, session changes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
+pub struct ChatStream(pub tidepool_control::chat::ChatEventView);

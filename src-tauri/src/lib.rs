@@ -10,7 +10,9 @@ pub mod settings;
 pub mod state;
 pub mod tray;
 
-use crate::events::{GatewayConfigChanged, GatewayMetrics, GatewayStatusChanged, LogBatch};
+use crate::events::{
+    ChatStream, GatewayConfigChanged, GatewayMetrics, GatewayStatusChanged, LogBatch,
+};
 use crate::keychain::TokenHome;
 use crate::state::{AppPaths, AppState, LOG_HISTORY, METRIC_SAMPLES};
 use std::path::PathBuf;
@@ -37,6 +39,17 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             commands::config::config_save,
             commands::config::config_restore_last_good,
             commands::config::config_schema,
+            commands::chat::chat_sessions,
+            commands::chat::chat_history,
+            commands::chat::chat_send,
+            commands::chat::chat_abort,
+            commands::chat::chat_new,
+            commands::chat::chat_models,
+            commands::chat::chat_set_model,
+            commands::chat::sessions_reset,
+            commands::chat::sessions_delete,
+            commands::chat::sessions_compact,
+            commands::chat::sessions_export::<tauri::Wry>,
             commands::app::app_info,
             commands::app::app_quit::<tauri::Wry>,
         ])
@@ -44,7 +57,8 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             GatewayStatusChanged,
             LogBatch,
             GatewayMetrics,
-            GatewayConfigChanged
+            GatewayConfigChanged,
+            ChatStream
         ])
         .dangerously_cast_bigints_to_number()
 }
@@ -255,6 +269,11 @@ fn forward_gateway_events(
                                 Ok(ev) if ev.event == "config.changed" => {
                                     if let Some(p) = ev.payload.and_then(|p| serde_json::from_value::<GatewayConfigChanged>(p).ok()) {
                                         let _ = p.emit(&app);
+                                    }
+                                }
+                                Ok(ev) if matches!(ev.event.as_str(), "chat" | "agent" | "sessions.changed") => {
+                                    if let Some(v) = ev.payload.as_ref().and_then(|p| tidepool_control::chat::event_view(&ev.event, p)) {
+                                        let _ = ChatStream(v).emit(&app);
                                     }
                                 }
                                 Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}

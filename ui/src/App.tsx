@@ -10,6 +10,9 @@ import { Settings } from "./pages/Settings";
 
 // The editor (CodeMirror) loads when the Config page opens, not at start-up.
 const Config = lazy(() => import("./pages/Config").then((m) => ({ default: m.Config })));
+// Chat brings the Markdown renderer and code highlighter; it too loads when first opened.
+const Chat = lazy(() => import("./pages/Chat").then((m) => ({ default: m.Chat })));
+const Sessions = lazy(() => import("./pages/Sessions").then((m) => ({ default: m.Sessions })));
 
 export function App() {
   const [page, setPage] = createSignal<Page>("dashboard");
@@ -43,6 +46,16 @@ export function App() {
           <Switch>
             <Match when={page() === "dashboard"}>
               <Dashboard />
+            </Match>
+            <Match when={page() === "chat"}>
+              <Suspense fallback={<div class="tp-skeleton m-6 h-64" aria-busy="true" aria-label="Loading" />}>
+                <Chat />
+              </Suspense>
+            </Match>
+            <Match when={page() === "sessions"}>
+              <Suspense fallback={<div class="tp-skeleton m-6 h-64" aria-busy="true" aria-label="Loading" />}>
+                <Sessions onOpen={() => setPage("chat")} />
+              </Suspense>
             </Match>
             <Match when={page() === "logs"}>
               <Logs />

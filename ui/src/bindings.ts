@@ -37,6 +37,28 @@ export const commands = {
 	configRestoreLastGood: () => typedError<string, AppError>(__TAURI_INVOKE("config_restore_last_good")),
 	/**  The config's JSON Schema as JSON text (fields, help, defaults, enums, `x-reloadKind`). */
 	configSchema: () => typedError<string, AppError>(__TAURI_INVOKE("config_schema")),
+	/**  Sessions, newest first (optionally those matching `search`). */
+	chatSessions: (search: string | null, limit: number) => typedError<SessionPage_Serialize, AppError>(__TAURI_INVOKE("chat_sessions", { search, limit })),
+	/**  A session's last `limit` messages. */
+	chatHistory: (key: string, limit: number) => typedError<ChatMessageView_Serialize[], AppError>(__TAURI_INVOKE("chat_history", { key, limit })),
+	/**  Sends a message; the reply streams as `ChatStream` events. */
+	chatSend: (key: string, message: string) => typedError<ChatAck, AppError>(__TAURI_INVOKE("chat_send", { key, message })),
+	/**  Stops the reply being written in a session. */
+	chatAbort: (key: string) => typedError<boolean, AppError>(__TAURI_INVOKE("chat_abort", { key })),
+	/**  Starts a new chat; returns its key. */
+	chatNew: () => typedError<string, AppError>(__TAURI_INVOKE("chat_new")),
+	/**  The models the configured providers offer. */
+	chatModels: () => typedError<ModelOption[], AppError>(__TAURI_INVOKE("chat_models")),
+	/**  Sets (or clears, with `null`) a session's model. */
+	chatSetModel: (key: string, model: string | null) => typedError<null, AppError>(__TAURI_INVOKE("chat_set_model", { key, model })),
+	/**  Starts a fresh transcript in a session. */
+	sessionsReset: (key: string) => typedError<null, AppError>(__TAURI_INVOKE("sessions_reset", { key })),
+	/**  Deletes a session and its transcripts. */
+	sessionsDelete: (key: string) => typedError<null, AppError>(__TAURI_INVOKE("sessions_delete", { key })),
+	/**  Summarizes older turns; returns what happened, in words. */
+	sessionsCompact: (key: string) => typedError<string, AppError>(__TAURI_INVOKE("sessions_compact", { key })),
+	/**  Asks where to save, then writes the transcript (`markdown` or `jsonl`); returns the path. */
+	sessionsExport: (key: string, format: string) => typedError<string, AppError>(__TAURI_INVOKE("sessions_export", { key, format })),
 	/**  Version, paths and where the token lives. */
 	appInfo: () => __TAURI_INVOKE<AppInfo_Serialize>("app_info"),
 	/**  Quits the app; the gateway is stopped first. */
@@ -45,6 +67,7 @@ export const commands = {
 
 /** Events */
 export const events = {
+	chatStream: makeEvent<ChatStream, ChatStream>("chat-stream"),
 	gatewayConfigChanged: makeEvent<GatewayConfigChanged, GatewayConfigChanged>("gateway-config-changed"),
 	gatewayMetrics: makeEvent<GatewayMetrics_Serialize, GatewayMetrics_Deserialize>("gateway-metrics"),
 	gatewayStatusChanged: makeEvent<GatewayStatusChanged_Serialize, GatewayStatusChanged_Deserialize>("gateway-status-changed"),
@@ -95,6 +118,153 @@ export type AppInfo_Serialize = {
 	/**  Why the keychain is not used, when it is not. */
 	tokenProblem: string | null,
 };
+
+/**  The answer to a send. */
+export type ChatAck = {
+	/**  Run id (events carry it). */
+	runId: string,
+	/**  Normalized session key. */
+	sessionKey: string,
+};
+
+/**  Live chat activity, for the window. */
+export type ChatEventView = 
+/**  Text streamed. */
+{ kind: "delta"; 
+/**  Run. */
+runId: string; 
+/**  Session. */
+sessionKey: string; 
+/**  The new text. */
+text: string } | 
+/**  The reply finished. */
+{ kind: "final"; 
+/**  Run. */
+runId: string; 
+/**  Session. */
+sessionKey: string } | 
+/**  Stopped by the user. */
+{ kind: "aborted"; 
+/**  Run. */
+runId: string; 
+/**  Session. */
+sessionKey: string } | 
+/**  The turn failed. */
+{ kind: "error"; 
+/**  Run. */
+runId: string; 
+/**  Session. */
+sessionKey: string; 
+/**  Why, and what to do. */
+message: string } | 
+/**  A tool started. */
+{ kind: "toolStart"; 
+/**  Run. */
+runId: string; 
+/**  Session. */
+sessionKey: string; 
+/**  Call id. */
+callId: string; 
+/**  Tool. */
+name: string; 
+/**  Arguments, pretty JSON. */
+arguments: string } | 
+/**  A tool finished. */
+{ kind: "toolResult"; 
+/**  Run. */
+runId: string; 
+/**  Session. */
+sessionKey: string; 
+/**  Call id. */
+callId: string; 
+/**  Tool. */
+name: string; 
+/**  Output (first 4000 characters). */
+result: string; 
+/**  Whether it failed. */
+isError: boolean; 
+/**  Duration, ms. */
+durationMs: number } | 
+/**  A session was created, changed or deleted. */
+{ kind: "sessionsChanged"; 
+/**  Session. */
+key: string; 
+/**  `message`, `create`, `patch`, `reset`, `delete`, `compact`. */
+reason: string };
+
+/**  One message of a transcript. */
+export type ChatMessageView = ChatMessageView_Serialize | ChatMessageView_Deserialize;
+
+/**  One message of a transcript. */
+export type ChatMessageView_Deserialize = {
+	/**  Entry id. */
+	id: string,
+	/**  `user`, `assistant`, `toolResult` or `compaction`. */
+	role: string,
+	/**  Text (Markdown for the assistant; the output for a tool result; the summary). */
+	text: string,
+	/**  Tools the assistant called. */
+	toolCalls: ToolCallView[],
+	/**  For a tool result: the call it answers. */
+	toolCallId?: string | null,
+	/**  For a tool result: the tool. */
+	toolName?: string | null,
+	/**  For a tool result: whether it failed. */
+	isError: boolean,
+	/**  For a tool result: how long it took, ms. */
+	durationMs?: number | null,
+	/**  `aborted`, `error`, `incomplete`, `streaming`, or none when complete. */
+	status?: string | null,
+	/**  For a failed turn: why. */
+	errorMessage?: string | null,
+	/**  Tokens in / out of this model call. */
+	inputTokens?: number | null,
+	/**  Output tokens. */
+	outputTokens?: number | null,
+	/**  Cost of this call, USD. */
+	costUsd?: number | null,
+	/**  `provider/model` that wrote it. */
+	model?: string | null,
+	/**  When, ms since the epoch. */
+	timestamp: number,
+};
+
+/**  One message of a transcript. */
+export type ChatMessageView_Serialize = {
+	/**  Entry id. */
+	id: string,
+	/**  `user`, `assistant`, `toolResult` or `compaction`. */
+	role: string,
+	/**  Text (Markdown for the assistant; the output for a tool result; the summary). */
+	text: string,
+	/**  Tools the assistant called. */
+	toolCalls: ToolCallView[],
+	/**  For a tool result: the call it answers. */
+	toolCallId: string | null,
+	/**  For a tool result: the tool. */
+	toolName: string | null,
+	/**  For a tool result: whether it failed. */
+	isError: boolean,
+	/**  For a tool result: how long it took, ms. */
+	durationMs: number | null,
+	/**  `aborted`, `error`, `incomplete`, `streaming`, or none when complete. */
+	status: string | null,
+	/**  For a failed turn: why. */
+	errorMessage: string | null,
+	/**  Tokens in / out of this model call. */
+	inputTokens: number | null,
+	/**  Output tokens. */
+	outputTokens: number | null,
+	/**  Cost of this call, USD. */
+	costUsd: number | null,
+	/**  `provider/model` that wrote it. */
+	model: string | null,
+	/**  When, ms since the epoch. */
+	timestamp: number,
+};
+
+/**  Chat activity from the gateway: streamed text, tool calls, ends of replies, session changes. */
+export type ChatStream = ChatEventView;
 
 /**  The config file as the editor sees it. */
 export type ConfigDoc = ConfigDoc_Serialize | ConfigDoc_Deserialize;
@@ -271,6 +441,14 @@ export type LogLine = {
 	fields: ([string, string])[],
 };
 
+/**  A model to pick. */
+export type ModelOption = {
+	/**  `provider/model-id`. */
+	id: string,
+	/**  Display name. */
+	name: string,
+};
+
 /**  What a save did. */
 export type SaveOutcome = 
 /**  Written. */
@@ -297,6 +475,80 @@ currentHash: string } |
 { outcome: "refused"; 
 /**  The reason. */
 message: string };
+
+/**  A page of sessions. */
+export type SessionPage = SessionPage_Serialize | SessionPage_Deserialize;
+
+/**  A page of sessions. */
+export type SessionPage_Deserialize = {
+	/**  Rows. */
+	sessions: SessionView_Deserialize[],
+	/**  Matching sessions in all. */
+	total: number,
+};
+
+/**  A page of sessions. */
+export type SessionPage_Serialize = {
+	/**  Rows. */
+	sessions: SessionView_Serialize[],
+	/**  Matching sessions in all. */
+	total: number,
+};
+
+/**  A session in the switcher and the Sessions table. */
+export type SessionView = SessionView_Serialize | SessionView_Deserialize;
+
+/**  A session in the switcher and the Sessions table. */
+export type SessionView_Deserialize = {
+	/**  `agent:<id>:<name>`. */
+	key: string,
+	/**  Label, else the first message, else the name. */
+	title: string,
+	/**  The last message, shortened. */
+	preview?: string | null,
+	/**  Agent. */
+	agentId: string,
+	/**  Last change, ms. */
+	updatedAt: number,
+	/**  Messages in the transcript. */
+	messageCount: number,
+	/**  Tokens used, all turns. */
+	totalTokens: number,
+	/**  Estimated cost, USD. */
+	costUsd: number | null,
+	/**  Model override. */
+	model?: string | null,
+	/**  A reply is being written. */
+	running: boolean,
+	/**  The last turn's error. */
+	lastError?: string | null,
+};
+
+/**  A session in the switcher and the Sessions table. */
+export type SessionView_Serialize = {
+	/**  `agent:<id>:<name>`. */
+	key: string,
+	/**  Label, else the first message, else the name. */
+	title: string,
+	/**  The last message, shortened. */
+	preview: string | null,
+	/**  Agent. */
+	agentId: string,
+	/**  Last change, ms. */
+	updatedAt: number,
+	/**  Messages in the transcript. */
+	messageCount: number,
+	/**  Tokens used, all turns. */
+	totalTokens: number,
+	/**  Estimated cost, USD. */
+	costUsd: number | null,
+	/**  Model override. */
+	model: string | null,
+	/**  A reply is being written. */
+	running: boolean,
+	/**  The last turn's error. */
+	lastError: string | null,
+};
 
 /**  Everything on the Settings page. */
 export type Settings = Settings_Serialize | Settings_Deserialize;
@@ -371,6 +623,16 @@ export type TokenHome =
 "keychain" | 
 /**  No keychain available: the gateway keeps its own 0600 token file. */
 "stateFile";
+
+/**  A tool call inside an assistant message. */
+export type ToolCallView = {
+	/**  Call id. */
+	id: string,
+	/**  Tool name. */
+	name: string,
+	/**  Arguments, pretty JSON. */
+	arguments: string,
+};
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {

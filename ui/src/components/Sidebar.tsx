@@ -1,13 +1,15 @@
-import { FileCode, LayoutDashboard, PanelLeftClose, PanelLeftOpen, ScrollText, SettingsIcon } from "./icons";
+import { Archive, FileCode, LayoutDashboard, MessagesSquare, PanelLeftClose, PanelLeftOpen, ScrollText, SettingsIcon } from "./icons";
 import { For, type JSX, Show } from "solid-js";
 
-export type Page = "dashboard" | "logs" | "config" | "settings";
+export type Page = "dashboard" | "chat" | "sessions" | "logs" | "config" | "settings";
 
 export const PAGES: { id: Page; label: string; icon: () => JSX.Element; key: string }[] = [
   { id: "dashboard", label: "Dashboard", icon: () => <LayoutDashboard size={18} />, key: "1" },
-  { id: "logs", label: "Logs", icon: () => <ScrollText size={18} />, key: "2" },
-  { id: "config", label: "Config", icon: () => <FileCode size={18} />, key: "3" },
-  { id: "settings", label: "Settings", icon: () => <SettingsIcon size={18} />, key: "4" },
+  { id: "chat", label: "Chat", icon: () => <MessagesSquare size={18} />, key: "2" },
+  { id: "sessions", label: "Sessions", icon: () => <Archive size={18} />, key: "3" },
+  { id: "logs", label: "Logs", icon: () => <ScrollText size={18} />, key: "4" },
+  { id: "config", label: "Config", icon: () => <FileCode size={18} />, key: "5" },
+  { id: "settings", label: "Settings", icon: () => <SettingsIcon size={18} />, key: "6" },
 ];
 
 /** Left navigation: icons and labels, collapsible. */

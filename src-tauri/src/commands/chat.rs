@@ -1,0 +1,172 @@
+//! The Chat and Sessions pages: thin adapters over `tidepool_control::chat` on the running
+//! gateway's connection.
+
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use tauri::State;
+use tauri_plugin_dialog::DialogExt;
+use tidepool_client::{Client, ClientError};
+use tidepool_control::chat::{self, ChatAck, ChatMessageView, ModelOption, SessionPage};
+use tidepool_protocol::chat::names;
+
+fn client(state: &AppState) -> AppResult<Client> {
+    state.supervisor.client().ok_or_else(|| {
+        AppError::Gateway("the gateway is not running; start it from the Dashboard".into())
+    })
+}
+
+fn err(e: ClientError) -> AppError {
+    AppError::Gateway(e.to_string())
+}
+
+/// Sessions, newest first (optionally those matching `search`).
+#[tauri::command]
+#[specta::specta]
+pub async fn chat_sessions(
+    state: State<'_, AppState>,
+    search: Option<String>,
+    limit: u32,
+) -> AppResult<SessionPage> {
+    chat::sessions(&client(&state)?, search.as_deref(), limit)
+        .await
+        .map_err(err)
+}
+
+/// A session's last `limit` messages.
+#[tauri::command]
+#[specta::specta]
+pub async fn chat_history(
+    state: State<'_, AppState>,
+    key: String,
+    limit: u32,
+) -> AppResult<Vec<ChatMessageView>> {
+    chat::history(&client(&state)?, &key, limit)
+        .await
+        .map_err(err)
+}
+
+/// Sends a message; the reply streams as `ChatStream` events.
+#[tauri::command]
+#[specta::specta]
+pub async fn chat_send(
+    state: State<'_, AppState>,
+    key: String,
+    message: String,
+) -> AppResult<ChatAck> {
+    if message.trim().is_empty() {
+        return Err(AppError::InvalidInput("the message is empty".into()));
+    }
+    chat::send(&client(&state)?, &key, &message)
+        .await
+        .map_err(err)
+}
+
+/// Stops the reply being written in a session.
+#[tauri::command]
+#[specta::specta]
+pub async fn chat_abort(state: State<'_, AppState>, key: String) -> AppResult<bool> {
+    chat::abort(&client(&state)?, &key).await.map_err(err)
+}
+
+/// Starts a new chat; returns its key.
+#[tauri::command]
+#[specta::specta]
+pub async fn chat_new(state: State<'_, AppState>) -> AppResult<String> {
+    chat::create(&client(&state)?).await.map_err(err)
+}
+
+/// The models the configured providers offer.
+#[tauri::command]
+#[specta::specta]
+pub async fn chat_models(state: State<'_, AppState>) -> AppResult<Vec<ModelOption>> {
+    chat::models(&client(&state)?).await.map_err(err)
+}
+
+/// Sets (or clears, with `null`) a session's model.
+#[tauri::command]
+#[specta::specta]
+pub async fn chat_set_model(
+    state: State<'_, AppState>,
+    key: String,
+    model: Option<String>,
+) -> AppResult<()> {
+    chat::set_model(&client(&state)?, &key, model.as_deref())
+        .await
+        .map_err(err)
+}
+
+/// Starts a fresh transcript in a session.
+#[tauri::command]
+#[specta::specta]
+pub async fn sessions_reset(state: State<'_, AppState>, key: String) -> AppResult<()> {
+    chat::operate(&client(&state)?, names::SESSIONS_RESET, &key)
+        .await
+        .map(|_| ())
+        .map_err(err)
+}
+
+/// Deletes a session and its transcripts.
+#[tauri::command]
+#[specta::specta]
+pub async fn sessions_delete(state: State<'_, AppState>, key: String) -> AppResult<()> {
+    chat::operate(&client(&state)?, names::SESSIONS_DELETE, &key)
+        .await
+        .map(|_| ())
+        .map_err(err)
+}
+
+/// Summarizes older turns; returns what happened, in words.
+#[tauri::command]
+#[specta::specta]
+pub async fn sessions_compact(state: State<'_, AppState>, key: String) -> AppResult<String> {
+    let v = chat::operate(&client(&state)?, names::SESSIONS_COMPACT, &key)
+        .await
+        .map_err(err)?;
+    let r = v.get("result");
+    Ok(match r {
+        Some(r) => format!(
+            "Summarized {} messages; kept the last {} word for word (about {} → {} tokens).",
+            r.get("summarized").and_then(|x| x.as_u64()).unwrap_or(0),
+            r.get("kept").and_then(|x| x.as_u64()).unwrap_or(0),
+            r.get("tokensBefore").and_then(|x| x.as_u64()).unwrap_or(0),
+            r.get("tokensAfter").and_then(|x| x.as_u64()).unwrap_or(0),
+        ),
+        None => "Nothing to compact yet: the conversation is still short.".into(),
+    })
+}
+
+/// Asks where to save, then writes the transcript (`markdown` or `jsonl`); returns the path.
+#[tauri::command]
+#[specta::specta]
+pub async fn sessions_export<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    state: State<'_, AppState>,
+    key: String,
+    format: String,
+) -> AppResult<String> {
+    let (name, content) = chat::export(&client(&state)?, &key, &format)
+        .await
+        .map_err(err)?;
+    let ext = if format == "jsonl" { "jsonl" } else { "md" };
+    let picked = app
+        .dialog()
+        .file()
+        .set_title("Export conversation")
+        .set_file_name(&name)
+        .add_filter(
+            if ext == "md" {
+                "Markdown"
+            } else {
+                "JSON lines"
+            },
+            &[ext],
+        )
+        .blocking_save_file()
+        .ok_or(AppError::Cancelled)?;
+    let path = picked
+        .into_path()
+        .map_err(|e| AppError::Io(format!("cannot use that location: {e}")))?;
+    std::fs::write(&path, content)
+        .map_err(|e| AppError::Io(format!("cannot write {}: {e}", path.display())))?;
+    Ok(path.display().to_string())
+}

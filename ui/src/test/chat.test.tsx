@@ -1,0 +1,215 @@
+import { cleanup, fireEvent, render, screen, waitFor } from "@solidjs/testing-library";
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import { emit } from "@tauri-apps/api/event";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { ChatMessageView, SessionView } from "../bindings";
+import { resetChatStore } from "../lib/chat";
+import { initGateway, resetGatewayStore } from "../lib/gateway";
+import { Chat } from "../pages/Chat";
+import { Sessions } from "../pages/Sessions";
+import { running, stopped } from "./fixtures";
+
+const KEY = "agent:main:main";
+
+function msg(over: Partial<ChatMessageView>): ChatMessageView {
+  return {
+    id: Math.random().toString(36),
+    role: "user",
+    text: "",
+    toolCalls: [],
+    toolCallId: null,
+    toolName: null,
+    isError: false,
+    durationMs: null,
+    status: null,
+    errorMessage: null,
+    inputTokens: null,
+    outputTokens: null,
+    costUsd: null,
+    model: null,
+    timestamp: 1,
+    ...over,
+  };
+}
+
+const session = (over: Partial<SessionView> = {}): SessionView => ({
+  key: KEY,
+  title: "hello",
+  preview: "hi there",
+  agentId: "main",
+  updatedAt: 1_700_000_000_000,
+  messageCount: 2,
+  totalTokens: 1530,
+  costUsd: 0.0042,
+  model: null,
+  running: false,
+  lastError: null,
+  ...over,
+});
+
+type Calls = { cmd: string; args: Record<string, unknown> }[];
+
+function setup(state: { status?: unknown; history?: () => ChatMessageView[]; sessions?: SessionView[]; handler?: (cmd: string, args: Record<string, unknown>) => unknown }): Calls {
+  const calls: Calls = [];
+  mockIPC(
+    (cmd, args) => {
+      calls.push({ cmd, args: args as Record<string, unknown> });
+      if (cmd === "gateway_status") return state.status ?? running;
+      if (cmd === "gateway_metrics") return [];
+      if (cmd === "chat_sessions") return { sessions: state.sessions ?? [session()], total: (state.sessions ?? [session()]).length };
+      if (cmd === "chat_history") return state.history?.() ?? [];
+      if (cmd === "chat_models") return [{ id: "fake/fake-model", name: "fake-model" }];
+      if (cmd === "plugin:event|listen") return 1;
+      return state.handler?.(cmd, args as Record<string, unknown>);
+    },
+    { shouldMockEvents: true },
+  );
+  return calls;
+}
+
+const stream = (payload: object) => emit("chat-stream", payload);
+
+describe("Chat", () => {
+  beforeEach(() => {
+    resetGatewayStore();
+    resetChatStore();
+  });
+  afterEach(() => {
+    cleanup();
+    clearMocks();
+  });
+
+  it("shows the transcript with Markdown, highlighted code and tool cards that open", async () => {
+    setup({
+      history: () => [
+        msg({ role: "user", text: "list my files" }),
+        msg({ role: "assistant", text: "Here:\n\n```rust\nfn main() {}\n```", toolCalls: [{ id: "t1", name: "list", arguments: '{\n  "path": "."\n}' }] }),
+        msg({ role: "toolResult", toolCallId: "t1", toolName: "list", text: "notes/\ntodo.txt", durationMs: 3 }),
+      ],
+    });
+    await initGateway();
+    render(() => <Chat />);
+    const reply = await screen.findByTestId("msg-assistant");
+    expect(reply.querySelector("pre code")?.getAttribute("data-lang")).toBe("rust");
+    expect(reply.querySelector(".hljs-keyword")?.textContent).toBe("fn");
+    const card = screen.getByTestId("tool-card");
+    expect(card.textContent).toContain("list");
+    expect(card.textContent).toContain("3 ms");
+    fireEvent.click(card.querySelector("button")!);
+    expect(screen.getByTestId("tool-result").textContent).toBe("notes/\ntodo.txt");
+    expect(screen.getByTestId("usage").textContent).toBe("1.5k tokens · <$0.01");
+  });
+
+  it("sends with Enter, streams the reply, offers Stop, and reloads the transcript at the end", async () => {
+    let history: ChatMessageView[] = [];
+    const calls = setup({
+      history: () => history,
+      handler: (cmd) => {
+        if (cmd === "chat_send") return { runId: "r1", sessionKey: KEY };
+        if (cmd === "chat_abort") return true;
+      },
+    });
+    await initGateway();
+    render(() => <Chat />);
+    await screen.findByText("Say hello to your assistant");
+    const box = screen.getByTestId("composer") as HTMLTextAreaElement;
+    fireEvent.input(box, { target: { value: "hi there" } });
+    fireEvent.keyDown(box, { key: "Enter" });
+    await waitFor(() => expect(calls.find((c) => c.cmd === "chat_send")?.args).toEqual({ key: KEY, message: "hi there" }));
+    expect(box.value).toBe("");
+    expect(screen.getByTestId("msg-user").textContent).toBe("hi there");
+    await stream({ kind: "delta", runId: "r1", sessionKey: KEY, text: "Hel" });
+    await stream({ kind: "delta", runId: "r1", sessionKey: KEY, text: "lo **you**" });
+    await waitFor(() => expect(screen.getByTestId("live-reply").innerHTML).toContain("<strong>you</strong>"));
+    fireEvent.click(screen.getByTestId("stop"));
+    await waitFor(() => expect(calls.some((c) => c.cmd === "chat_abort")).toBe(true));
+    history = [msg({ role: "user", text: "hi there" }), msg({ role: "assistant", text: "Hello", status: "aborted" })];
+    await stream({ kind: "aborted", runId: "r1", sessionKey: KEY });
+    await waitFor(() => expect(screen.queryByTestId("live-reply")).toBeNull());
+    expect(screen.getByText("Stopped.")).toBeTruthy();
+    expect(screen.getByTestId("send")).toBeTruthy();
+  });
+
+  it("shows a failed reply inline with its reason and retries the last message", async () => {
+    const calls = setup({
+      history: () => [
+        msg({ role: "user", text: "hello?" }),
+        msg({ role: "assistant", status: "error", errorMessage: "fake refused the API key (invalid x-api-key); check the key in Config or Settings" }),
+      ],
+      handler: (cmd) => (cmd === "chat_send" ? { runId: "r2", sessionKey: KEY } : undefined),
+    });
+    await initGateway();
+    render(() => <Chat />);
+    const alert = await screen.findByTestId("chat-error");
+    expect(alert.textContent).toContain("refused the API key");
+    fireEvent.click(screen.getByText("Retry"));
+    await waitFor(() => expect(calls.find((c) => c.cmd === "chat_send")?.args).toEqual({ key: KEY, message: "hello?" }));
+  });
+
+  it("never renders scripts or event handlers from model output", async () => {
+    setup({ history: () => [msg({ role: "assistant", text: 'hi <img src="x" onerror="alert(1)"> <script>alert(2)</script> [link](javascript:alert(3))' })] });
+    await initGateway();
+    render(() => <Chat />);
+    const reply = await screen.findByTestId("msg-assistant");
+    expect(reply.querySelector("script")).toBeNull();
+    expect(reply.querySelector("img")?.getAttribute("onerror")).toBeNull();
+    expect(reply.querySelector("a")?.getAttribute("href") ?? "").not.toContain("javascript");
+  });
+
+  it("says the gateway is not running and offers to start it", async () => {
+    setup({ status: stopped });
+    await initGateway();
+    render(() => <Chat />);
+    expect(await screen.findByText("The gateway is not running")).toBeTruthy();
+    expect(screen.getByText("Start the gateway")).toBeTruthy();
+  });
+
+  it("a send the gateway refuses keeps the draft and says why", async () => {
+    setup({
+      handler: (cmd) => {
+        if (cmd === "chat_send") throw { kind: "gateway", message: "a reply is still being written in agent:main:main" };
+      },
+    });
+    await initGateway();
+    render(() => <Chat />);
+    await screen.findByText("Say hello to your assistant");
+    const box = screen.getByTestId("composer") as HTMLTextAreaElement;
+    fireEvent.input(box, { target: { value: "again" } });
+    fireEvent.click(screen.getByTestId("send"));
+    expect((await screen.findByRole("alert")).textContent).toContain("still being written");
+    expect(box.value).toBe("again");
+  });
+});
+
+describe("Sessions", () => {
+  beforeEach(() => {
+    resetGatewayStore();
+    resetChatStore();
+  });
+  afterEach(() => {
+    cleanup();
+    clearMocks();
+  });
+
+  it("searches, previews, and deletes only after confirming with the name", async () => {
+    const calls = setup({
+      sessions: [session(), session({ key: "agent:main:ideas", title: "Ideas", messageCount: 4 })],
+      history: () => [msg({ role: "user", text: "first idea" })],
+      handler: (cmd) => (cmd === "sessions_delete" ? null : undefined),
+    });
+    await initGateway();
+    render(() => <Sessions onOpen={() => {}} />);
+    const rows = await screen.findAllByTestId("session-row");
+    expect(rows.length).toBe(2);
+    fireEvent.input(screen.getByTestId("sessions-search"), { target: { value: "idea" } });
+    await waitFor(() => expect(calls.some((c) => c.cmd === "chat_sessions" && c.args.search === "idea")).toBe(true));
+    fireEvent.click(rows[1]);
+    expect(await screen.findByText("first idea")).toBeTruthy();
+    fireEvent.click(screen.getByTestId("delete-session"));
+    expect(await screen.findByText('Delete "Ideas"?')).toBeTruthy();
+    expect(calls.some((c) => c.cmd === "sessions_delete")).toBe(false);
+    fireEvent.click(screen.getByTestId("confirm"));
+    await waitFor(() => expect(calls.find((c) => c.cmd === "sessions_delete")?.args).toEqual({ key: "agent:main:ideas" }));
+    expect((await screen.findByRole("status")).textContent).toBe('Deleted "Ideas".');
+  });
+});
