@@ -14,6 +14,7 @@ const ROOT = path.resolve(new URL("../..", import.meta.url).pathname);
 const TARGET = process.env.CARGO_TARGET_DIR ?? path.join(ROOT, "target");
 const APP = process.env.TIDEPOOL_APP ?? path.join(TARGET, "debug/tidepool-desktop");
 const SIDECAR = path.join(TARGET, "debug/tidepool");
+const FAKE_PROVIDER = path.join(TARGET, "debug/fake-provider");
 const ARTIFACTS = path.join(ROOT, "tests/e2e/artifacts");
 fs.mkdirSync(ARTIFACTS, { recursive: true });
 
@@ -41,6 +42,21 @@ const env = {
 
 let driver;
 let browser;
+let fake;
+
+/** Starts the provider fake (OpenAI wire format; `[[tool:NAME {args}]]` in a message makes it call a tool). */
+function startFakeProvider() {
+  fake = spawn(FAKE_PROVIDER, [], { stdio: ["pipe", "pipe", "inherit"] });
+  return new Promise((resolve, reject) => {
+    let buf = "";
+    fake.stdout.on("data", (d) => {
+      buf += d;
+      const nl = buf.indexOf("\n");
+      if (nl >= 0) resolve(JSON.parse(buf.slice(0, nl)).port);
+    });
+    fake.on("exit", (code) => reject(new Error(`fake-provider exited with ${code}`)));
+  });
+}
 
 function waitPort(port, ms = 20000) {
   const t0 = Date.now();
@@ -174,6 +190,14 @@ async function nav(page) {
 }
 
 before(async () => {
+  // The gateway's config: the default agent talks to the fake; its workspace has one file.
+  const port = await startFakeProvider();
+  fs.mkdirSync(path.join(STATE, "workspace"), { recursive: true });
+  fs.writeFileSync(path.join(STATE, "workspace", "notes.txt"), "buy milk\n");
+  fs.writeFileSync(
+    path.join(STATE, "tidepool.json"),
+    `{\n  agents: { defaults: { model: "fake/fake-model" } },\n  models: { providers: { fake: { baseUrl: "http://127.0.0.1:${port}/v1", api: "openai-completions" } } },\n}\n`,
+  );
   driver = spawn("tauri-driver", ["--port", "4444"], { env, stdio: ["ignore", "inherit", "inherit"] });
   await waitPort(4444);
 });
@@ -181,6 +205,7 @@ before(async () => {
 after(async () => {
   await browser?.deleteSession().catch(() => {});
   driver?.kill();
+  fake?.kill();
   for (const pid of ourGateways()) process.kill(pid, "SIGKILL");
 });
 
@@ -311,6 +336,36 @@ test("config: a typo in the editor is refused; a change in the form is saved and
     },
     { timeout: 15000, timeoutMsg: "no debug line after the change" },
   );
+});
+
+test("chat: a message streams a reply with a tool card, and the conversation is listed", async () => {
+  await nav("chat");
+  const box = await browser.$('[data-testid="composer"]');
+  await box.waitForDisplayed({ timeout: 10000 });
+  await box.click();
+  await typeText("[[tool:list {}]] What is in my workspace?");
+  await browser.keys("Enter");
+  const card = await browser.$('[data-testid="tool-card"]');
+  await card.waitForDisplayed({ timeout: 15000 });
+  const transcript = () => browser.execute(() => document.querySelector('[data-testid="messages"]')?.textContent ?? "");
+  await browser.waitUntil(async () => (await transcript()).includes("done: notes.txt"), {
+    timeout: 15000,
+    timeoutMsg: "the reply after the tool never arrived",
+  });
+  await (await card.$("button")).click();
+  const result = await browser.$('[data-testid="tool-result"]');
+  await result.waitForDisplayed();
+  assert.equal(await result.getText(), "notes.txt");
+  assert.match(await (await browser.$('[data-testid="msg-user"]')).getText(), /What is in my workspace\?/);
+  await shot("chat-light");
+  await nav("sessions");
+  const row = await browser.$('[data-testid="session-row"]');
+  await row.waitForDisplayed({ timeout: 10000 });
+  const rowText = await browser.execute(() => document.querySelector('[data-testid="session-row"]')?.textContent ?? "");
+  assert.match(rowText, /What is in my workspace/);
+  await (await row.$("td")).click();
+  await (await browser.$("button=Open in Chat")).waitForDisplayed({ timeout: 10000 });
+  await shot("sessions-light");
 });
 
 test("stop stops the process, start brings it back", async () => {
