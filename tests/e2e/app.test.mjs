@@ -394,6 +394,10 @@ test("theme: dark applies at once and survives a restart of the app", async () =
   await shot("dashboard-dark");
   await nav("logs");
   await shot("logs-dark");
+  // The conversation from the chat test, reloaded from the gateway's store.
+  await nav("chat");
+  await (await browser.$('[data-testid="tool-card"]')).waitForDisplayed({ timeout: 10000 });
+  await shot("chat-dark");
   await browser.deleteSession();
   // The driver killed the app; its gateway follows it (parent watch).
   for (const pid of ourGateways()) await waitGone(pid, 3000);
