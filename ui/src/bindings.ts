@@ -67,7 +67,7 @@ export const commands = {
 
 /** Events */
 export const events = {
-	chatStream: makeEvent<ChatStream, ChatStream>("chat-stream"),
+	chatStream: makeEvent<ChatStream_Serialize, ChatStream_Deserialize>("chat-stream"),
 	gatewayConfigChanged: makeEvent<GatewayConfigChanged, GatewayConfigChanged>("gateway-config-changed"),
 	gatewayMetrics: makeEvent<GatewayMetrics_Serialize, GatewayMetrics_Deserialize>("gateway-metrics"),
 	gatewayStatusChanged: makeEvent<GatewayStatusChanged_Serialize, GatewayStatusChanged_Deserialize>("gateway-status-changed"),
@@ -128,7 +128,10 @@ export type ChatAck = {
 };
 
 /**  Live chat activity, for the window. */
-export type ChatEventView = 
+export type ChatEventView = ChatEventView_Serialize | ChatEventView_Deserialize;
+
+/**  Live chat activity, for the window. */
+export type ChatEventView_Deserialize = 
 /**  Text streamed. */
 { kind: "delta"; 
 /**  Run. */
@@ -190,7 +193,76 @@ durationMs: number } |
 /**  Session. */
 key: string; 
 /**  `message`, `create`, `patch`, `reset`, `delete`, `compact`. */
-reason: string };
+reason: string; 
+/**  For `message`: the run that just ended. */
+runId?: string | null };
+
+/**  Live chat activity, for the window. */
+export type ChatEventView_Serialize = 
+/**  Text streamed. */
+{ kind: "delta"; 
+/**  Run. */
+runId: string; 
+/**  Session. */
+sessionKey: string; 
+/**  The new text. */
+text: string } | 
+/**  The reply finished. */
+{ kind: "final"; 
+/**  Run. */
+runId: string; 
+/**  Session. */
+sessionKey: string } | 
+/**  Stopped by the user. */
+{ kind: "aborted"; 
+/**  Run. */
+runId: string; 
+/**  Session. */
+sessionKey: string } | 
+/**  The turn failed. */
+{ kind: "error"; 
+/**  Run. */
+runId: string; 
+/**  Session. */
+sessionKey: string; 
+/**  Why, and what to do. */
+message: string } | 
+/**  A tool started. */
+{ kind: "toolStart"; 
+/**  Run. */
+runId: string; 
+/**  Session. */
+sessionKey: string; 
+/**  Call id. */
+callId: string; 
+/**  Tool. */
+name: string; 
+/**  Arguments, pretty JSON. */
+arguments: string } | 
+/**  A tool finished. */
+{ kind: "toolResult"; 
+/**  Run. */
+runId: string; 
+/**  Session. */
+sessionKey: string; 
+/**  Call id. */
+callId: string; 
+/**  Tool. */
+name: string; 
+/**  Output (first 4000 characters). */
+result: string; 
+/**  Whether it failed. */
+isError: boolean; 
+/**  Duration, ms. */
+durationMs: number } | 
+/**  A session was created, changed or deleted. */
+{ kind: "sessionsChanged"; 
+/**  Session. */
+key: string; 
+/**  `message`, `create`, `patch`, `reset`, `delete`, `compact`. */
+reason: string; 
+/**  For `message`: the run that just ended. */
+runId: string | null };
 
 /**  One message of a transcript. */
 export type ChatMessageView = ChatMessageView_Serialize | ChatMessageView_Deserialize;
@@ -264,7 +336,13 @@ export type ChatMessageView_Serialize = {
 };
 
 /**  Chat activity from the gateway: streamed text, tool calls, ends of replies, session changes. */
-export type ChatStream = ChatEventView;
+export type ChatStream = ChatStream_Serialize | ChatStream_Deserialize;
+
+/**  Chat activity from the gateway: streamed text, tool calls, ends of replies, session changes. */
+export type ChatStream_Deserialize = ChatEventView_Deserialize;
+
+/**  Chat activity from the gateway: streamed text, tool calls, ends of replies, session changes. */
+export type ChatStream_Serialize = ChatEventView_Serialize;
 
 /**  The config file as the editor sees it. */
 export type ConfigDoc = ConfigDoc_Serialize | ConfigDoc_Deserialize;

@@ -176,6 +176,8 @@ pub enum ChatEventView {
         key: String,
         /// `message`, `create`, `patch`, `reset`, `delete`, `compact`.
         reason: String,
+        /// For `message`: the run that just ended.
+        run_id: Option<String>,
     },
 }
 
@@ -343,6 +345,7 @@ pub fn event_view(event: &str, p: &Value) -> Option<ChatEventView> {
         events::SESSIONS_CHANGED => Some(ChatEventView::SessionsChanged {
             key: s(p, "key")?,
             reason: s(p, "reason").unwrap_or_default(),
+            run_id: s(p, "runId"),
         }),
         _ => None,
     }

@@ -73,6 +73,24 @@ async fn main() {
         assert_eq!(m.len(), 10_000);
     }
     report("load 10,000-message session (store)", load);
+    // Where the time goes: the same rows through sqlx without decoding them.
+    let pool = sqlx::SqlitePool::connect(&format!(
+        "sqlite://{}",
+        dir.path().join("s.sqlite").display()
+    ))
+    .await
+    .unwrap();
+    let mut raw = vec![];
+    for _ in 0..20 {
+        let t = Instant::now();
+        let rows = sqlx::query("SELECT id, seq, kind, role, run_id, content, meta, status, created_at FROM entries ORDER BY session_id, seq")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        raw.push(t.elapsed());
+        assert_eq!(rows.len(), 10_000);
+    }
+    report("  of which sqlx fetching the rows", raw);
     report("  + as chat.history messages (JSON)", json_all);
     report("model context of 10,000 messages", ctx);
     let mut last200 = vec![];

@@ -101,6 +101,11 @@ export function apply(ev: ChatEventView): void {
       return;
     case "sessionsChanged":
       refreshSoon();
+      // Sent after every run: if the window missed the run's end event, it catches up here.
+      if (ev.reason === "message" && ev.runId && live()[ev.key]?.runId === ev.runId) {
+        clearLive(ev.key);
+        if (ev.key === current()) void reloadCurrent();
+      }
       if (ev.key === current() && (ev.reason === "reset" || ev.reason === "compact")) void reloadCurrent();
       if (ev.key === current() && ev.reason === "delete") {
         setMessages([]);

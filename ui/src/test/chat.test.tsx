@@ -130,6 +130,26 @@ describe("Chat", () => {
     expect(screen.getByTestId("send")).toBeTruthy();
   });
 
+  it("catches up from the session event when the end of a reply was missed", async () => {
+    let history: ChatMessageView[] = [];
+    setup({ history: () => history, handler: (cmd) => (cmd === "chat_send" ? { runId: "r9", sessionKey: KEY } : undefined) });
+    await initGateway();
+    render(() => <Chat />);
+    await screen.findByText("Say hello to your assistant");
+    const box = screen.getByTestId("composer") as HTMLTextAreaElement;
+    fireEvent.input(box, { target: { value: "q" } });
+    fireEvent.keyDown(box, { key: "Enter" });
+    await stream({ kind: "delta", runId: "r9", sessionKey: KEY, text: "partial" });
+    await screen.findByTestId("live-reply");
+    // Another run's end does not touch this one.
+    await stream({ kind: "sessionsChanged", key: KEY, reason: "message", runId: "other" });
+    expect(screen.getByTestId("live-reply")).toBeTruthy();
+    history = [msg({ role: "user", text: "q" }), msg({ role: "assistant", text: "the whole answer" })];
+    await stream({ kind: "sessionsChanged", key: KEY, reason: "message", runId: "r9" });
+    await waitFor(() => expect(screen.queryByTestId("live-reply")).toBeNull());
+    expect(screen.getByTestId("msg-assistant").textContent).toContain("the whole answer");
+  });
+
   it("shows a failed reply inline with its reason and retries the last message", async () => {
     const calls = setup({
       history: () => [

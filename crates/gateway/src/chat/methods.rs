@@ -123,7 +123,7 @@ fn start(
         shared.chat.end(&id, outcome);
         shared.broadcast(
             events::SESSIONS_CHANGED,
-            json!({ "key": key, "reason": "message" }),
+            json!({ "key": key, "reason": "message", "runId": id }),
         );
     });
     Ok((run_id, true))

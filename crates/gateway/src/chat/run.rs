@@ -456,6 +456,8 @@ async fn record_error(rt: &ChatRuntime, req: &RunRequest, msg: &str, _entry: Opt
 
 /// How often the reply being streamed is written to the store.
 const FLUSH_EVERY: Duration = Duration::from_millis(250);
+/// Deltas arriving within this window after the last `chat` delta event go out together.
+const DELTA_EVERY: Duration = Duration::from_millis(25);
 
 /// Streams one model call, forwarding text deltas as `chat` delta events and flushing the
 /// partial reply. On failure returns the error and the text streamed so far.
@@ -476,16 +478,34 @@ async fn stream_step(
     let mut text = String::new();
     let mut last_flush = Instant::now();
     let mut dirty = false;
+    // Deltas are coalesced: the first goes out at once, later ones at most every DELTA_EVERY.
+    // A provider that bursts thousands of tiny deltas (a local model, a stalled connection
+    // catching up) then costs a few events, not thousands, and no client falls behind.
+    let mut pending = String::new();
+    let mut last_emit: Option<Instant> = None;
     let result = loop {
         let flush_at = tokio::time::Instant::from_std(last_flush + FLUSH_EVERY);
+        let emit_at = tokio::time::Instant::from_std(
+            last_emit
+                .map(|t| t + DELTA_EVERY)
+                .unwrap_or_else(Instant::now),
+        );
         tokio::select! {
             biased;
+            r = &mut call => break r,
             Some(delta) = rx.recv() => {
                 text.push_str(&delta);
-                ev.chat("delta", obj(json!({ "deltaText": delta })));
+                pending.push_str(&delta);
                 dirty = true;
+                if last_emit.is_none() {
+                    ev.chat("delta", obj(json!({ "deltaText": std::mem::take(&mut pending) })));
+                    last_emit = Some(Instant::now());
+                }
             }
-            r = &mut call => break r,
+            () = tokio::time::sleep_until(emit_at), if !pending.is_empty() => {
+                ev.chat("delta", obj(json!({ "deltaText": std::mem::take(&mut pending) })));
+                last_emit = Some(Instant::now());
+            }
             // The partial reply reaches the store within FLUSH_EVERY of arriving, so a crash
             // loses at most that much.
             () = tokio::time::sleep_until(flush_at), if dirty => {
@@ -498,7 +518,10 @@ async fn stream_step(
     // Deltas sent just before the call returned.
     while let Ok(delta) = rx.try_recv() {
         text.push_str(&delta);
-        ev.chat("delta", obj(json!({ "deltaText": delta })));
+        pending.push_str(&delta);
+    }
+    if !pending.is_empty() {
+        ev.chat("delta", obj(json!({ "deltaText": pending })));
     }
     result.map_err(|e| (e, text))
 }
