@@ -1,6 +1,7 @@
 import { createEffect, createMemo, createSignal, For, on, onMount, Show } from "solid-js";
 import { commands, type ChatMessageView, type ModelOption } from "../bindings";
 import { Button } from "../components/Button";
+import { GatewayDown } from "../components/GatewayDown";
 import { ArrowUp, ChevronRight, LoaderCircle, MessageSquare, Plus, RotateCw, Square, TriangleAlert, Wrench } from "../components/icons";
 import {
   current,
@@ -21,7 +22,7 @@ import {
   stop,
   type LiveTool,
 } from "../lib/chat";
-import { act, describe as describeState, status } from "../lib/gateway";
+import { describe as describeState, status } from "../lib/gateway";
 import { renderMarkdown } from "../lib/markdown";
 
 const money = (usd: number) => (usd === 0 ? "$0" : usd < 0.01 ? "<$0.01" : `$${usd.toFixed(2)}`);
@@ -152,16 +153,7 @@ export function Chat() {
   return (
     <Show
       when={running()}
-      fallback={
-        <div class="h-full flex items-center justify-center p-6">
-          <div class="max-w-sm text-center space-y-3">
-            <MessageSquare size={28} class="mx-auto text-muted" />
-            <h2 class="text-base font-semibold">The gateway is not running</h2>
-            <p class="text-muted text-[13px]">Your assistant answers through the gateway. Start it to chat.</p>
-            <Button variant="primary" onClick={() => void act("start")}>Start the gateway</Button>
-          </div>
-        </div>
-      }
+      fallback={<GatewayDown icon={<MessageSquare size={28} />} why="Your assistant answers through the gateway. Start it to chat." />}
     >
       <div class="h-full flex min-h-0">
         <aside class="w-60 shrink-0 border-r border-line bg-surface flex flex-col min-h-0" aria-label="Conversations">

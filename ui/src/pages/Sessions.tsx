@@ -1,10 +1,11 @@
 import { createSignal, For, onMount, Show } from "solid-js";
 import { commands, type ChatMessageView, type SessionView } from "../bindings";
 import { Button } from "../components/Button";
+import { GatewayDown } from "../components/GatewayDown";
 import { Archive, Download, Eraser, MessageSquare, Search, Trash2, TriangleAlert } from "../components/icons";
 import { Modal } from "../components/Modal";
 import { errorText, initChat, loadError, openSession, refreshSessions, sessions, sessionsLoaded } from "../lib/chat";
-import { act, describe as describeState, status } from "../lib/gateway";
+import { describe as describeState, status } from "../lib/gateway";
 
 const when = (ms: number) => (ms ? new Date(ms).toLocaleString() : "");
 
@@ -63,16 +64,7 @@ export function Sessions(props: { onOpen: (key: string) => void }) {
   return (
     <Show
       when={running()}
-      fallback={
-        <div class="h-full flex items-center justify-center p-6">
-          <div class="max-w-sm text-center space-y-3">
-            <Archive size={28} class="mx-auto text-muted" />
-            <h2 class="text-base font-semibold">The gateway is not running</h2>
-            <p class="text-muted text-[13px]">Conversations are kept by the gateway. Start it to see them.</p>
-            <Button variant="primary" onClick={() => void act("start")}>Start the gateway</Button>
-          </div>
-        </div>
-      }
+      fallback={<GatewayDown icon={<Archive size={28} />} why="Conversations are kept by the gateway. Start it to see them." />}
     >
       <div class="h-full flex min-h-0">
         <div class="flex-1 min-w-0 flex flex-col p-4 gap-3">

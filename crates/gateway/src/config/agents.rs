@@ -75,7 +75,8 @@ pub struct AgentEntry {
     pub tools: Option<ToolPolicy>,
 }
 
-/// An `agents.list[]` item (legacy form).
+/// An `agents.list[]` item (legacy form). The fields repeat `AgentEntry`'s because serde's
+/// `flatten` cannot be combined with `deny_unknown_fields`, and unknown keys must stay errors.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct AgentListEntry {
