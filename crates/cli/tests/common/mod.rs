@@ -8,6 +8,7 @@
     clippy::indexing_slicing
 )]
 
+pub mod chat;
 pub mod schemas;
 
 use futures_util::{SinkExt, StreamExt};

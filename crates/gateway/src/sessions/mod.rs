@@ -1,6 +1,7 @@
 //! Sessions: OpenClaw-style keys (`agent:<agentId>:<name>`), the SQLite transcript store, and
 //! exports.
 
+mod decode;
 pub mod export;
 pub mod methods;
 pub mod store;
