@@ -94,14 +94,7 @@ pub async fn compact(
         max_tokens: 2048,
     };
     let done = provider.stream(&req, cancel, &mut |_| {}).await?;
-    let text: String = done
-        .content
-        .iter()
-        .filter_map(|b| match b {
-            Block::Text { text } => Some(text.as_str()),
-            _ => None,
-        })
-        .collect();
+    let text = crate::providers::text_of(&done.content);
     if text.trim().is_empty() {
         return Err(ProviderError::Config(
             "the model returned an empty summary; the session was not compacted".into(),

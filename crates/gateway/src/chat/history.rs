@@ -24,14 +24,7 @@ pub fn message_json(e: &Entry) -> Value {
 /// One entry as a message object, long texts cut to `max_chars`.
 pub fn message_json_cut(e: &Entry, max_chars: Option<usize>) -> Value {
     if e.kind == EntryKind::Compaction {
-        let summary: String = e
-            .content
-            .iter()
-            .filter_map(|b| match b {
-                Block::Text { text } => Some(text.as_str()),
-                _ => None,
-            })
-            .collect();
+        let summary = crate::providers::text_of(&e.content);
         return json!({
             "id": e.id,
             "role": "compaction",

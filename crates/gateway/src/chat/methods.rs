@@ -84,6 +84,18 @@ pub(crate) fn pick_agent(
     Ok((agent, normalized.map(|(k, _)| k)))
 }
 
+/// The normalized session key a request names (bare names belong to `agent` or the default).
+pub(crate) fn key_of(
+    s: &Shared,
+    method: &str,
+    key: &str,
+    agent: Option<&str>,
+) -> Result<String, ErrorShape> {
+    let config = current_config(s);
+    let (_, k) = pick_agent(s, &config, method, agent, Some(key))?;
+    Ok(k.unwrap_or_default())
+}
+
 /// Starts a run in the background; returns its id (or the existing run for a repeated
 /// idempotency key).
 fn start(
@@ -175,15 +187,7 @@ async fn chat_send(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, Error
 
 async fn chat_abort(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
     let p: ChatAbortParams = parse_params(names::CHAT_ABORT, p)?;
-    let config = current_config(&s);
-    let (_, key) = pick_agent(
-        &s,
-        &config,
-        names::CHAT_ABORT,
-        p.agent_id.as_deref(),
-        Some(&p.session_key),
-    )?;
-    let key = key.unwrap_or_default();
+    let key = key_of(&s, names::CHAT_ABORT, &p.session_key, p.agent_id.as_deref())?;
     let ids = s.chat.abort(&key, p.run_id.as_deref());
     for id in &ids {
         let _ = s.chat.wait(id, Duration::from_secs(5)).await;
@@ -193,15 +197,12 @@ async fn chat_abort(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, Erro
 
 async fn chat_history(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
     let p: ChatHistoryParams = parse_params(names::CHAT_HISTORY, p)?;
-    let config = current_config(&s);
-    let (_, key) = pick_agent(
+    let key = key_of(
         &s,
-        &config,
         names::CHAT_HISTORY,
+        &p.session_key,
         p.agent_id.as_deref(),
-        Some(&p.session_key),
     )?;
-    let key = key.unwrap_or_default();
     let limit = p.limit.unwrap_or(200).clamp(1, 10_000);
     let row = s.chat.store.get(&key).await.map_err(unavailable)?;
     let entries = s

@@ -44,6 +44,17 @@ pub enum Block {
     },
 }
 
+/// The text blocks of some content, joined.
+pub fn text_of(blocks: &[Block]) -> String {
+    let mut out = String::new();
+    for b in blocks {
+        if let Block::Text { text } = b {
+            out.push_str(text);
+        }
+    }
+    out
+}
+
 /// A message.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Message {
@@ -64,13 +75,7 @@ impl Message {
 
     /// The text blocks joined.
     pub fn text(&self) -> String {
-        let mut out = String::new();
-        for b in &self.content {
-            if let Block::Text { text } = b {
-                out.push_str(text);
-            }
-        }
-        out
+        text_of(&self.content)
     }
 
     /// Rough size in tokens (4 characters a token), for context planning.

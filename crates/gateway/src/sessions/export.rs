@@ -85,7 +85,7 @@ pub fn to_jsonl(row: &SessionRow, entries: &[Entry]) -> String {
                 "type": "compaction",
                 "id": e.id,
                 "seq": e.seq,
-                "summary": e.content.iter().filter_map(|b| match b { Block::Text { text } => Some(text.as_str()), _ => None }).collect::<String>(),
+                "summary": crate::providers::text_of(&e.content),
                 "firstKeptSeq": e.meta.get("firstKeptSeq"),
                 "timestamp": e.created_at,
             }),

@@ -1,7 +1,7 @@
 //! `sessions.list|get|preview|create|reset|patch|delete|compact|export`.
 
 use super::{ListFilter, SessionRow, StoreError, export};
-use crate::chat::methods::{config_dir, current_config, pick_agent, unavailable};
+use crate::chat::methods::{config_dir, current_config, key_of, pick_agent, unavailable};
 use crate::chat::{compact, history};
 use crate::providers;
 use crate::server::Shared;
@@ -72,12 +72,6 @@ fn store_error(e: StoreError) -> ErrorShape {
         }
         other => unavailable(other),
     }
-}
-
-fn key_of(s: &Shared, method: &str, key: &str, agent: Option<&str>) -> Result<String, ErrorShape> {
-    let config = current_config(s);
-    let (_, k) = pick_agent(s, &config, method, agent, Some(key))?;
-    Ok(k.unwrap_or_default())
 }
 
 async fn list(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {

@@ -2,7 +2,7 @@
 //! transaction, so a `kill -9` at any moment leaves either the old or the new state.
 
 use super::decode::entry_from_row;
-use crate::providers::{Block, Usage};
+use crate::providers::{Block, Usage, text_of};
 use crate::sysinfo::now_ms;
 use serde_json::Value;
 use sqlx::SqlitePool;
@@ -359,15 +359,7 @@ impl SessionStore {
     pub async fn append(&self, key: &str, e: NewEntry) -> Result<(String, i64), StoreError> {
         let id = ulid::Ulid::new().to_string();
         let content = serde_json::to_string(&e.content).unwrap_or_else(|_| "[]".into());
-        let text: String = e
-            .content
-            .iter()
-            .filter_map(|b| match b {
-                Block::Text { text } => Some(text.as_str()),
-                _ => None,
-            })
-            .collect::<Vec<_>>()
-            .join(" ");
+        let text = text_of(&e.content);
         let mut tx = self.pool.begin().await?;
         let session_id: Option<String> =
             sqlx::query_scalar("SELECT session_id FROM sessions WHERE key = ?")
@@ -425,14 +417,7 @@ impl SessionStore {
         status: &str,
         meta: &Value,
     ) -> Result<(), StoreError> {
-        let text: String = content
-            .iter()
-            .filter_map(|b| match b {
-                Block::Text { text } => Some(text.as_str()),
-                _ => None,
-            })
-            .collect::<Vec<_>>()
-            .join(" ");
+        let text = text_of(content);
         let mut tx = self.pool.begin().await?;
         let key: Option<String> =
             sqlx::query_scalar("UPDATE entries SET content = ?, status = ?, meta = ? WHERE id = ? RETURNING session_key")
@@ -525,15 +510,7 @@ impl SessionStore {
             .and_then(|m| m.meta.get("firstKeptSeq"))
             .and_then(Value::as_i64)
             .unwrap_or(i64::MAX);
-        let summary = marker.map(|m| {
-            m.content
-                .iter()
-                .filter_map(|b| match b {
-                    Block::Text { text } => Some(text.as_str()),
-                    _ => None,
-                })
-                .collect::<String>()
-        });
+        let summary = marker.map(|m| text_of(&m.content));
         let kept = all
             .into_iter()
             .filter(|e| e.kind == EntryKind::Message && e.seq >= first_kept)
