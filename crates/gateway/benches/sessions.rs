@@ -73,7 +73,7 @@ async fn main() {
         assert_eq!(m.len(), 10_000);
     }
     report("load 10,000-message session (store)", load);
-    // Where the time goes: the same rows through sqlx without decoding them.
+    // Why the load goes through rusqlite: sqlx alone takes longer to hand over the raw rows.
     let pool = sqlx::SqlitePool::connect(&format!(
         "sqlite://{}",
         dir.path().join("s.sqlite").display()
@@ -90,7 +90,7 @@ async fn main() {
         raw.push(t.elapsed());
         assert_eq!(rows.len(), 10_000);
     }
-    report("  of which sqlx fetching the rows", raw);
+    report("  (the same rows through sqlx, undecoded)", raw);
     report("  + as chat.history messages (JSON)", json_all);
     report("model context of 10,000 messages", ctx);
     let mut last200 = vec![];

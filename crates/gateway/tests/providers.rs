@@ -380,6 +380,34 @@ async fn anthropic_base_url_may_end_in_v1() {
     assert_eq!(paths, ["/v1/messages", "/v1/models"]);
 }
 
+#[tokio::test]
+async fn openai_itself_gets_max_completion_tokens_compatible_servers_max_tokens() {
+    let fake = FakeProvider::start(FakeOptions::default()).await.unwrap();
+    let base = fake.openai_base_url();
+    let cfg = config::parse(
+        &format!("{{ models: {{ providers: {{ openai: {{ baseUrl: '{base}', apiKey: 'k' }}, local: {{ baseUrl: '{base}', api: 'openai-completions' }} }} }} }}"),
+        "t.json",
+    )
+    .unwrap()
+    .config;
+    let http = providers::http_client().unwrap();
+    let mut req = hello();
+    req.max_tokens = 700;
+    for id in ["openai", "local"] {
+        fake.push(Script::text(&["ok"]));
+        let p = providers::resolve(&cfg, Path::new("."), id, &http).unwrap();
+        assert!(run(&p, &req).await.0.is_ok());
+    }
+    let bodies: Vec<Value> = completion_requests(&fake)
+        .into_iter()
+        .map(|r| r.body)
+        .collect();
+    assert_eq!(bodies[0]["max_completion_tokens"], 700, "{}", bodies[0]);
+    assert!(bodies[0].get("max_tokens").is_none());
+    assert_eq!(bodies[1]["max_tokens"], 700, "{}", bodies[1]);
+    assert!(bodies[1].get("max_completion_tokens").is_none());
+}
+
 /// Generates `openai::NAME` and `anthropic::NAME` tests calling `NAME(api)`.
 macro_rules! both_apis {
     ($($name:ident),* $(,)?) => {

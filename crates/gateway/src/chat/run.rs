@@ -207,6 +207,13 @@ async fn turn(
         .clone()
         .or(session.model.clone())
         .or(req.agent.model.clone());
+    let mut fallbacks: std::collections::VecDeque<String> = req
+        .agent
+        .fallbacks
+        .iter()
+        .filter(|f| Some(*f) != model_ref.as_ref())
+        .cloned()
+        .collect();
     let resolved = model_ref
         .ok_or_else(|| ProviderError::Config(format!(
             "no model is configured for agent {}: set agents.defaults.model, e.g. \"anthropic/claude-sonnet-4-5\" (the setup wizard does this)",
@@ -217,7 +224,7 @@ async fn turn(
             let p = providers::resolve(config, config_dir, pid, &rt.http)?;
             Ok((p, model.to_owned()))
         });
-    let (provider, model) = match resolved {
+    let (mut provider, mut model) = match resolved {
         Ok(x) => x,
         Err(e) => {
             let msg = e.to_string();
@@ -248,7 +255,7 @@ async fn turn(
         .and_then(|e| e.context_window)
         .or(req.agent.context_tokens)
         .unwrap_or(200_000);
-    let max_tokens = entry.and_then(|e| e.max_tokens).unwrap_or(8192);
+    let mut max_tokens = entry.and_then(|e| e.max_tokens).unwrap_or(8192);
     let mut total = Usage::default();
 
     for step in 0..req.agent.max_steps {
@@ -282,7 +289,7 @@ async fn turn(
                 }
             }
         }
-        let creq = CompletionRequest {
+        let mut creq = CompletionRequest {
             model: model.clone(),
             system: system.clone(),
             messages,
@@ -307,7 +314,35 @@ async fn turn(
             Err(e) => return fail(e.to_string(), "unknown", Value::Null),
         };
         let call_started = Instant::now();
-        let result = stream_step(rt, &provider, &creq, cancel, ev, &entry_id).await;
+        let result = loop {
+            let r = stream_step(rt, &provider, &creq, cancel, ev, &entry_id).await;
+            // Nothing streamed yet: the next configured model may still answer this step, and
+            // the rest of the run stays on it.
+            let Err((e, partial)) = &r else { break r };
+            if !partial.is_empty() || !falls_back(e) {
+                break r;
+            }
+            let Some((p, m)) = next_fallback(
+                &mut fallbacks,
+                config,
+                config_dir,
+                rt,
+                ev,
+                &provider.id,
+                &model,
+                e,
+            ) else {
+                break r;
+            };
+            provider = p;
+            model = m;
+            max_tokens = provider
+                .model_entry(&model)
+                .and_then(|e| e.max_tokens)
+                .unwrap_or(8192);
+            creq.model = model.clone();
+            creq.max_tokens = max_tokens;
+        };
         let mut meta = json!({ "provider": provider.id, "model": model, "step": step, "durationMs": call_started.elapsed().as_millis() as u64 });
         match result {
             Err((e, partial)) => {
@@ -414,6 +449,48 @@ async fn turn(
     );
     let _ = store.set_run_error(&req.session_key, Some(&msg)).await;
     fail(msg, "unknown", Value::Null)
+}
+
+/// Errors another model might not have: not a bad request, not the user stopping the run.
+fn falls_back(e: &ProviderError) -> bool {
+    !matches!(
+        e,
+        ProviderError::Cancelled | ProviderError::BadRequest { .. }
+    )
+}
+
+/// The next fallback model that resolves (one without a key, say, is skipped), announced as an
+/// `agent` lifecycle event.
+#[allow(clippy::too_many_arguments)]
+fn next_fallback(
+    fallbacks: &mut std::collections::VecDeque<String>,
+    config: &Config,
+    config_dir: &Path,
+    rt: &ChatRuntime,
+    ev: &Events<'_>,
+    from_provider: &str,
+    from_model: &str,
+    error: &ProviderError,
+) -> Option<(Provider, String)> {
+    while let Some(next) = fallbacks.pop_front() {
+        let resolved = providers::split_model_ref(&next).and_then(|(pid, m)| {
+            providers::resolve(config, config_dir, pid, &rt.http).map(|p| (p, m.to_owned()))
+        });
+        match resolved {
+            Ok((p, m)) => {
+                tracing::warn!(session_id = %ev.session_key, from = %format!("{from_provider}/{from_model}"), to = %next, error = %error, "model failed; trying the fallback");
+                ev.agent(
+                    "lifecycle",
+                    json!({ "phase": "fallback", "from": format!("{from_provider}/{from_model}"), "to": next, "reason": error.to_string(), "errorKind": error.kind() }),
+                );
+                return Some((p, m));
+            }
+            Err(e) => {
+                tracing::warn!(session_id = %ev.session_key, fallback = %next, error = %e, "fallback model skipped")
+            }
+        }
+    }
+    None
 }
 
 fn entry_for(

@@ -104,7 +104,15 @@ pub(super) async fn stream(
             .collect();
     }
     if req.max_tokens > 0 {
-        body["max_tokens"] = json!(req.max_tokens);
+        // OpenAI itself deprecated `max_tokens` and refuses it for its reasoning models (o1,
+        // o3, gpt-5); the compatible servers (Ollama, vLLM, LM Studio, llama.cpp) know
+        // `max_tokens` but not all know the new name.
+        let field = if p.id == "openai" {
+            "max_completion_tokens"
+        } else {
+            "max_tokens"
+        };
+        body[field] = json!(req.max_tokens);
     }
     let mut b = p
         .request(

@@ -1,36 +1,91 @@
-//! Transcript rows from SQLite to `Entry`: columns by position and content blocks through a
-//! flat decoder, the hot path of loading long sessions.
+//! Reading transcripts: rows from SQLite to `Entry` through rusqlite, columns by position and
+//! content blocks through a flat decoder — the hot path of loading long sessions.
+//!
+//! Why not sqlx here: its SQLite driver hands rows one by one from a worker thread, which cost
+//! 27 ms of the 44 ms it took to load a 10,000-message session; rusqlite steps the same
+//! statement in place. Writes stay on sqlx (see docs/gateway.md, "Why two SQLite bindings").
 
 use super::store::{Entry, EntryKind};
 use crate::providers::Block;
+use rusqlite::{Connection, OpenFlags};
 use serde_json::Value;
-use sqlx::Row;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Duration;
 
-/// Columns by position (as selected in `history`): cheaper than by name on large transcripts.
-pub(super) fn entry_from_row(r: &sqlx::sqlite::SqliteRow) -> Entry {
-    let kind: &str = r.try_get(2).unwrap_or_default();
-    let content: &str = r.try_get(5).unwrap_or_default();
-    let meta: Option<&str> = r.try_get(6).unwrap_or_default();
-    Entry {
-        id: r.try_get(0).unwrap_or_default(),
-        seq: r.try_get(1).unwrap_or_default(),
+/// Read-only connections to the session database, reused between loads.
+#[derive(Debug)]
+pub(super) struct Reader {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+}
+
+/// Connections kept open between loads; more loads at once open (and drop) extra ones.
+const IDLE_READERS: usize = 2;
+
+impl Reader {
+    pub(super) fn new(path: &Path) -> Reader {
+        Reader {
+            path: path.to_owned(),
+            idle: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Runs `f` on an idle connection (or a new one). Blocking: call from `spawn_blocking`.
+    pub(super) fn with<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+    ) -> rusqlite::Result<T> {
+        let idle = self.idle.lock().ok().and_then(|mut v| v.pop());
+        let conn = match idle {
+            Some(c) => c,
+            None => {
+                let c = Connection::open_with_flags(
+                    &self.path,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
+                c.busy_timeout(Duration::from_secs(5))?;
+                c
+            }
+        };
+        let out = f(&conn);
+        if let Ok(mut v) = self.idle.lock()
+            && v.len() < IDLE_READERS
+        {
+            v.push(conn);
+        }
+        out
+    }
+}
+
+/// One row as selected by `SessionStore::history`:
+/// `id, seq, kind, role, run_id, content, meta, status, created_at`.
+pub(super) fn entry_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
+    let kind = r.get_ref(2)?.as_str().unwrap_or_default();
+    Ok(Entry {
+        id: r.get(0)?,
+        seq: r.get(1)?,
         kind: if kind == "compaction" {
             EntryKind::Compaction
         } else {
             EntryKind::Message
         },
-        role: r.try_get(3).unwrap_or_default(),
-        run_id: r.try_get(4).unwrap_or_default(),
+        role: r.get(3)?,
+        run_id: r.get(4)?,
         // A row that does not parse (written by a newer version, say) shows as empty rather
         // than failing the whole history.
-        content: decode_blocks(content),
-        meta: meta
+        content: decode_blocks(r.get_ref(5)?.as_str().unwrap_or_default()),
+        meta: r
+            .get_ref(6)?
+            .as_str_or_null()
+            .ok()
+            .flatten()
             .filter(|m| *m != "null")
             .and_then(|m| serde_json::from_str(m).ok())
             .unwrap_or(Value::Null),
-        status: r.try_get(7).unwrap_or_default(),
-        created_at: r.try_get(8).unwrap_or_default(),
-    }
+        status: r.get(7)?,
+        created_at: r.get(8)?,
+    })
 }
 
 /// A content block in its stored JSON form, decoded flat: serde's internally tagged enums buffer

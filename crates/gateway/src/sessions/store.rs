@@ -1,13 +1,14 @@
 //! The session store: SQLite in WAL mode (sqlx), with embedded migrations. Every write is one
 //! transaction, so a `kill -9` at any moment leaves either the old or the new state.
 
-use super::decode::entry_from_row;
+use super::decode::{Reader, entry_from_row};
 use crate::providers::{Block, Usage, text_of};
 use crate::sysinfo::now_ms;
 use serde_json::Value;
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Why a store operation failed.
@@ -24,6 +25,9 @@ pub enum StoreError {
     /// A query failed.
     #[error("session database error: {0}")]
     Db(#[from] sqlx::Error),
+    /// Reading a transcript failed.
+    #[error("session database error: {0}")]
+    Read(String),
     /// No session with that key.
     #[error("no session {0}")]
     NotFound(String),
@@ -134,6 +138,7 @@ pub struct ListFilter {
 #[derive(Debug, Clone)]
 pub struct SessionStore {
     pool: SqlitePool,
+    reader: Arc<Reader>,
 }
 
 const SESSION_COLUMNS: &str = "key, session_id, agent_id, label, model, created_at, updated_at, input_tokens, output_tokens, cost_usd, context_tokens, message_count, title, last_preview, last_run_error";
@@ -180,7 +185,10 @@ impl SessionStore {
             .run(&pool)
             .await
             .map_err(|e| open_err(&e))?;
-        let store = SessionStore { pool };
+        let store = SessionStore {
+            pool,
+            reader: Arc::new(Reader::new(path)),
+        };
         let recovered = store.recover().await?;
         if recovered > 0 {
             tracing::warn!(
@@ -475,25 +483,32 @@ impl SessionStore {
     /// The current transcript, oldest first: the last `limit` entries (all when 0).
     pub async fn history(&self, key: &str, limit: i64) -> Result<Vec<Entry>, StoreError> {
         const COLUMNS: &str = "id, seq, kind, role, run_id, content, meta, status, created_at";
+        const SESSION: &str = "session_id = (SELECT session_id FROM sessions WHERE key = ?1)";
         // The whole transcript walks the (session_id, seq) index in order; a tail page reads it
         // backwards and sorts only the page.
-        let rows = if limit > 0 {
-            sqlx::query(&format!(
-                "SELECT {COLUMNS} FROM (SELECT {COLUMNS} FROM entries WHERE session_id = (SELECT session_id FROM sessions WHERE key = ?) ORDER BY seq DESC LIMIT ?) ORDER BY seq"
-            ))
-            .bind(key)
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?
+        let sql = if limit > 0 {
+            format!(
+                "SELECT {COLUMNS} FROM (SELECT {COLUMNS} FROM entries WHERE {SESSION} ORDER BY seq DESC LIMIT ?2) ORDER BY seq"
+            )
         } else {
-            sqlx::query(&format!(
-                "SELECT {COLUMNS} FROM entries WHERE session_id = (SELECT session_id FROM sessions WHERE key = ?) ORDER BY seq"
-            ))
-            .bind(key)
-            .fetch_all(&self.pool)
-            .await?
+            format!("SELECT {COLUMNS} FROM entries WHERE {SESSION} ORDER BY seq")
         };
-        Ok(rows.iter().map(entry_from_row).collect())
+        let reader = Arc::clone(&self.reader);
+        let key = key.to_owned();
+        tokio::task::spawn_blocking(move || {
+            reader.with(|conn| {
+                let mut stmt = conn.prepare_cached(&sql)?;
+                let rows = if limit > 0 {
+                    stmt.query(rusqlite::params![key, limit])?
+                } else {
+                    stmt.query(rusqlite::params![key])?
+                };
+                rows.mapped(entry_from_row).collect()
+            })
+        })
+        .await
+        .map_err(|e| StoreError::Read(e.to_string()))?
+        .map_err(|e| StoreError::Read(e.to_string()))
     }
 
     /// What the model sees: the latest compaction summary (if any) and the messages from the
