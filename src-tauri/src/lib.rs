@@ -42,6 +42,7 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             commands::chat::chat_sessions,
             commands::chat::chat_history,
             commands::chat::chat_send,
+            commands::chat::chat_retry,
             commands::chat::chat_abort,
             commands::chat::chat_new,
             commands::chat::chat_models,

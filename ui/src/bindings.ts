@@ -37,12 +37,14 @@ export const commands = {
 	configRestoreLastGood: () => typedError<string, AppError>(__TAURI_INVOKE("config_restore_last_good")),
 	/**  The config's JSON Schema as JSON text (fields, help, defaults, enums, `x-reloadKind`). */
 	configSchema: () => typedError<string, AppError>(__TAURI_INVOKE("config_schema")),
-	/**  Sessions, newest first (optionally those matching `search`). */
-	chatSessions: (search: string | null, limit: number) => typedError<SessionPage_Serialize, AppError>(__TAURI_INVOKE("chat_sessions", { search, limit })),
+	/**  A page of sessions, newest first (optionally those matching `search`), after `offset`. */
+	chatSessions: (search: string | null, limit: number, offset: number) => typedError<SessionPage_Serialize, AppError>(__TAURI_INVOKE("chat_sessions", { search, limit, offset })),
 	/**  A session's last `limit` messages. */
 	chatHistory: (key: string, limit: number) => typedError<ChatMessageView_Serialize[], AppError>(__TAURI_INVOKE("chat_history", { key, limit })),
 	/**  Sends a message; the reply streams as `ChatStream` events. */
 	chatSend: (key: string, message: string) => typedError<ChatAck, AppError>(__TAURI_INVOKE("chat_send", { key, message })),
+	/**  Runs the session's last message again after a failed reply; streams like `chat_send`. */
+	chatRetry: (key: string) => typedError<ChatAck, AppError>(__TAURI_INVOKE("chat_retry", { key })),
 	/**  Stops the reply being written in a session. */
 	chatAbort: (key: string) => typedError<boolean, AppError>(__TAURI_INVOKE("chat_abort", { key })),
 	/**  Starts a new chat; returns its key. */

@@ -362,11 +362,12 @@ pub async fn sessions(
     c: &Client,
     search: Option<&str>,
     limit: u32,
+    offset: u32,
 ) -> Result<SessionPage, ClientError> {
     let v = c
         .request(
             names::SESSIONS_LIST,
-            json!({ "search": search, "limit": limit.max(1) }),
+            json!({ "search": search, "limit": limit.max(1), "offset": offset }),
         )
         .await?;
     Ok(SessionPage {
@@ -403,6 +404,20 @@ pub async fn send(c: &Client, key: &str, message: &str) -> Result<ChatAck, Clien
         .request(
             names::CHAT_SEND,
             json!({ "sessionKey": key, "message": message, "idempotencyKey": idempotency_key() }),
+        )
+        .await?;
+    Ok(ChatAck {
+        run_id: s(&v, "runId").unwrap_or_default(),
+        session_key: s(&v, "sessionKey").unwrap_or_else(|| key.to_owned()),
+    })
+}
+
+/// Runs the session's last message again (after a failed reply) without repeating it.
+pub async fn retry(c: &Client, key: &str) -> Result<ChatAck, ClientError> {
+    let v = c
+        .request(
+            names::CHAT_RETRY,
+            json!({ "sessionKey": key, "idempotencyKey": idempotency_key() }),
         )
         .await?;
     Ok(ChatAck {

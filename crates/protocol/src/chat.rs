@@ -9,6 +9,9 @@ use serde_json::Value;
 pub mod names {
     /// Send a message; answers `{runId}` at once, then streams `chat` events.
     pub const CHAT_SEND: &str = "chat.send";
+    /// Tidepool: run the session's last user message again (after an error, say) without
+    /// repeating it in the transcript; answers like `chat.send`.
+    pub const CHAT_RETRY: &str = "chat.retry";
     /// Stop a session's running reply.
     pub const CHAT_ABORT: &str = "chat.abort";
     /// A session's transcript.
@@ -70,6 +73,19 @@ pub struct ChatSendParams {
     /// OpenClaw fields Tidepool ignores (`thinking`, `deliver`, `attachments`, ...).
     #[serde(flatten, skip_serializing)]
     pub other: serde_json::Map<String, Value>,
+}
+
+/// `chat.retry` params.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatRetryParams {
+    /// Session key.
+    pub session_key: String,
+    /// Agent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_id: Option<String>,
+    /// Repeating it returns the same run.
+    pub idempotency_key: String,
 }
 
 /// `chat.abort` params.

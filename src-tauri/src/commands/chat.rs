@@ -19,15 +19,16 @@ fn err(e: ClientError) -> AppError {
     AppError::Gateway(e.to_string())
 }
 
-/// Sessions, newest first (optionally those matching `search`).
+/// A page of sessions, newest first (optionally those matching `search`), after `offset`.
 #[tauri::command]
 #[specta::specta]
 pub async fn chat_sessions(
     state: State<'_, AppState>,
     search: Option<String>,
     limit: u32,
+    offset: u32,
 ) -> AppResult<SessionPage> {
-    chat::sessions(&client(&state)?, search.as_deref(), limit)
+    chat::sessions(&client(&state)?, search.as_deref(), limit, offset)
         .await
         .map_err(err)
 }
@@ -59,6 +60,13 @@ pub async fn chat_send(
     chat::send(&client(&state)?, &key, &message)
         .await
         .map_err(err)
+}
+
+/// Runs the session's last message again after a failed reply; streams like `chat_send`.
+#[tauri::command]
+#[specta::specta]
+pub async fn chat_retry(state: State<'_, AppState>, key: String) -> AppResult<ChatAck> {
+    chat::retry(&client(&state)?, &key).await.map_err(err)
 }
 
 /// Stops the reply being written in a session.

@@ -11,6 +11,9 @@ const PAGE = 200;
 
 const [sessions, setSessions] = createSignal<SessionView[]>([]);
 const [sessionsLoaded, setSessionsLoaded] = createSignal(false);
+// Bumped whenever the session list was reloaded (after runs, resets, deletes...), so views with
+// their own pages of sessions know to reload them.
+const [sessionsVersion, setSessionsVersion] = createSignal(0);
 const [current, setCurrent] = createSignal<string>(MAIN);
 const [messages, setMessages] = createSignal<ChatMessageView[]>([]);
 const [loading, setLoading] = createSignal(false);
@@ -18,7 +21,7 @@ const [loadError, setLoadError] = createSignal<string | null>(null);
 const [live, setLive] = createSignal<Record<string, Live>>({});
 const [sendError, setSendError] = createSignal<string | null>(null);
 
-export { sessions, sessionsLoaded, current, messages, loading, loadError, live, sendError, setSendError };
+export { sessions, sessionsLoaded, sessionsVersion, current, messages, loading, loadError, live, sendError, setSendError };
 
 export function errorText(e: AppError): string {
   return "message" in e ? e.message : "Cancelled";
@@ -29,10 +32,11 @@ let refreshTimer: ReturnType<typeof setTimeout> | undefined;
 
 /** Reloads the session list now. */
 export async function refreshSessions(search?: string): Promise<void> {
-  const r = await commands.chatSessions(search ?? null, 200);
+  const r = await commands.chatSessions(search ?? null, 200, 0);
   if (r.status === "ok") {
     setSessions(r.data.sessions);
     setLoadError(null);
+    setSessionsVersion((v) => v + 1);
   } else {
     setLoadError(errorText(r.error));
   }
@@ -136,6 +140,22 @@ export async function send(text: string): Promise<boolean> {
     return false;
   }
   if (r.data.sessionKey !== key) setCurrent(r.data.sessionKey);
+  updateLive(r.data.sessionKey, (l) => ({ ...l, runId: r.data.runId }), r.data.runId);
+  refreshSoon();
+  return true;
+}
+
+/** Runs the last message again after a failed reply (it is not repeated in the transcript). */
+export async function retry(): Promise<boolean> {
+  const key = current();
+  setSendError(null);
+  updateLive(key, (l) => l, "pending");
+  const r = await commands.chatRetry(key);
+  if (r.status === "error") {
+    clearLive(key);
+    setSendError(errorText(r.error));
+    return false;
+  }
   updateLive(r.data.sessionKey, (l) => ({ ...l, runId: r.data.runId }), r.data.runId);
   refreshSoon();
   return true;

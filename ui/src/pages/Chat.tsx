@@ -15,6 +15,7 @@ import {
   openSession,
   refreshSessions,
   send,
+  retry,
   sendError,
   sessions,
   sessionsLoaded,
@@ -104,7 +105,8 @@ export function Chat() {
     return m;
   });
   const shown = () => messages().filter((m) => m.role !== "toolResult");
-  const lastUser = () => [...messages()].reverse().find((m) => m.role === "user")?.text;
+  // Retry belongs to the failure the conversation ends on, not to older ones.
+  const lastId = () => messages().at(-1)?.id;
 
   const load = async () => {
     await initChat();
@@ -264,8 +266,8 @@ export function Chat() {
                             <div role="alert" data-testid="chat-error" class="rounded-md border border-err/40 bg-err/5 p-3 text-[13px] flex items-start gap-2">
                               <TriangleAlert size={16} class="text-err mt-0.5 shrink-0" />
                               <div class="flex-1">{m.errorMessage ?? "The reply failed."}</div>
-                              <Show when={lastUser() && !busy()}>
-                                <Button variant="ghost" icon={<RotateCw size={14} />} onClick={() => void send(lastUser() ?? "")}>
+                              <Show when={m.id === lastId() && !busy()}>
+                                <Button variant="ghost" data-testid="retry" icon={<RotateCw size={14} />} onClick={() => void retry()}>
                                   Retry
                                 </Button>
                               </Show>

@@ -1,15 +1,21 @@
-import { createSignal, For, onMount, Show } from "solid-js";
+import { createVirtualizer } from "@tanstack/solid-virtual";
+import { createEffect, createSignal, For, on, onCleanup, onMount, Show } from "solid-js";
 import { commands, type ChatMessageView, type SessionView } from "../bindings";
 import { Button } from "../components/Button";
 import { GatewayDown } from "../components/GatewayDown";
 import { Archive, Download, Eraser, MessageSquare, Search, Trash2, TriangleAlert } from "../components/icons";
 import { Modal } from "../components/Modal";
-import { errorText, initChat, loadError, openSession, refreshSessions, sessions, sessionsLoaded } from "../lib/chat";
+import { errorText, initChat, openSession, refreshSessions, sessionsVersion } from "../lib/chat";
 import { describe as describeState, status } from "../lib/gateway";
 
 const when = (ms: number) => (ms ? new Date(ms).toLocaleString() : "");
 
 type Confirm = { kind: "delete" | "reset"; session: SessionView };
+
+/** Sessions fetched per request as the table scrolls. */
+const PAGE = 100;
+/** Estimated row height (two lines of text), px. */
+const ROW = 53;
 
 export function Sessions(props: { onOpen: (key: string) => void }) {
   const [query, setQuery] = createSignal("");
@@ -18,19 +24,70 @@ export function Sessions(props: { onOpen: (key: string) => void }) {
   const [confirm, setConfirm] = createSignal<Confirm | null>(null);
   const [working, setWorking] = createSignal<string | null>(null);
   const [notice, setNotice] = createSignal<{ text: string; error: boolean } | null>(null);
+  const [rows, setRows] = createSignal<SessionView[]>([]);
+  const [total, setTotal] = createSignal(0);
+  const [loaded, setLoaded] = createSignal(false);
+  const [loadError, setLoadError] = createSignal<string | null>(null);
   const running = () => describeState(status()).label === "Running";
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let scroller: HTMLDivElement | undefined;
+
+  // Pages of the list, loaded as the table scrolls. A new search or a refresh supersedes a
+  // page still on its way (`generation`); a refresh keeps as many rows as were loaded.
+  let generation = 0;
+  let fetching = false;
+  const load = async (mode: "search" | "refresh" | "more") => {
+    if (mode === "more" && (fetching || rows().length >= total())) return;
+    const mine = mode === "more" ? generation : ++generation;
+    fetching = true;
+    const offset = mode === "more" ? rows().length : 0;
+    const limit = mode === "refresh" ? Math.max(PAGE, rows().length) : PAGE;
+    const r = await commands.chatSessions(query().trim() || null, limit, offset);
+    if (mine !== generation) return;
+    fetching = false;
+    if (r.status === "ok") {
+      setRows(mode === "more" ? [...rows(), ...r.data.sessions] : r.data.sessions);
+      setTotal(r.data.total);
+      setLoadError(null);
+    } else {
+      setLoadError(errorText(r.error));
+    }
+    setLoaded(true);
+  };
 
   onMount(async () => {
+    onCleanup(() => clearTimeout(timer));
     await initChat();
-    if (running()) await refreshSessions();
+    if (running()) await load("search");
   });
+  // The shared list was reloaded (a run ended, a session changed): reload these pages too.
+  createEffect(on(sessionsVersion, () => running() && void load("refresh"), { defer: true }));
 
   const search = (q: string) => {
     setQuery(q);
     clearTimeout(timer);
-    timer = setTimeout(() => void refreshSessions(q.trim() || undefined), 200);
+    timer = setTimeout(() => {
+      scroller?.scrollTo?.({ top: 0 });
+      void load("search");
+    }, 200);
   };
+
+  const virtual = createVirtualizer({
+    get count() {
+      return rows().length;
+    },
+    getScrollElement: () => scroller ?? null,
+    estimateSize: () => ROW,
+    overscan: 12,
+    // Measured on mount; the initial size lets the first frame (and jsdom) render rows.
+    initialRect: { width: 800, height: 600 },
+  });
+  createEffect(() => {
+    const last = virtual.getVirtualItems().at(-1);
+    if (last && last.index >= rows().length - 20) void load("more");
+  });
+  const padTop = () => virtual.getVirtualItems()[0]?.start ?? 0;
+  const padBottom = () => virtual.getTotalSize() - (virtual.getVirtualItems().at(-1)?.end ?? 0);
 
   const select = async (s: SessionView) => {
     setSelected(s);
@@ -46,7 +103,8 @@ export function Sessions(props: { onOpen: (key: string) => void }) {
     setWorking(null);
     if (r.status === "ok") setNotice({ text: done(r.data), error: false });
     else if (!("kind" in r.error && r.error.kind === "cancelled")) setNotice({ text: errorText(r.error), error: true });
-    await refreshSessions(query().trim() || undefined);
+    // Reloads the shared list, whose version bump reloads these pages.
+    await refreshSessions();
   };
 
   const doConfirm = async () => {
@@ -80,7 +138,9 @@ export function Sessions(props: { onOpen: (key: string) => void }) {
                 onInput={(e) => search(e.currentTarget.value)}
               />
             </label>
-            <span class="text-xs text-muted">{sessions().length} shown</span>
+            <span class="text-xs text-muted" data-testid="sessions-count">
+              {rows().length < total() ? `${rows().length.toLocaleString()} of ${total().toLocaleString()} loaded` : `${total().toLocaleString()} ${total() === 1 ? "conversation" : "conversations"}`}
+            </span>
           </div>
           <Show when={notice()}>
             {(n) => <div role="status" class={`text-[13px] ${n().error ? "text-err" : "text-ok"}`}>{n().text}</div>}
@@ -89,10 +149,10 @@ export function Sessions(props: { onOpen: (key: string) => void }) {
             <div role="alert" class="rounded-md border border-err/40 bg-err/5 p-3 text-[13px] flex items-center gap-2">
               <TriangleAlert size={16} class="text-err" />
               <span class="flex-1">{loadError()}</span>
-              <Button variant="ghost" onClick={() => void refreshSessions()}>Retry</Button>
+              <Button variant="ghost" onClick={() => void load("refresh")}>Retry</Button>
             </div>
           </Show>
-          <div class="flex-1 min-h-0 overflow-auto rounded-lg border border-line bg-surface">
+          <div ref={scroller} class="flex-1 min-h-0 overflow-auto rounded-lg border border-line bg-surface">
             <table class="w-full text-[13px]" data-testid="sessions-table">
               <thead class="sticky top-0 bg-surface text-muted text-xs text-left">
                 <tr class="border-b border-line">
@@ -104,9 +164,9 @@ export function Sessions(props: { onOpen: (key: string) => void }) {
                 </tr>
               </thead>
               <tbody>
-                <Show when={sessionsLoaded()} fallback={<For each={[1, 2, 3, 4]}>{() => <tr><td colSpan={5} class="px-3 py-2"><div class="tp-skeleton h-5" /></td></tr>}</For>}>
+                <Show when={loaded()} fallback={<For each={[1, 2, 3, 4]}>{() => <tr><td colSpan={5} class="px-3 py-2"><div class="tp-skeleton h-5" /></td></tr>}</For>}>
                   <Show
-                    when={sessions().length > 0}
+                    when={rows().length > 0}
                     fallback={
                       <tr>
                         <td colSpan={5} class="px-3 py-10 text-center text-muted">
@@ -115,10 +175,14 @@ export function Sessions(props: { onOpen: (key: string) => void }) {
                       </tr>
                     }
                   >
-                    <For each={sessions()}>
+                    <Show when={padTop() > 0}>
+                      <tr aria-hidden="true" style={{ height: `${padTop()}px` }} />
+                    </Show>
+                    <For each={virtual.getVirtualItems().map((v) => rows()[v.index]).filter((s): s is SessionView => s !== undefined)}>
                       {(s) => (
                         <tr
                           data-testid="session-row"
+                          style={{ height: `${ROW}px` }}
                           tabIndex={0}
                           aria-selected={selected()?.key === s.key}
                           onClick={() => void select(s)}
@@ -136,6 +200,9 @@ export function Sessions(props: { onOpen: (key: string) => void }) {
                         </tr>
                       )}
                     </For>
+                    <Show when={padBottom() > 0}>
+                      <tr aria-hidden="true" style={{ height: `${padBottom()}px` }} />
+                    </Show>
                   </Show>
                 </Show>
               </tbody>

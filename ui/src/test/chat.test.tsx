@@ -153,17 +153,40 @@ describe("Chat", () => {
   it("shows a failed reply inline with its reason and retries the last message", async () => {
     const calls = setup({
       history: () => [
+        msg({ role: "user", text: "older" }),
+        msg({ role: "assistant", status: "error", errorMessage: "an older failure" }),
         msg({ role: "user", text: "hello?" }),
         msg({ role: "assistant", status: "error", errorMessage: "fake refused the API key (invalid x-api-key); check the key in Config or Settings" }),
       ],
-      handler: (cmd) => (cmd === "chat_send" ? { runId: "r2", sessionKey: KEY } : undefined),
+      handler: (cmd) => (cmd === "chat_retry" ? { runId: "r2", sessionKey: KEY } : undefined),
     });
     await initGateway();
     render(() => <Chat />);
-    const alert = await screen.findByTestId("chat-error");
-    expect(alert.textContent).toContain("refused the API key");
-    fireEvent.click(screen.getByText("Retry"));
-    await waitFor(() => expect(calls.find((c) => c.cmd === "chat_send")?.args).toEqual({ key: KEY, message: "hello?" }));
+    await waitFor(() => expect(screen.getAllByTestId("chat-error")).toHaveLength(2));
+    expect(screen.getAllByTestId("chat-error")[1].textContent).toContain("refused the API key");
+    // Only the failure the conversation ends on can be retried.
+    expect(screen.getAllByTestId("retry")).toHaveLength(1);
+    fireEvent.click(screen.getByTestId("retry"));
+    await waitFor(() => expect(calls.find((c) => c.cmd === "chat_retry")?.args).toEqual({ key: KEY }));
+    // The question is not added again; the reply streams as usual.
+    expect(screen.getAllByTestId("msg-user")).toHaveLength(2);
+    expect(calls.some((c) => c.cmd === "chat_send")).toBe(false);
+    await stream({ kind: "delta", runId: "r2", sessionKey: KEY, text: "now it works" });
+    expect((await screen.findByTestId("live-reply")).textContent).toContain("now it works");
+  });
+
+  it("a retry the gateway refuses says why", async () => {
+    setup({
+      history: () => [msg({ role: "user", text: "q" }), msg({ role: "assistant", status: "error", errorMessage: "boom" })],
+      handler: (cmd) => {
+        if (cmd === "chat_retry") throw { kind: "gateway", message: "a reply is still being written in agent:main:main" };
+      },
+    });
+    await initGateway();
+    render(() => <Chat />);
+    fireEvent.click(await screen.findByTestId("retry"));
+    expect(await screen.findByText(/still being written/)).toBeTruthy();
+    expect(screen.queryByTestId("live-reply")).toBeNull();
   });
 
   it("never renders scripts or event handlers from model output", async () => {
@@ -231,5 +254,45 @@ describe("Sessions", () => {
     fireEvent.click(screen.getByTestId("confirm"));
     await waitFor(() => expect(calls.find((c) => c.cmd === "sessions_delete")?.args).toEqual({ key: "agent:main:ideas" }));
     expect((await screen.findByRole("status")).textContent).toBe('Deleted "Ideas".');
+  });
+
+  it("renders only the visible rows of a long list and loads more pages as it scrolls", async () => {
+    const all = Array.from({ length: 250 }, (_, i) => session({ key: `agent:main:s${i}`, title: `Chat ${i}` }));
+    const calls: Calls = [];
+    // Pages by offset and limit, as the gateway answers them.
+    mockIPC(
+      (cmd, args) => {
+        calls.push({ cmd, args: args as Record<string, unknown> });
+        const a = args as { limit: number; offset: number };
+        if (cmd === "gateway_status") return running;
+        if (cmd === "gateway_metrics") return [];
+        if (cmd === "chat_sessions") return { sessions: all.slice(a.offset, a.offset + a.limit), total: all.length };
+        if (cmd === "plugin:event|listen") return 1;
+        return undefined;
+      },
+      { shouldMockEvents: true },
+    );
+    await initGateway();
+    render(() => <Sessions onOpen={() => {}} />);
+    await screen.findAllByTestId("session-row");
+    expect(screen.getByTestId("sessions-count").textContent).toBe("100 of 250 loaded");
+    // A window's worth of rows is in the DOM, not all that were loaded.
+    expect(screen.getAllByTestId("session-row").length).toBeLessThan(50);
+    const pages = () => calls.filter((c) => c.cmd === "chat_sessions").map((c) => c.args.offset);
+    expect(pages()).toEqual([0]);
+    const scroller = screen.getByTestId("sessions-table").parentElement as HTMLElement;
+    scroller.scrollTop = 90 * 53;
+    fireEvent.scroll(scroller);
+    await waitFor(() => expect(pages()).toEqual([0, 100]));
+    await waitFor(() => expect(screen.getByTestId("sessions-count").textContent).toBe("200 of 250 loaded"));
+    expect(screen.getByText("Chat 95")).toBeTruthy();
+    scroller.scrollTop = 190 * 53;
+    fireEvent.scroll(scroller);
+    await waitFor(() => expect(screen.getByTestId("sessions-count").textContent).toBe("250 conversations"));
+    scroller.scrollTop = 240 * 53;
+    fireEvent.scroll(scroller);
+    expect(await screen.findByText("Chat 249")).toBeTruthy();
+    // Everything is loaded: no further requests.
+    expect(pages()).toEqual([0, 100, 200]);
   });
 });

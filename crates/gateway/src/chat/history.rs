@@ -127,6 +127,8 @@ pub fn context(summary: Option<&str>, entries: &[Entry]) -> Vec<Message> {
     }
     for e in entries.iter().filter(|e| e.kind == EntryKind::Message) {
         match e.role.as_deref() {
+            // A reply that failed half-way is not fed back: a retry starts it afresh.
+            Some("assistant") if e.status == "error" => {}
             Some("assistant") => {
                 let content: Vec<Block> = e
                     .content

@@ -13,7 +13,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use tidepool_protocol::chat::{
-    AgentParams, AgentWaitParams, ChatAbortParams, ChatHistoryParams, ChatSendParams, events, names,
+    AgentParams, AgentWaitParams, ChatAbortParams, ChatHistoryParams, ChatRetryParams,
+    ChatSendParams, events, names,
 };
 use tidepool_protocol::{ErrorCode, ErrorShape, Scope};
 
@@ -26,6 +27,7 @@ impl Emit for Shared {
 /// Registers the chat and agent methods.
 pub fn register(r: &mut Registry) {
     r.add(names::CHAT_SEND, Scope::Write, chat_send);
+    r.add(names::CHAT_RETRY, Scope::Write, chat_retry);
     r.add(names::CHAT_ABORT, Scope::Write, chat_abort);
     r.add(names::CHAT_HISTORY, Scope::Read, chat_history);
     r.add(names::AGENT, Scope::Write, agent);
@@ -172,9 +174,60 @@ async fn chat_send(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, Error
             session_key: session_key.clone(),
             agent,
             message: p.message,
+            retry: false,
             model: None,
             extra_system_prompt: None,
             timeout: p.timeout_ms.map(Duration::from_millis),
+        },
+        &p.idempotency_key,
+    )?;
+    Ok(json!({
+        "runId": run_id,
+        "sessionKey": session_key,
+        "status": if started { "started" } else { "in_flight" },
+    }))
+}
+
+async fn chat_retry(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
+    let p: ChatRetryParams = parse_params(names::CHAT_RETRY, p)?;
+    if p.idempotency_key.is_empty() {
+        return Err(invalid_params(
+            names::CHAT_RETRY,
+            "idempotencyKey must not be empty",
+        ));
+    }
+    let config = current_config(&s);
+    let (agent, key) = pick_agent(
+        &s,
+        &config,
+        names::CHAT_RETRY,
+        p.agent_id.as_deref(),
+        Some(&p.session_key),
+    )?;
+    let session_key = key.unwrap_or_default();
+    let message = s
+        .chat
+        .store
+        .last_user_text(&session_key)
+        .await
+        .map_err(unavailable)?
+        .ok_or_else(|| {
+            invalid_params(
+                names::CHAT_RETRY,
+                format!("session {session_key} has no message to retry; send one with chat.send"),
+            )
+        })?;
+    let (run_id, started) = start(
+        &s,
+        RunRequest {
+            run_id: new_run_id(),
+            session_key: session_key.clone(),
+            agent,
+            message,
+            retry: true,
+            model: None,
+            extra_system_prompt: None,
+            timeout: None,
         },
         &p.idempotency_key,
     )?;
@@ -249,6 +302,7 @@ async fn agent(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShap
             session_key: session_key.clone(),
             agent,
             message: p.message,
+            retry: false,
             model: p.model,
             extra_system_prompt: p.extra_system_prompt,
             timeout: p.timeout.map(Duration::from_secs),

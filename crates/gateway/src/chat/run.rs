@@ -36,6 +36,8 @@ pub struct RunRequest {
     pub agent: AgentSpec,
     /// The user's message.
     pub message: String,
+    /// The message is in the transcript already (`chat.retry`): run it again, don't append it.
+    pub retry: bool,
     /// `provider/model` for this run (else the session's, else the agent's).
     pub model: Option<String>,
     /// Added to the system prompt.
@@ -181,7 +183,9 @@ async fn turn(
         Ok(s) => s,
         Err(e) => return fail(e.to_string(), "unknown", Value::Null),
     };
-    if let Err(e) = store
+    if req.retry {
+        // Nothing to append: the message is the transcript's last user message.
+    } else if let Err(e) = store
         .append(
             &req.session_key,
             NewEntry {

@@ -511,6 +511,20 @@ impl SessionStore {
         .map_err(|e| StoreError::Read(e.to_string()))
     }
 
+    /// The text of the current transcript's last user message.
+    pub async fn last_user_text(&self, key: &str) -> Result<Option<String>, StoreError> {
+        let content: Option<String> = sqlx::query_scalar(
+            "SELECT content FROM entries WHERE session_id = (SELECT session_id FROM sessions WHERE key = ?) AND role = 'user' ORDER BY seq DESC LIMIT 1",
+        )
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(content
+            .and_then(|c| serde_json::from_str::<Vec<Block>>(&c).ok())
+            .map(|b| text_of(&b))
+            .filter(|t| !t.trim().is_empty()))
+    }
+
     /// What the model sees: the latest compaction summary (if any) and the messages from the
     /// first one it kept.
     pub async fn context(&self, key: &str) -> Result<(Option<String>, Vec<Entry>), StoreError> {
