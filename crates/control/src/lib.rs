@@ -5,7 +5,8 @@ pub mod chat;
 pub mod config;
 pub mod fsutil;
 pub mod logs;
-pub mod process;
+/// The spawn helper lives in `tidepool-process`, shared with the gateway.
+pub use tidepool_process as process;
 pub mod supervisor;
 
 pub use logs::{LogBuffer, LogFollower, LogLine};

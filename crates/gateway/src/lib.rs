@@ -7,6 +7,7 @@ pub mod chat;
 pub mod config;
 pub mod config_methods;
 mod config_watch;
+pub mod exec;
 pub mod fsutil;
 pub mod handlers;
 pub mod lifecycle;

@@ -295,6 +295,9 @@ pub struct ToolsConfig {
     /// Web tools.
     #[serde(default)]
     pub web: WebToolsConfig,
+    /// Shell commands (the `exec` tool) and their approval rules.
+    #[serde(default)]
+    pub exec: super::exec::ExecConfig,
 }
 
 /// Allow and deny lists.
@@ -413,7 +416,14 @@ pub const NOT_YET_SUPPORTED_PATHS: &[&str] = &[
     "tools.profile",
     "tools.byProvider",
     "tools.elevated",
-    "tools.exec",
+    "tools.exec.host",
+    "tools.exec.node",
+    "tools.exec.backgroundMs",
+    "tools.exec.cleanupMs",
+    "tools.exec.pathPrepend",
+    "tools.exec.safeBins",
+    "tools.exec.notifyOnExit",
+    "tools.exec.applyPatch",
     "tools.media",
     "tools.agentToAgent",
     "tools.sandbox",

@@ -5,6 +5,7 @@
 pub mod agents;
 pub mod edit;
 pub mod env;
+pub mod exec;
 pub mod include;
 pub mod schema;
 pub mod secret;

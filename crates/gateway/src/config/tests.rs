@@ -53,7 +53,7 @@ fn table_of_bad_configs() {
 #[test]
 fn openclaw_sections_are_reported_not_rejected() {
     let l = parse(
-        "{ channels: {}, agents: { defaults: { heartbeat: {} }, list: [{ id: 'a', sandbox: {} }] }, tools: { exec: {}, web: { search: {} } } }",
+        "{ channels: {}, agents: { defaults: { heartbeat: {} }, list: [{ id: 'a', sandbox: {} }] }, tools: { exec: { safeBins: [] }, web: { search: {} } } }",
         "t.json",
     )
     .unwrap();
@@ -63,7 +63,7 @@ fn openclaw_sections_are_reported_not_rejected() {
             "channels",
             "agents.defaults.heartbeat",
             "agents.list.0.sandbox",
-            "tools.exec",
+            "tools.exec.safeBins",
             "tools.web.search"
         ]
     );

@@ -1,4 +1,5 @@
-//! The one way child processes are started: own process group (so a terminal's Ctrl-C or a
+//! The one way Tidepool starts child processes (the gateway's exec tool, the desktop's sidecar,
+//! ssh, docker, npm): own process group (so a terminal's Ctrl-C or a
 //! group signal aimed at the app does not hit them, and they can be signalled as a group), no
 //! console window on Windows, killed when the handle drops.
 

@@ -1,0 +1,6 @@
+//! Shell commands for agents: what a command would run (`analyze`), whether the policy lets it
+//! (`policy`), and running it (`run`).
+
+pub mod analyze;
+pub mod policy;
+mod wrappers;

@@ -1,0 +1,335 @@
+//! Deciding whether a command may run: every program it invokes is matched against the rules
+//! in force for the agent and session; the strictest answer wins (deny, then ask, then allow).
+
+use super::analyze::{self, Analysis, Arg, Invocation, quote};
+use crate::config::exec::{
+    AskFallback, AskWhen, ExecConfig, ExecMode, ExecRule, RuleAction, RuleScope,
+};
+use serde::Serialize;
+use wildmatch::WildMatch;
+
+/// A compiled rule pattern.
+#[derive(Debug, Clone)]
+pub struct Pattern {
+    program: Piece,
+    args: Vec<Piece>,
+    /// Ends in `**`: any further arguments.
+    rest: bool,
+}
+
+#[derive(Debug, Clone)]
+enum Piece {
+    Exact(String),
+    Glob(WildMatch, String),
+}
+
+impl Piece {
+    fn matches(&self, a: &Arg) -> bool {
+        match self {
+            // A literal word matches only the same literal word.
+            Piece::Exact(s) => !a.dynamic && a.text == *s,
+            // A value known only at run time matches only a bare `*`.
+            Piece::Glob(g, src) => {
+                if a.dynamic {
+                    src == "*"
+                } else {
+                    g.matches(&a.text)
+                }
+            }
+        }
+    }
+}
+
+impl Pattern {
+    /// Compiles `text` (one simple command; `*` and `**` unquoted are wildcards).
+    pub fn compile(text: &str) -> Result<Pattern, String> {
+        let a = analyze::analyze(text);
+        if let Some(e) = a.error {
+            return Err(format!("the pattern {text:?} is {e}"));
+        }
+        let plain = |i: &Invocation| i.via.is_none() && i.env.is_empty() && i.writes.is_empty();
+        if !a.invocations.iter().all(plain) {
+            return Err(format!(
+                "the pattern {text:?} must be a plain command: no substitutions, variables or redirections"
+            ));
+        }
+        let [inv] = a.invocations.as_slice() else {
+            return Err(format!(
+                "the pattern {text:?} must be one command, like \"git status\" or \"npm run *\" (it names {})",
+                a.invocations.len()
+            ));
+        };
+        let piece = |a: &Arg| {
+            if a.dynamic {
+                Piece::Glob(WildMatch::new(&a.text), a.text.clone())
+            } else {
+                Piece::Exact(a.text.clone())
+            }
+        };
+        let mut args: Vec<Piece> = inv.args.iter().map(piece).collect();
+        let rest = matches!(args.last(), Some(Piece::Glob(_, s)) if s == "**");
+        if rest {
+            args.pop();
+        }
+        if args
+            .iter()
+            .any(|p| matches!(p, Piece::Glob(_, s) if s.contains("**")))
+        {
+            return Err(format!(
+                "in the pattern {text:?}, `**` may only be the last word"
+            ));
+        }
+        let program = if inv.flags.contains(&analyze::Flag::DynamicProgram) {
+            Piece::Glob(WildMatch::new(&inv.program), inv.program.clone())
+        } else {
+            Piece::Exact(inv.program.clone())
+        };
+        Ok(Pattern {
+            program,
+            args,
+            rest,
+        })
+    }
+
+    /// Whether the invocation is what this pattern describes.
+    pub fn matches(&self, inv: &Invocation) -> bool {
+        let program = Arg {
+            text: inv.program.clone(),
+            dynamic: inv.flags.contains(&analyze::Flag::DynamicProgram),
+        };
+        if !self.program.matches(&program) {
+            return false;
+        }
+        if inv.args.len() < self.args.len() || (!self.rest && inv.args.len() != self.args.len()) {
+            return false;
+        }
+        self.args.iter().zip(&inv.args).all(|(p, a)| p.matches(a))
+    }
+}
+
+/// Allow, ask or deny.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Decision {
+    /// Runs.
+    Allow,
+    /// Waits for a person.
+    Ask,
+    /// Refused.
+    Deny,
+}
+
+/// The verdict on one invocation.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PartVerdict {
+    /// The invocation.
+    #[serde(flatten)]
+    pub invocation: Invocation,
+    /// The command line it stands for.
+    pub display: String,
+    /// Its decision.
+    pub decision: Decision,
+    /// The rule that decided, if one did (its pattern).
+    pub rule: Option<String>,
+    /// The rule's id.
+    pub rule_id: Option<String>,
+    /// Why, in words.
+    pub reason: String,
+}
+
+/// The verdict on a command.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Verdict {
+    /// The strictest of its parts.
+    pub decision: Decision,
+    /// One per invocation.
+    pub parts: Vec<PartVerdict>,
+    /// Why, in one sentence.
+    pub reason: String,
+    /// The mode it was judged under.
+    pub mode: ExecMode,
+}
+
+impl Verdict {
+    /// Rules "allow always" would add: one per part not already allowed.
+    pub fn suggested_rules(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for p in self.parts.iter().filter(|p| p.decision != Decision::Allow) {
+            let s = suggest(&p.invocation);
+            if !out.contains(&s) {
+                out.push(s);
+            }
+        }
+        out
+    }
+}
+
+/// The pattern that covers exactly this invocation's intent: the program and its literal
+/// arguments; an argument known only at run time becomes `*`.
+pub fn suggest(inv: &Invocation) -> String {
+    std::iter::once(quote(&inv.program))
+        .chain(inv.args.iter().map(|a| {
+            if a.dynamic {
+                "*".to_owned()
+            } else {
+                quote(&a.text)
+            }
+        }))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn applies(rule: &ExecRule, agent: &str, session: &str) -> bool {
+    match rule.scope {
+        RuleScope::Global => true,
+        RuleScope::Agent => rule.agent_id.as_deref() == Some(agent),
+        RuleScope::Session => rule.session_key.as_deref() == Some(session),
+    }
+}
+
+/// Judges `analysis` under `cfg` for `agent` in `session`.
+pub fn decide(analysis: &Analysis, cfg: &ExecConfig, agent: &str, session: &str) -> Verdict {
+    let mode = cfg.effective_mode();
+    if mode == ExecMode::Deny {
+        return Verdict {
+            decision: Decision::Deny,
+            parts: Vec::new(),
+            reason: "shell commands are turned off (tools.exec.mode is \"deny\")".into(),
+            mode,
+        };
+    }
+    if let Some(e) = &analysis.error {
+        let decision = match mode {
+            ExecMode::Full => Decision::Allow,
+            ExecMode::Ask => Decision::Ask,
+            _ => Decision::Deny,
+        };
+        return Verdict {
+            decision,
+            parts: Vec::new(),
+            reason: format!("the command is {e}"),
+            mode,
+        };
+    }
+    let rules: Vec<(&ExecRule, Pattern)> = cfg
+        .rules
+        .iter()
+        .filter(|r| applies(r, agent, session))
+        .filter_map(|r| Pattern::compile(&r.pattern.0).ok().map(|p| (r, p)))
+        .collect();
+    let parts: Vec<PartVerdict> = analysis
+        .invocations
+        .iter()
+        .map(|inv| judge(inv, &rules, cfg, mode))
+        .collect();
+    let decision = parts
+        .iter()
+        .map(|p| p.decision)
+        .max()
+        .unwrap_or(Decision::Allow);
+    let reason = match parts.iter().find(|p| p.decision == decision) {
+        Some(p) if parts.len() > 1 => format!("{}: {}", p.display, p.reason),
+        Some(p) => p.reason.clone(),
+        None => "the command runs nothing".into(),
+    };
+    Verdict {
+        decision,
+        parts,
+        reason,
+        mode,
+    }
+}
+
+fn judge(
+    inv: &Invocation,
+    rules: &[(&ExecRule, Pattern)],
+    cfg: &ExecConfig,
+    mode: ExecMode,
+) -> PartVerdict {
+    let display = inv.display();
+    let found = |action: RuleAction| {
+        rules
+            .iter()
+            .find(|(r, p)| r.action == action && p.matches(inv))
+            .map(|(r, _)| *r)
+    };
+    let verdict = |decision, rule: Option<&ExecRule>, reason: String| PartVerdict {
+        invocation: inv.clone(),
+        display: display.clone(),
+        decision,
+        rule: rule.map(|r| r.pattern.0.clone()),
+        rule_id: rule.and_then(|r| r.id.clone()),
+        reason,
+    };
+    if let Some(r) = found(RuleAction::Deny) {
+        return verdict(
+            Decision::Deny,
+            Some(r),
+            format!("denied by the rule \"{}\"", r.pattern.0),
+        );
+    }
+    if mode == ExecMode::Full {
+        if let Some(r) = found(RuleAction::Ask) {
+            return verdict(
+                Decision::Ask,
+                Some(r),
+                format!("the rule \"{}\" asks first", r.pattern.0),
+            );
+        }
+        return verdict(
+            Decision::Allow,
+            None,
+            "every command runs (tools.exec.mode is \"full\")".into(),
+        );
+    }
+    let miss = if mode == ExecMode::Ask && cfg.ask != AskWhen::Off {
+        Decision::Ask
+    } else {
+        Decision::Deny
+    };
+    if let Some(f) = inv.flags.first() {
+        return verdict(
+            miss,
+            None,
+            format!("it {}; no rule can allow that", f.describe()),
+        );
+    }
+    if let Some(r) = found(RuleAction::Ask) {
+        return verdict(
+            Decision::Ask,
+            Some(r),
+            format!("the rule \"{}\" asks first", r.pattern.0),
+        );
+    }
+    if let Some(r) = found(RuleAction::Allow) {
+        if mode == ExecMode::Ask && cfg.ask == AskWhen::Always {
+            return verdict(
+                Decision::Ask,
+                Some(r),
+                "every command is asked (tools.exec.ask is \"always\")".into(),
+            );
+        }
+        return verdict(
+            Decision::Allow,
+            Some(r),
+            format!("allowed by the rule \"{}\"", r.pattern.0),
+        );
+    }
+    let reason = if miss == Decision::Ask {
+        "no rule allows it".to_owned()
+    } else {
+        "no rule allows it (tools.exec.mode is \"allowlist\")".to_owned()
+    };
+    verdict(miss, None, reason)
+}
+
+/// What an unanswered approval becomes.
+pub fn fallback(cfg: &ExecConfig) -> Decision {
+    match cfg.ask_fallback {
+        AskFallback::Full => Decision::Allow,
+        // Asked means the rules did not allow it.
+        AskFallback::Deny | AskFallback::Allowlist => Decision::Deny,
+    }
+}
