@@ -297,6 +297,22 @@ async fn patch(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShap
     write(s, pretty(&doc), p.base_hash, p.force).await
 }
 
+/// Appends rules to `tools.exec.rules` in the file (as "allow always" does), with the same
+/// checks as any config write.
+pub(crate) async fn add_exec_rules(s: Arc<Shared>, rules: Vec<Value>) -> Result<Value, ErrorShape> {
+    let snap = s.config_store.snapshot();
+    let mut doc = file_value(&snap.raw)?;
+    let slot = edit::set_path(&mut doc, "tools.exec.rules")
+        .map_err(|m| invalid_params("exec.approval.resolve", m))?;
+    if !slot.is_array() {
+        *slot = Value::Array(Vec::new());
+    }
+    if let Value::Array(list) = slot {
+        list.extend(rules);
+    }
+    write(s, pretty(&doc), Some(snap.hash.clone()), false).await
+}
+
 fn file_value(raw: &str) -> Result<Value, ErrorShape> {
     crate::config::source::parse(raw, std::path::Path::new("tidepool.json"))
         .map(|(v, _)| v)

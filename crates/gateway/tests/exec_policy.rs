@@ -291,10 +291,10 @@ fn openclaw_security_and_ask_map_onto_the_mode() {
 fn arbitrary_input_never_panics_and_is_never_allowed_unread() {
     // A deterministic generator over shell metacharacters and words.
     const BITS: &[&str] = &[
-        "ls", "rm", " ", "-rf", "'", "\"", "`", "$(", ")", "${", "}", "$((", "))", ";", "&&",
-        "||", "|", "&", ">", ">>", "<", "<<", "EOF", "\n", "\\", "*", "?", "[", "]", "(", "{",
-        "=", "X", "sh", "-c", "~", "/bin/", "..", "#", "!", "if", "then", "fi", "do", "done",
-        "<(", "2>&1", "é", "\t",
+        "ls", "rm", " ", "-rf", "'", "\"", "`", "$(", ")", "${", "}", "$((", "))", ";", "&&", "||",
+        "|", "&", ">", ">>", "<", "<<", "EOF", "\n", "\\", "*", "?", "[", "]", "(", "{", "=", "X",
+        "sh", "-c", "~", "/bin/", "..", "#", "!", "if", "then", "fi", "do", "done", "<(", "2>&1",
+        "é", "\t",
     ];
     let cfg = exec_config("allowlist");
     let mut seed: u64 = 0x5eed;
@@ -306,7 +306,9 @@ fn arbitrary_input_never_panics_and_is_never_allowed_unread() {
     };
     for _ in 0..10_000 {
         let len = 1 + next() % 12;
-        let cmd: String = (0..len).map(|_| BITS[(next() % BITS.len() as u64) as usize]).collect();
+        let cmd: String = (0..len)
+            .map(|_| BITS[(next() % BITS.len() as u64) as usize])
+            .collect();
         let a = analyze(&cmd);
         let v = decide(&a, &cfg, "main", "s");
         // Whatever it was, an allow needs every part allowed by a rule.

@@ -24,6 +24,8 @@ fn ctx(workspace: &Path) -> ToolCtx {
         workspace: workspace.to_path_buf(),
         web: WebFetchConfig::default(),
         cancel: CancellationToken::new(),
+        exec: None,
+        events: Default::default(),
     }
 }
 

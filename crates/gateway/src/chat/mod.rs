@@ -2,10 +2,12 @@
 //! loop that streams `chat` events while it keeps the transcript in the session store.
 
 pub mod compact;
+mod fallback;
 pub mod history;
 pub mod methods;
 pub mod prompt;
 pub mod run;
+mod tool_call;
 
 use crate::config::Config;
 use crate::config::agents::{AgentEntry, CompactionConfig, ModelRef};
@@ -13,7 +15,7 @@ use crate::paths::StatePaths;
 use crate::sessions::SessionStore;
 use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
@@ -154,6 +156,8 @@ pub struct ChatRuntime {
     pub store: SessionStore,
     /// HTTP client for providers.
     pub http: reqwest::Client,
+    /// Pending exec approvals and the audit trail.
+    pub approvals: Arc<crate::approvals::Approvals>,
     active: Mutex<HashMap<String, ActiveRun>>,
     outcomes: Mutex<HashMap<String, watch::Sender<RunOutcome>>>,
     finished: Mutex<VecDeque<String>>,
@@ -166,10 +170,15 @@ const REMEMBERED: usize = 1000;
 
 impl ChatRuntime {
     /// A runtime over a store.
-    pub fn new(store: SessionStore, http: reqwest::Client) -> ChatRuntime {
+    pub fn new(
+        store: SessionStore,
+        http: reqwest::Client,
+        approvals: Arc<crate::approvals::Approvals>,
+    ) -> ChatRuntime {
         ChatRuntime {
             store,
             http,
+            approvals,
             active: Mutex::default(),
             outcomes: Mutex::default(),
             finished: Mutex::default(),

@@ -10,7 +10,7 @@ use crate::providers::{
 };
 use crate::sessions::{EntryKind, NewEntry};
 use crate::sysinfo::now_ms;
-use crate::tools::{self, ToolCtx};
+use crate::tools;
 use serde_json::{Value, json};
 use std::path::Path;
 use std::sync::Arc;
@@ -47,11 +47,11 @@ pub struct RunRequest {
 }
 
 /// Per-run event sequence.
-struct Events<'a> {
+pub(super) struct Events<'a> {
     rt: &'a ChatRuntime,
-    emit: &'a dyn Emit,
+    pub(super) emit: &'a dyn Emit,
     run_id: &'a str,
-    session_key: &'a str,
+    pub(super) session_key: &'a str,
     agent_id: &'a str,
     seq: AtomicU64,
     agent_seq: AtomicU64,
@@ -75,7 +75,7 @@ impl Events<'_> {
         self.emit.emit(events::CHAT, Value::Object(extra));
     }
 
-    fn agent(&self, stream: &str, data: Value) {
+    pub(super) fn agent(&self, stream: &str, data: Value) {
         self.emit.emit(
             events::AGENT,
             json!({
@@ -250,6 +250,7 @@ async fn turn(
         &req.agent.tools_allow,
         &req.agent.tools_deny,
         config.tools.web.fetch.enabled,
+        config.tools.exec.effective_mode() != crate::config::exec::ExecMode::Deny,
     );
     let tool_names: Vec<&str> = toolset.iter().map(|t| t.name).collect();
     let system =
@@ -323,10 +324,10 @@ async fn turn(
             // Nothing streamed yet: the next configured model may still answer this step, and
             // the rest of the run stays on it.
             let Err((e, partial)) = &r else { break r };
-            if !partial.is_empty() || !falls_back(e) {
+            if !partial.is_empty() || !super::fallback::falls_back(e) {
                 break r;
             }
-            let Some((p, m)) = next_fallback(
+            let Some((p, m)) = super::fallback::next_fallback(
                 &mut fallbacks,
                 config,
                 config_dir,
@@ -438,7 +439,10 @@ async fn turn(
                     if cancel.is_cancelled() {
                         break;
                     }
-                    run_tool(rt, &toolset, req, config, ev, &id, &name, input, cancel).await;
+                    super::tool_call::run_tool(
+                        rt, &toolset, req, config, ev, &id, &name, input, cancel,
+                    )
+                    .await;
                 }
                 if cancel.is_cancelled() {
                     ev.chat("aborted", obj(json!({ "stopReason": "aborted" })));
@@ -453,48 +457,6 @@ async fn turn(
     );
     let _ = store.set_run_error(&req.session_key, Some(&msg)).await;
     fail(msg, "unknown", Value::Null)
-}
-
-/// Errors another model might not have: not a bad request, not the user stopping the run.
-fn falls_back(e: &ProviderError) -> bool {
-    !matches!(
-        e,
-        ProviderError::Cancelled | ProviderError::BadRequest { .. }
-    )
-}
-
-/// The next fallback model that resolves (one without a key, say, is skipped), announced as an
-/// `agent` lifecycle event.
-#[allow(clippy::too_many_arguments)]
-fn next_fallback(
-    fallbacks: &mut std::collections::VecDeque<String>,
-    config: &Config,
-    config_dir: &Path,
-    rt: &ChatRuntime,
-    ev: &Events<'_>,
-    from_provider: &str,
-    from_model: &str,
-    error: &ProviderError,
-) -> Option<(Provider, String)> {
-    while let Some(next) = fallbacks.pop_front() {
-        let resolved = providers::split_model_ref(&next).and_then(|(pid, m)| {
-            providers::resolve(config, config_dir, pid, &rt.http).map(|p| (p, m.to_owned()))
-        });
-        match resolved {
-            Ok((p, m)) => {
-                tracing::warn!(session_id = %ev.session_key, from = %format!("{from_provider}/{from_model}"), to = %next, error = %error, "model failed; trying the fallback");
-                ev.agent(
-                    "lifecycle",
-                    json!({ "phase": "fallback", "from": format!("{from_provider}/{from_model}"), "to": next, "reason": error.to_string(), "errorKind": error.kind() }),
-                );
-                return Some((p, m));
-            }
-            Err(e) => {
-                tracing::warn!(session_id = %ev.session_key, fallback = %next, error = %e, "fallback model skipped")
-            }
-        }
-    }
-    None
 }
 
 fn entry_for(
@@ -605,52 +567,4 @@ async fn stream_step(
         ev.chat("delta", obj(json!({ "deltaText": pending })));
     }
     result.map_err(|e| (e, text))
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn run_tool(
-    rt: &ChatRuntime,
-    toolset: &[tools::Tool],
-    req: &RunRequest,
-    config: &Config,
-    ev: &Events<'_>,
-    id: &str,
-    name: &str,
-    input: Value,
-    cancel: &CancellationToken,
-) {
-    ev.agent("tool", json!({ "phase": "start", "sessionKey": req.session_key, "toolCallId": id, "name": name, "args": input }));
-    let started = Instant::now();
-    let ctx = ToolCtx {
-        workspace: req.agent.workspace.clone(),
-        web: config.tools.web.fetch.clone(),
-        cancel: cancel.clone(),
-    };
-    let result = tools::call(toolset, name, input, ctx).await;
-    let duration = started.elapsed().as_millis() as u64;
-    let (content, is_error) = match result {
-        Ok(s) => (s, false),
-        Err(e) => (e.0, true),
-    };
-    tracing::info!(session_id = %req.session_key, agent_id = %req.agent.id, tool = name, duration_ms = duration, is_error, "tool call");
-    let _ = rt
-        .store
-        .append(
-            &req.session_key,
-            NewEntry {
-                kind: EntryKind::Message,
-                role: Some("toolResult"),
-                run_id: Some(req.run_id.clone()),
-                content: vec![Block::ToolResult {
-                    tool_use_id: id.to_owned(),
-                    content: content.clone(),
-                    is_error,
-                }],
-                meta: json!({ "toolName": name, "durationMs": duration }),
-                status: "complete",
-            },
-        )
-        .await;
-    let preview: String = content.chars().take(4000).collect();
-    ev.agent("tool", json!({ "phase": "result", "sessionKey": req.session_key, "toolCallId": id, "name": name, "result": preview, "isError": is_error, "durationMs": duration }));
 }

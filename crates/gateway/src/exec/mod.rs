@@ -3,4 +3,5 @@
 
 pub mod analyze;
 pub mod policy;
+pub mod run;
 mod wrappers;

@@ -229,7 +229,12 @@ pub fn decide(analysis: &Analysis, cfg: &ExecConfig, agent: &str, session: &str)
         .map(|p| p.decision)
         .max()
         .unwrap_or(Decision::Allow);
-    let reason = match parts.iter().find(|p| p.decision == decision) {
+    // The part a rule decided says more than a miss.
+    let deciding = parts
+        .iter()
+        .filter(|p| p.decision == decision)
+        .max_by_key(|p| p.rule.is_some());
+    let reason = match deciding {
         Some(p) if parts.len() > 1 => format!("{}: {}", p.display, p.reason),
         Some(p) => p.reason.clone(),
         None => "the command runs nothing".into(),

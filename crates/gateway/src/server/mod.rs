@@ -290,9 +290,19 @@ impl Gateway {
         crate::config_methods::register(&mut registry);
         crate::chat::methods::register(&mut registry);
         crate::sessions::methods::register(&mut registry);
+        crate::approvals::methods::register(&mut registry);
         let session_store = crate::sessions::SessionStore::open(&paths.sessions_db()).await?;
         let http = crate::providers::http_client().map_err(|e| StartError::Http(e.to_string()))?;
-        let chat = Arc::new(crate::chat::ChatRuntime::new(session_store, http));
+        let approvals = Arc::new(
+            crate::approvals::Approvals::open(session_store.pool())
+                .await
+                .map_err(crate::sessions::StoreError::from)?,
+        );
+        let chat = Arc::new(crate::chat::ChatRuntime::new(
+            session_store,
+            http,
+            approvals,
+        ));
         let (events, _) = broadcast::channel(EVENT_BUFFER);
         let shared = Arc::new(Shared {
             version: version.to_owned(),

@@ -547,6 +547,11 @@ impl SessionStore {
         Ok((summary, kept))
     }
 
+    /// The connection pool (the approvals audit trail lives in the same database).
+    pub fn pool(&self) -> sqlx::SqlitePool {
+        self.pool.clone()
+    }
+
     /// Closes the pool (waits for writes).
     pub async fn close(&self) {
         self.pool.close().await;

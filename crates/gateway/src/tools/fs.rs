@@ -32,6 +32,7 @@ pub(super) fn tools() -> Vec<Tool> {
                 })
             },
             run: |ctx, v| Box::pin(read(ctx, v)),
+            stops_itself: false,
         },
         Tool {
             name: "write",
@@ -49,6 +50,7 @@ pub(super) fn tools() -> Vec<Tool> {
                 })
             },
             run: |ctx, v| Box::pin(write(ctx, v)),
+            stops_itself: false,
         },
         Tool {
             name: "edit",
@@ -67,6 +69,7 @@ pub(super) fn tools() -> Vec<Tool> {
                 })
             },
             run: |ctx, v| Box::pin(edit(ctx, v)),
+            stops_itself: false,
         },
         Tool {
             name: "list",
@@ -83,6 +86,7 @@ pub(super) fn tools() -> Vec<Tool> {
                 })
             },
             run: |ctx, v| Box::pin(list(ctx, v)),
+            stops_itself: false,
         },
     ]
 }

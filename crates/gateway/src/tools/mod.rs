@@ -1,6 +1,7 @@
 //! The tool registry: each tool's name, JSON Schema and handler. Agents get the tools their
 //! policy allows; later tools (exec, skills, plugins) register here the same way.
 
+pub mod exec;
 pub mod fs;
 pub mod web;
 
@@ -21,6 +22,53 @@ pub struct ToolCtx {
     pub web: WebFetchConfig,
     /// Cancelled when the run is aborted.
     pub cancel: CancellationToken,
+    /// What `exec` needs (absent where shell commands are not offered).
+    pub exec: Option<std::sync::Arc<ExecEnv>>,
+    /// Where a tool's events go while it runs (approval requests, output so far).
+    pub events: ToolEvents,
+}
+
+/// The context of one `exec` call.
+#[derive(Debug, Clone)]
+pub struct ExecEnv {
+    /// `tools.exec`.
+    pub config: crate::config::exec::ExecConfig,
+    /// Pending approvals and the audit trail.
+    pub approvals: std::sync::Arc<crate::approvals::Approvals>,
+    /// The agent.
+    pub agent_id: String,
+    /// The session.
+    pub session_key: String,
+    /// The run.
+    pub run_id: String,
+    /// The tool call.
+    pub tool_call_id: String,
+}
+
+/// Something a running tool reports.
+#[derive(Debug, Clone)]
+pub enum ToolEvent {
+    /// A gateway event to broadcast as it is.
+    Broadcast(String, Value),
+    /// Progress for the tool card (sent as an `agent` tool event with `phase: "update"`).
+    Progress(Value),
+}
+
+/// The sending side of a tool's events; sends go nowhere when nobody listens.
+#[derive(Debug, Clone, Default)]
+pub struct ToolEvents(pub Option<tokio::sync::mpsc::UnboundedSender<ToolEvent>>);
+
+impl ToolEvents {
+    /// Sends, ignoring a closed or absent listener.
+    pub fn send(&self, e: ToolEvent) -> bool {
+        self.0.as_ref().is_some_and(|tx| tx.send(e).is_ok())
+    }
+}
+
+impl crate::chat::run::Emit for ToolEvents {
+    fn emit(&self, event: &str, payload: Value) {
+        self.send(ToolEvent::Broadcast(event.to_owned(), payload));
+    }
 }
 
 /// A failed tool call: the message goes back to the model (and to the tool card).
@@ -49,6 +97,9 @@ pub struct Tool {
     pub schema: fn() -> Value,
     /// Runs it.
     pub run: fn(ToolCtx, Value) -> ToolFuture,
+    /// Watches `ToolCtx::cancel` itself and cleans up: given a grace period to stop instead
+    /// of being dropped at once.
+    pub stops_itself: bool,
 }
 
 impl std::fmt::Debug for Tool {
@@ -61,6 +112,7 @@ impl std::fmt::Debug for Tool {
 pub fn all() -> Vec<Tool> {
     let mut v = fs::tools();
     v.push(web::tool());
+    v.push(exec::tool());
     v
 }
 
@@ -76,6 +128,7 @@ pub fn select(
     agent_allow: &[String],
     agent_deny: &[String],
     web_enabled: bool,
+    exec_enabled: bool,
 ) -> Vec<Tool> {
     all()
         .into_iter()
@@ -83,6 +136,7 @@ pub fn select(
         .filter(|t| agent_allow.is_empty() || listed(agent_allow, t))
         .filter(|t| !listed(global_deny, t) && !listed(agent_deny, t))
         .filter(|t| web_enabled || t.group != "web")
+        .filter(|t| exec_enabled || t.name != "exec")
         .collect()
 }
 
@@ -97,6 +151,9 @@ pub fn specs(tools: &[Tool]) -> Vec<ToolSpec> {
         })
         .collect()
 }
+
+/// How long a cancelled tool may take to stop on its own.
+const CANCEL_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Runs a tool by name. Unknown tools and bad arguments are errors the model can read.
 pub async fn call(
@@ -113,9 +170,20 @@ pub async fn call(
         )));
     };
     let cancel = ctx.cancel.clone();
+    let run = (t.run)(ctx, input);
+    tokio::pin!(run);
     tokio::select! {
-        r = (t.run)(ctx, input) => r,
-        () = cancel.cancelled() => Err(ToolError::new("cancelled")),
+        r = &mut run => return r,
+        () = cancel.cancelled() => {}
+    }
+    if !t.stops_itself {
+        return Err(ToolError::new("cancelled"));
+    }
+    // Tools see the same token: a short grace lets them clean up (kill a process, record a
+    // cancelled approval) before they are dropped.
+    match tokio::time::timeout(CANCEL_GRACE, run).await {
+        Ok(Err(e)) => Err(e),
+        _ => Err(ToolError::new("cancelled")),
     }
 }
 

@@ -23,6 +23,7 @@ pub(super) fn tool() -> Tool {
             })
         },
         run: |ctx, v| Box::pin(fetch(ctx, v)),
+        stops_itself: false,
     }
 }
 
