@@ -143,6 +143,16 @@ fn start(
     Ok((run_id, true))
 }
 
+/// `chat.send`'s answer (and `chat.retry`'s): the run, and whether it started now or was
+/// already running for this idempotency key.
+fn ack(run_id: &str, session_key: &str, started: bool) -> Value {
+    json!({
+        "runId": run_id,
+        "sessionKey": session_key,
+        "status": if started { "started" } else { "in_flight" },
+    })
+}
+
 fn new_run_id() -> String {
     ulid::Ulid::new().to_string().to_ascii_lowercase()
 }
@@ -181,11 +191,7 @@ async fn chat_send(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, Error
         },
         &p.idempotency_key,
     )?;
-    Ok(json!({
-        "runId": run_id,
-        "sessionKey": session_key,
-        "status": if started { "started" } else { "in_flight" },
-    }))
+    Ok(ack(&run_id, &session_key, started))
 }
 
 async fn chat_retry(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
@@ -231,11 +237,7 @@ async fn chat_retry(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, Erro
         },
         &p.idempotency_key,
     )?;
-    Ok(json!({
-        "runId": run_id,
-        "sessionKey": session_key,
-        "status": if started { "started" } else { "in_flight" },
-    }))
+    Ok(ack(&run_id, &session_key, started))
 }
 
 async fn chat_abort(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
