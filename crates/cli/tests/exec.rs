@@ -27,6 +27,11 @@ fn exec_config(f: &FakeProvider, exec: &str) -> String {
     )
 }
 
+/// A gateway whose agent uses `f`, with `tools.exec` set to `exec`.
+async fn start(f: &FakeProvider, exec: &str) -> Gw {
+    gateway().config(&exec_config(f, exec)).start().await
+}
+
 /// The agent asks to run `command`, then (after the result) says "done".
 fn wants(f: &FakeProvider, id: &str, command: &str) {
     f.push(Script::ToolCalls {
@@ -61,10 +66,7 @@ async fn tool_result(c: &mut Conn, call: &str) -> Value {
 async fn allow_once_runs_the_command_and_deny_tells_the_agent() {
     let s = Schemas::new();
     let f = fake().await;
-    let gw = gateway()
-        .config(&exec_config(&f, "{ mode: 'ask' }"))
-        .start()
-        .await;
+    let gw = start(&f, "{ mode: 'ask' }").await;
     std::fs::create_dir_all(gw.state().join("ws")).unwrap();
     std::fs::write(gw.state().join("ws/notes.txt"), "x").unwrap();
     let mut c = Conn::open(&gw).await;
@@ -159,10 +161,7 @@ async fn allow_once_runs_the_command_and_deny_tells_the_agent() {
 #[tokio::test]
 async fn allow_always_adds_a_rule_that_covers_the_same_intent_only() {
     let f = fake().await;
-    let gw = gateway()
-        .config(&exec_config(&f, "{ mode: 'ask' }"))
-        .start()
-        .await;
+    let gw = start(&f, "{ mode: 'ask' }").await;
     let mut c = Conn::open(&gw).await;
     wants(&f, "c1", "echo hello");
     let run = send(&mut c, "main", "greet").await;
@@ -221,13 +220,7 @@ async fn allow_always_adds_a_rule_that_covers_the_same_intent_only() {
 #[tokio::test]
 async fn nobody_answering_falls_back_and_an_abort_cancels_the_wait() {
     let f = fake().await;
-    let gw = gateway()
-        .config(&exec_config(
-            &f,
-            "{ mode: 'ask', approvalTimeoutSeconds: 1 }",
-        ))
-        .start()
-        .await;
+    let gw = start(&f, "{ mode: 'ask', approvalTimeoutSeconds: 1 }").await;
     let mut c = Conn::open(&gw).await;
     wants(&f, "c1", "touch made");
     let run = send(&mut c, "main", "make it").await;
@@ -267,10 +260,7 @@ async fn nobody_answering_falls_back_and_an_abort_cancels_the_wait() {
 #[tokio::test]
 async fn two_pending_approvals_are_decided_independently() {
     let f = fake().await;
-    let gw = gateway()
-        .config(&exec_config(&f, "{ mode: 'ask' }"))
-        .start()
-        .await;
+    let gw = start(&f, "{ mode: 'ask' }").await;
     let mut c = Conn::open(&gw).await;
     f.push(Script::ToolCalls {
         text: None,
@@ -385,13 +375,11 @@ async fn rules_and_modes_decide_without_asking() {
 #[tokio::test]
 async fn a_runaway_command_is_stopped_with_its_children_and_output_is_capped() {
     let f = fake().await;
-    let gw = gateway()
-        .config(&exec_config(
-            &f,
-            "{ mode: 'full', timeoutSeconds: 1, maxOutputChars: 2000 }",
-        ))
-        .start()
-        .await;
+    let gw = start(
+        &f,
+        "{ mode: 'full', timeoutSeconds: 1, maxOutputChars: 2000 }",
+    )
+    .await;
     let mut c = Conn::open(&gw).await;
     let marker = format!("tp-exec-{}", std::process::id());
     wants(

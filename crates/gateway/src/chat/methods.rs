@@ -157,87 +157,93 @@ fn new_run_id() -> String {
     ulid::Ulid::new().to_string().to_ascii_lowercase()
 }
 
+/// The agent and normalized session key a turn request names, after checking its
+/// idempotency key.
+fn turn_target(
+    s: &Shared,
+    method: &str,
+    idempotency_key: &str,
+    agent_id: Option<&str>,
+    session_key: &str,
+) -> Result<(AgentSpec, String), ErrorShape> {
+    if idempotency_key.is_empty() {
+        return Err(invalid_params(method, "idempotencyKey must not be empty"));
+    }
+    let config = current_config(s);
+    let (agent, key) = pick_agent(s, &config, method, agent_id, Some(session_key))?;
+    Ok((agent, key.unwrap_or_default()))
+}
+
+/// Starts a turn of `agent` in `session_key` and answers like `chat.send`.
+fn launch(
+    s: &Arc<Shared>,
+    agent: AgentSpec,
+    session_key: String,
+    message: String,
+    retry: bool,
+    timeout: Option<Duration>,
+    idempotency_key: &str,
+) -> Result<Value, ErrorShape> {
+    let req = RunRequest {
+        run_id: new_run_id(),
+        session_key: session_key.clone(),
+        agent,
+        message,
+        retry,
+        model: None,
+        extra_system_prompt: None,
+        timeout,
+    };
+    let (run_id, started) = start(s, req, idempotency_key)?;
+    Ok(ack(&run_id, &session_key, started))
+}
+
 async fn chat_send(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
     let p: ChatSendParams = parse_params(names::CHAT_SEND, p)?;
-    if p.idempotency_key.is_empty() {
-        return Err(invalid_params(
-            names::CHAT_SEND,
-            "idempotencyKey must not be empty",
-        ));
-    }
+    let (agent, key) = turn_target(
+        &s,
+        names::CHAT_SEND,
+        &p.idempotency_key,
+        p.agent_id.as_deref(),
+        &p.session_key,
+    )?;
     if p.message.trim().is_empty() {
         return Err(invalid_params(names::CHAT_SEND, "message is empty"));
     }
-    let config = current_config(&s);
-    let (agent, key) = pick_agent(
+    let timeout = p.timeout_ms.map(Duration::from_millis);
+    launch(
         &s,
-        &config,
-        names::CHAT_SEND,
-        p.agent_id.as_deref(),
-        Some(&p.session_key),
-    )?;
-    let session_key = key.unwrap_or_default();
-    let (run_id, started) = start(
-        &s,
-        RunRequest {
-            run_id: new_run_id(),
-            session_key: session_key.clone(),
-            agent,
-            message: p.message,
-            retry: false,
-            model: None,
-            extra_system_prompt: None,
-            timeout: p.timeout_ms.map(Duration::from_millis),
-        },
+        agent,
+        key,
+        p.message,
+        false,
+        timeout,
         &p.idempotency_key,
-    )?;
-    Ok(ack(&run_id, &session_key, started))
+    )
 }
 
 async fn chat_retry(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
     let p: ChatRetryParams = parse_params(names::CHAT_RETRY, p)?;
-    if p.idempotency_key.is_empty() {
-        return Err(invalid_params(
-            names::CHAT_RETRY,
-            "idempotencyKey must not be empty",
-        ));
-    }
-    let config = current_config(&s);
-    let (agent, key) = pick_agent(
+    let (agent, key) = turn_target(
         &s,
-        &config,
         names::CHAT_RETRY,
+        &p.idempotency_key,
         p.agent_id.as_deref(),
-        Some(&p.session_key),
+        &p.session_key,
     )?;
-    let session_key = key.unwrap_or_default();
     let message = s
         .chat
         .store
-        .last_user_text(&session_key)
+        .last_user_text(&key)
         .await
         .map_err(unavailable)?
         .ok_or_else(|| {
             invalid_params(
                 names::CHAT_RETRY,
-                format!("session {session_key} has no message to retry; send one with chat.send"),
+                format!("session {key} has no message to retry; send one with chat.send"),
             )
         })?;
-    let (run_id, started) = start(
-        &s,
-        RunRequest {
-            run_id: new_run_id(),
-            session_key: session_key.clone(),
-            agent,
-            message,
-            retry: true,
-            model: None,
-            extra_system_prompt: None,
-            timeout: None,
-        },
-        &p.idempotency_key,
-    )?;
-    Ok(ack(&run_id, &session_key, started))
+    launch(&s, agent, key, message, true, None, &p.idempotency_key)
 }
 
 async fn chat_abort(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
