@@ -42,3 +42,12 @@ pub struct GatewayConfigChanged {
 /// Chat activity from the gateway: streamed text, tool calls, ends of replies, session changes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
 pub struct ChatStream(pub tidepool_control::chat::ChatEventView);
+
+/// The commands waiting for approval now (sent whenever the set changes; empty when the
+/// gateway stops).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
+pub struct ApprovalsPending(pub Vec<tidepool_control::approvals::ApprovalView>);
+
+/// Show this approval (the user picked it in the tray menu).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
+pub struct ApprovalFocus(pub String);

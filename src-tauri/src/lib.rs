@@ -2,6 +2,7 @@
 //! to typed commands and events, keeps settings in tauri-plugin-store and the gateway token in
 //! the OS keychain, and lives in the tray. No domain logic lives here.
 
+pub mod approvals;
 pub mod commands;
 pub mod error;
 pub mod events;
@@ -11,7 +12,8 @@ pub mod state;
 pub mod tray;
 
 use crate::events::{
-    ChatStream, GatewayConfigChanged, GatewayMetrics, GatewayStatusChanged, LogBatch,
+    ApprovalFocus, ApprovalsPending, ChatStream, GatewayConfigChanged, GatewayMetrics,
+    GatewayStatusChanged, LogBatch,
 };
 use crate::keychain::TokenHome;
 use crate::state::{AppPaths, AppState, LOG_HISTORY, METRIC_SAMPLES};
@@ -51,6 +53,12 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             commands::chat::sessions_delete,
             commands::chat::sessions_compact,
             commands::chat::sessions_export::<tauri::Wry>,
+            commands::approvals::approvals_pending,
+            commands::approvals::approvals_history,
+            commands::approvals::approvals_resolve,
+            commands::approvals::approvals_check,
+            commands::approvals::approvals_policy,
+            commands::approvals::approvals_policy_save,
             commands::app::app_info,
             commands::app::app_quit::<tauri::Wry>,
         ])
@@ -59,7 +67,9 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             LogBatch,
             GatewayMetrics,
             GatewayConfigChanged,
-            ChatStream
+            ChatStream,
+            ApprovalsPending,
+            ApprovalFocus
         ])
         .dangerously_cast_bigints_to_number()
 }
@@ -109,6 +119,7 @@ pub fn run() {
         }))
         .plugin(tauri_plugin_store::Builder::default().build())
         .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_notification::init())
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);
@@ -185,13 +196,15 @@ fn setup(app: &tauri::AppHandle) -> Result<(), Box<dyn std::error::Error>> {
         token_problem,
         follower: Mutex::new(Some(follower)),
     });
+    app.manage(approvals::ApprovalWatch::default());
     let tray = match tray::build(app) {
-        Ok(t) => Some(t),
+        Ok(t) => Some(std::sync::Arc::new(t)),
         Err(e) => {
             tracing::warn!(error = %e, "no tray icon");
             None
         }
     };
+    app.manage(approvals::TrayHandle(tray.clone()));
     forward_gateway_events(app.clone(), status_rx.clone());
     forward_status(app.clone(), status_rx, tray);
     forward_logs(app.clone(), log_rx);
@@ -210,7 +223,7 @@ fn setup(app: &tauri::AppHandle) -> Result<(), Box<dyn std::error::Error>> {
 fn forward_status(
     app: tauri::AppHandle,
     mut rx: tokio::sync::watch::Receiver<tidepool_control::Status>,
-    tray: Option<tray::Tray<tauri::Wry>>,
+    tray: Option<std::sync::Arc<tray::Tray<tauri::Wry>>>,
 ) {
     tauri::async_runtime::spawn(async move {
         loop {
@@ -253,7 +266,8 @@ fn forward_logs(
     });
 }
 
-/// Forwards the running gateway's `config.changed` events to the window, following restarts.
+/// Forwards the running gateway's `config.changed`, chat and approval events to the window,
+/// following restarts; the pending approvals are re-read at each (re)connect.
 fn forward_gateway_events(
     app: tauri::AppHandle,
     mut status: tokio::sync::watch::Receiver<tidepool_control::Status>,
@@ -264,6 +278,7 @@ fn forward_gateway_events(
             match client {
                 Some(c) => {
                     let mut events = c.events();
+                    approvals::refresh(&app).await;
                     loop {
                         tokio::select! {
                             ev = events.recv() => match ev {
@@ -277,7 +292,15 @@ fn forward_gateway_events(
                                         let _ = ChatStream(v).emit(&app);
                                     }
                                 }
-                                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                                Ok(ev) if ev.event.starts_with("exec.approval.") => {
+                                    let app = app.clone();
+                                    tauri::async_runtime::spawn(async move { approvals::refresh(&app).await });
+                                }
+                                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                                    // Missed events may include approvals: re-read them.
+                                    approvals::refresh(&app).await;
+                                }
+                                Ok(_) => {}
                                 Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
                             },
                             changed = status.changed() => {
@@ -290,6 +313,7 @@ fn forward_gateway_events(
                     }
                 }
                 None => {
+                    approvals::refresh(&app).await;
                     if status.changed().await.is_err() {
                         return;
                     }

@@ -28,6 +28,8 @@ pub struct Settings {
     pub close_to_tray: bool,
     /// Gateway port (applies at the next start).
     pub port: u16,
+    /// Bring the window forward when a command waits for approval.
+    pub approval_popup: bool,
 }
 
 impl Default for Settings {
@@ -37,6 +39,7 @@ impl Default for Settings {
             start_on_launch: true,
             close_to_tray: true,
             port: tidepool_protocol::DEFAULT_PORT,
+            approval_popup: true,
         }
     }
 }
@@ -101,5 +104,6 @@ mod tests {
         assert_eq!(s.theme, Theme::Dark);
         assert!(s.start_on_launch);
         assert_eq!(s.port, 18789);
+        assert!(s.approval_popup);
     }
 }

@@ -1,21 +1,41 @@
 //! The tray / menu-bar icon. Linux trays often deliver no click events, so every action is in
-//! the menu; the icon and the first menu line show the gateway's state.
+//! the menu; the icon and the first menu line show the gateway's state. Commands waiting for
+//! approval put a badge on the icon, a count beside it, and one menu line each.
 
+use crate::events::ApprovalFocus;
 use crate::state::AppState;
+use std::sync::Mutex;
 use tauri::image::Image;
-use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
+use tauri::menu::{IsMenuItem, Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::{TrayIcon, TrayIconBuilder};
 use tauri::{AppHandle, Manager, Runtime};
+use tauri_specta::Event;
+use tidepool_control::approvals::{ApprovalView, headline};
 use tidepool_control::{GatewayState, Status};
 
-/// Menu items whose text or enabled state follows the gateway.
+/// Menu items whose text or enabled state follows the gateway and the pending approvals.
 pub struct Tray<R: Runtime> {
+    app: AppHandle<R>,
     icon: TrayIcon<R>,
+    menu: Menu<R>,
     status: MenuItem<R>,
     start: MenuItem<R>,
     stop: MenuItem<R>,
     restart: MenuItem<R>,
+    live: Mutex<Live<R>>,
 }
+
+/// What the tray shows now.
+struct Live<R: Runtime> {
+    kind: TrayIconKind,
+    label: String,
+    pending: usize,
+    /// The approval lines in the menu (removed and rebuilt when the set changes).
+    approval_items: Vec<Box<dyn IsMenuItem<R> + Send + Sync>>,
+}
+
+/// Menu lines for pending approvals beyond this are summed up in one line.
+const MENU_APPROVALS: usize = 5;
 
 const ICON_RUNNING: &[u8] = include_bytes!("../../icons/tray-running.png");
 const ICON_STOPPED: &[u8] = include_bytes!("../../icons/tray-stopped.png");
@@ -51,11 +71,19 @@ pub fn build<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<Tray<R>> {
         .on_menu_event(|app, ev| on_menu(app, ev.id.as_ref()))
         .build(app)?;
     Ok(Tray {
+        app: app.clone(),
         icon,
+        menu,
         status,
         start,
         stop,
         restart,
+        live: Mutex::new(Live {
+            kind: TrayIconKind::Stopped,
+            label: "Gateway: stopped".into(),
+            pending: 0,
+            approval_items: Vec::new(),
+        }),
     })
 }
 
@@ -72,6 +100,14 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
     match id {
         "open" => show_main(app),
         "quit" => app.exit(0),
+        "approvals" => {
+            show_main(app);
+            let _ = ApprovalFocus(String::new()).emit(app);
+        }
+        _ if id.starts_with(APPROVAL_ITEM) => {
+            show_main(app);
+            let _ = ApprovalFocus(id[APPROVAL_ITEM.len()..].to_owned()).emit(app);
+        }
         "start" | "stop" | "restart" => {
             let app = app.clone();
             let id = id.to_owned();
@@ -88,6 +124,60 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
             });
         }
         _ => {}
+    }
+}
+
+const APPROVAL_ITEM: &str = "approval:";
+
+/// The approval lines of the tray menu: `(menu id, text)`, the first a heading.
+pub fn approval_lines(pending: &[ApprovalView]) -> Vec<(String, String)> {
+    if pending.is_empty() {
+        return Vec::new();
+    }
+    let n = pending.len();
+    let mut out = vec![(
+        "approvals".to_owned(),
+        if n == 1 {
+            "1 command waits for approval".to_owned()
+        } else {
+            format!("{n} commands wait for approval")
+        },
+    )];
+    for a in pending.iter().take(MENU_APPROVALS) {
+        out.push((
+            format!("{APPROVAL_ITEM}{}", a.id),
+            format!("    Review: {}", headline(a, 48)),
+        ));
+    }
+    if n > MENU_APPROVALS {
+        out.push((
+            "approvals".to_owned(),
+            format!("    … and {} more", n - MENU_APPROVALS),
+        ));
+    }
+    out
+}
+
+/// Paints the approval badge (an amber disc with a white ring, top right) onto an RGBA icon.
+pub fn paint_badge(rgba: &mut [u8], width: u32, height: u32) {
+    let (w, h) = (f64::from(width), f64::from(height));
+    let r = w.min(h) * 0.24;
+    let (cx, cy) = (w - r - 1.0, r + 1.0);
+    for y in 0..height {
+        for x in 0..width {
+            let d = ((f64::from(x) + 0.5 - cx).powi(2) + (f64::from(y) + 0.5 - cy).powi(2)).sqrt();
+            let color: [u8; 4] = if d <= r * 0.72 {
+                [245, 158, 11, 255]
+            } else if d <= r {
+                [255, 255, 255, 255]
+            } else {
+                continue;
+            };
+            let i = usize::try_from((y * width + x) * 4).unwrap_or(usize::MAX);
+            if let Some(px) = rgba.get_mut(i..i + 4) {
+                px.copy_from_slice(&color);
+            }
+        }
     }
 }
 
@@ -163,19 +253,70 @@ impl<R: Runtime> Tray<R> {
         let _ = self.start.set_enabled(v.can_start);
         let _ = self.stop.set_enabled(v.can_stop);
         let _ = self.restart.set_enabled(v.can_restart);
-        let bytes = match v.icon {
+        if let Ok(mut live) = self.live.lock() {
+            live.kind = v.icon;
+            live.label = v.label;
+            self.paint(&live);
+        }
+    }
+
+    /// Reflects the pending approvals in the badge, the count and the menu.
+    pub fn set_pending(&self, pending: &[ApprovalView]) {
+        let Ok(mut live) = self.live.lock() else {
+            return;
+        };
+        for item in live.approval_items.drain(..) {
+            let _ = self.menu.remove(item.as_ref());
+        }
+        let lines = approval_lines(pending);
+        let mut items: Vec<Box<dyn IsMenuItem<R> + Send + Sync>> = Vec::new();
+        for (id, text) in &lines {
+            if let Ok(item) = MenuItem::with_id(&self.app, id, text, true, None::<&str>) {
+                items.push(Box::new(item));
+            }
+        }
+        if !items.is_empty()
+            && let Ok(sep) = PredefinedMenuItem::separator(&self.app)
+        {
+            items.push(Box::new(sep));
+        }
+        // Right under "Open Tidepool" and its separator, where they are seen first.
+        for (i, item) in items.iter().enumerate() {
+            let _ = self.menu.insert(item.as_ref(), 2 + i);
+        }
+        live.approval_items = items;
+        live.pending = pending.len();
+        self.paint(&live);
+    }
+
+    fn paint(&self, live: &Live<R>) {
+        let bytes = match live.kind {
             TrayIconKind::Running => ICON_RUNNING,
             TrayIconKind::Stopped => ICON_STOPPED,
             TrayIconKind::Busy => ICON_STARTING,
             TrayIconKind::Error => ICON_ERROR,
         };
         if let Ok(img) = Image::from_bytes(bytes) {
+            let img = if live.pending > 0 {
+                let (w, h) = (img.width(), img.height());
+                let mut rgba = img.rgba().to_vec();
+                paint_badge(&mut rgba, w, h);
+                Image::new_owned(rgba, w, h)
+            } else {
+                img
+            };
             let _ = self.icon.set_icon(Some(img));
         }
-        let _ = self.icon.set_tooltip(Some(format!(
-            "Tidepool — {}",
-            v.label.trim_start_matches("Gateway: ")
-        )));
+        let state = live.label.trim_start_matches("Gateway: ");
+        let tip = match live.pending {
+            0 => format!("Tidepool — {state}"),
+            1 => format!("Tidepool — {state} · 1 command waits for approval"),
+            n => format!("Tidepool — {state} · {n} commands wait for approval"),
+        };
+        let _ = self.icon.set_tooltip(Some(tip));
+        let _ = self
+            .icon
+            .set_title((live.pending > 0).then(|| live.pending.to_string()));
     }
 }
 
@@ -191,6 +332,52 @@ mod tests {
             started_at_ms: None,
             url: None,
         }
+    }
+
+    fn pending(n: usize) -> Vec<ApprovalView> {
+        (0..n)
+            .map(|i| {
+                tidepool_control::approvals::approval_view(&serde_json::json!({
+                    "id": format!("a{i}"),
+                    "command": format!("ls -la /some/rather/long/path/that/goes/on/and/on/{i}"),
+                }))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_menu_lists_pending_approvals_and_sums_up_the_rest() {
+        assert!(approval_lines(&[]).is_empty());
+        let one = approval_lines(&pending(1));
+        assert_eq!(one[0].1, "1 command waits for approval");
+        assert_eq!(one[1].0, "approval:a0");
+        assert!(one[1].1.starts_with("    Review: ls -la /some"));
+        assert!(one[1].1.ends_with('…'), "{}", one[1].1);
+        let many = approval_lines(&pending(8));
+        assert_eq!(many[0].1, "8 commands wait for approval");
+        assert_eq!(many.len(), 1 + MENU_APPROVALS + 1);
+        assert_eq!(many.last().map(|l| l.1.as_str()), Some("    … and 3 more"));
+    }
+
+    #[test]
+    fn the_badge_paints_the_top_right_corner_only() {
+        let (w, h) = (64u32, 64u32);
+        let mut rgba = vec![0u8; (w * h * 4) as usize];
+        paint_badge(&mut rgba, w, h);
+        let px = |x: u32, y: u32| {
+            let i = ((y * w + x) * 4) as usize;
+            [rgba[i], rgba[i + 1], rgba[i + 2], rgba[i + 3]]
+        };
+        // Centre of the badge: amber; its rim: white; elsewhere untouched.
+        let r = 64.0 * 0.24;
+        let (cx, cy) = ((64.0 - r - 1.0) as u32, (r + 1.0) as u32);
+        assert_eq!(px(cx, cy), [245, 158, 11, 255]);
+        assert_eq!(px(cx, 1), [255, 255, 255, 255]);
+        assert_eq!(px(5, 60), [0, 0, 0, 0]);
+        assert_eq!(px(32, 32), [0, 0, 0, 0]);
+        // A short buffer is not written past its end.
+        let mut short = vec![0u8; 10];
+        paint_badge(&mut short, w, h);
     }
 
     #[test]

@@ -61,6 +61,24 @@ export const commands = {
 	sessionsCompact: (key: string) => typedError<string, AppError>(__TAURI_INVOKE("sessions_compact", { key })),
 	/**  Asks where to save, then writes the transcript (`markdown` or `jsonl`); returns the path. */
 	sessionsExport: (key: string, format: string) => typedError<string, AppError>(__TAURI_INVOKE("sessions_export", { key, format })),
+	/**  Commands waiting for a decision, oldest first. */
+	approvalsPending: () => typedError<ApprovalView_Serialize[], AppError>(__TAURI_INVOKE("approvals_pending")),
+	/**
+	 *  The audit trail, newest first, filtered by `status` (`all`, `allowed`, `denied`, `expired`,
+	 *  `cancelled`, `pending`) and `search`.
+	 */
+	approvalsHistory: (status: string, search: string | null, limit: number, offset: number) => typedError<ApprovalView_Serialize[], AppError>(__TAURI_INVOKE("approvals_history", { status, search, limit, offset })),
+	/**  Allows once, allows always (adding `rules` in `scope`) or denies a pending command. */
+	approvalsResolve: (id: string, decision: string, rules: string[] | null, scope: string | null) => typedError<ApprovalView_Serialize, AppError>(__TAURI_INVOKE("approvals_resolve", { id, decision, rules, scope })),
+	/**  "Would this command be allowed?" under the saved policy, or under `draft`. */
+	approvalsCheck: (command: string, draft: ExecPolicy_Deserialize | null) => typedError<CheckView_Serialize, AppError>(__TAURI_INVOKE("approvals_check", { command, draft })),
+	/**  The shell-command policy and the config hash it was read at. */
+	approvalsPolicy: () => typedError<PolicyDoc_Serialize, AppError>(__TAURI_INVOKE("approvals_policy")),
+	/**
+	 *  Saves the policy if the config is still at `base_hash`; says what happened (saved,
+	 *  conflict, invalid).
+	 */
+	approvalsPolicySave: (policy: ExecPolicy_Deserialize, baseHash: string) => typedError<SaveOutcome, AppError>(__TAURI_INVOKE("approvals_policy_save", { policy, baseHash })),
 	/**  Version, paths and where the token lives. */
 	appInfo: () => __TAURI_INVOKE<AppInfo_Serialize>("app_info"),
 	/**  Quits the app; the gateway is stopped first. */
@@ -69,6 +87,8 @@ export const commands = {
 
 /** Events */
 export const events = {
+	approvalFocus: makeEvent<ApprovalFocus, ApprovalFocus>("approval-focus"),
+	approvalsPending: makeEvent<ApprovalsPending_Serialize, ApprovalsPending_Deserialize>("approvals-pending"),
 	chatStream: makeEvent<ChatStream_Serialize, ChatStream_Deserialize>("chat-stream"),
 	gatewayConfigChanged: makeEvent<GatewayConfigChanged, GatewayConfigChanged>("gateway-config-changed"),
 	gatewayMetrics: makeEvent<GatewayMetrics_Serialize, GatewayMetrics_Deserialize>("gateway-metrics"),
@@ -120,6 +140,165 @@ export type AppInfo_Serialize = {
 	/**  Why the keychain is not used, when it is not. */
 	tokenProblem: string | null,
 };
+
+/**  Show this approval (the user picked it in the tray menu). */
+export type ApprovalFocus = string;
+
+/**  One program a command would run, with what the policy says about it. */
+export type ApprovalPart = ApprovalPart_Serialize | ApprovalPart_Deserialize;
+
+/**  One program a command would run, with what the policy says about it. */
+export type ApprovalPart_Deserialize = {
+	/**  The program (`rm`, `git`), resolved through wrappers and paths. */
+	program: string,
+	/**  Its arguments as written; `$…` for one only known when it runs. */
+	args: string[],
+	/**  The part as one line. */
+	display: string,
+	/**  Environment assignments in front of it (`NAME=…`). */
+	env: string[],
+	/**  Files it writes through redirections. */
+	writes: string[],
+	/**  What it was found behind (`sh -c`, `xargs`, `$(...)`). */
+	via?: string | null,
+	/**  Why no rule can vouch for it (`inlineCode`, `riskyEnv`, ...). */
+	flags: string[],
+	/**  `allow`, `ask` or `deny`. */
+	decision: string,
+	/**  The rule that decided, if one did. */
+	rule?: string | null,
+	/**  Why, in words. */
+	reason: string,
+};
+
+/**  One program a command would run, with what the policy says about it. */
+export type ApprovalPart_Serialize = {
+	/**  The program (`rm`, `git`), resolved through wrappers and paths. */
+	program: string,
+	/**  Its arguments as written; `$…` for one only known when it runs. */
+	args: string[],
+	/**  The part as one line. */
+	display: string,
+	/**  Environment assignments in front of it (`NAME=…`). */
+	env: string[],
+	/**  Files it writes through redirections. */
+	writes: string[],
+	/**  What it was found behind (`sh -c`, `xargs`, `$(...)`). */
+	via: string | null,
+	/**  Why no rule can vouch for it (`inlineCode`, `riskyEnv`, ...). */
+	flags: string[],
+	/**  `allow`, `ask` or `deny`. */
+	decision: string,
+	/**  The rule that decided, if one did. */
+	rule: string | null,
+	/**  Why, in words. */
+	reason: string,
+};
+
+/**  A command an agent wanted to run: pending, or in the audit trail. */
+export type ApprovalView = ApprovalView_Serialize | ApprovalView_Deserialize;
+
+/**  A command an agent wanted to run: pending, or in the audit trail. */
+export type ApprovalView_Deserialize = {
+	/**  Id. */
+	id: string,
+	/**  The command as the agent wrote it. */
+	command: string,
+	/**  Where it runs. */
+	cwd?: string | null,
+	/**  The agent. */
+	agentId?: string | null,
+	/**  The session. */
+	sessionKey?: string | null,
+	/**  Who asked: `agent:<id>` or a client. */
+	requestedBy: string,
+	/**  `pending`, `allowed`, `denied`, `expired`, `cancelled`. */
+	status: string,
+	/**  `allow-once`, `allow-always`, `deny`. */
+	decision?: string | null,
+	/**  `policy`, `user`, `timeout`, `run-aborted`, `gateway-restart`. */
+	reason?: string | null,
+	/**  Who decided: a client, or `policy`. */
+	resolvedBy?: string | null,
+	/**  Rules "allow always" added. */
+	rulesAdded: string[],
+	/**  When asked, ms since the epoch. */
+	createdAtMs: number,
+	/**  When it stops waiting. */
+	expiresAtMs: number,
+	/**  When decided. */
+	resolvedAtMs?: number | null,
+	/**  The policy's verdict before anyone decided: `allow`, `ask`, `deny`. */
+	verdict: string,
+	/**  Why, in words (names the strictest part and its rule). */
+	verdictReason: string,
+	/**  The mode it was judged under. */
+	mode: string,
+	/**  The programs, each with its decision. */
+	parts: ApprovalPart_Deserialize[],
+	/**  The rules "allow always" would add (editable before saving). */
+	suggestedRules: string[],
+};
+
+/**  A command an agent wanted to run: pending, or in the audit trail. */
+export type ApprovalView_Serialize = {
+	/**  Id. */
+	id: string,
+	/**  The command as the agent wrote it. */
+	command: string,
+	/**  Where it runs. */
+	cwd: string | null,
+	/**  The agent. */
+	agentId: string | null,
+	/**  The session. */
+	sessionKey: string | null,
+	/**  Who asked: `agent:<id>` or a client. */
+	requestedBy: string,
+	/**  `pending`, `allowed`, `denied`, `expired`, `cancelled`. */
+	status: string,
+	/**  `allow-once`, `allow-always`, `deny`. */
+	decision: string | null,
+	/**  `policy`, `user`, `timeout`, `run-aborted`, `gateway-restart`. */
+	reason: string | null,
+	/**  Who decided: a client, or `policy`. */
+	resolvedBy: string | null,
+	/**  Rules "allow always" added. */
+	rulesAdded: string[],
+	/**  When asked, ms since the epoch. */
+	createdAtMs: number,
+	/**  When it stops waiting. */
+	expiresAtMs: number,
+	/**  When decided. */
+	resolvedAtMs: number | null,
+	/**  The policy's verdict before anyone decided: `allow`, `ask`, `deny`. */
+	verdict: string,
+	/**  Why, in words (names the strictest part and its rule). */
+	verdictReason: string,
+	/**  The mode it was judged under. */
+	mode: string,
+	/**  The programs, each with its decision. */
+	parts: ApprovalPart_Serialize[],
+	/**  The rules "allow always" would add (editable before saving). */
+	suggestedRules: string[],
+};
+
+/**
+ *  The commands waiting for approval now (sent whenever the set changes; empty when the
+ *  gateway stops).
+ */
+export type ApprovalsPending = ApprovalsPending_Serialize | ApprovalsPending_Deserialize;
+
+/**
+ *  The commands waiting for approval now (sent whenever the set changes; empty when the
+ *  gateway stops).
+ */
+export type ApprovalsPending_Deserialize = ApprovalView_Deserialize[];
+
+/**
+ *  The commands waiting for approval now (sent whenever the set changes; empty when the
+ *  gateway stops).
+ */
+export type ApprovalsPending_Serialize = ApprovalView_Serialize[];
 
 /**  The answer to a send. */
 export type ChatAck = {
@@ -346,6 +525,33 @@ export type ChatStream_Deserialize = ChatEventView_Deserialize;
 /**  Chat activity from the gateway: streamed text, tool calls, ends of replies, session changes. */
 export type ChatStream_Serialize = ChatEventView_Serialize;
 
+/**  "Would this command be allowed?" */
+export type CheckView = CheckView_Serialize | CheckView_Deserialize;
+
+/**  "Would this command be allowed?" */
+export type CheckView_Deserialize = {
+	/**  `allow`, `ask` or `deny`. */
+	decision: string,
+	/**  Why, in words. */
+	reason: string,
+	/**  Each program with its decision and rule. */
+	parts: ApprovalPart_Deserialize[],
+	/**  The rules "allow always" would add. */
+	suggestedRules: string[],
+};
+
+/**  "Would this command be allowed?" */
+export type CheckView_Serialize = {
+	/**  `allow`, `ask` or `deny`. */
+	decision: string,
+	/**  Why, in words. */
+	reason: string,
+	/**  Each program with its decision and rule. */
+	parts: ApprovalPart_Serialize[],
+	/**  The rules "allow always" would add. */
+	suggestedRules: string[],
+};
+
 /**  The config file as the editor sees it. */
 export type ConfigDoc = ConfigDoc_Serialize | ConfigDoc_Deserialize;
 
@@ -389,6 +595,76 @@ export type ConfigProblem = {
 	line: number,
 	/**  1-based column. */
 	column: number,
+};
+
+/**  What the policy editor edits: `tools.exec` without the fields it leaves alone. */
+export type ExecPolicy = ExecPolicy_Serialize | ExecPolicy_Deserialize;
+
+/**  What the policy editor edits: `tools.exec` without the fields it leaves alone. */
+export type ExecPolicy_Deserialize = {
+	/**  `deny`, `allowlist`, `ask` or `full`. */
+	mode: string,
+	/**  What an unanswered approval becomes: `deny`, `allowlist` or `full`. */
+	askFallback: string,
+	/**  How long an approval waits, seconds. */
+	approvalTimeoutSeconds: number,
+	/**  The rules, in order. */
+	rules: ExecRuleView_Deserialize[],
+};
+
+/**  What the policy editor edits: `tools.exec` without the fields it leaves alone. */
+export type ExecPolicy_Serialize = {
+	/**  `deny`, `allowlist`, `ask` or `full`. */
+	mode: string,
+	/**  What an unanswered approval becomes: `deny`, `allowlist` or `full`. */
+	askFallback: string,
+	/**  How long an approval waits, seconds. */
+	approvalTimeoutSeconds: number,
+	/**  The rules, in order. */
+	rules: ExecRuleView_Serialize[],
+};
+
+/**  A rule of the policy. */
+export type ExecRuleView = ExecRuleView_Serialize | ExecRuleView_Deserialize;
+
+/**  A rule of the policy. */
+export type ExecRuleView_Deserialize = {
+	/**  Stable id, when it has one. */
+	id?: string | null,
+	/**  `git status`, `npm run *`, `git log **`. */
+	pattern: string,
+	/**  `allow`, `ask` or `deny`. */
+	action: string,
+	/**  `global`, `agent` or `session`. */
+	scope: string,
+	/**  For an `agent` rule. */
+	agentId?: string | null,
+	/**  For a `session` rule. */
+	sessionKey?: string | null,
+	/**  Why it exists. */
+	note?: string | null,
+	/**  `allow-always` when added from an approval. */
+	source?: string | null,
+};
+
+/**  A rule of the policy. */
+export type ExecRuleView_Serialize = {
+	/**  Stable id, when it has one. */
+	id: string | null,
+	/**  `git status`, `npm run *`, `git log **`. */
+	pattern: string,
+	/**  `allow`, `ask` or `deny`. */
+	action: string,
+	/**  `global`, `agent` or `session`. */
+	scope: string,
+	/**  For an `agent` rule. */
+	agentId: string | null,
+	/**  For a `session` rule. */
+	sessionKey: string | null,
+	/**  Why it exists. */
+	note: string | null,
+	/**  `allow-always` when added from an approval. */
+	source: string | null,
 };
 
 /**  The gateway's config changed (an outside edit, the CLI, or another client). */
@@ -529,6 +805,25 @@ export type ModelOption = {
 	name: string,
 };
 
+/**  The policy and the config hash it was read at (sent back with the save). */
+export type PolicyDoc = PolicyDoc_Serialize | PolicyDoc_Deserialize;
+
+/**  The policy and the config hash it was read at (sent back with the save). */
+export type PolicyDoc_Deserialize = {
+	/**  The policy. */
+	policy: ExecPolicy_Deserialize,
+	/**  The config's hash. */
+	hash: string,
+};
+
+/**  The policy and the config hash it was read at (sent back with the save). */
+export type PolicyDoc_Serialize = {
+	/**  The policy. */
+	policy: ExecPolicy_Serialize,
+	/**  The config's hash. */
+	hash: string,
+};
+
 /**  What a save did. */
 export type SaveOutcome = 
 /**  Written. */
@@ -643,6 +938,8 @@ export type Settings_Deserialize = {
 	closeToTray?: boolean,
 	/**  Gateway port (applies at the next start). */
 	port?: number,
+	/**  Bring the window forward when a command waits for approval. */
+	approvalPopup?: boolean,
 };
 
 /**  Everything on the Settings page. */
@@ -655,6 +952,8 @@ export type Settings_Serialize = {
 	closeToTray: boolean,
 	/**  Gateway port (applies at the next start). */
 	port: number,
+	/**  Bring the window forward when a command waits for approval. */
+	approvalPopup: boolean,
 };
 
 /**  State plus the counters the dashboard shows. */

@@ -255,7 +255,7 @@ fn strings(v: &Value, k: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn saved(v: &Value, live: bool) -> SaveOutcome {
+pub(crate) fn saved(v: &Value, live: bool) -> SaveOutcome {
     SaveOutcome::Saved {
         hash: str_field(v, "hash"),
         changed: strings(v, "changed"),
@@ -271,7 +271,7 @@ fn num(v: &Value, k: &str) -> u32 {
         .unwrap_or(1)
 }
 
-fn refusal(code: &str, message: &str, details: &Value) -> SaveOutcome {
+pub(crate) fn refusal(code: &str, message: &str, details: &Value) -> SaveOutcome {
     match code {
         "CONFIG_INVALID" => SaveOutcome::Invalid {
             problem: ConfigProblem {

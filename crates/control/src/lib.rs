@@ -1,6 +1,7 @@
 //! Control-center services with no Tauri dependency: the gateway sidecar supervisor, the log
 //! follower, and the one helper every child process is spawned through.
 
+pub mod approvals;
 pub mod chat;
 pub mod config;
 pub mod fsutil;

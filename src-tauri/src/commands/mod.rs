@@ -1,6 +1,7 @@
 //! Tauri commands, one file per feature. Each is a thin adapter over `tidepool-control`.
 
 pub mod app;
+pub mod approvals;
 pub mod chat;
 pub mod config;
 pub mod gateway;
