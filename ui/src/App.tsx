@@ -1,6 +1,8 @@
-import { createSignal, lazy, Match, onCleanup, onMount, Suspense, Switch } from "solid-js";
+import { createEffect, createSignal, lazy, Match, on, onCleanup, onMount, Suspense, Switch } from "solid-js";
+import { ApprovalPrompt } from "./components/ApprovalPrompt";
 import { Header } from "./components/Header";
 import { PAGES, type Page, Sidebar } from "./components/Sidebar";
+import { initApprovals, pageRequests } from "./lib/approvals";
 import { initGateway } from "./lib/gateway";
 import { initLogs } from "./lib/logs";
 import { initSettings } from "./lib/settings";
@@ -13,13 +15,14 @@ const Config = lazy(() => import("./pages/Config").then((m) => ({ default: m.Con
 // Chat brings the Markdown renderer and code highlighter; it too loads when first opened.
 const Chat = lazy(() => import("./pages/Chat").then((m) => ({ default: m.Chat })));
 const Sessions = lazy(() => import("./pages/Sessions").then((m) => ({ default: m.Sessions })));
+const Approvals = lazy(() => import("./pages/Approvals").then((m) => ({ default: m.Approvals })));
 
 export function App() {
   const [page, setPage] = createSignal<Page>("dashboard");
   const [collapsed, setCollapsed] = createSignal(false);
 
   onMount(() => {
-    // Ctrl/Cmd+1..3 switch pages.
+    // Ctrl/Cmd+1..7 switch pages.
     const onKey = (e: KeyboardEvent) => {
       if (!(e.ctrlKey || e.metaKey)) return;
       const p = PAGES.find((x) => x.key === e.key);
@@ -33,7 +36,10 @@ export function App() {
     void initSettings();
     void initGateway();
     void initLogs();
+    void initApprovals();
   });
+  // The tray's "N commands wait for approval" line opens the Approvals page.
+  createEffect(on(pageRequests, () => setPage("approvals"), { defer: true }));
 
   const title = () => PAGES.find((p) => p.id === page())?.label ?? "";
 
@@ -57,6 +63,11 @@ export function App() {
                 <Sessions onOpen={() => setPage("chat")} />
               </Suspense>
             </Match>
+            <Match when={page() === "approvals"}>
+              <Suspense fallback={<div class="tp-skeleton m-6 h-64" aria-busy="true" aria-label="Loading" />}>
+                <Approvals />
+              </Suspense>
+            </Match>
             <Match when={page() === "logs"}>
               <Logs />
             </Match>
@@ -71,6 +82,7 @@ export function App() {
           </Switch>
         </main>
       </div>
+      <ApprovalPrompt />
     </div>
   );
 }

@@ -1,15 +1,17 @@
-import { Archive, FileCode, LayoutDashboard, MessagesSquare, PanelLeftClose, PanelLeftOpen, ScrollText, SettingsIcon } from "./icons";
+import { Archive, FileCode, LayoutDashboard, MessagesSquare, PanelLeftClose, PanelLeftOpen, ScrollText, SettingsIcon, ShieldCheck } from "./icons";
 import { For, type JSX, Show } from "solid-js";
+import { pending } from "../lib/approvals";
 
-export type Page = "dashboard" | "chat" | "sessions" | "logs" | "config" | "settings";
+export type Page = "dashboard" | "chat" | "sessions" | "approvals" | "logs" | "config" | "settings";
 
 export const PAGES: { id: Page; label: string; icon: () => JSX.Element; key: string }[] = [
   { id: "dashboard", label: "Dashboard", icon: () => <LayoutDashboard size={18} />, key: "1" },
   { id: "chat", label: "Chat", icon: () => <MessagesSquare size={18} />, key: "2" },
   { id: "sessions", label: "Sessions", icon: () => <Archive size={18} />, key: "3" },
-  { id: "logs", label: "Logs", icon: () => <ScrollText size={18} />, key: "4" },
-  { id: "config", label: "Config", icon: () => <FileCode size={18} />, key: "5" },
-  { id: "settings", label: "Settings", icon: () => <SettingsIcon size={18} />, key: "6" },
+  { id: "approvals", label: "Approvals", icon: () => <ShieldCheck size={18} />, key: "4" },
+  { id: "logs", label: "Logs", icon: () => <ScrollText size={18} />, key: "5" },
+  { id: "config", label: "Config", icon: () => <FileCode size={18} />, key: "6" },
+  { id: "settings", label: "Settings", icon: () => <SettingsIcon size={18} />, key: "7" },
 ];
 
 /** Left navigation: icons and labels, collapsible. */
@@ -35,12 +37,21 @@ export function Sidebar(props: { page: Page; onSelect: (p: Page) => void; collap
                 aria-current={props.page === p.id ? "page" : undefined}
                 title={`${p.label} (Ctrl+${p.key})`}
                 onClick={() => props.onSelect(p.id)}
-                class={`w-full flex items-center gap-3 rounded-md px-2.5 h-9 text-[13px] font-medium ${
+                class={`relative w-full flex items-center gap-3 rounded-md px-2.5 h-9 text-[13px] font-medium ${
                   props.page === p.id ? "bg-accent/12 text-accent" : "text-muted hover:bg-surface-2 hover:text-fg"
                 }`}
               >
                 {p.icon()}
                 <Show when={!props.collapsed}>{p.label}</Show>
+                <Show when={p.id === "approvals" && pending().length}>
+                  <span
+                    data-testid="approvals-badge"
+                    aria-label={`${pending().length} waiting`}
+                    class={`${props.collapsed ? "absolute top-0.5 right-0.5" : "ml-auto"} min-w-5 h-5 px-1 rounded-full bg-warn text-white text-[11px] font-semibold flex items-center justify-center`}
+                  >
+                    {pending().length}
+                  </span>
+                </Show>
               </button>
             </li>
           )}

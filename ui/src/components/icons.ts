@@ -27,3 +27,6 @@ export { default as RefreshCw } from "lucide-solid/icons/refresh-cw";
 export { default as Wrench } from "lucide-solid/icons/wrench";
 export { default as Archive } from "lucide-solid/icons/archive";
 export { default as Eraser } from "lucide-solid/icons/eraser";
+export { default as ShieldCheck } from "lucide-solid/icons/shield-check";
+export { default as ShieldAlert } from "lucide-solid/icons/shield-alert";
+export { default as ChevronLeft } from "lucide-solid/icons/chevron-left";

@@ -110,6 +110,9 @@ export function Settings() {
               <Row label="Keep running in the tray" hint="Closing the window keeps Tidepool and the gateway running; quit from the tray menu." for="close-to-tray">
                 <Toggle id="close-to-tray" label="Keep running in the tray" checked={s().closeToTray} onChange={(v) => update({ closeToTray: v })} />
               </Row>
+              <Row label="Bring Tidepool forward for approvals" hint="When an agent wants to run a command that needs your approval, the window opens on the prompt (a notification is always shown)." for="approval-popup">
+                <Toggle id="approval-popup" label="Bring Tidepool forward for approvals" checked={s().approvalPopup} onChange={(v) => update({ approvalPopup: v })} />
+              </Row>
               <Row label="Gateway port" hint="Applies the next time the gateway starts. 0 picks any free port." for="port">
                 <div class="flex items-center gap-2">
                   <input

@@ -15,7 +15,7 @@ export const crashed: Status_Serialize = {
   startedAtMs: null,
   url: null,
 };
-export const settings: Settings_Serialize = { theme: "system", startOnLaunch: true, closeToTray: true, port: 18789 };
+export const settings: Settings_Serialize = { theme: "system", startOnLaunch: true, closeToTray: true, port: 18789, approvalPopup: true };
 export const info = { version: "0.1.0", stateDir: "/home/me/.tidepool", logDir: "/home/me/.tidepool/logs", tokenHome: "keychain", tokenProblem: null };
 
 export function line(seq: number, message: string, level = "info"): LogLine {
