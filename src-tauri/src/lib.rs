@@ -61,6 +61,7 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             commands::approvals::approvals_policy_save,
             commands::app::app_info,
             commands::app::app_quit::<tauri::Wry>,
+            commands::app::app_hide::<tauri::Wry>,
         ])
         .events(collect_events![
             GatewayStatusChanged,

@@ -196,7 +196,7 @@ before(async () => {
   fs.writeFileSync(path.join(STATE, "workspace", "notes.txt"), "buy milk\n");
   fs.writeFileSync(
     path.join(STATE, "tidepool.json"),
-    `{\n  agents: { defaults: { model: "fake/fake-model" } },\n  models: { providers: { fake: { baseUrl: "http://127.0.0.1:${port}/v1", api: "openai-completions" } } },\n}\n`,
+    `{\n  agents: { defaults: { model: "fake/fake-model" } },\n  tools: { exec: { mode: "ask" } },\n  models: { providers: { fake: { baseUrl: "http://127.0.0.1:${port}/v1", api: "openai-completions" } } },\n}\n`,
   );
   driver = spawn("tauri-driver", ["--port", "4444"], { env, stdio: ["ignore", "inherit", "inherit"] });
   await waitPort(4444);
@@ -368,6 +368,96 @@ test("chat: a message streams a reply with a tool card, and the conversation is 
   await shot("sessions-light");
 });
 
+/** Whether X maps the app's window (xwininfo, from x11-utils). */
+function windowViewable() {
+  try {
+    return execFileSync("xwininfo", ["-name", "Tidepool"], { encoding: "utf8" }).includes("IsViewable");
+  } catch {
+    return false;
+  }
+}
+
+test("approvals: the agent asks to run ls, Allow once shows its output; from the tray, a notification and the prompt, Deny tells the agent", async () => {
+  await nav("chat");
+  const box = await browser.$('[data-testid="composer"]');
+  await box.waitForDisplayed({ timeout: 10000 });
+  await box.click();
+  await typeText('[[tool:exec {"command":"ls"}]] Which files do I have?');
+  await browser.keys("Enter");
+  const prompt = await browser.$('[data-testid="approval-prompt"]');
+  await prompt.waitForDisplayed({ timeout: 15000 });
+  assert.equal(await (await browser.$('[data-testid="approval-command"]')).getText(), "ls");
+  const part = await browser.execute(() => document.querySelector('[data-testid="approval-part"]')?.textContent ?? "");
+  assert.match(part, /Asks/);
+  assert.match(part, /ls/);
+  assert.match(await (await browser.$('[data-testid="approvals-badge"]')).getText(), /^1$/);
+  await shot("approval-prompt-light");
+  await (await browser.$('[data-testid="approval-once"]')).click();
+  const transcript = () => browser.execute(() => document.querySelector('[data-testid="messages"]')?.textContent ?? "");
+  await browser.waitUntil(async () => (await transcript()).includes("done: exit code 0"), {
+    timeout: 15000,
+    timeoutMsg: "the reply after the allowed command never arrived",
+  });
+  const cards = await browser.$$('[data-testid="tool-card"]');
+  await (await cards[cards.length - 1].$("button")).click();
+  const results = await browser.$$('[data-testid="tool-result"]');
+  assert.match(await results[results.length - 1].getText(), /notes\.txt/);
+  assert.equal(await browser.execute(() => document.querySelector('[data-testid="approvals-badge"]')), null);
+  await shot("approval-allowed-chat");
+
+  // Into the tray (Ctrl+W), then the agent asks again: a desktop notification goes out and
+  // the window comes back with the prompt.
+  const monitor = spawn("dbus-monitor", ["--session", "type='method_call',interface='org.freedesktop.Notifications',member='Notify'"], {
+    stdio: ["ignore", "pipe", "ignore"],
+  });
+  let notifications = "";
+  monitor.stdout.on("data", (d) => (notifications += d));
+  try {
+    await browser.keys(["Control", "w"]);
+    await browser.waitUntil(async () => !windowViewable(), { timeout: 5000, timeoutMsg: "Ctrl+W did not hide the window" });
+    await browser.execute(() =>
+      window.__TAURI_INTERNALS__.invoke("chat_send", { key: "agent:main:main", message: '[[tool:exec {"command":"ls -la"}]] And with details?' }),
+    );
+    await browser.waitUntil(async () => windowViewable(), { timeout: 15000, timeoutMsg: "the window did not come back for the approval" });
+    await browser.waitUntil(async () => notifications.includes("wants to run: ls -la"), {
+      timeout: 10000,
+      timeoutMsg: `no desktop notification (saw: ${notifications.slice(0, 300)})`,
+    });
+  } finally {
+    monitor.kill();
+  }
+  await prompt.waitForDisplayed({ timeout: 10000 });
+  assert.equal(await (await browser.$('[data-testid="approval-command"]')).getText(), "ls -la");
+  await (await browser.$('[data-testid="approval-deny"]')).click();
+  await browser.waitUntil(async () => (await transcript()).includes("the user denied running ls -la"), {
+    timeout: 15000,
+    timeoutMsg: "the agent was not told the command was denied",
+  });
+
+  // The trail: both, with who decided.
+  await nav("approvals");
+  await (await browser.$('[data-testid="approvals-empty"]')).waitForDisplayed({ timeout: 10000 });
+  await (await browser.$('[data-testid="approvals-tab-history"]')).click();
+  await browser.waitUntil(async () => (await browser.$$('[data-testid="history-row"]')).length === 2, {
+    timeout: 10000,
+    timeoutMsg: "the history does not list both commands",
+  });
+  const rows = await browser.execute(() => [...document.querySelectorAll('[data-testid="history-row"]')].map((r) => r.textContent));
+  assert.match(rows[0], /ls -la.*Denied/);
+  assert.match(rows[1], /ls.*Allowed/);
+  await shot("approvals-history-light");
+  // The policy editor judges a command without running it.
+  await (await browser.$('[data-testid="approvals-tab-policy"]')).click();
+  const probe = await browser.$('[data-testid="policy-probe"]');
+  await probe.waitForDisplayed({ timeout: 10000 });
+  await probe.click();
+  await typeText("rm -rf build");
+  const verdict = await browser.$('[data-testid="policy-verdict"]');
+  await verdict.waitForDisplayed({ timeout: 10000 });
+  assert.match(await verdict.getText(), /Asks/);
+  await shot("approvals-policy-light");
+});
+
 test("stop stops the process, start brings it back", async () => {
   await nav("dashboard");
   const pid = await gatewayPid();
@@ -394,10 +484,25 @@ test("theme: dark applies at once and survives a restart of the app", async () =
   await shot("dashboard-dark");
   await nav("logs");
   await shot("logs-dark");
+  await nav("approvals");
+  await (await browser.$('[data-testid="approvals-tab-history"]')).click();
+  await (await browser.$('[data-testid="history-row"]')).waitForDisplayed({ timeout: 10000 });
+  await shot("approvals-history-dark");
+  await (await browser.$('[data-testid="approvals-tab-policy"]')).click();
+  await (await browser.$('[data-testid="policy-probe"]')).waitForDisplayed({ timeout: 10000 });
+  await shot("approvals-policy-dark");
   // The conversation from the chat test, reloaded from the gateway's store.
   await nav("chat");
   await (await browser.$('[data-testid="tool-card"]')).waitForDisplayed({ timeout: 10000 });
   await shot("chat-dark");
+  await browser.execute(() =>
+    window.__TAURI_INTERNALS__.invoke("chat_send", { key: "agent:main:main", message: '[[tool:exec {"command":"git status && rm -rf build"}]] Clean up?' }),
+  );
+  await (await browser.$('[data-testid="approval-prompt"]')).waitForDisplayed({ timeout: 15000 });
+  await (await browser.$('[data-testid="approval-always"]')).click();
+  await shot("approval-prompt-dark");
+  await (await browser.$('[data-testid="approval-deny"]')).click();
+  await (await browser.$('[data-testid="approval-prompt"]')).waitForDisplayed({ reverse: true, timeout: 10000 });
   await browser.deleteSession();
   // The driver killed the app; its gateway follows it (parent watch).
   for (const pid of ourGateways()) await waitGone(pid, 3000);

@@ -2,6 +2,7 @@ import { createEffect, createSignal, lazy, Match, on, onCleanup, onMount, Suspen
 import { ApprovalPrompt } from "./components/ApprovalPrompt";
 import { Header } from "./components/Header";
 import { PAGES, type Page, Sidebar } from "./components/Sidebar";
+import { commands } from "./bindings";
 import { initApprovals, pageRequests } from "./lib/approvals";
 import { initGateway } from "./lib/gateway";
 import { initLogs } from "./lib/logs";
@@ -25,6 +26,12 @@ export function App() {
     // Ctrl/Cmd+1..7 switch pages.
     const onKey = (e: KeyboardEvent) => {
       if (!(e.ctrlKey || e.metaKey)) return;
+      // Ctrl/Cmd+W: into the tray (Tidepool and the gateway keep running).
+      if (e.key === "w" && !e.shiftKey && !e.altKey) {
+        e.preventDefault();
+        void commands.appHide();
+        return;
+      }
       const p = PAGES.find((x) => x.key === e.key);
       if (p) {
         e.preventDefault();

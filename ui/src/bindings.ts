@@ -83,6 +83,11 @@ export const commands = {
 	appInfo: () => __TAURI_INVOKE<AppInfo_Serialize>("app_info"),
 	/**  Quits the app; the gateway is stopped first. */
 	appQuit: () => __TAURI_INVOKE<void>("app_quit"),
+	/**
+	 *  Closes the window into the tray (Ctrl/Cmd+W); returns false, doing nothing, when there is
+	 *  no tray to come back from or the user turned "Keep running in the tray" off.
+	 */
+	appHide: () => __TAURI_INVOKE<boolean>("app_hide"),
 };
 
 /** Events */

@@ -40,3 +40,19 @@ pub fn app_info(state: State<'_, AppState>) -> AppInfo {
 pub fn app_quit<R: tauri::Runtime>(app: tauri::AppHandle<R>) {
     app.exit(0);
 }
+
+/// Closes the window into the tray (Ctrl/Cmd+W); returns false, doing nothing, when there is
+/// no tray to come back from or the user turned "Keep running in the tray" off.
+#[tauri::command]
+#[specta::specta]
+pub fn app_hide<R: tauri::Runtime>(app: tauri::AppHandle<R>, state: State<'_, AppState>) -> bool {
+    use tauri::Manager;
+    let has_tray = app
+        .try_state::<crate::approvals::TrayHandle<R>>()
+        .is_some_and(|t| t.0.is_some());
+    if !(has_tray && state.settings().close_to_tray) {
+        return false;
+    }
+    app.get_webview_window("main")
+        .is_some_and(|w| w.hide().is_ok())
+}

@@ -14,7 +14,9 @@ const SCOPES: { id: Scope; label: (a: Approval) => string }[] = [
 /**
  * The focused prompt for a command waiting for approval: what would run (each program with
  * its decision and rule), where, for whom, and Allow once / Allow always (with the rule,
- * editable, and where it applies) / Deny. Escape closes it without deciding.
+ * editable, and where it applies) / Deny. Escape closes it without deciding. Focus starts on
+ * "Later", never on an allow button: the prompt can pop up while the user is typing, and a
+ * stray Enter must not run a command.
  */
 export function ApprovalPrompt() {
   const current = createMemo(() => pending().find((a) => a.id === promptId()) ?? pending()[0]);
@@ -90,7 +92,7 @@ export function ApprovalPrompt() {
               Save rule and allow
             </Button>
           </Show>
-          <Button variant="primary" data-testid="approval-once" autofocus loading={busy() === "allow-once"} disabled={!!busy()} onClick={() => void run("allow-once")}>
+          <Button variant="primary" data-testid="approval-once" loading={busy() === "allow-once"} disabled={!!busy()} onClick={() => void run("allow-once")}>
             Allow once
           </Button>
         </div>

@@ -163,6 +163,35 @@ export function PolicyEditor() {
             </section>
 
             <section class="rounded-lg border border-line bg-surface p-5 space-y-3">
+              <h2 class="font-semibold">Would this command be allowed?</h2>
+              <input
+                data-testid="policy-probe"
+                aria-label="A command to check against the policy above"
+                placeholder="git status && rm -rf build"
+                class={`${input} w-full font-mono`}
+                value={probe()}
+                onInput={(e) => setProbe(e.currentTarget.value)}
+              />
+              <Show when={checkError()}>
+                <p role="alert" class="text-[13px] text-err" data-testid="policy-check-error">
+                  {checkError()}
+                </p>
+              </Show>
+              <Show when={check()}>
+                {(c) => (
+                  <div class="space-y-2" data-testid="policy-verdict">
+                    <div class="flex items-center gap-2 text-[13px]">
+                      <DecisionChip decision={c().decision} />
+                      <span>{c().reason}</span>
+                    </div>
+                    <PartsList parts={c().parts} />
+                    <p class="text-[12px] text-muted">Judged under the policy as edited above{dirty() ? " (not saved yet)" : ""}.</p>
+                  </div>
+                )}
+              </Show>
+            </section>
+
+            <section class="rounded-lg border border-line bg-surface p-5 space-y-3">
               <div class="flex items-center">
                 <h2 class="font-semibold flex-1">Rules</h2>
                 <Button icon={<Plus size={14} />} data-testid="policy-add-rule" onClick={() => edit((x) => ({ ...x, rules: [...x.rules, blankRule()] }))}>
@@ -204,35 +233,6 @@ export function PolicyEditor() {
               </Show>
             </section>
 
-            <section class="rounded-lg border border-line bg-surface p-5 space-y-3">
-              <h2 class="font-semibold">Would this command be allowed?</h2>
-              <input
-                data-testid="policy-probe"
-                aria-label="A command to check against the policy above"
-                placeholder="git status && rm -rf build"
-                class={`${input} w-full font-mono`}
-                value={probe()}
-                onInput={(e) => setProbe(e.currentTarget.value)}
-              />
-              <Show when={checkError()}>
-                <p role="alert" class="text-[13px] text-err" data-testid="policy-check-error">
-                  {checkError()}
-                </p>
-              </Show>
-              <Show when={check()}>
-                {(c) => (
-                  <div class="space-y-2" data-testid="policy-verdict">
-                    <div class="flex items-center gap-2 text-[13px]">
-                      <DecisionChip decision={c().decision} />
-                      <span>{c().reason}</span>
-                    </div>
-                    <PartsList parts={c().parts} />
-                    <p class="text-[12px] text-muted">Judged under the policy as edited above{dirty() ? " (not saved yet)" : ""}.</p>
-                  </div>
-                )}
-              </Show>
-            </section>
-
             <Show when={notice()}>
               {(n) => (
                 <div
@@ -247,7 +247,7 @@ export function PolicyEditor() {
                 </div>
               )}
             </Show>
-            <div class="flex items-center gap-2">
+            <div class="sticky bottom-0 -mx-6 px-6 py-3 border-t border-line bg-bg flex items-center gap-2">
               <span class="flex-1 text-[12px] text-muted">{dirty() ? "Unsaved changes" : "Saved in tools.exec of your config"}</span>
               <Button disabled={!dirty() || saving()} onClick={() => (setDraft(structuredClone(saved()!)), setNotice(null))}>
                 Revert

@@ -216,11 +216,11 @@ function History() {
             <table class="w-full text-[13px]">
               <thead class="bg-surface-2 text-muted text-left text-[12px]">
                 <tr>
-                  <th class="px-3 py-2 font-medium">When</th>
+                  <th class="px-3 py-2 font-medium w-44">When</th>
                   <th class="px-3 py-2 font-medium">Command</th>
-                  <th class="px-3 py-2 font-medium">Agent</th>
-                  <th class="px-3 py-2 font-medium">Outcome</th>
-                  <th class="px-3 py-2 font-medium">Decided by</th>
+                  <th class="px-3 py-2 font-medium w-24">Agent</th>
+                  <th class="px-3 py-2 font-medium w-28">Outcome</th>
+                  <th class="px-3 py-2 font-medium w-44">Decided by</th>
                 </tr>
               </thead>
               <tbody class="divide-y divide-line">

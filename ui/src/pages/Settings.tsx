@@ -107,7 +107,7 @@ export function Settings() {
               <Row label="Start the gateway with Tidepool" hint="When Tidepool opens, it starts your gateway." for="start-on-launch">
                 <Toggle id="start-on-launch" label="Start the gateway with Tidepool" checked={s().startOnLaunch} onChange={(v) => update({ startOnLaunch: v })} />
               </Row>
-              <Row label="Keep running in the tray" hint="Closing the window keeps Tidepool and the gateway running; quit from the tray menu." for="close-to-tray">
+              <Row label="Keep running in the tray" hint="Closing the window (or Ctrl+W) keeps Tidepool and the gateway running; quit from the tray menu." for="close-to-tray">
                 <Toggle id="close-to-tray" label="Keep running in the tray" checked={s().closeToTray} onChange={(v) => update({ closeToTray: v })} />
               </Row>
               <Row label="Bring Tidepool forward for approvals" hint="When an agent wants to run a command that needs your approval, the window opens on the prompt (a notification is always shown)." for="approval-popup">
