@@ -416,3 +416,84 @@ async fn a_runaway_command_is_stopped_with_its_children_and_output_is_capped() {
     assert!(text.len() < 3000, "{}", text.len());
     c.run_events(&run).await;
 }
+
+#[tokio::test]
+async fn exec_approvals_set_writes_openclaws_file_into_the_policy() {
+    let s = Schemas::new();
+    let f = fake().await;
+    let gw = start(
+        &f,
+        "{ mode: 'ask', rules: [{ pattern: 'rm **', action: 'deny' }] }",
+    )
+    .await;
+    let mut c = Conn::open(&gw).await;
+    let snap = c.ok("exec.approvals.get", json!({})).await;
+    let file = json!({
+        "version": 1,
+        "defaults": { "security": "allowlist", "ask": "off", "askFallback": "deny" },
+        "agents": { "*": { "allowlist": [{ "pattern": "/bin/ls" }] } },
+    });
+    let params = json!({ "file": file, "baseHash": snap["hash"] });
+    s.check("/definitions/ExecApprovalsSetParams", &params);
+    let after = c.ok("exec.approvals.set", params.clone()).await;
+    s.check("/definitions/ExecApprovalsSnapshot", &after);
+    assert_eq!(after["file"]["defaults"]["security"], "allowlist");
+    assert_eq!(after["file"]["defaults"]["ask"], "off");
+    assert_eq!(
+        after["file"]["agents"]["*"]["allowlist"][0]["pattern"],
+        "/bin/ls **"
+    );
+    assert_ne!(after["hash"], snap["hash"]);
+    // The running policy follows: ls with any arguments runs, the kept deny rule still
+    // refuses rm, and anything else is refused without asking (allowlist).
+    let judged = |v: &Value| v["verdict"]["decision"].as_str().unwrap_or("").to_owned();
+    let ls = c
+        .ok("exec.approval.check", json!({ "command": "ls -la /tmp" }))
+        .await;
+    assert_eq!(judged(&ls), "allow", "{ls}");
+    let rm = c
+        .ok("exec.approval.check", json!({ "command": "rm -rf x" }))
+        .await;
+    assert_eq!(judged(&rm), "deny", "{rm}");
+    let curl = c
+        .ok("exec.approval.check", json!({ "command": "curl x" }))
+        .await;
+    assert_eq!(judged(&curl), "deny", "{curl}");
+    let raw = std::fs::read_to_string(gw.state().join("tidepool.json")).unwrap();
+    assert!(raw.contains("\"mode\": \"allowlist\""), "{raw}");
+
+    // A stale hash is a conflict; nothing is written.
+    let stale = c.call("exec.approvals.set", params).await;
+    assert_eq!(
+        stale["error"]["details"]["code"], "CONFIG_CONFLICT",
+        "{stale}"
+    );
+    // What Tidepool cannot honour is refused by name.
+    let per_agent = c
+        .call(
+            "exec.approvals.set",
+            json!({ "file": { "version": 1, "agents": { "ops": { "security": "full" } } } }),
+        )
+        .await;
+    assert_eq!(per_agent["error"]["code"], "INVALID_REQUEST", "{per_agent}");
+    assert!(
+        per_agent["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("file.agents.ops.security: Tidepool has one shell policy"),
+        "{per_agent}"
+    );
+    // A pattern the policy cannot compile is the config's own validation error.
+    let bad = c
+        .call(
+            "exec.approvals.set",
+            json!({ "file": { "version": 1, "agents": { "*": { "allowlist": [{ "pattern": "git 'x" }] } } } }),
+        )
+        .await;
+    assert_eq!(bad["error"]["details"]["code"], "CONFIG_INVALID", "{bad}");
+    assert_eq!(
+        std::fs::read_to_string(gw.state().join("tidepool.json")).unwrap(),
+        raw,
+        "refused writes leave the file alone"
+    );
+}

@@ -313,6 +313,30 @@ pub(crate) async fn add_exec_rules(s: Arc<Shared>, rules: Vec<Value>) -> Result<
     write(s, pretty(&doc), Some(snap.hash.clone()), false).await
 }
 
+/// Rewrites `tools.exec` in the file with `f` (as `exec.approvals.set` does), if the file is
+/// still at `base` (when given), with the same checks as any config write.
+pub(crate) async fn edit_exec(
+    s: Arc<Shared>,
+    base: Option<String>,
+    f: impl FnOnce(&mut Value),
+) -> Result<Value, ErrorShape> {
+    let snap = s.config_store.snapshot();
+    let mut doc = file_value(&snap.raw)?;
+    let slot = edit::set_path(&mut doc, "tools.exec")
+        .map_err(|m| invalid_params("exec.approvals.set", m))?;
+    if !slot.is_object() {
+        *slot = Value::Object(serde_json::Map::new());
+    }
+    f(slot);
+    write(
+        s,
+        pretty(&doc),
+        Some(base.unwrap_or(snap.hash.clone())),
+        false,
+    )
+    .await
+}
+
 fn file_value(raw: &str) -> Result<Value, ErrorShape> {
     crate::config::source::parse(raw, std::path::Path::new("tidepool.json"))
         .map(|(v, _)| v)

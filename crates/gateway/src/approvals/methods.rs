@@ -27,6 +27,11 @@ pub fn register(r: &mut Registry) {
     r.add("approval.history", Scope::Approvals, history);
     r.add("approval.get", Scope::Approvals, snapshot_get);
     r.add("exec.approvals.get", Scope::Admin, policy_get);
+    r.add(
+        "exec.approvals.set",
+        Scope::Admin,
+        super::openclaw::policy_set,
+    );
 }
 
 fn not_found(id: &str) -> ErrorShape {
@@ -453,7 +458,7 @@ async fn snapshot_get(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, Er
 /// `exec.approvals.get`: the policy as OpenClaw's `ExecApprovalsSnapshot` (its file is
 /// Tidepool's config file). The whole policy (rules with actions and scopes) is `tools.exec`
 /// in `config.get`.
-async fn policy_get(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
+pub(super) async fn policy_get(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
     let _: serde::de::IgnoredAny = parse_params("exec.approvals.get", p)?;
     let snap = s.config_store.snapshot();
     let cfg = &snap.loaded.config.tools.exec;

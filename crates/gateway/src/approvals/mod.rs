@@ -4,6 +4,7 @@
 //! (SQLite, `approvals` table) with its verdict, who decided, when and the outcome.
 
 pub mod methods;
+pub mod openclaw;
 
 use crate::chat::run::Emit;
 use crate::exec::policy::Verdict;
