@@ -33,6 +33,18 @@ pub struct Connection {
     timeout: u64,
 }
 
+impl Connection {
+    /// The running gateway of a state dir, found through its files.
+    pub fn for_state_dir(state_dir: PathBuf) -> Connection {
+        Connection {
+            url: None,
+            token: None,
+            state_dir: Some(state_dir),
+            timeout: 2,
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run or call the gateway.
@@ -60,6 +72,14 @@ enum Command {
     Config {
         #[command(subcommand)]
         command: cmd::config::ConfigCommand,
+        /// State directory (default: TIDEPOOL_STATE_DIR or ~/.tidepool).
+        #[arg(long, global = true)]
+        state_dir: Option<PathBuf>,
+    },
+    /// Keep API keys and other secrets in the OS keychain (or an encrypted vault).
+    Secrets {
+        #[command(subcommand)]
+        command: cmd::secrets::SecretsCommand,
         /// State directory (default: TIDEPOOL_STATE_DIR or ~/.tidepool).
         #[arg(long, global = true)]
         state_dir: Option<PathBuf>,
@@ -125,6 +145,7 @@ fn main() -> ExitCode {
                 },
         } => cmd::rpc::call(&conn, &method, &params),
         Command::Config { command, state_dir } => cmd::config::run(command, state_dir),
+        Command::Secrets { command, state_dir } => cmd::secrets::run(command, state_dir),
         Command::Agent { command } => cmd::agent::run(command),
         Command::Sessions { command } => cmd::agent::sessions(command),
         Command::Health { json, conn } => cmd::rpc::health(&conn, json),

@@ -54,7 +54,9 @@ pub fn resolve(conn: &Connection) -> (String, Option<String>) {
         })
         .or_else(|| {
             let dir = paths.config().parent()?;
-            cfg.and_then(|c| c.gateway.auth.token)?.resolve(dir).ok()
+            cfg.and_then(|c| c.gateway.auth.token)?
+                .resolve(dir, &tidepool_gateway::config::secret::NoStore)
+                .ok()
         })
         .or_else(|| auth::read_token_file(&paths.token()).ok().flatten());
     (url, token)

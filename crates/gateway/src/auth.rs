@@ -80,12 +80,13 @@ const MIN_TOKEN_LEN: usize = 16;
 pub fn resolve(
     cfg: &AuthConfig,
     token_file: &Path,
+    store: &dyn crate::config::secret::StoreLookup,
 ) -> Result<(Credential, Option<TokenSource>), AuthSetupError> {
     let dir = token_file.parent().unwrap_or_else(|| Path::new("."));
     let secret =
         |s: &Option<crate::config::secret::Secret>| -> Result<Option<String>, AuthSetupError> {
             s.as_ref()
-                .map(|s| s.resolve(dir).map_err(AuthSetupError::Secret))
+                .map(|s| s.resolve(dir, store).map_err(AuthSetupError::Secret))
                 .transpose()
                 .map(|v| v.filter(|v| !v.is_empty()))
         };
@@ -253,9 +254,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("gateway.token");
         let cfg = AuthConfig::default();
-        let (a, src) = resolve(&cfg, &file).unwrap();
+        let (a, src) = resolve(&cfg, &file, &crate::config::secret::NoStore).unwrap();
         assert_eq!(src, Some(TokenSource::Generated));
-        let (b, src) = resolve(&cfg, &file).unwrap();
+        let (b, src) = resolve(&cfg, &file, &crate::config::secret::NoStore).unwrap();
         assert_eq!(src, Some(TokenSource::File));
         match (a, b) {
             (Credential::Token(a), Credential::Token(b)) => {
@@ -279,7 +280,7 @@ mod tests {
             token: Some(crate::config::secret::Secret::Plain("short".into())),
             ..AuthConfig::default()
         };
-        let err = resolve(&cfg, &dir.path().join("t"))
+        let err = resolve(&cfg, &dir.path().join("t"), &crate::config::secret::NoStore)
             .unwrap_err()
             .to_string();
         assert!(err.contains("5 characters"), "{err}");

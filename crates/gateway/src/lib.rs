@@ -18,6 +18,8 @@ pub mod logs_tail;
 pub mod paths;
 pub mod presence;
 pub mod providers;
+pub mod redact;
+pub mod secrets;
 pub mod server;
 pub mod sessions;
 pub mod sysinfo;

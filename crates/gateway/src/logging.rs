@@ -400,6 +400,8 @@ pub struct LogOptions {
     pub retention_days: u32,
     /// Size at which a day's file is rolled over.
     pub max_file_bytes: u64,
+    /// Masks secret values in every line (console and file).
+    pub redactor: crate::redact::Redactor,
 }
 
 /// Installs the global subscriber (the only global: tracing's dispatcher is process-wide by
@@ -413,8 +415,11 @@ pub fn init(opts: &LogOptions) -> io::Result<LogGuard> {
     let console_filter = DynFilter::new(filter(&opts.console_level));
     let file_filter = DynFilter::new(filter(&opts.level));
     let (console_handle, file_handle) = (console_filter.clone(), file_filter.clone());
+    let console_redactor = opts.redactor.clone();
     let console = tracing_subscriber::fmt::layer()
-        .with_writer(io::stderr)
+        .with_writer(move || {
+            crate::redact::RedactingWriter::new(io::stderr(), console_redactor.clone())
+        })
         .with_ansi(io::stderr().is_terminal())
         .with_target(false)
         .compact()
@@ -440,8 +445,10 @@ pub fn init(opts: &LogOptions) -> io::Result<LogGuard> {
                     opts.retention_days,
                     opts.max_file_bytes,
                 )?);
+            let redactor = opts.redactor.clone();
+            let writer = move || crate::redact::RedactingWriter::new(nb.clone(), redactor.clone());
             (
-                Some(JsonLayer::new(nb).with_filter(file_filter)),
+                Some(JsonLayer::new(writer).with_filter(file_filter)),
                 Some(guard),
             )
         }

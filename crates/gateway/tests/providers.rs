@@ -52,7 +52,14 @@ fn provider_at(api: Api, base_url: &str, key: &str) -> Provider {
     );
     let cfg = config::parse(&text, "t.json").unwrap().config;
     let http = providers::http_client().unwrap();
-    providers::resolve(&cfg, Path::new("."), "fake", &http).unwrap()
+    providers::resolve(
+        &cfg,
+        Path::new("."),
+        &tidepool_gateway::config::secret::NoStore,
+        "fake",
+        &http,
+    )
+    .unwrap()
 }
 
 async fn start(api: Api) -> (FakeProvider, Provider) {
@@ -395,7 +402,14 @@ async fn openai_itself_gets_max_completion_tokens_compatible_servers_max_tokens(
     req.max_tokens = 700;
     for id in ["openai", "local"] {
         fake.push(Script::text(&["ok"]));
-        let p = providers::resolve(&cfg, Path::new("."), id, &http).unwrap();
+        let p = providers::resolve(
+            &cfg,
+            Path::new("."),
+            &tidepool_gateway::config::secret::NoStore,
+            id,
+            &http,
+        )
+        .unwrap();
         assert!(run(&p, &req).await.0.is_ok());
     }
     let bodies: Vec<Value> = completion_requests(&fake)

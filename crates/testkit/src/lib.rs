@@ -92,7 +92,8 @@ pub enum Script {
         calls: Vec<ToolCall>,
     },
     /// An error response with this status in the provider's error shape (also when streaming);
-    /// `retry_after` becomes a `retry-after` header.
+    /// `retry_after` becomes a `retry-after` header. With the OpenAI API, `{authorization}` in
+    /// the message is replaced by the request's Authorization header (as some proxies echo it).
     Status {
         status: u16,
         retry_after: Option<u64>,

@@ -198,7 +198,14 @@ pub(crate) async fn chat(
             message,
         } => {
             let (kind, code) = kind_of(*status);
-            return error(&shared, *status, message, kind, code, *retry_after);
+            // Like proxies that echo what they were sent: `{authorization}` is the request's
+            // Authorization header.
+            let auth = headers
+                .get("authorization")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            let message = message.replace("{authorization}", auth);
+            return error(&shared, *status, &message, kind, code, *retry_after);
         }
         Plan::Reply { text, calls, .. } => (text.concat(), calls.as_slice()),
         Plan::Cut { text } => (text.concat(), &[][..]),

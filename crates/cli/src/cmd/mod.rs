@@ -5,3 +5,4 @@ pub mod config;
 pub mod logs;
 pub mod rpc;
 pub mod run;
+pub mod secrets;

@@ -48,6 +48,22 @@ fn finish(
     }
 }
 
+/// Calls `method` on the gateway of `conn` for a side effect, quietly (2 s at most); false
+/// when no gateway answered.
+pub fn call_quiet(conn: &Connection, method: &str, params: &str) -> bool {
+    let Ok(params) = serde_json::from_str::<Value>(params) else {
+        return false;
+    };
+    block_on(async {
+        tokio::time::timeout(
+            std::time::Duration::from_secs(2),
+            request(conn, Scope::ALL.to_vec(), method, params),
+        )
+        .await
+    })
+    .is_ok_and(|r| r.is_ok_and(|r| r.is_ok()))
+}
+
 /// `tidepool health`.
 pub fn health(conn: &Connection, json: bool) -> ExitCode {
     let started = std::time::Instant::now();

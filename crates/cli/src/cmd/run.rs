@@ -71,6 +71,7 @@ pub fn run(args: RunArgs) -> ExitCode {
             .unwrap_or_else(|| log_cfg.level.clone()),
         retention_days: log_cfg.retention_days,
         max_file_bytes: log_cfg.max_file_bytes,
+        redactor: prepared.redactor.clone(),
     }) {
         Ok(g) => g,
         Err(e) => {

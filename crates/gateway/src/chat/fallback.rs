@@ -31,7 +31,8 @@ pub(super) fn next_fallback(
 ) -> Option<(Provider, String)> {
     while let Some(next) = fallbacks.pop_front() {
         let resolved = providers::split_model_ref(&next).and_then(|(pid, m)| {
-            providers::resolve(config, config_dir, pid, &rt.http).map(|p| (p, m.to_owned()))
+            providers::resolve(config, config_dir, rt.secrets.as_ref(), pid, &rt.http)
+                .map(|p| (p, m.to_owned()))
         });
         match resolved {
             Ok((p, m)) => {

@@ -405,9 +405,10 @@ async fn models_list(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, Err
         let config = config.clone();
         let dir = dir.clone();
         let http = s.chat.http.clone();
+        let secrets = s.chat.secrets.clone();
         let id = id.clone();
         async move {
-            let r = match providers::resolve(&config, &dir, &id, &http) {
+            let r = match providers::resolve(&config, &dir, secrets.as_ref(), &id, &http) {
                 Ok(p) => tokio::time::timeout(Duration::from_secs(15), p.list_models())
                     .await
                     .unwrap_or_else(|_| {

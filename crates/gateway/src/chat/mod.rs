@@ -158,6 +158,8 @@ pub struct ChatRuntime {
     pub http: reqwest::Client,
     /// Pending exec approvals and the audit trail.
     pub approvals: Arc<crate::approvals::Approvals>,
+    /// The secrets store (`{ source: "store" }` references).
+    pub secrets: Arc<crate::secrets::Secrets>,
     active: Mutex<HashMap<String, ActiveRun>>,
     outcomes: Mutex<HashMap<String, watch::Sender<RunOutcome>>>,
     finished: Mutex<VecDeque<String>>,
@@ -174,8 +176,10 @@ impl ChatRuntime {
         store: SessionStore,
         http: reqwest::Client,
         approvals: Arc<crate::approvals::Approvals>,
+        secrets: Arc<crate::secrets::Secrets>,
     ) -> ChatRuntime {
         ChatRuntime {
+            secrets,
             store,
             http,
             approvals,

@@ -153,6 +153,9 @@ pub async fn run(
             RunOutcome::Error(msg)
         }
     };
+    if let RunOutcome::Error(msg) = &outcome {
+        tracing::warn!(session_id = %req.session_key, run_id = %req.run_id, error = %msg, "turn failed");
+    }
     let phase = match &outcome {
         RunOutcome::Ok => "end",
         RunOutcome::Aborted => "aborted",
@@ -225,7 +228,7 @@ async fn turn(
         )))
         .and_then(|m| {
             let (pid, model) = providers::split_model_ref(&m)?;
-            let p = providers::resolve(config, config_dir, pid, &rt.http)?;
+            let p = providers::resolve(config, config_dir, rt.secrets.as_ref(), pid, &rt.http)?;
             Ok((p, model.to_owned()))
         });
     let (mut provider, mut model) = match resolved {

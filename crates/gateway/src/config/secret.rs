@@ -50,9 +50,36 @@ impl std::fmt::Debug for Secret {
     }
 }
 
+/// Where `{ source: "store" }` references are looked up.
+pub trait StoreLookup {
+    /// The value stored under `id`, or why there is none.
+    fn lookup(&self, id: &str) -> Result<String, String>;
+    /// A secret value just resolved (from any source), to be masked from now on.
+    fn remember(&self, _value: &str) {}
+}
+
+/// No store (the CLI validating a file, tests).
+#[derive(Debug, Clone, Copy)]
+pub struct NoStore;
+
+impl StoreLookup for NoStore {
+    fn lookup(&self, id: &str) -> Result<String, String> {
+        Err(format!(
+            "the secrets store is only read by the running gateway ({{ source: \"store\", id: \"{id}\" }})"
+        ))
+    }
+}
+
 impl Secret {
-    /// The secret's value. `config_dir` anchors `file` references.
-    pub fn resolve(&self, config_dir: &Path) -> Result<String, String> {
+    /// The secret's value. `config_dir` anchors `file` references; `store` answers `store`
+    /// ones. Whatever the source, the value is handed to `store.remember` for masking.
+    pub fn resolve(&self, config_dir: &Path, store: &dyn StoreLookup) -> Result<String, String> {
+        let v = self.resolve_raw(config_dir, store)?;
+        store.remember(&v);
+        Ok(v)
+    }
+
+    fn resolve_raw(&self, config_dir: &Path, store: &dyn StoreLookup) -> Result<String, String> {
         match self {
             Secret::Plain(s) => Ok(s.clone()),
             Secret::Ref(r) => match r.source {
@@ -68,10 +95,7 @@ impl Secret {
                         .map(|s| s.trim_end_matches(['\n', '\r']).to_owned())
                         .map_err(|e| format!("cannot read the secret file {}: {e}", p.display()))
                 }
-                SecretSource::Store => Err(format!(
-                    "the secrets store is not available in this version; use {{ source: \"env\" }} or {{ source: \"file\" }} for {}",
-                    r.id
-                )),
+                SecretSource::Store => store.lookup(&r.id),
             },
         }
     }
@@ -86,23 +110,23 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("pw.txt"), "from-file\n").unwrap();
         let plain: Secret = serde_json::from_str(r#""abc""#).unwrap();
-        assert_eq!(plain.resolve(dir.path()).unwrap(), "abc");
+        assert_eq!(plain.resolve(dir.path(), &NoStore).unwrap(), "abc");
         assert!(!format!("{plain:?}").contains("abc"));
         let file: Secret = serde_json::from_str(r#"{"source":"file","id":"pw.txt"}"#).unwrap();
-        assert_eq!(file.resolve(dir.path()).unwrap(), "from-file");
+        assert_eq!(file.resolve(dir.path(), &NoStore).unwrap(), "from-file");
         let env: Secret =
             serde_json::from_str(r#"{"source":"env","id":"TP_SECRET_REF_UNSET"}"#).unwrap();
         assert!(
-            env.resolve(dir.path())
+            env.resolve(dir.path(), &NoStore)
                 .unwrap_err()
                 .contains("TP_SECRET_REF_UNSET")
         );
         let store: Secret = serde_json::from_str(r#"{"source":"store","id":"gw"}"#).unwrap();
         assert!(
             store
-                .resolve(dir.path())
+                .resolve(dir.path(), &NoStore)
                 .unwrap_err()
-                .contains("not available")
+                .contains("only read by the running gateway")
         );
         assert!(serde_json::from_str::<Secret>(r#"{"source":"vault","id":"x"}"#).is_err());
     }

@@ -214,6 +214,7 @@ pub fn split_model_ref(r: &str) -> Result<(&str, &str), ProviderError> {
 pub fn resolve(
     config: &Config,
     config_dir: &Path,
+    store: &dyn crate::config::secret::StoreLookup,
     id: &str,
     http: &reqwest::Client,
 ) -> Result<Provider, ProviderError> {
@@ -255,12 +256,13 @@ pub fn resolve(
         })?;
     let api_key =
         match configured.and_then(|c| c.api_key.as_ref()) {
-            Some(secret) => Some(secret.resolve(config_dir).map_err(|e| {
+            Some(secret) => Some(secret.resolve(config_dir, store).map_err(|e| {
                 ProviderError::Config(format!("models.providers.{id}.apiKey: {e}"))
             })?),
             None => built_in
                 .and_then(|b| b.3)
-                .and_then(|var| std::env::var(var).ok()),
+                .and_then(|var| std::env::var(var).ok())
+                .inspect(|k| store.remember(k)),
         }
         .filter(|k| !k.is_empty());
     if api_key.is_none() && matches!(id, "anthropic" | "openai") {

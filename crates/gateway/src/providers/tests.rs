@@ -3,7 +3,13 @@ use crate::config::parse;
 
 fn provider(id: &str, text: &str) -> Result<Provider, ProviderError> {
     let cfg = parse(text, "t.json").unwrap().config;
-    resolve(&cfg, Path::new("."), id, &http_client().unwrap())
+    resolve(
+        &cfg,
+        Path::new("."),
+        &crate::config::secret::NoStore,
+        id,
+        &http_client().unwrap(),
+    )
 }
 
 #[test]

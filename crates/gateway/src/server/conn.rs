@@ -262,7 +262,8 @@ impl Conn {
     }
 
     fn send_frame(&self, frame: &Frame) {
-        self.out.send_text(encode(frame));
+        self.out
+            .send_text(self.shared.redactor.redact_owned(encode(frame)));
     }
 
     fn send_event(&self, event: &str, payload: Value) {
@@ -552,6 +553,7 @@ impl Conn {
             return;
         };
         let out = self.out.clone();
+        let redactor = self.shared.redactor.clone();
         let gone = self.gone.clone();
         let span = tracing::debug_span!("request", %method);
         self.shared.tasks.spawn(
@@ -563,7 +565,7 @@ impl Conn {
                 if let Err(e) = &result {
                     debug!(code = %e.code, message = %e.message, "request failed");
                 }
-                send_reply(&out, &reply, result);
+                send_reply(&out, &redactor, &reply, result);
                 drop(permit);
             }
             .instrument(span),
@@ -571,7 +573,7 @@ impl Conn {
     }
 
     fn reply(&self, reply: &Reply, result: Result<Value, ErrorShape>) {
-        send_reply(&self.out, reply, result);
+        send_reply(&self.out, &self.shared.redactor, reply, result);
     }
 }
 

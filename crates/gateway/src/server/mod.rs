@@ -100,6 +100,8 @@ pub struct Prepared {
     /// Lets a config reload change the log levels of this process (set by the binary that
     /// installed the logger).
     pub log_levels: Option<crate::logging::LevelControl>,
+    /// Masks secret values in logs and frames (give it to the logger too).
+    pub redactor: crate::redact::Redactor,
 }
 
 /// Loads and validates the config and applies overrides. Creates the state dir.
@@ -144,6 +146,7 @@ pub fn prepare(paths: StatePaths, overrides: &Overrides) -> Result<Prepared, Sta
         unsupported: loaded.unsupported,
         store: Arc::new(store),
         log_levels: None,
+        redactor: crate::redact::Redactor::new(),
     })
 }
 
@@ -174,6 +177,8 @@ pub struct Shared {
     pub(crate) heavy_io: tokio::sync::Semaphore,
     /// Sessions, runs and providers.
     pub(crate) chat: Arc<crate::chat::ChatRuntime>,
+    /// Masks secret values in every frame sent.
+    pub(crate) redactor: crate::redact::Redactor,
 }
 
 impl Shared {
@@ -215,7 +220,8 @@ impl Shared {
             seq: Some(self.seq.fetch_add(1, Ordering::AcqRel) + 1),
             state_version: Some(self.state_version()),
         });
-        let _ = self.events.send(Utf8Bytes::from(encode(&frame)));
+        let text = self.redactor.redact_owned(encode(&frame));
+        let _ = self.events.send(Utf8Bytes::from(text));
     }
 
     pub(crate) fn subscribe(&self) -> broadcast::Receiver<Utf8Bytes> {
@@ -263,10 +269,20 @@ impl Gateway {
             config,
             store,
             log_levels,
+            redactor,
             ..
         } = prepared;
         let lock = StateLock::acquire(&paths.lock())?;
-        let (credential, token_source) = auth::resolve(&config.gateway.auth, &paths.token())?;
+        let secrets = Arc::new(crate::secrets::Secrets::open(
+            paths.root(),
+            redactor.clone(),
+        ));
+        let (credential, token_source) =
+            auth::resolve(&config.gateway.auth, &paths.token(), secrets.as_ref())?;
+        match &credential {
+            Credential::Token(t) | Credential::Password(t) => redactor.remember(t),
+            Credential::None => {}
+        }
         let addr = SocketAddr::new(config.gateway.bind.ip(), config.gateway.port);
         let listener = TcpListener::bind(addr).await.map_err(|e| StartError::Bind {
             addr: addr.to_string(),
@@ -291,7 +307,10 @@ impl Gateway {
         crate::chat::methods::register(&mut registry);
         crate::sessions::methods::register(&mut registry);
         crate::approvals::methods::register(&mut registry);
-        let session_store = crate::sessions::SessionStore::open(&paths.sessions_db()).await?;
+        crate::secrets::register(&mut registry);
+        let session_store = crate::sessions::SessionStore::open(&paths.sessions_db())
+            .await?
+            .with_redactor(redactor.clone());
         let http = crate::providers::http_client().map_err(|e| StartError::Http(e.to_string()))?;
         let approvals = Arc::new(
             crate::approvals::Approvals::open(session_store.pool())
@@ -302,6 +321,7 @@ impl Gateway {
             session_store,
             http,
             approvals,
+            secrets,
         ));
         let (events, _) = broadcast::channel(EVENT_BUFFER);
         let shared = Arc::new(Shared {
@@ -328,6 +348,7 @@ impl Gateway {
             tasks: TaskTracker::new(),
             heavy_io: tokio::sync::Semaphore::new(2),
             chat,
+            redactor,
         });
         let accept = tokio::spawn(accept_loop(shared.clone(), listener));
         tokio::spawn(presence_broadcaster(shared.clone()));

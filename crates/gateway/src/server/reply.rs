@@ -13,7 +13,12 @@ pub(super) enum Reply {
     JsonRpc(Option<Value>),
 }
 
-pub(super) fn send_reply(out: &Outbound, reply: &Reply, result: Result<Value, ErrorShape>) {
+pub(super) fn send_reply(
+    out: &Outbound,
+    redactor: &crate::redact::Redactor,
+    reply: &Reply,
+    result: Result<Value, ErrorShape>,
+) {
     let text = match reply {
         Reply::Native(id) => encode(&Frame::Res(match result {
             Ok(v) => ResponseFrame::ok(id.clone(), v),
@@ -29,7 +34,7 @@ pub(super) fn send_reply(out: &Outbound, reply: &Reply, result: Result<Value, Er
             serde_json::to_string(&resp).unwrap_or_default()
         }
     };
-    out.send_text(text);
+    out.send_text(redactor.redact_owned(text));
 }
 
 fn json_rpc_error(e: ErrorShape) -> JsonRpcError {

@@ -272,7 +272,14 @@ async fn compact_method(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, 
         ErrorShape::new(ErrorCode::Unavailable, format!("compaction failed: {e}"))
     };
     let (pid, model) = providers::split_model_ref(&model_ref).map_err(fail)?;
-    let provider = providers::resolve(&config, &config_dir(&s), pid, &s.chat.http).map_err(fail)?;
+    let provider = providers::resolve(
+        &config,
+        &config_dir(&s),
+        s.chat.secrets.as_ref(),
+        pid,
+        &s.chat.http,
+    )
+    .map_err(fail)?;
     let cancel = CancellationToken::new();
     let stop = s.shutdown.clone();
     let done = tokio::select! {

@@ -139,6 +139,9 @@ pub struct ListFilter {
 pub struct SessionStore {
     pool: SqlitePool,
     reader: Arc<Reader>,
+    /// Masks known secret values before anything is written (a provider error that echoes
+    /// a key must not end up in the transcript).
+    redactor: crate::redact::Redactor,
 }
 
 const SESSION_COLUMNS: &str = "key, session_id, agent_id, label, model, created_at, updated_at, input_tokens, output_tokens, cost_usd, context_tokens, message_count, title, last_preview, last_run_error";
@@ -188,6 +191,7 @@ impl SessionStore {
         let store = SessionStore {
             pool,
             reader: Arc::new(Reader::new(path)),
+            redactor: crate::redact::Redactor::new(),
         };
         let recovered = store.recover().await?;
         if recovered > 0 {
@@ -363,11 +367,19 @@ impl SessionStore {
         Ok(r.rows_affected() > 0)
     }
 
+    /// Masks `redactor`'s values in everything written from now on.
+    pub fn with_redactor(mut self, redactor: crate::redact::Redactor) -> SessionStore {
+        self.redactor = redactor;
+        self
+    }
+
     /// Appends an entry to the session's current transcript; returns its id and seq.
     pub async fn append(&self, key: &str, e: NewEntry) -> Result<(String, i64), StoreError> {
         let id = ulid::Ulid::new().to_string();
-        let content = serde_json::to_string(&e.content).unwrap_or_else(|_| "[]".into());
-        let text = text_of(&e.content);
+        let r = &self.redactor;
+        let content =
+            r.redact_owned(serde_json::to_string(&e.content).unwrap_or_else(|_| "[]".into()));
+        let text = r.redact_owned(text_of(&e.content));
         let mut tx = self.pool.begin().await?;
         let session_id: Option<String> =
             sqlx::query_scalar("SELECT session_id FROM sessions WHERE key = ?")
@@ -395,7 +407,7 @@ impl SessionStore {
         .bind(e.role)
         .bind(e.run_id.as_deref())
         .bind(content)
-        .bind(e.meta.to_string())
+        .bind(r.redact_owned(e.meta.to_string()))
         .bind(e.status)
         .bind(now())
         .execute(&mut *tx)
@@ -425,13 +437,14 @@ impl SessionStore {
         status: &str,
         meta: &Value,
     ) -> Result<(), StoreError> {
-        let text = text_of(content);
+        let r = &self.redactor;
+        let text = r.redact_owned(text_of(content));
         let mut tx = self.pool.begin().await?;
         let key: Option<String> =
             sqlx::query_scalar("UPDATE entries SET content = ?, status = ?, meta = ? WHERE id = ? RETURNING session_key")
-                .bind(serde_json::to_string(content).unwrap_or_else(|_| "[]".into()))
+                .bind(r.redact_owned(serde_json::to_string(content).unwrap_or_else(|_| "[]".into())))
                 .bind(status)
-                .bind(meta.to_string())
+                .bind(r.redact_owned(meta.to_string()))
                 .bind(id)
                 .fetch_optional(&mut *tx)
                 .await?;
@@ -473,7 +486,7 @@ impl SessionStore {
     /// Records (or clears) the error of the last turn.
     pub async fn set_run_error(&self, key: &str, error: Option<&str>) -> Result<(), StoreError> {
         sqlx::query("UPDATE sessions SET last_run_error = ? WHERE key = ?")
-            .bind(error)
+            .bind(error.map(|e| self.redactor.redact_owned(e.to_owned())))
             .bind(key)
             .execute(&self.pool)
             .await?;

@@ -1,0 +1,235 @@
+//! The secrets store as the gateway uses it: `{ source: "store", id }` references resolve
+//! here, `secrets.store.*` and `secrets.reload` manage it, and every stored secret's value is
+//! handed to the redactor so it is masked in logs and RPC output.
+
+use crate::config::secret::StoreLookup;
+use crate::redact::Redactor;
+use crate::server::Shared;
+use crate::server::registry::{CallCtx, Registry, invalid_params, parse_params};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use tidepool_protocol::{ErrorCode, ErrorShape, Scope};
+use tidepool_secrets::{Choice, Kind, SecretMeta, SecretStore};
+
+/// An entry as listed: its metadata, and its value for an env entry.
+pub type Listed = (SecretMeta, Option<String>);
+
+/// The store of one state dir, or why it could not be opened.
+pub struct Secrets {
+    dir: PathBuf,
+    store: Mutex<Result<SecretStore, String>>,
+    redactor: Redactor,
+}
+
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Secrets").field("dir", &self.dir).finish()
+    }
+}
+
+fn open_store(dir: &Path, redactor: &Redactor) -> Result<SecretStore, String> {
+    let store = SecretStore::open(dir, Choice::from_env(), None).map_err(|e| e.to_string())?;
+    let values = store.secret_values().map_err(|e| e.to_string())?;
+    redactor.set_stored(values.iter().map(|v| v.to_string()));
+    Ok(store)
+}
+
+impl Secrets {
+    /// Opens the store of `dir`; a store that cannot be opened (locked vault, keychain gone)
+    /// is reported by every use instead of stopping the gateway.
+    pub fn open(dir: &Path, redactor: Redactor) -> Secrets {
+        let store = open_store(dir, &redactor);
+        match &store {
+            Ok(s) => tracing::info!(
+                backend = s.backend_name(),
+                count = s.list().len(),
+                "secrets store ready"
+            ),
+            Err(e) => tracing::warn!(error = %e, "the secrets store is not available"),
+        }
+        Secrets {
+            dir: dir.to_path_buf(),
+            store: Mutex::new(store),
+            redactor,
+        }
+    }
+
+    /// The masker fed with this store's values.
+    pub fn redactor(&self) -> &Redactor {
+        &self.redactor
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut SecretStore) -> Result<T, String>) -> Result<T, String> {
+        let mut g = self.store.lock().map_err(|_| {
+            "the secrets store is busy after a failure; restart the gateway".to_owned()
+        })?;
+        match g.as_mut() {
+            Ok(s) => f(s),
+            Err(e) => Err(format!("the secrets store is not available: {e}")),
+        }
+    }
+
+    /// `keychain` or `vault`, and the entries (env entries with their values).
+    pub fn list(&self) -> Result<(&'static str, Vec<Listed>), String> {
+        self.with(|s| {
+            let mut out = Vec::new();
+            for m in s.list() {
+                let value = match m.kind {
+                    Kind::Env => s
+                        .get(&m.name)
+                        .map_err(|e| e.to_string())?
+                        .map(|v| v.to_string()),
+                    Kind::Secret => None,
+                };
+                out.push((m, value));
+            }
+            Ok((s.backend_name(), out))
+        })
+    }
+
+    /// Stores a value; a secret's value is masked from now on.
+    pub fn set(&self, name: &str, value: &str, kind: Kind) -> Result<SecretMeta, String> {
+        let meta = self.with(|s| s.set(name, value, kind).map_err(|e| e.to_string()))?;
+        if kind == Kind::Secret {
+            self.redactor.remember(value);
+        }
+        Ok(meta)
+    }
+
+    /// Deletes an entry; false when there was none.
+    pub fn delete(&self, name: &str) -> Result<bool, String> {
+        self.with(|s| s.delete(name).map_err(|e| e.to_string()))
+    }
+
+    /// Reads the store again from disk (after `tidepool secrets set` from another process).
+    pub fn reload(&self) -> Result<usize, String> {
+        let fresh = open_store(&self.dir, &self.redactor);
+        let count = fresh.as_ref().map(|s| s.list().len()).map_err(Clone::clone);
+        if let Ok(mut g) = self.store.lock() {
+            *g = fresh;
+        }
+        count
+    }
+}
+
+impl StoreLookup for Secrets {
+    fn lookup(&self, id: &str) -> Result<String, String> {
+        let v = self.with(|s| s.get(id).map_err(|e| e.to_string()))?;
+        match v {
+            Some(v) => Ok(v.to_string()),
+            None => Err(format!(
+                "the secrets store has no {id:?}; add it with `tidepool secrets set {id}` or in the desktop app"
+            )),
+        }
+    }
+
+    fn remember(&self, value: &str) {
+        self.redactor.remember(value);
+    }
+}
+
+/// Registers `secrets.store.list|set|delete` and `secrets.reload`.
+pub fn register(r: &mut Registry) {
+    r.add("secrets.store.list", Scope::Admin, list);
+    r.add("secrets.store.set", Scope::Admin, set);
+    r.add("secrets.store.delete", Scope::Admin, delete);
+    r.add("secrets.reload", Scope::Admin, reload);
+}
+
+fn unavailable(e: String) -> ErrorShape {
+    ErrorShape::new(ErrorCode::Unavailable, e)
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, String> + Send + 'static,
+) -> Result<T, String> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| format!("the secrets store failed: {e}"))?
+}
+
+async fn list(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
+    let _: serde::de::IgnoredAny = parse_params("secrets.store.list", p)?;
+    let secrets = s.chat.secrets.clone();
+    let (backend, entries) = blocking(move || secrets.list())
+        .await
+        .map_err(unavailable)?;
+    let entries: Vec<Value> = entries
+        .into_iter()
+        .map(|(m, value)| {
+            let mut e = json!({
+                "name": m.name, "scopeKind": "team", "scopeId": "",
+                "createdAtMs": m.created_at_ms, "updatedAtMs": m.updated_at_ms,
+                "kind": m.kind,
+            });
+            if let (Some(v), Some(o)) = (value, e.as_object_mut()) {
+                o.insert("value".into(), json!(v));
+            }
+            e
+        })
+        .collect();
+    tracing::debug!(backend, count = entries.len(), "secrets listed");
+    Ok(json!({ "entries": entries }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct SetParams {
+    name: String,
+    value: String,
+    kind: Kind,
+    #[serde(default)]
+    allowed_hosts: Option<Vec<String>>,
+}
+
+async fn set(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
+    const M: &str = "secrets.store.set";
+    let p: SetParams = parse_params(M, p)?;
+    if p.allowed_hosts.is_some_and(|h| !h.is_empty()) {
+        return Err(invalid_params(
+            M,
+            "allowedHosts is not supported by Tidepool yet: a stored secret goes wherever the config sends it",
+        ));
+    }
+    tidepool_secrets::check_name(&p.name).map_err(|e| invalid_params(M, e.to_string()))?;
+    let secrets = s.chat.secrets.clone();
+    blocking(move || secrets.set(&p.name, &p.value, p.kind))
+        .await
+        .map_err(|e| invalid_params(M, e))?;
+    Ok(json!({ "ok": true, "reloaded": true }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NameParams {
+    name: String,
+}
+
+async fn delete(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
+    const M: &str = "secrets.store.delete";
+    let p: NameParams = parse_params(M, p)?;
+    tidepool_secrets::check_name(&p.name).map_err(|e| invalid_params(M, e.to_string()))?;
+    let secrets = s.chat.secrets.clone();
+    let name = p.name.clone();
+    let existed = blocking(move || secrets.delete(&name))
+        .await
+        .map_err(unavailable)?;
+    if !existed {
+        return Err(ErrorShape::new(
+            ErrorCode::InvalidRequest,
+            format!("the secrets store has no {:?}", p.name),
+        ));
+    }
+    Ok(json!({ "ok": true, "reloaded": true }))
+}
+
+async fn reload(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
+    let _: serde::de::IgnoredAny = parse_params("secrets.reload", p)?;
+    let secrets = s.chat.secrets.clone();
+    let count = blocking(move || secrets.reload())
+        .await
+        .map_err(unavailable)?;
+    Ok(json!({ "ok": true, "count": count }))
+}
