@@ -317,3 +317,43 @@ async fn the_cli_tells_a_running_gateway_to_reload() {
         "{events:?}"
     );
 }
+
+/// The keychain backend against a real Secret Service: gnome-keyring in a private D-Bus
+/// session (as on a Linux desktop).
+#[test]
+fn the_keychain_backend_keeps_values_in_the_secret_service() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let state = dir.path().display().to_string();
+    let script = format!(
+        "echo -n pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null && \
+         printf 'sk-KEYCHAIN-VALUE-77' | {BIN} secrets set KC_KEY --state-dir '{state}' && \
+         {BIN} secrets list --json --state-dir '{state}' && \
+         {BIN} secrets delete KC_KEY --state-dir '{state}' && \
+         {BIN} secrets list --json --state-dir '{state}'"
+    );
+    let out = Command::new("dbus-run-session")
+        .args(["--", "sh", "-c", &script])
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .env_remove("TIDEPOOL_SECRETS_BACKEND")
+        .env("HOME", home.path())
+        .env("XDG_DATA_HOME", home.path().join("data"))
+        .env("XDG_RUNTIME_DIR", home.path())
+        .output()
+        .expect("dbus-run-session (package dbus) is needed for this test");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let lists: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lists[0]["backend"], "keychain", "{stderr}");
+    assert_eq!(lists[0]["entries"][0]["name"], "KC_KEY");
+    assert_eq!(lists[1]["entries"], json!([]));
+    // The value went to the keyring, not the state dir.
+    for (path, bytes) in all_files(dir.path()) {
+        assert!(!holds(&bytes, "sk-KEYCHAIN-VALUE-77"), "{}", path.display());
+    }
+    assert!(!dir.path().join("secrets.vault").exists());
+}
