@@ -45,6 +45,15 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The running gateway's connection, or why there is none.
+    pub fn client(&self) -> crate::error::AppResult<tidepool_client::Client> {
+        self.supervisor.client().ok_or_else(|| {
+            crate::error::AppError::Gateway(
+                "the gateway is not running; start it from the Dashboard".into(),
+            )
+        })
+    }
+
     /// A snapshot of the settings.
     pub fn settings(&self) -> Settings {
         self.settings.lock().map(|s| s.clone()).unwrap_or_default()

@@ -4,15 +4,8 @@
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use tauri::State;
-use tidepool_client::Client;
 use tidepool_control::approvals::{self, ApprovalView, CheckView, ExecPolicy, PolicyDoc};
 use tidepool_control::config::SaveOutcome;
-
-fn client(state: &AppState) -> AppResult<Client> {
-    state.supervisor.client().ok_or_else(|| {
-        AppError::Gateway("the gateway is not running; start it from the Dashboard".into())
-    })
-}
 
 const DECISIONS: &[&str] = &["allow-once", "allow-always", "deny"];
 const SCOPES: &[&str] = &["global", "agent", "session"];
@@ -21,7 +14,7 @@ const SCOPES: &[&str] = &["global", "agent", "session"];
 #[tauri::command]
 #[specta::specta]
 pub async fn approvals_pending(state: State<'_, AppState>) -> AppResult<Vec<ApprovalView>> {
-    Ok(approvals::pending(&client(&state)?).await?)
+    Ok(approvals::pending(&state.client()?).await?)
 }
 
 /// The audit trail, newest first, filtered by `status` (`all`, `allowed`, `denied`, `expired`,
@@ -35,7 +28,7 @@ pub async fn approvals_history(
     limit: u32,
     offset: u32,
 ) -> AppResult<Vec<ApprovalView>> {
-    Ok(approvals::history(&client(&state)?, &status, search.as_deref(), limit, offset).await?)
+    Ok(approvals::history(&state.client()?, &status, search.as_deref(), limit, offset).await?)
 }
 
 /// Allows once, allows always (adding `rules` in `scope`) or denies a pending command.
@@ -71,7 +64,7 @@ pub async fn approvals_resolve(
             "write at least one rule to allow always, or choose Allow once".into(),
         ));
     }
-    Ok(approvals::resolve(&client(&state)?, &id, &decision, rules, scope.as_deref()).await?)
+    Ok(approvals::resolve(&state.client()?, &id, &decision, rules, scope.as_deref()).await?)
 }
 
 /// "Would this command be allowed?" under the saved policy, or under `draft`.
@@ -85,14 +78,14 @@ pub async fn approvals_check(
     if command.trim().is_empty() {
         return Err(AppError::InvalidInput("type a command to check".into()));
     }
-    Ok(approvals::check(&client(&state)?, &command, draft.as_ref()).await?)
+    Ok(approvals::check(&state.client()?, &command, draft.as_ref()).await?)
 }
 
 /// The shell-command policy and the config hash it was read at.
 #[tauri::command]
 #[specta::specta]
 pub async fn approvals_policy(state: State<'_, AppState>) -> AppResult<PolicyDoc> {
-    Ok(approvals::policy(&client(&state)?).await?)
+    Ok(approvals::policy(&state.client()?).await?)
 }
 
 /// Saves the policy if the config is still at `base_hash`; says what happened (saved,
@@ -104,5 +97,5 @@ pub async fn approvals_policy_save(
     policy: ExecPolicy,
     base_hash: String,
 ) -> AppResult<SaveOutcome> {
-    Ok(approvals::save_policy(&client(&state)?, &policy, &base_hash).await?)
+    Ok(approvals::save_policy(&state.client()?, &policy, &base_hash).await?)
 }

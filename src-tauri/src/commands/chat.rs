@@ -5,15 +5,9 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use tauri::State;
 use tauri_plugin_dialog::DialogExt;
-use tidepool_client::{Client, ClientError};
+use tidepool_client::ClientError;
 use tidepool_control::chat::{self, ChatAck, ChatMessageView, ModelOption, SessionPage};
 use tidepool_protocol::chat::names;
-
-fn client(state: &AppState) -> AppResult<Client> {
-    state.supervisor.client().ok_or_else(|| {
-        AppError::Gateway("the gateway is not running; start it from the Dashboard".into())
-    })
-}
 
 fn err(e: ClientError) -> AppError {
     AppError::Gateway(e.to_string())
@@ -28,7 +22,7 @@ pub async fn chat_sessions(
     limit: u32,
     offset: u32,
 ) -> AppResult<SessionPage> {
-    chat::sessions(&client(&state)?, search.as_deref(), limit, offset)
+    chat::sessions(&state.client()?, search.as_deref(), limit, offset)
         .await
         .map_err(err)
 }
@@ -41,7 +35,7 @@ pub async fn chat_history(
     key: String,
     limit: u32,
 ) -> AppResult<Vec<ChatMessageView>> {
-    chat::history(&client(&state)?, &key, limit)
+    chat::history(&state.client()?, &key, limit)
         .await
         .map_err(err)
 }
@@ -57,7 +51,7 @@ pub async fn chat_send(
     if message.trim().is_empty() {
         return Err(AppError::InvalidInput("the message is empty".into()));
     }
-    chat::send(&client(&state)?, &key, &message)
+    chat::send(&state.client()?, &key, &message)
         .await
         .map_err(err)
 }
@@ -66,28 +60,28 @@ pub async fn chat_send(
 #[tauri::command]
 #[specta::specta]
 pub async fn chat_retry(state: State<'_, AppState>, key: String) -> AppResult<ChatAck> {
-    chat::retry(&client(&state)?, &key).await.map_err(err)
+    chat::retry(&state.client()?, &key).await.map_err(err)
 }
 
 /// Stops the reply being written in a session.
 #[tauri::command]
 #[specta::specta]
 pub async fn chat_abort(state: State<'_, AppState>, key: String) -> AppResult<bool> {
-    chat::abort(&client(&state)?, &key).await.map_err(err)
+    chat::abort(&state.client()?, &key).await.map_err(err)
 }
 
 /// Starts a new chat; returns its key.
 #[tauri::command]
 #[specta::specta]
 pub async fn chat_new(state: State<'_, AppState>) -> AppResult<String> {
-    chat::create(&client(&state)?).await.map_err(err)
+    chat::create(&state.client()?).await.map_err(err)
 }
 
 /// The models the configured providers offer.
 #[tauri::command]
 #[specta::specta]
 pub async fn chat_models(state: State<'_, AppState>) -> AppResult<Vec<ModelOption>> {
-    chat::models(&client(&state)?).await.map_err(err)
+    chat::models(&state.client()?).await.map_err(err)
 }
 
 /// Sets (or clears, with `null`) a session's model.
@@ -98,7 +92,7 @@ pub async fn chat_set_model(
     key: String,
     model: Option<String>,
 ) -> AppResult<()> {
-    chat::set_model(&client(&state)?, &key, model.as_deref())
+    chat::set_model(&state.client()?, &key, model.as_deref())
         .await
         .map_err(err)
 }
@@ -107,7 +101,7 @@ pub async fn chat_set_model(
 #[tauri::command]
 #[specta::specta]
 pub async fn sessions_reset(state: State<'_, AppState>, key: String) -> AppResult<()> {
-    chat::operate(&client(&state)?, names::SESSIONS_RESET, &key)
+    chat::operate(&state.client()?, names::SESSIONS_RESET, &key)
         .await
         .map(|_| ())
         .map_err(err)
@@ -117,7 +111,7 @@ pub async fn sessions_reset(state: State<'_, AppState>, key: String) -> AppResul
 #[tauri::command]
 #[specta::specta]
 pub async fn sessions_delete(state: State<'_, AppState>, key: String) -> AppResult<()> {
-    chat::operate(&client(&state)?, names::SESSIONS_DELETE, &key)
+    chat::operate(&state.client()?, names::SESSIONS_DELETE, &key)
         .await
         .map(|_| ())
         .map_err(err)
@@ -127,7 +121,7 @@ pub async fn sessions_delete(state: State<'_, AppState>, key: String) -> AppResu
 #[tauri::command]
 #[specta::specta]
 pub async fn sessions_compact(state: State<'_, AppState>, key: String) -> AppResult<String> {
-    let v = chat::operate(&client(&state)?, names::SESSIONS_COMPACT, &key)
+    let v = chat::operate(&state.client()?, names::SESSIONS_COMPACT, &key)
         .await
         .map_err(err)?;
     let r = v.get("result");
@@ -152,7 +146,7 @@ pub async fn sessions_export<R: tauri::Runtime>(
     key: String,
     format: String,
 ) -> AppResult<String> {
-    let (name, content) = chat::export(&client(&state)?, &key, &format)
+    let (name, content) = chat::export(&state.client()?, &key, &format)
         .await
         .map_err(err)?;
     let ext = if format == "jsonl" { "jsonl" } else { "md" };
