@@ -84,6 +84,16 @@ enum Command {
         #[arg(long, global = true)]
         state_dir: Option<PathBuf>,
     },
+    /// Bring a setup over from another assistant (OpenClaw).
+    Import {
+        #[command(subcommand)]
+        command: cmd::import::ImportCommand,
+    },
+    /// Check a model provider and a key.
+    Providers {
+        #[command(subcommand)]
+        command: cmd::providers::ProvidersCommand,
+    },
     /// Talk to your assistant.
     Agent {
         #[command(subcommand)]
@@ -146,6 +156,8 @@ fn main() -> ExitCode {
         } => cmd::rpc::call(&conn, &method, &params),
         Command::Config { command, state_dir } => cmd::config::run(command, state_dir),
         Command::Secrets { command, state_dir } => cmd::secrets::run(command, state_dir),
+        Command::Import { command } => cmd::import::run(command),
+        Command::Providers { command } => cmd::providers::run(command),
         Command::Agent { command } => cmd::agent::run(command),
         Command::Sessions { command } => cmd::agent::sessions(command),
         Command::Health { json, conn } => cmd::rpc::health(&conn, json),

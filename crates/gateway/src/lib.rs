@@ -11,6 +11,7 @@ mod config_watch;
 pub mod exec;
 pub mod fsutil;
 pub mod handlers;
+pub mod import;
 pub mod lifecycle;
 pub mod lock;
 pub mod logging;

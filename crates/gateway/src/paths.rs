@@ -67,7 +67,8 @@ impl StatePaths {
     }
 }
 
-fn home_dir() -> PathBuf {
+/// The user's home directory (`HOME`, `USERPROFILE`).
+pub fn home_dir() -> PathBuf {
     #[cfg(windows)]
     let var = "USERPROFILE";
     #[cfg(not(windows))]

@@ -222,6 +222,17 @@ fn random_hex(n: usize) -> Result<String> {
 pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
     let dir = path.parent().unwrap_or(Path::new("."));
+    if !dir.as_os_str().is_empty() && !dir.exists() {
+        // A state dir used for the first time: private to its owner.
+        let mut b = std::fs::DirBuilder::new();
+        b.recursive(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            b.mode(0o700);
+        }
+        b.create(dir).map_err(|e| io(dir, e))?;
+    }
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| io(path, e))?;
     #[cfg(unix)]
     {

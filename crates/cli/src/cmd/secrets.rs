@@ -37,7 +37,7 @@ fn fail(message: &str, code: u8) -> ExitCode {
     ExitCode::from(code)
 }
 
-fn open(dir: &std::path::Path) -> Result<SecretStore, SecretsError> {
+pub(crate) fn open(dir: &std::path::Path) -> Result<SecretStore, SecretsError> {
     match SecretStore::open(dir, Choice::from_env(), None) {
         Err(SecretsError::Locked) if std::io::stdin().is_terminal() => {
             let pw =
@@ -76,7 +76,7 @@ fn read_value(name: &str) -> Result<Zeroizing<String>, String> {
 }
 
 /// Tells a gateway running on this state dir to re-read the store (best effort).
-fn reload_running(paths: &StatePaths) {
+pub(crate) fn reload_running(paths: &StatePaths) {
     let conn = crate::Connection::for_state_dir(paths.root().to_path_buf());
     let _ = crate::cmd::rpc::call_quiet(&conn, "secrets.reload", "{}");
 }

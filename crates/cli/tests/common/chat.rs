@@ -46,6 +46,19 @@ impl Conn {
         }
     }
 
+    /// A connection with a given token (a gateway whose token comes from its config).
+    #[allow(dead_code)]
+    pub async fn open_with_token(gw: &Gw, token: &str) -> Conn {
+        let (mut ws, _) = gw.raw().await;
+        let hello = connect(&mut ws, Some(token), ALL_SCOPES).await;
+        assert_eq!(hello["ok"], true, "{hello}");
+        Conn {
+            ws,
+            events: VecDeque::new(),
+            n: 0,
+        }
+    }
+
     pub async fn call(&mut self, method: &str, params: Value) -> Value {
         self.n += 1;
         let id = format!("r{}", self.n);

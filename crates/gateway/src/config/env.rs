@@ -33,6 +33,16 @@ impl DotEnv {
         DotEnv(vars)
     }
 
+    /// Adds a variable unless one of that name is already known.
+    pub fn insert(&mut self, name: String, value: String) {
+        self.0.entry(name).or_insert(value);
+    }
+
+    /// The variable's value: the process environment first, then the `.env` files.
+    pub fn lookup(&self, name: &str) -> Option<String> {
+        self.get(name)
+    }
+
     fn get(&self, name: &str) -> Option<String> {
         std::env::var(name)
             .ok()
@@ -86,14 +96,14 @@ fn walk(value: &mut Value, path: &str, env: &DotEnv) -> Result<(), MissingVar> {
     Ok(())
 }
 
-fn is_name(s: &str) -> bool {
+pub(crate) fn is_name(s: &str) -> bool {
     let mut chars = s.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_uppercase() || c == '_')
         && chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
 }
 
 /// Expands one string; `Err(name)` for an unset variable.
-fn expand(s: &str, env: &DotEnv) -> Result<String, String> {
+pub(crate) fn expand(s: &str, env: &DotEnv) -> Result<String, String> {
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
     while let Some(i) = rest.find('$') {

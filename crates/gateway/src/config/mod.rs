@@ -466,6 +466,16 @@ pub fn parse_with(text: &str, path: &Path, dotenv: &env::DotEnv) -> Result<Loade
             name: e.name,
         }
     })?;
+    typed(value, &positions, &file)
+}
+
+/// Types a config value that has no file behind it (includes merged, variables substituted),
+/// e.g. one built by an import. Errors carry the path, not a line.
+pub fn check_value(value: Value) -> Result<Loaded, ConfigError> {
+    typed(value, &source::Positions::default(), "(generated)")
+}
+
+fn typed(value: Value, positions: &source::Positions, file: &str) -> Result<Loaded, ConfigError> {
     let mut unsupported = Vec::new();
     // Only the sections Tidepool reads are typed (cloning the rest would cost time on big files).
     let typed = match value.as_object() {
@@ -485,7 +495,7 @@ pub fn parse_with(text: &str, path: &Path, dotenv: &env::DotEnv) -> Result<Loade
             t
         }
         None => {
-            let (f, line, column) = locate(positions.find(".").as_ref(), &file);
+            let (f, line, column) = locate(positions.find(".").as_ref(), file);
             return Err(ConfigError::Invalid {
                 file: f,
                 line,
@@ -502,7 +512,7 @@ pub fn parse_with(text: &str, path: &Path, dotenv: &env::DotEnv) -> Result<Loade
             p => p,
         };
         let message = e.inner().to_string();
-        let (f, line, column) = locate(positions.find(&at).as_ref(), &file);
+        let (f, line, column) = locate(positions.find(&at).as_ref(), file);
         ConfigError::Invalid {
             file: f,
             line,
