@@ -1,4 +1,4 @@
-import { createEffect, createSignal, lazy, Match, on, onCleanup, onMount, Suspense, Switch } from "solid-js";
+import { createEffect, createSignal, lazy, Match, on, onCleanup, onMount, Show, Suspense, Switch } from "solid-js";
 import { ApprovalPrompt } from "./components/ApprovalPrompt";
 import { Header } from "./components/Header";
 import { PAGES, type Page, Sidebar } from "./components/Sidebar";
@@ -6,9 +6,11 @@ import { commands } from "./bindings";
 import { initApprovals, pageRequests } from "./lib/approvals";
 import { initGateway } from "./lib/gateway";
 import { initLogs } from "./lib/logs";
+import { closeSetup, loadSetup, setup, setupError } from "./lib/onboarding";
 import { initSettings } from "./lib/settings";
 import { Dashboard } from "./pages/Dashboard";
 import { Logs } from "./pages/Logs";
+import { Onboarding } from "./pages/Onboarding";
 import { Settings } from "./pages/Settings";
 
 // The editor (CodeMirror) loads when the Config page opens, not at start-up.
@@ -40,6 +42,7 @@ export function App() {
     };
     window.addEventListener("keydown", onKey);
     onCleanup(() => window.removeEventListener("keydown", onKey));
+    void loadSetup();
     void initSettings();
     void initGateway();
     void initLogs();
@@ -50,7 +53,7 @@ export function App() {
 
   const title = () => PAGES.find((p) => p.id === page())?.label ?? "";
 
-  return (
+  const main = () => (
     <div class="flex h-full">
       <Sidebar page={page()} onSelect={setPage} collapsed={collapsed()} onToggle={() => setCollapsed(!collapsed())} />
       <div class="flex flex-col flex-1 min-w-0">
@@ -91,5 +94,21 @@ export function App() {
       </div>
       <ApprovalPrompt />
     </div>
+  );
+
+  // First run (or "Run setup again"): the wizard instead of the app. Nothing shows for the
+  // moment it takes to ask, so the app does not flash before the wizard.
+  return (
+    <Show when={setup() || setupError()}>
+      <Show when={setup()?.needed} fallback={main()}>
+        <Onboarding
+          info={setup()!}
+          onDone={() => {
+            closeSetup();
+            setPage("chat");
+          }}
+        />
+      </Show>
+    </Show>
   );
 }

@@ -79,6 +79,23 @@ export const commands = {
 	 *  conflict, invalid).
 	 */
 	approvalsPolicySave: (policy: ExecPolicy_Deserialize, baseHash: string) => typedError<SaveOutcome, AppError>(__TAURI_INVOKE("approvals_policy_save", { policy, baseHash })),
+	/**
+	 *  The saved progress and whether the wizard should open. A state dir that already has a
+	 *  config (an existing user) needs no setup.
+	 */
+	onboardingInfo: () => typedError<SetupInfo_Serialize, AppError>(__TAURI_INVOKE("onboarding_info")),
+	/**  Saves the wizard's progress (after every step). */
+	onboardingSave: (progress: SetupProgress_Deserialize) => typedError<null, AppError>(__TAURI_INVOKE("onboarding_save", { progress })),
+	/**  Checks the provider with a real model list; on success the key is in the secrets store. */
+	onboardingCheckProvider: (provider: ProviderKind, baseUrl: string | null, key: string | null) => typedError<ProviderCheck_Serialize, AppError>(__TAURI_INVOKE("onboarding_check_provider", { provider, baseUrl, key })),
+	/**  Imports the OpenClaw setup (`dry_run`: only the report). */
+	onboardingImport: (dryRun: boolean) => typedError<ImportReport, AppError>(__TAURI_INVOKE("onboarding_import", { dryRun })),
+	/**  Writes the config from the wizard's choices (through the gateway when it runs). */
+	onboardingWriteConfig: (plan: SetupPlan_Deserialize) => typedError<null, AppError>(__TAURI_INVOKE("onboarding_write_config", { plan })),
+	/**  (Re)starts the gateway on the new config; resolves once it answers. */
+	onboardingStartGateway: () => typedError<null, AppError>(__TAURI_INVOKE("onboarding_start_gateway")),
+	/**  Sends the first message and returns the reply; marks the setup done. */
+	onboardingFinish: (message: string) => typedError<string, AppError>(__TAURI_INVOKE("onboarding_finish", { message })),
 	/**  Version, paths and where the token lives. */
 	appInfo: () => __TAURI_INVOKE<AppInfo_Serialize>("app_info"),
 	/**  Quits the app; the gateway is stopped first. */
@@ -783,6 +800,62 @@ export type GatewayStatusChanged_Deserialize = Status_Deserialize;
 /**  The supervisor's status changed. */
 export type GatewayStatusChanged_Serialize = Status_Serialize;
 
+/**  A folder copied. */
+export type ImportFolder = {
+	/**  Source. */
+	from: string,
+	/**  Destination. */
+	to: string,
+	/**  Files copied. */
+	files: number,
+	/**  Bytes copied. */
+	bytes: number,
+	/**  Files the destination already had (kept). */
+	keptExisting: number,
+	/**  Links and special files skipped. */
+	skipped: number,
+	/**  What it is. */
+	note: string,
+};
+
+/**  A config path and what happened to it. */
+export type ImportItem = {
+	/**  Dotted config path. */
+	path: string,
+	/**  What was done, or why not. */
+	note: string,
+};
+
+/**  The report of `tidepool import openclaw` (see docs/gateway.md). */
+export type ImportReport = {
+	/**  The OpenClaw config read. */
+	source: string,
+	/**  The Tidepool config written. */
+	configPath: string,
+	/**  Nothing was written. */
+	dryRun: boolean,
+	/**  Carried over. */
+	carried: ImportItem[],
+	/**  Left out, with why. */
+	notCarried: ImportItem[],
+	/**  Secrets. */
+	secrets: ImportSecret[],
+	/**  Folders. */
+	folders: ImportFolder[],
+};
+
+/**  A secret moved into the store (or still to be provided). */
+export type ImportSecret = {
+	/**  Store name. */
+	name: string,
+	/**  Where it was. */
+	from: string,
+	/**  In the store after the import. */
+	stored: boolean,
+	/**  What was done. */
+	note: string,
+};
+
 /**  New log lines (batched, at most every ~50 ms). */
 export type LogBatch = LogLine[];
 
@@ -800,6 +873,14 @@ export type LogLine = {
 	message: string,
 	/**  Other fields (`conn_id`, `peer`, ...), as `key=value` text. */
 	fields: ([string, string])[],
+};
+
+/**  A model to pick. */
+export type ModelChoice = {
+	/**  Model id. */
+	id: string,
+	/**  Display name. */
+	name: string,
 };
 
 /**  A model to pick. */
@@ -828,6 +909,52 @@ export type PolicyDoc_Serialize = {
 	/**  The config's hash. */
 	hash: string,
 };
+
+/**  What checking a provider found. */
+export type ProviderCheck = ProviderCheck_Serialize | ProviderCheck_Deserialize;
+
+/**  What checking a provider found. */
+export type ProviderCheck_Deserialize = 
+/**  The provider answered with its models (and the key, if any, was stored). */
+{ outcome: "ok"; 
+/**  Its models. */
+models: ModelChoice[]; 
+/**  The one to preselect. */
+suggested?: string | null; 
+/**  Where the key was stored, if one was given. */
+keyName?: string | null } | 
+/**  The provider refused or could not be reached; nothing was stored. */
+{ outcome: "failed"; 
+/**  `auth`, `unreachable`, `protocol`, ... */
+kind: string; 
+/**  One sentence for the user. */
+message: string };
+
+/**  What checking a provider found. */
+export type ProviderCheck_Serialize = 
+/**  The provider answered with its models (and the key, if any, was stored). */
+{ outcome: "ok"; 
+/**  Its models. */
+models: ModelChoice[]; 
+/**  The one to preselect. */
+suggested: string | null; 
+/**  Where the key was stored, if one was given. */
+keyName: string | null } | 
+/**  The provider refused or could not be reached; nothing was stored. */
+{ outcome: "failed"; 
+/**  `auth`, `unreachable`, `protocol`, ... */
+kind: string; 
+/**  One sentence for the user. */
+message: string };
+
+/**  Which kind of model provider. */
+export type ProviderKind = 
+/**  Anthropic (Claude). */
+"anthropic" | 
+/**  OpenAI, or a service speaking its API at another URL. */
+"openai" | 
+/**  A server on this machine or network speaking the OpenAI API (Ollama, LM Studio, vLLM). */
+"local";
 
 /**  What a save did. */
 export type SaveOutcome = 
@@ -960,6 +1087,132 @@ export type Settings_Serialize = {
 	/**  Bring the window forward when a command waits for approval. */
 	approvalPopup: boolean,
 };
+
+/**  What the wizard needs to open. */
+export type SetupInfo = SetupInfo_Serialize | SetupInfo_Deserialize;
+
+/**  What the wizard needs to open. */
+export type SetupInfo_Deserialize = {
+	/**  Show the wizard now. */
+	needed: boolean,
+	/**  Saved progress. */
+	progress: SetupProgress_Deserialize,
+	/**  An OpenClaw folder to import from, when there is one. */
+	openclaw?: string | null,
+	/**  The default workspace folder. */
+	defaultWorkspace: string,
+	/**  The usual local server address. */
+	localDefaultUrl: string,
+};
+
+/**  What the wizard needs to open. */
+export type SetupInfo_Serialize = {
+	/**  Show the wizard now. */
+	needed: boolean,
+	/**  Saved progress. */
+	progress: SetupProgress_Serialize,
+	/**  An OpenClaw folder to import from, when there is one. */
+	openclaw: string | null,
+	/**  The default workspace folder. */
+	defaultWorkspace: string,
+	/**  The usual local server address. */
+	localDefaultUrl: string,
+};
+
+/**  The choices the config is written from (no secret in it). */
+export type SetupPlan = SetupPlan_Serialize | SetupPlan_Deserialize;
+
+/**  The choices the config is written from (no secret in it). */
+export type SetupPlan_Deserialize = {
+	/**  The provider. */
+	provider: ProviderKind,
+	/**  Its base URL, when not the provider's own. */
+	baseUrl?: string | null,
+	/**  The store name of its key, when it has one. */
+	keyName?: string | null,
+	/**  The model id (without the provider prefix). */
+	model: string,
+	/**  The workspace folder; `None` for the default. */
+	workspace?: string | null,
+	/**  `deny`, `ask` or `allowlist`. */
+	execMode: string,
+};
+
+/**  The choices the config is written from (no secret in it). */
+export type SetupPlan_Serialize = {
+	/**  The provider. */
+	provider: ProviderKind,
+	/**  Its base URL, when not the provider's own. */
+	baseUrl: string | null,
+	/**  The store name of its key, when it has one. */
+	keyName: string | null,
+	/**  The model id (without the provider prefix). */
+	model: string,
+	/**  The workspace folder; `None` for the default. */
+	workspace: string | null,
+	/**  `deny`, `ask` or `allowlist`. */
+	execMode: string,
+};
+
+/**  The wizard's saved progress (no secret in it). */
+export type SetupProgress = SetupProgress_Serialize | SetupProgress_Deserialize;
+
+/**  The wizard's saved progress (no secret in it). */
+export type SetupProgress_Deserialize = {
+	/**  Where it stands. */
+	status?: SetupStatus,
+	/**  The step shown: `welcome`, `import`, `provider`, `model`, `workspace`, `finish`. */
+	step?: string,
+	/**  The provider picked. */
+	provider?: ProviderKind,
+	/**  Its URL, when not the provider's own. */
+	baseUrl?: string | null,
+	/**  Where its key was stored, once checked. */
+	keyName?: string | null,
+	/**  The provider's models, once checked. */
+	models?: ModelChoice[],
+	/**  The model picked. */
+	model?: string | null,
+	/**  The workspace folder (`None`: the default). */
+	workspace?: string | null,
+	/**  `deny`, `ask` or `allowlist`. */
+	execMode?: string,
+	/**  The config came from an OpenClaw import. */
+	imported?: boolean,
+};
+
+/**  The wizard's saved progress (no secret in it). */
+export type SetupProgress_Serialize = {
+	/**  Where it stands. */
+	status: SetupStatus,
+	/**  The step shown: `welcome`, `import`, `provider`, `model`, `workspace`, `finish`. */
+	step: string,
+	/**  The provider picked. */
+	provider: ProviderKind,
+	/**  Its URL, when not the provider's own. */
+	baseUrl: string | null,
+	/**  Where its key was stored, once checked. */
+	keyName: string | null,
+	/**  The provider's models, once checked. */
+	models: ModelChoice[],
+	/**  The model picked. */
+	model: string | null,
+	/**  The workspace folder (`None`: the default). */
+	workspace: string | null,
+	/**  `deny`, `ask` or `allowlist`. */
+	execMode: string,
+	/**  The config came from an OpenClaw import. */
+	imported: boolean,
+};
+
+/**  Where the wizard stands. */
+export type SetupStatus = 
+/**  Never started. */
+"new" | 
+/**  Started, not finished. */
+"inProgress" | 
+/**  Finished (or not needed: a config was already there). */
+"done";
 
 /**  State plus the counters the dashboard shows. */
 export type Status = Status_Serialize | Status_Deserialize;

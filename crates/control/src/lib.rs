@@ -6,6 +6,7 @@ pub mod chat;
 pub mod config;
 pub mod fsutil;
 pub mod logs;
+pub mod onboarding;
 /// The spawn helper lives in `tidepool-process`, shared with the gateway.
 pub use tidepool_process as process;
 pub mod supervisor;

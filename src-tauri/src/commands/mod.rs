@@ -6,4 +6,5 @@ pub mod chat;
 pub mod config;
 pub mod gateway;
 pub mod logs;
+pub mod onboarding;
 pub mod settings;

@@ -1,5 +1,6 @@
+import { errorText } from "./format";
 import { createSignal } from "solid-js";
-import { commands, events, type AppError, type ApprovalView_Serialize } from "../bindings";
+import { commands, events, type ApprovalView_Serialize } from "../bindings";
 
 export type Approval = ApprovalView_Serialize;
 export type Decision = "allow-once" | "allow-always" | "deny";
@@ -14,9 +15,7 @@ const [pageRequests, setPageRequests] = createSignal(0);
 
 export { pending, promptId, promptOpen, pageRequests };
 
-export function errorText(e: AppError): string {
-  return "message" in e ? e.message : "Cancelled";
-}
+export { errorText };
 
 let started = false;
 let seen = new Set<string>();

@@ -1,5 +1,6 @@
+import { errorText } from "./format";
 import { createSignal } from "solid-js";
-import { commands, events, type AppError, type ChatEventView, type ChatMessageView, type SessionView } from "../bindings";
+import { commands, events, type ChatEventView, type ChatMessageView, type SessionView } from "../bindings";
 
 /** A tool call of the reply being written. */
 export type LiveTool = { callId: string; name: string; arguments: string; result?: string; isError?: boolean; durationMs?: number };
@@ -23,9 +24,7 @@ const [sendError, setSendError] = createSignal<string | null>(null);
 
 export { sessions, sessionsLoaded, sessionsVersion, current, messages, loading, loadError, live, sendError, setSendError };
 
-export function errorText(e: AppError): string {
-  return "message" in e ? e.message : "Cancelled";
-}
+export { errorText };
 
 let started = false;
 let refreshTimer: ReturnType<typeof setTimeout> | undefined;

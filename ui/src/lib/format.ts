@@ -1,3 +1,10 @@
+import type { AppError } from "../bindings";
+
+/** The message of a command error. */
+export function errorText(e: AppError): string {
+  return "message" in e ? e.message : "Cancelled";
+}
+
 /** `3725000` ms → `1h 2m`. */
 export function duration(ms: number): string {
   const s = Math.max(0, Math.floor(ms / 1000));

@@ -1,5 +1,6 @@
+import { errorText } from "./format";
 import { createSignal } from "solid-js";
-import { commands, events, type AppError, type GatewayMetrics_Serialize as GatewayMetrics, type Status_Serialize as Status } from "../bindings";
+import { commands, events, type GatewayMetrics_Serialize as GatewayMetrics, type Status_Serialize as Status } from "../bindings";
 
 export type GatewayStatus = Status;
 export type Action = "start" | "stop" | "restart";
@@ -52,9 +53,7 @@ export function resetGatewayStore(): void {
   setActionError(null);
 }
 
-function message(e: AppError): string {
-  return "message" in e ? e.message : "Cancelled";
-}
+const message = errorText;
 
 /** Runs a Start/Stop/Restart; the buttons disable while it runs and show its error. */
 export async function act(action: Action): Promise<void> {

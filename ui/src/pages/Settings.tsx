@@ -2,6 +2,7 @@ import { Monitor, Moon, Sun } from "../components/icons";
 import { createSignal, For, type JSX, Show } from "solid-js";
 import { commands, type Theme } from "../bindings";
 import { Button } from "../components/Button";
+import { rerunSetup } from "../lib/onboarding";
 import { info, loadError, saveSettings, settings } from "../lib/settings";
 
 function Row(props: { label: string; hint: string; children: JSX.Element; for?: string }) {
@@ -112,6 +113,11 @@ export function Settings() {
               </Row>
               <Row label="Bring Tidepool forward for approvals" hint="When an agent wants to run a command that needs your approval, the window opens on the prompt (a notification is always shown)." for="approval-popup">
                 <Toggle id="approval-popup" label="Bring Tidepool forward for approvals" checked={s().approvalPopup} onChange={(v) => update({ approvalPopup: v })} />
+              </Row>
+              <Row label="First-run setup" hint="Pick another provider, model, folder or safety level, or import from OpenClaw. Your conversations stay.">
+                <Button data-testid="rerun-setup" onClick={async () => setError(await rerunSetup())}>
+                  Run setup again
+                </Button>
               </Row>
               <Row label="Gateway port" hint="Applies the next time the gateway starts. 0 picks any free port." for="port">
                 <div class="flex items-center gap-2">
