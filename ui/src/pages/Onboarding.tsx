@@ -182,6 +182,8 @@ function Finish(props: {
   const phaseIndex = (p: Phase | "done" | null) => (p === "done" ? PHASES.length : PHASES.findIndex((x) => x.id === p));
 
   async function run() {
+    // A retry starts again at the step that failed.
+    const from = failed()?.phase;
     setFailed(null);
     const p = props.progress;
     const steps: [Phase, () => Promise<{ status: "ok" } | { status: "error"; error: AppError }>][] = [
@@ -209,7 +211,6 @@ function Finish(props: {
         },
       ],
     ];
-    const from = failed()?.phase;
     for (const [id, action] of steps) {
       if (from && phaseIndex(id) < phaseIndex(from)) continue;
       setPhase(id);

@@ -4,10 +4,11 @@ import { errorText, bytes as formatBytes } from "../../lib/format";
 import { Button } from "../Button";
 import { Problem, StepHeading } from "./common";
 
-async function dryRun(): Promise<ImportReport> {
+/** The dry run's report, or why there is none (as a value: an error thrown from a resource
+ * would need an error boundary). */
+async function dryRun(): Promise<{ report?: ImportReport; error?: string }> {
   const r = await commands.onboardingImport(true);
-  if (r.status === "error") throw new Error(errorText(r.error));
-  return r.data;
+  return r.status === "error" ? { error: errorText(r.error) } : { report: r.data };
 }
 
 function Section(props: { title: string; count: number; children: any; testid: string }) {
@@ -25,7 +26,8 @@ function Section(props: { title: string; count: number; children: any; testid: s
 
 /** Import from OpenClaw: the report of a dry run first, then the import itself. */
 export function ImportStep(props: { from: string; onBack: () => void; onImported: () => void }) {
-  const [report, { refetch }] = createResource(dryRun);
+  const [result, { refetch }] = createResource(dryRun);
+  const report = () => result()?.report;
   const [applying, setApplying] = createSignal(false);
   const [error, setError] = createSignal<string | null>(null);
 
@@ -44,18 +46,18 @@ export function ImportStep(props: { from: string; onBack: () => void; onImported
         title="Bring your OpenClaw setup"
         text={`Here is what Tidepool would take from ${props.from}. Your OpenClaw files stay as they are.`}
       />
-      <Show when={report.loading}>
+      <Show when={result.loading}>
         <div class="tp-skeleton h-40" aria-busy="true" aria-label="Reading your OpenClaw setup" />
       </Show>
-      <Show when={report.error}>
+      <Show when={!result.loading && result()?.error}>
         <Problem title="Your OpenClaw setup could not be read">
-          {String(report.error?.message ?? report.error)}{" "}
+          {result()?.error}{" "}
           <button type="button" class="underline" onClick={() => refetch()}>
             Try again
           </button>
         </Problem>
       </Show>
-      <Show when={report()}>
+      <Show when={!result.loading && report()}>
         {(r) => (
           <div class="space-y-4 rounded-lg border border-line bg-surface p-4 max-h-[380px] overflow-auto" data-testid="import-report">
             <Section title="Settings carried over" count={r().carried.length} testid="import-carried">

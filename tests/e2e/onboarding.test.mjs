@@ -1,0 +1,301 @@
+// End-to-end test of the first-run setup in the real app: a fresh state dir → the wizard → a
+// wrong key is refused with the reason → the right key goes to the Secret Service (gnome-keyring
+// in the D-Bus session scripts/e2e provides) → quitting midway resumes → finish → the first
+// reply → Chat. Then the same on a machine with no Secret Service: the key goes to the vault.
+// The key never reaches a file, a log or the webview (every command reply and event recorded).
+import { after, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync, spawn } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { remote } from "webdriverio";
+
+const ROOT = path.resolve(new URL("../..", import.meta.url).pathname);
+const TARGET = process.env.CARGO_TARGET_DIR ?? path.join(ROOT, "target");
+const APP = process.env.TIDEPOOL_APP ?? path.join(TARGET, "debug/tidepool-desktop");
+const SIDECAR = path.join(TARGET, "debug/tidepool");
+const FAKE_PROVIDER = path.join(TARGET, "debug/fake-provider");
+const ARTIFACTS = path.join(ROOT, "tests/e2e/artifacts");
+fs.mkdirSync(ARTIFACTS, { recursive: true });
+const KEY = "sk-e2e-onboarding-key-7731";
+const WRONG = "sk-e2e-wrong-key-0000";
+
+let fake;
+let fakePort;
+let driver;
+let browser;
+
+function startFake() {
+  fake = spawn(FAKE_PROVIDER, [], { stdio: ["pipe", "pipe", "inherit"], env: { ...process.env, FAKE_PROVIDER_API_KEY: KEY } });
+  return new Promise((resolve, reject) => {
+    let buf = "";
+    fake.stdout.on("data", (d) => {
+      buf += d;
+      const nl = buf.indexOf("\n");
+      if (nl >= 0) resolve(JSON.parse(buf.slice(0, nl)).port);
+    });
+    fake.on("exit", (code) => reject(new Error(`fake-provider exited with ${code}`)));
+  });
+}
+
+function waitPort(port, ms = 20000) {
+  const t0 = Date.now();
+  return new Promise((resolve, reject) => {
+    const attempt = () =>
+      net
+        .connect(port, "127.0.0.1")
+        .on("connect", function () {
+          this.end();
+          resolve();
+        })
+        .on("error", () => (Date.now() - t0 > ms ? reject(new Error("tauri-driver did not start")) : setTimeout(attempt, 100)));
+    attempt();
+  });
+}
+
+/** A fresh HOME with nothing set up: no settings, no state dir. */
+function freshHome(extraEnv = {}) {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), "tidepool-e2e-setup-"));
+  const env = {
+    ...process.env,
+    HOME: home,
+    XDG_DATA_HOME: path.join(home, "data"),
+    XDG_CONFIG_HOME: path.join(home, "config"),
+    TIDEPOOL_STATE_DIR: path.join(home, "state"),
+    TIDEPOOL_SIDECAR: SIDECAR,
+    WEBKIT_DISABLE_DMABUF_RENDERER: "1",
+    ...extraEnv,
+  };
+  delete env.TIDEPOOL_SECRETS_BACKEND;
+  return { home, state: path.join(home, "state"), env };
+}
+
+async function startDriver(env) {
+  driver = spawn("tauri-driver", ["--port", "4444"], { env, stdio: ["ignore", "inherit", "inherit"] });
+  await waitPort(4444);
+}
+
+async function stopDriver() {
+  await browser?.deleteSession().catch(() => {});
+  browser = undefined;
+  driver?.kill();
+  await new Promise((r) => driver?.once("exit", r) ?? r());
+  driver = undefined;
+}
+
+async function openApp() {
+  browser = await remote({
+    hostname: "127.0.0.1",
+    port: 4444,
+    logLevel: "warn",
+    connectionRetryCount: 0,
+    capabilities: { "tauri:options": { application: APP }, "wdio:enforceWebDriverClassic": true },
+  });
+  await recordIpc();
+}
+
+/** Records every command reply and every event the webview receives, as text. */
+async function recordIpc() {
+  await browser.execute(() => {
+    const t = window.__TAURI_INTERNALS__;
+    if (t.__recorded) return;
+    t.__recorded = [];
+    const invoke = t.invoke.bind(t);
+    t.invoke = async (cmd, args, opts) => {
+      try {
+        const r = await invoke(cmd, args, opts);
+        t.__recorded.push(`${cmd} -> ${JSON.stringify(r)}`);
+        return r;
+      } catch (e) {
+        t.__recorded.push(`${cmd} !! ${JSON.stringify(e)}`);
+        throw e;
+      }
+    };
+    const transform = t.transformCallback.bind(t);
+    t.transformCallback = (cb, once) =>
+      transform((payload) => {
+        t.__recorded.push(`callback ${JSON.stringify(payload)}`);
+        return cb?.(payload);
+      }, once);
+  });
+}
+
+async function recorded() {
+  return browser.execute(() => window.__TAURI_INTERNALS__.__recorded ?? []);
+}
+
+async function shot(name) {
+  await browser.execute(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  execFileSync("import", ["-window", "root", path.join(ARTIFACTS, `${name}.png`)]);
+}
+
+async function el(testid) {
+  const e = await browser.$(`[data-testid="${testid}"]`);
+  await e.waitForDisplayed({ timeout: 15000 });
+  return e;
+}
+
+async function click(testid) {
+  await (await el(testid)).click();
+}
+
+/** Sets an input's value the way typing does (an `input` event). */
+async function fill(testid, text) {
+  await el(testid);
+  await browser.execute(
+    (id, value) => {
+      const input = document.querySelector(`[data-testid="${id}"]`);
+      input.value = value;
+      input.dispatchEvent(new Event("input", { bubbles: true }));
+    },
+    testid,
+    text,
+  );
+}
+
+async function text(testid) {
+  return browser.execute((id) => document.querySelector(`[data-testid="${id}"]`)?.textContent ?? "", testid);
+}
+
+function files(dir) {
+  const out = [];
+  const walk = (d) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const f = path.join(d, e.name);
+      if (e.isDirectory()) walk(f);
+      else if (e.isFile()) out.push(f);
+    }
+  };
+  if (fs.existsSync(dir)) walk(dir);
+  return out;
+}
+
+function secretsList(env, state) {
+  return JSON.parse(execFileSync(SIDECAR, ["secrets", "list", "--json", "--state-dir", state], { env, encoding: "utf8" }));
+}
+
+/** Provider step: OpenAI at the fake's address with `key`. */
+async function enterKey(key) {
+  await click("provider-openai");
+  const adv = await el("provider-advanced");
+  if ((await adv.getAttribute("aria-expanded")) !== "true") await adv.click();
+  await fill("provider-base-url", `http://127.0.0.1:${fakePort}/v1`);
+  await fill("provider-key", key);
+  await click("provider-check");
+}
+
+after(async () => {
+  await stopDriver();
+  fake?.kill();
+});
+
+test("first run: wizard → wrong key refused → key in the keychain → quit and resume → first reply → Chat", async () => {
+  fakePort = await startFake();
+  const { home, state, env } = freshHome();
+  await startDriver(env);
+  await openApp();
+
+  await el("step-welcome");
+  await shot("setup-1-welcome-light");
+  await click("welcome-fresh");
+  await click("welcome-next");
+
+  // A wrong key: refused, with the provider's reason; nothing stored.
+  await el("step-provider");
+  await enterKey(WRONG);
+  await el("provider-problem");
+  const problem = await text("provider-problem");
+  assert.match(problem, /OpenAI refused that key/, problem);
+  await shot("setup-2-provider-wrong-key-light");
+  assert.equal(fs.existsSync(path.join(state, "tidepool.json")), false, "no config yet");
+
+  // The right key: checked, stored, and the models listed.
+  await fill("provider-key", KEY);
+  await click("provider-check");
+  await el("step-model");
+  const models = await browser.execute(() => [...document.querySelectorAll('[data-testid="model-option"]')].map((e) => e.textContent));
+  assert.equal(models.length, 2, String(models));
+  assert.ok(models[0].includes("fake-model"), String(models));
+  await shot("setup-3-model-light");
+  const stored = secretsList(env, state);
+  assert.equal(stored.backend, "keychain", JSON.stringify(stored));
+  assert.deepEqual(
+    stored.entries.map((e) => e.name),
+    ["OPENAI_API_KEY"],
+  );
+
+  // Quit midway: the next launch resumes at the model step; nothing half-written.
+  await stopDriver();
+  assert.equal(fs.existsSync(path.join(state, "tidepool.json")), false, "quitting midway writes no config");
+  await startDriver(env);
+  await openApp();
+  await el("onboarding-resumed");
+  await el("step-model");
+  await shot("setup-3b-resumed-light");
+  await click("model-next");
+
+  await el("step-workspace");
+  await click("safety-ask");
+  await shot("setup-4-workspace-light");
+  await click("workspace-next");
+
+  await el("step-finish");
+  await shot("setup-5-finish-light");
+  await click("finish-run");
+  const reply = await browser.$('[data-testid="finish-reply"]');
+  await reply.waitForDisplayed({ timeout: 60000 });
+  const said = await text("finish-reply");
+  assert.ok(said.replace("Your assistant says:", "").trim().length > 0, said);
+  await shot("setup-6-done-light");
+
+  // The config has a reference, not the key; the workspace and safety are as chosen.
+  const config = fs.readFileSync(path.join(state, "tidepool.json"), "utf8");
+  assert.match(config, /"source": "store"/);
+  assert.match(config, /"id": "OPENAI_API_KEY"/);
+  assert.match(config, /"mode": "ask"/);
+  assert.match(config, /openai\/fake-model/);
+
+  await click("finish-open-chat");
+  await el("nav-chat");
+  await browser.waitUntil(
+    () =>
+      browser.execute(
+        () => !!document.querySelector('[data-testid="msg-user"]') && !!document.querySelector('[data-testid="msg-assistant"]'),
+      ),
+    { timeout: 15000, timeoutMsg: "the first exchange is not in Chat" },
+  );
+  await shot("setup-7-chat-light");
+
+  // The key is nowhere: not in the state dir, the app's data, the logs, or the webview.
+  for (const f of files(home)) {
+    assert.ok(!fs.readFileSync(f).includes(KEY), `the key is in ${f}`);
+  }
+  const ipc = await recorded();
+  assert.ok(ipc.length > 5, `IPC was recorded (${ipc.length})`);
+  for (const line of ipc) assert.ok(!line.includes(KEY), `the key reached the webview: ${line.slice(0, 200)}`);
+
+  // A second launch goes straight to the app.
+  await stopDriver();
+  await startDriver(env);
+  await openApp();
+  await el("nav-dashboard");
+  assert.equal(await browser.execute(() => !!document.querySelector('[data-testid="onboarding"]')), false);
+  await stopDriver();
+});
+
+test("no Secret Service: the key goes to the encrypted vault", async () => {
+  const { state, env } = freshHome({ DBUS_SESSION_BUS_ADDRESS: "unix:path=/nonexistent/bus" });
+  await startDriver(env);
+  await openApp();
+  await click("welcome-next");
+  await el("step-provider");
+  await enterKey(KEY);
+  await el("step-model");
+  const stored = secretsList(env, state);
+  assert.equal(stored.backend, "vault", JSON.stringify(stored));
+  assert.ok(fs.existsSync(path.join(state, "secrets.vault")));
+  assert.ok(!fs.readFileSync(path.join(state, "secrets.vault")).includes(KEY));
+  await stopDriver();
+});
