@@ -73,16 +73,31 @@ function freshHome(extraEnv = {}) {
 }
 
 async function startDriver(env) {
-  driver = spawn("tauri-driver", ["--port", "4444"], { env, stdio: ["ignore", "inherit", "inherit"] });
+  // Its own process group: stopping it also stops WebKitWebDriver (which holds port 4445).
+  driver = spawn("tauri-driver", ["--port", "4444"], { env, stdio: ["ignore", "inherit", "inherit"], detached: true });
   await waitPort(4444);
+}
+
+function portFree(port) {
+  return new Promise((resolve) => {
+    const s = net.createServer().once("error", () => resolve(false));
+    s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
+  });
 }
 
 async function stopDriver() {
   await browser?.deleteSession().catch(() => {});
   browser = undefined;
-  driver?.kill();
-  await new Promise((r) => driver?.once("exit", r) ?? r());
-  driver = undefined;
+  if (driver) {
+    const exited = new Promise((r) => driver.once("exit", r));
+    try {
+      process.kill(-driver.pid, "SIGTERM");
+    } catch {}
+    await exited;
+    driver = undefined;
+  }
+  const t0 = Date.now();
+  while (!((await portFree(4444)) && (await portFree(4445))) && Date.now() - t0 < 10000) await new Promise((r) => setTimeout(r, 50));
 }
 
 async function openApp() {
@@ -102,17 +117,8 @@ async function recordIpc() {
     const t = window.__TAURI_INTERNALS__;
     if (t.__recorded) return;
     t.__recorded = [];
-    const invoke = t.invoke.bind(t);
-    t.invoke = async (cmd, args, opts) => {
-      try {
-        const r = await invoke(cmd, args, opts);
-        t.__recorded.push(`${cmd} -> ${JSON.stringify(r)}`);
-        return r;
-      } catch (e) {
-        t.__recorded.push(`${cmd} !! ${JSON.stringify(e)}`);
-        throw e;
-      }
-    };
+    // Every command reply and every event arrives through a callback made here (`invoke`
+    // itself is read-only).
     const transform = t.transformCallback.bind(t);
     t.transformCallback = (cb, once) =>
       transform((payload) => {
@@ -193,6 +199,7 @@ after(async () => {
 
 test("first run: wizard → wrong key refused → key in the keychain → quit and resume → first reply → Chat", async () => {
   fakePort = await startFake();
+  await stopDriver(); // the previous file's driver may still hold its ports
   const { home, state, env } = freshHome();
   await startDriver(env);
   await openApp();
@@ -286,6 +293,7 @@ test("first run: wizard → wrong key refused → key in the keychain → quit a
 });
 
 test("no Secret Service: the key goes to the encrypted vault", async () => {
+  await stopDriver();
   const { state, env } = freshHome({ DBUS_SESSION_BUS_ADDRESS: "unix:path=/nonexistent/bus" });
   await startDriver(env);
   await openApp();

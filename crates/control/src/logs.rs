@@ -209,8 +209,12 @@ fn follow(
 ) {
     let _ = crate::fsutil::create_private_dir(&dir);
     let (ev_tx, ev_rx) = std_mpsc::channel::<()>();
-    let watcher = notify::recommended_watcher(move |_res: notify::Result<notify::Event>| {
-        let _ = ev_tx.send(());
+    let watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
+        // Our own reads of the log files are events too (open, access, close): waking on them
+        // would read again, forever, at full CPU.
+        if res.is_ok_and(|e| !matches!(e.kind, notify::EventKind::Access(_))) {
+            let _ = ev_tx.send(());
+        }
     })
     .and_then(|mut w| w.watch(&dir, RecursiveMode::NonRecursive).map(|()| w));
     if let Err(e) = &watcher {
@@ -239,7 +243,10 @@ fn follow(
             Err(std_mpsc::TryRecvError::Empty) => {}
         }
         // Wake on a file event or the poll interval, then read whatever is new.
-        let _ = ev_rx.recv_timeout(POLL);
+        if let Err(std_mpsc::RecvTimeoutError::Disconnected) = ev_rx.recv_timeout(POLL) {
+            // No watcher: poll.
+            std::thread::sleep(POLL);
+        }
         while ev_rx.try_recv().is_ok() {}
         let lines = read_new(&dir, &mut cur);
         if !send(&tx, &mut cur.seq, lines) {
@@ -425,6 +432,42 @@ mod tests {
         // Truncated and rewritten.
         std::fs::write(&day2, "{\"message\":\"fresh\"}\n").unwrap();
         assert_eq!(next_messages(&mut rx, 1).await, vec!["fresh"]);
+    }
+
+    /// CPU time (clock ticks) of this process's log-follower threads.
+    #[cfg(target_os = "linux")]
+    fn follower_ticks() -> u64 {
+        let mut total = 0;
+        for t in std::fs::read_dir("/proc/self/task").unwrap().flatten() {
+            let comm = std::fs::read_to_string(t.path().join("comm")).unwrap_or_default();
+            if comm.trim() != "log-follower" {
+                continue;
+            }
+            let stat = std::fs::read_to_string(t.path().join("stat")).unwrap_or_default();
+            let after = stat.rsplit(')').next().unwrap_or_default();
+            let f: Vec<&str> = after.split_whitespace().collect();
+            total += f[11].parse::<u64>().unwrap() + f[12].parse::<u64>().unwrap();
+        }
+        total
+    }
+
+    /// Reading the files must not wake the follower again (its own reads are file events).
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn an_idle_follower_sleeps() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("tidepool-2026-01-01.jsonl");
+        append(&f, "{\"message\":\"one\"}\n");
+        let (_f, mut rx) = LogFollower::start(dir.path().to_path_buf(), 10);
+        assert_eq!(next_messages(&mut rx, 1).await, vec!["one"]);
+        let before = follower_ticks();
+        // Idle on purpose: nothing happens, and nothing should run.
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let used = follower_ticks() - before;
+        assert!(
+            used < 30,
+            "the idle follower used {used} ticks of CPU in 1.5 s"
+        );
     }
 
     #[tokio::test]
