@@ -68,7 +68,7 @@ export function Onboarding(props: { info: SetupInfo_Serialize; onDone: () => voi
             )}
           </For>
         </ol>
-        <Show when={resumed && progress().step !== "welcome"}>
+        <Show when={resumed && progress().step === props.info.progress.step}>
           <div class="flex items-center justify-between rounded-lg border border-line bg-surface px-4 py-2.5 text-[13px]" data-testid="onboarding-resumed">
             <span>Picking up where you left off.</span>
             <button type="button" class="text-accent hover:underline" onClick={() => go({ step: "welcome", imported: false })}>

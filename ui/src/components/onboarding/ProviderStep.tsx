@@ -161,9 +161,11 @@ export function ProviderStep(props: {
 
       <Show when={problem()}>
         {(p) => (
-          <Problem testid="provider-problem" title={headline(p().kind, providerName(kind()))}>
-            {p().message}
-          </Problem>
+          <div ref={(el) => queueMicrotask(() => el.scrollIntoView?.({ block: "nearest" }))}>
+            <Problem testid="provider-problem" title={headline(p().kind, providerName(kind()))}>
+              {p().message}
+            </Problem>
+          </div>
         )}
       </Show>
 
