@@ -5,18 +5,11 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { remote } from "webdriverio";
+import { APP, ARTIFACTS, SIDECAR, startFakeProvider, waitPort } from "./common.mjs";
 
-const ROOT = path.resolve(new URL("../..", import.meta.url).pathname);
-const TARGET = process.env.CARGO_TARGET_DIR ?? path.join(ROOT, "target");
-const APP = process.env.TIDEPOOL_APP ?? path.join(TARGET, "debug/tidepool-desktop");
-const SIDECAR = path.join(TARGET, "debug/tidepool");
-const FAKE_PROVIDER = path.join(TARGET, "debug/fake-provider");
-const ARTIFACTS = path.join(ROOT, "tests/e2e/artifacts");
-fs.mkdirSync(ARTIFACTS, { recursive: true });
 
 // A private HOME: app settings, the gateway's state dir and logs all live under it.
 const HOME = fs.mkdtempSync(path.join(os.tmpdir(), "tidepool-e2e-"));
@@ -44,35 +37,6 @@ const env = {
 let driver;
 let browser;
 let fake;
-
-/** Starts the provider fake (OpenAI wire format; `[[tool:NAME {args}]]` in a message makes it call a tool). */
-function startFakeProvider() {
-  fake = spawn(FAKE_PROVIDER, [], { stdio: ["pipe", "pipe", "inherit"] });
-  return new Promise((resolve, reject) => {
-    let buf = "";
-    fake.stdout.on("data", (d) => {
-      buf += d;
-      const nl = buf.indexOf("\n");
-      if (nl >= 0) resolve(JSON.parse(buf.slice(0, nl)).port);
-    });
-    fake.on("exit", (code) => reject(new Error(`fake-provider exited with ${code}`)));
-  });
-}
-
-function waitPort(port, ms = 20000) {
-  const t0 = Date.now();
-  return new Promise((resolve, reject) => {
-    const attempt = () =>
-      net
-        .connect(port, "127.0.0.1")
-        .on("connect", function () {
-          this.end();
-          resolve();
-        })
-        .on("error", () => (Date.now() - t0 > ms ? reject(new Error("tauri-driver did not start")) : setTimeout(attempt, 100)));
-    attempt();
-  });
-}
 
 async function openApp() {
   return remote({
@@ -192,7 +156,8 @@ async function nav(page) {
 
 before(async () => {
   // The gateway's config: the default agent talks to the fake; its workspace has one file.
-  const port = await startFakeProvider();
+  let port;
+  ({ proc: fake, port } = await startFakeProvider());
   fs.mkdirSync(path.join(STATE, "workspace"), { recursive: true });
   fs.writeFileSync(path.join(STATE, "workspace", "notes.txt"), "buy milk\n");
   fs.writeFileSync(

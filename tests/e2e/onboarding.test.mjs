@@ -11,14 +11,8 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { remote } from "webdriverio";
+import { APP, ARTIFACTS, SIDECAR, startFakeProvider, waitPort } from "./common.mjs";
 
-const ROOT = path.resolve(new URL("../..", import.meta.url).pathname);
-const TARGET = process.env.CARGO_TARGET_DIR ?? path.join(ROOT, "target");
-const APP = process.env.TIDEPOOL_APP ?? path.join(TARGET, "debug/tidepool-desktop");
-const SIDECAR = path.join(TARGET, "debug/tidepool");
-const FAKE_PROVIDER = path.join(TARGET, "debug/fake-provider");
-const ARTIFACTS = path.join(ROOT, "tests/e2e/artifacts");
-fs.mkdirSync(ARTIFACTS, { recursive: true });
 const KEY = "sk-e2e-onboarding-key-7731";
 const WRONG = "sk-e2e-wrong-key-0000";
 
@@ -26,34 +20,6 @@ let fake;
 let fakePort;
 let driver;
 let browser;
-
-function startFake() {
-  fake = spawn(FAKE_PROVIDER, [], { stdio: ["pipe", "pipe", "inherit"], env: { ...process.env, FAKE_PROVIDER_API_KEY: KEY } });
-  return new Promise((resolve, reject) => {
-    let buf = "";
-    fake.stdout.on("data", (d) => {
-      buf += d;
-      const nl = buf.indexOf("\n");
-      if (nl >= 0) resolve(JSON.parse(buf.slice(0, nl)).port);
-    });
-    fake.on("exit", (code) => reject(new Error(`fake-provider exited with ${code}`)));
-  });
-}
-
-function waitPort(port, ms = 20000) {
-  const t0 = Date.now();
-  return new Promise((resolve, reject) => {
-    const attempt = () =>
-      net
-        .connect(port, "127.0.0.1")
-        .on("connect", function () {
-          this.end();
-          resolve();
-        })
-        .on("error", () => (Date.now() - t0 > ms ? reject(new Error("tauri-driver did not start")) : setTimeout(attempt, 100)));
-    attempt();
-  });
-}
 
 /** A fresh HOME with nothing set up: no settings, no state dir. */
 function freshHome(extraEnv = {}) {
@@ -203,7 +169,7 @@ after(async () => {
 });
 
 test("first run: wizard → wrong key refused → key in the keychain → quit and resume → first reply → Chat", async () => {
-  fakePort = await startFake();
+  ({ proc: fake, port: fakePort } = await startFakeProvider({ ...process.env, FAKE_PROVIDER_API_KEY: KEY }));
   await stopDriver(); // the previous file's driver may still hold its ports
   const { home, state, env } = freshHome();
   await startDriver(env);

@@ -14,35 +14,11 @@ mod common;
 use common::chat::*;
 use common::*;
 use serde_json::{Value, json};
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use tidepool_testkit::Script;
 
 fn tidepool(args: &[&str], stdin: &str) -> (i32, String, String) {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .env("TIDEPOOL_SECRETS_BACKEND", "vault")
-        .env_remove("TIDEPOOL_VAULT_PASSPHRASE")
-        .env_remove("TIDEPOOL_STATE_DIR")
-        .env_remove("OPENCLAW_STATE_DIR")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    tidepool_vault(args, stdin, &[])
 }
 
 fn write(dir: &Path, name: &str, text: &str) {

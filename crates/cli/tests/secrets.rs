@@ -15,40 +15,18 @@ use common::chat::*;
 use common::schemas::Schemas;
 use common::*;
 use serde_json::{Value, json};
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 use tidepool_testkit::Script;
 
 /// `tidepool secrets ARGS --state-dir DIR` with `stdin`, on the vault backend (no keychain).
 fn secrets(dir: &Path, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> (i32, String, String) {
-    let mut cmd = Command::new(BIN);
-    cmd.arg("secrets")
-        .args(args)
-        .arg("--state-dir")
-        .arg(dir)
-        .env("TIDEPOOL_SECRETS_BACKEND", "vault")
-        .env_remove("TIDEPOOL_VAULT_PASSPHRASE")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let mut child = cmd.spawn().unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let dir = dir.display().to_string();
+    let mut all = vec!["secrets"];
+    all.extend_from_slice(args);
+    all.extend(["--state-dir", dir.as_str()]);
+    tidepool_vault(&all, stdin, env)
 }
 
 /// Every file under `dir`, as bytes.

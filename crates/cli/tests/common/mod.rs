@@ -383,3 +383,35 @@ pub async fn request(ws: &mut Ws, id: &str, method: &str, params: Value) -> Valu
         }
     }
 }
+
+/// `tidepool ARGS` with `stdin`, on the vault backend (no keychain), no state dir or OpenClaw dir
+/// from the environment, plus `env`: (exit code, stdout, stderr).
+#[allow(dead_code)]
+pub fn tidepool_vault(args: &[&str], stdin: &str, env: &[(&str, &str)]) -> (i32, String, String) {
+    use std::io::Write;
+    let mut cmd = std::process::Command::new(BIN);
+    cmd.args(args)
+        .env("TIDEPOOL_SECRETS_BACKEND", "vault")
+        .env_remove("TIDEPOOL_VAULT_PASSPHRASE")
+        .env_remove("TIDEPOOL_STATE_DIR")
+        .env_remove("OPENCLAW_STATE_DIR")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}

@@ -1,0 +1,45 @@
+// What the end-to-end test files share: where the binaries are, the provider fake, and waiting
+// for a port.
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import path from "node:path";
+
+export const ROOT = path.resolve(new URL("../..", import.meta.url).pathname);
+const TARGET = process.env.CARGO_TARGET_DIR ?? path.join(ROOT, "target");
+export const APP = process.env.TIDEPOOL_APP ?? path.join(TARGET, "debug/tidepool-desktop");
+export const SIDECAR = path.join(TARGET, "debug/tidepool");
+export const FAKE_PROVIDER = path.join(TARGET, "debug/fake-provider");
+export const ARTIFACTS = path.join(ROOT, "tests/e2e/artifacts");
+fs.mkdirSync(ARTIFACTS, { recursive: true });
+
+/** Starts the provider fake (OpenAI wire format; `[[tool:NAME {args}]]` in a message makes it
+ * call a tool); resolves with the process and its port. */
+export function startFakeProvider(env = process.env) {
+  const proc = spawn(FAKE_PROVIDER, [], { stdio: ["pipe", "pipe", "inherit"], env });
+  return new Promise((resolve, reject) => {
+    let buf = "";
+    proc.stdout.on("data", (d) => {
+      buf += d;
+      const nl = buf.indexOf("\n");
+      if (nl >= 0) resolve({ proc, port: JSON.parse(buf.slice(0, nl)).port });
+    });
+    proc.on("exit", (code) => reject(new Error(`fake-provider exited with ${code}`)));
+  });
+}
+
+/** Resolves once something accepts connections on `port`. */
+export function waitPort(port, ms = 20000) {
+  const t0 = Date.now();
+  return new Promise((resolve, reject) => {
+    const attempt = () =>
+      net
+        .connect(port, "127.0.0.1")
+        .on("connect", function () {
+          this.end();
+          resolve();
+        })
+        .on("error", () => (Date.now() - t0 > ms ? reject(new Error(`nothing listens on ${port}`)) : setTimeout(attempt, 100)));
+    attempt();
+  });
+}
