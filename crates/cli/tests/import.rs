@@ -21,6 +21,13 @@ fn tidepool(args: &[&str], stdin: &str) -> (i32, String, String) {
     tidepool_vault(args, stdin, &[])
 }
 
+/// `tidepool import openclaw --from FROM --state-dir TO EXTRA...`.
+fn import(from: &str, to: &str, extra: &[&str]) -> (i32, String, String) {
+    let mut args = vec!["import", "openclaw", "--from", from, "--state-dir", to];
+    args.extend_from_slice(extra);
+    tidepool(&args, "")
+}
+
 fn write(dir: &Path, name: &str, text: &str) {
     let p = dir.join(name);
     std::fs::create_dir_all(p.parent().unwrap()).unwrap();
@@ -69,18 +76,7 @@ async fn an_imported_openclaw_setup_answers_through_the_gateway() {
     let (from, to) = (oc.path().to_str().unwrap(), st.to_str().unwrap());
 
     // The dry run shows the report and writes nothing.
-    let (code, out, err) = tidepool(
-        &[
-            "import",
-            "openclaw",
-            "--from",
-            from,
-            "--state-dir",
-            to,
-            "--dry-run",
-        ],
-        "",
-    );
+    let (code, out, err) = import(from, to, &["--dry-run"]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("Would import"), "{out}");
     assert!(
@@ -102,18 +98,7 @@ async fn an_imported_openclaw_setup_answers_through_the_gateway() {
     assert!(!st.exists());
 
     // The import, as the desktop runs it (JSON).
-    let (code, out, err) = tidepool(
-        &[
-            "import",
-            "openclaw",
-            "--from",
-            from,
-            "--state-dir",
-            to,
-            "--json",
-        ],
-        "",
-    );
+    let (code, out, err) = import(from, to, &["--json"]);
     assert_eq!(code, 0, "{err}");
     let report: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(report["dryRun"], false);
@@ -155,10 +140,7 @@ async fn an_imported_openclaw_setup_answers_through_the_gateway() {
     assert_eq!(agents["agents"][0]["name"], "Molty", "{agents}");
 
     // Importing again without --replace is refused and changes nothing.
-    let (code, _, err) = tidepool(
-        &["import", "openclaw", "--from", from, "--state-dir", to],
-        "",
-    );
+    let (code, _, err) = import(from, to, &[]);
     assert_eq!(code, 73, "{err}");
     assert!(err.contains("--replace"), "{err}");
     assert_eq!(
@@ -173,18 +155,7 @@ fn import_failures_have_their_exit_codes() {
     let to = dir.path().join("s");
     let to = to.to_str().unwrap();
     let missing = dir.path().join("nothing-here");
-    let (code, out, err) = tidepool(
-        &[
-            "import",
-            "openclaw",
-            "--from",
-            missing.to_str().unwrap(),
-            "--state-dir",
-            to,
-            "--json",
-        ],
-        "",
-    );
+    let (code, out, err) = import(missing.to_str().unwrap(), to, &["--json"]);
     assert_eq!(code, 66, "{err}");
     assert!(err.contains("no OpenClaw config at"), "{err}");
     let v: Value = serde_json::from_str(&out).unwrap();
@@ -192,17 +163,7 @@ fn import_failures_have_their_exit_codes() {
 
     let oc = dir.path().join("oc");
     write(&oc, "openclaw.json", "{\n  gateway: { port: 18789 \n");
-    let (code, _, err) = tidepool(
-        &[
-            "import",
-            "openclaw",
-            "--from",
-            oc.to_str().unwrap(),
-            "--state-dir",
-            to,
-        ],
-        "",
-    );
+    let (code, _, err) = import(oc.to_str().unwrap(), to, &[]);
     assert_eq!(code, 65, "{err}");
     assert!(err.contains("openclaw.json:"), "the place is named: {err}");
 }

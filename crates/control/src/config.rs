@@ -2,13 +2,10 @@
 //! (`config.get` / `config.apply`, so it reloads and announces the change), or, while it is down
 //! (often because the config is invalid), through the `tidepool config` CLI on the file itself.
 
-use crate::process;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
-use std::process::Stdio;
+use std::path::PathBuf;
 use tidepool_client::{Client, ClientError};
-use tokio::io::AsyncWriteExt;
 
 /// Where the config could not be read, with its place.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -198,43 +195,18 @@ impl ConfigAccess {
     /// Runs `tidepool config ARGS --state-dir D`, optionally feeding stdin; stdout on success,
     /// or the CLI's own message. `apply` prints a JSON outcome even when it refuses.
     async fn cli(&self, args: &[&str], stdin: Option<&str>) -> Result<String, ConfigAccessError> {
-        let mut cmd = process::command(&self.program);
-        cmd.arg("config")
-            .args(args)
-            .arg("--state-dir")
-            .arg(&self.state_dir)
-            .stdin(if stdin.is_some() {
-                Stdio::piped()
-            } else {
-                Stdio::null()
-            })
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = cmd.spawn().map_err(|e| {
-            ConfigAccessError::Cli(format!("cannot run {}: {e}", display(&self.program)))
-        })?;
-        if let (Some(text), Some(mut pipe)) = (stdin, child.stdin.take()) {
-            pipe.write_all(text.as_bytes()).await.map_err(|e| {
-                ConfigAccessError::Cli(format!("cannot pass the config to tidepool: {e}"))
-            })?;
-        }
-        let out = child
-            .wait_with_output()
+        let dir = self.state_dir.display().to_string();
+        let mut all = vec!["config"];
+        all.extend_from_slice(args);
+        all.extend(["--state-dir", dir.as_str()]);
+        let out = crate::cli::run(&self.program, &all, stdin)
             .await
-            .map_err(|e| ConfigAccessError::Cli(format!("tidepool config failed: {e}")))?;
-        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-        if out.status.success() || (args.first() == Some(&"apply") && !stdout.trim().is_empty()) {
-            return Ok(stdout);
+            .map_err(ConfigAccessError::Cli)?;
+        if out.ok || (args.first() == Some(&"apply") && !out.stdout.trim().is_empty()) {
+            return Ok(out.stdout);
         }
-        let err = String::from_utf8_lossy(&out.stderr);
-        Err(ConfigAccessError::Cli(
-            err.trim().trim_start_matches("tidepool: ").to_owned(),
-        ))
+        Err(ConfigAccessError::Cli(out.stderr))
     }
-}
-
-fn display(p: &Path) -> String {
-    p.display().to_string()
 }
 
 fn str_field(v: &Value, k: &str) -> String {

@@ -3,6 +3,7 @@
 
 pub mod approvals;
 pub mod chat;
+pub mod cli;
 pub mod config;
 pub mod fsutil;
 pub mod logs;

@@ -5,14 +5,11 @@
 //! argv, and never comes back.
 
 use crate::chat::{self, ChatEventView};
-use crate::process;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::time::Duration;
 use tidepool_client::Client;
-use tokio::io::AsyncWriteExt;
 
 /// Which kind of model provider.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -190,36 +187,10 @@ async fn tidepool(
     args: &[&str],
     stdin: Option<&str>,
 ) -> Result<(bool, String, String), OnboardingError> {
-    let mut cmd = process::command(program);
-    cmd.args(args)
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd
-        .spawn()
-        .map_err(|e| OnboardingError::Cli(format!("cannot run {}: {e}", program.display())))?;
-    if let (Some(text), Some(mut pipe)) = (stdin, child.stdin.take()) {
-        pipe.write_all(text.as_bytes())
-            .await
-            .map_err(|e| OnboardingError::Cli(format!("cannot pass input to tidepool: {e}")))?;
-        drop(pipe);
-    }
-    let out = child
-        .wait_with_output()
+    let out = crate::cli::run(program, args, stdin)
         .await
-        .map_err(|e| OnboardingError::Cli(format!("tidepool failed: {e}")))?;
-    Ok((
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr)
-            .trim()
-            .trim_start_matches("tidepool: ")
-            .to_owned(),
-    ))
+        .map_err(OnboardingError::Cli)?;
+    Ok((out.ok, out.stdout, out.stderr))
 }
 
 /// The model to preselect: a current mid-size model when offered, else the first.

@@ -1,0 +1,53 @@
+//! Running the `tidepool` CLI (the sidecar binary) for work on the state dir that needs no
+//! running gateway: config, secrets, provider checks, imports.
+
+use crate::process;
+use std::path::Path;
+use std::process::Stdio;
+use tokio::io::AsyncWriteExt;
+
+/// What a `tidepool` run printed.
+#[derive(Debug, Clone)]
+pub struct CliOutput {
+    /// Exit status 0.
+    pub ok: bool,
+    /// Its stdout.
+    pub stdout: String,
+    /// Its stderr, trimmed, without the `tidepool: ` prefix.
+    pub stderr: String,
+}
+
+/// Runs `program ARGS`, feeding `stdin` when given (secrets go this way, never in argv).
+/// `Err` says why it could not run at all.
+pub async fn run(program: &Path, args: &[&str], stdin: Option<&str>) -> Result<CliOutput, String> {
+    let mut cmd = process::command(program);
+    cmd.args(args)
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("cannot run {}: {e}", program.display()))?;
+    if let (Some(text), Some(mut pipe)) = (stdin, child.stdin.take()) {
+        pipe.write_all(text.as_bytes())
+            .await
+            .map_err(|e| format!("cannot pass input to tidepool: {e}"))?;
+        drop(pipe);
+    }
+    let out = child
+        .wait_with_output()
+        .await
+        .map_err(|e| format!("tidepool failed: {e}"))?;
+    Ok(CliOutput {
+        ok: out.status.success(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr)
+            .trim()
+            .trim_start_matches("tidepool: ")
+            .to_owned(),
+    })
+}
