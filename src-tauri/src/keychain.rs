@@ -6,6 +6,7 @@ use std::path::Path;
 
 const SERVICE: &str = "ai.tidepool.desktop";
 const ACCOUNT: &str = "gateway-token";
+const REMOTE_ACCOUNT: &str = "remote-gateway-token";
 
 /// Where the token lives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, specta::Type)]
@@ -38,6 +39,28 @@ pub fn gateway_token(state_dir: &Path) -> Result<String, String> {
         let _ = std::fs::remove_file(&file);
     }
     Ok(token)
+}
+
+/// The token of the remote gateway the app connects to, if one is saved.
+pub fn remote_token() -> Result<Option<String>, String> {
+    let entry = keyring::Entry::new(SERVICE, REMOTE_ACCOUNT).map_err(describe)?;
+    match entry.get_password() {
+        Ok(t) if !t.is_empty() => Ok(Some(t)),
+        Ok(_) | Err(keyring::Error::NoEntry) => Ok(None),
+        Err(e) => Err(describe(e)),
+    }
+}
+
+/// Saves (or, with `None`, deletes) the remote gateway's token.
+pub fn set_remote_token(token: Option<&str>) -> Result<(), String> {
+    let entry = keyring::Entry::new(SERVICE, REMOTE_ACCOUNT).map_err(describe)?;
+    match token {
+        Some(t) => entry.set_password(t).map_err(describe),
+        None => match entry.delete_credential() {
+            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(e) => Err(describe(e)),
+        },
+    }
 }
 
 fn new_token() -> String {

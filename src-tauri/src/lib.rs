@@ -64,8 +64,11 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             commands::onboarding::onboarding_check_provider,
             commands::onboarding::onboarding_import,
             commands::onboarding::onboarding_write_config,
-            commands::onboarding::onboarding_start_gateway,
+            commands::onboarding::onboarding_start_gateway::<tauri::Wry>,
             commands::onboarding::onboarding_finish::<tauri::Wry>,
+            commands::remote::remote_check,
+            commands::remote::remote_connect::<tauri::Wry>,
+            commands::remote::remote_forget::<tauri::Wry>,
             commands::app::app_info,
             commands::app::app_quit::<tauri::Wry>,
             commands::app::app_hide::<tauri::Wry>,
@@ -186,6 +189,7 @@ fn setup(app: &tauri::AppHandle) -> Result<(), Box<dyn std::error::Error>> {
     let mut cfg = SidecarConfig::new(paths.sidecar.clone(), paths.state_dir.clone());
     cfg.port = settings.port;
     cfg.token = token;
+    cfg.remote = commands::remote::at_start(app);
     // The supervisor spawns its task on Tauri's Tokio runtime; setup runs outside it.
     let rt = tauri::async_runtime::handle();
     let supervisor = {

@@ -54,6 +54,19 @@ impl AppState {
         })
     }
 
+    /// The connection config edits go through: the running gateway's, or `None` to edit this
+    /// computer's file directly. A remote gateway's config is only reachable through it.
+    pub fn config_client(&self) -> crate::error::AppResult<Option<tidepool_client::Client>> {
+        let client = self.supervisor.client();
+        match (self.supervisor.status().remote, client) {
+            (Some(url), None) => Err(crate::error::AppError::Gateway(format!(
+                "not connected to the gateway at {url}; connect to it (Dashboard) to see and \
+                 edit its config"
+            ))),
+            (_, client) => Ok(client),
+        }
+    }
+
     /// A snapshot of the settings.
     pub fn settings(&self) -> Settings {
         self.settings.lock().map(|s| s.clone()).unwrap_or_default()

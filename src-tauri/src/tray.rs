@@ -211,25 +211,54 @@ pub struct TrayView {
 
 /// Maps a status to the tray's label, icon and enabled actions.
 pub fn view(status: &Status) -> TrayView {
-    let (label, icon, running, busy) = match &status.state {
-        GatewayState::Running { port, .. } => (
+    let host = status.remote.as_deref().map(host_of);
+    let (label, icon, running, busy) = match (&status.state, host) {
+        (GatewayState::Running { .. }, Some(host)) => (
+            format!("Gateway: connected to {host}"),
+            TrayIconKind::Running,
+            true,
+            false,
+        ),
+        (GatewayState::Restarting { retry_in_ms }, Some(_)) => (
+            format!("Gateway: reconnecting in {} s", retry_in_ms.div_ceil(1000)),
+            TrayIconKind::Busy,
+            false,
+            true,
+        ),
+        (GatewayState::Crashed { .. }, Some(_)) => (
+            "Gateway: cannot connect".into(),
+            TrayIconKind::Error,
+            false,
+            false,
+        ),
+        (GatewayState::Stopped, Some(host)) => (
+            format!("Gateway: not connected to {host}"),
+            TrayIconKind::Stopped,
+            false,
+            false,
+        ),
+        (GatewayState::Running { port, .. }, None) => (
             format!("Gateway: running on port {port}"),
             TrayIconKind::Running,
             true,
             false,
         ),
-        GatewayState::Starting => ("Gateway: starting…".into(), TrayIconKind::Busy, false, true),
-        GatewayState::Stopping => ("Gateway: stopping…".into(), TrayIconKind::Busy, false, true),
-        GatewayState::Restarting { retry_in_ms } => (
+        (GatewayState::Starting, _) => {
+            ("Gateway: starting…".into(), TrayIconKind::Busy, false, true)
+        }
+        (GatewayState::Stopping, _) => {
+            ("Gateway: stopping…".into(), TrayIconKind::Busy, false, true)
+        }
+        (GatewayState::Restarting { retry_in_ms }, _) => (
             format!("Gateway: restarting in {} s", retry_in_ms.div_ceil(1000)),
             TrayIconKind::Busy,
             false,
             true,
         ),
-        GatewayState::Crashed { .. } => {
+        (GatewayState::Crashed { .. }, _) => {
             ("Gateway: crashed".into(), TrayIconKind::Error, false, false)
         }
-        GatewayState::Stopped => (
+        (GatewayState::Stopped, _) => (
             "Gateway: stopped".into(),
             TrayIconKind::Stopped,
             false,
@@ -243,6 +272,12 @@ pub fn view(status: &Status) -> TrayView {
         can_stop: running || busy,
         can_restart: running,
     }
+}
+
+/// `host[:port]` of a gateway URL, for short labels.
+fn host_of(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    rest.split('/').next().unwrap_or(rest)
 }
 
 impl<R: Runtime> Tray<R> {
@@ -331,6 +366,7 @@ mod tests {
             last_error: None,
             started_at_ms: None,
             url: None,
+            remote: None,
         }
     }
 
@@ -383,7 +419,7 @@ mod tests {
     #[test]
     fn every_state_has_a_label_an_icon_and_the_right_actions() {
         let running = view(&status(GatewayState::Running {
-            pid: 1,
+            pid: Some(1),
             port: 18789,
             version: "0.1.0".into(),
         }));
@@ -406,5 +442,25 @@ mod tests {
         }));
         assert_eq!(crashed.icon, TrayIconKind::Error);
         assert!(crashed.can_start && !crashed.can_stop);
+    }
+
+    #[test]
+    fn a_remote_gateway_is_named_by_its_host() {
+        let remote = |state| Status {
+            remote: Some("wss://gw.example.com:8443/ws".into()),
+            ..status(state)
+        };
+        let connected = view(&remote(GatewayState::Running {
+            pid: None,
+            port: 8443,
+            version: "0.1.0".into(),
+        }));
+        assert_eq!(connected.label, "Gateway: connected to gw.example.com:8443");
+        assert!(connected.can_stop && connected.can_restart);
+        let retry = view(&remote(GatewayState::Restarting { retry_in_ms: 4000 }));
+        assert_eq!(retry.label, "Gateway: reconnecting in 4 s");
+        let down = view(&remote(GatewayState::Stopped));
+        assert_eq!(down.label, "Gateway: not connected to gw.example.com:8443");
+        assert!(down.can_start);
     }
 }

@@ -96,6 +96,15 @@ export const commands = {
 	onboardingStartGateway: () => typedError<null, AppError>(__TAURI_INVOKE("onboarding_start_gateway")),
 	/**  Sends the first message and returns the reply; marks the setup done. */
 	onboardingFinish: (message: string) => typedError<string, AppError>(__TAURI_INVOKE("onboarding_finish", { message })),
+	/**  Connects to `url` with `token` (a real handshake) and says what it found; changes nothing. */
+	remoteCheck: (url: string, token: string | null) => __TAURI_INVOKE<RemoteCheck>("remote_check", { url, token }),
+	/**
+	 *  Checks `url` and `token`; if the gateway accepts them, saves them (the token in the keychain)
+	 *  and switches the app to that gateway. A failed check changes nothing.
+	 */
+	remoteConnect: (url: string, token: string | null) => typedError<RemoteCheck, AppError>(__TAURI_INVOKE("remote_connect", { url, token })),
+	/**  Switches back to the gateway on this computer and starts it; the remote token is deleted. */
+	remoteForget: () => typedError<Status_Serialize, AppError>(__TAURI_INVOKE("remote_forget")),
 	/**  Version, paths and where the token lives. */
 	appInfo: () => __TAURI_INVOKE<AppInfo_Serialize>("app_info"),
 	/**  Quits the app; the gateway is stopped first. */
@@ -739,15 +748,18 @@ export type GatewayState_Deserialize =
 { kind: "starting" } | 
 /**  Ready and answering. */
 { kind: "running"; 
-/**  Process id. */
-pid: number; 
+/**  Process id (`None` for a remote gateway). */
+pid?: number | null; 
 /**  Listening port. */
 port: number; 
 /**  Gateway version. */
 version: string } | 
 /**  Asked to stop; waiting for it to exit. */
 { kind: "stopping" } | 
-/**  Crashed; a new attempt starts after the delay. */
+/**
+ *  Crashed (or, for a remote gateway, the link dropped); a new attempt starts after the
+ *  delay.
+ */
 { kind: "restarting"; 
 /**  Delay before the next attempt. */
 retryInMs: number } | 
@@ -769,15 +781,18 @@ export type GatewayState_Serialize =
 { kind: "starting" } | 
 /**  Ready and answering. */
 { kind: "running"; 
-/**  Process id. */
-pid: number; 
+/**  Process id (`None` for a remote gateway). */
+pid: number | null; 
 /**  Listening port. */
 port: number; 
 /**  Gateway version. */
 version: string } | 
 /**  Asked to stop; waiting for it to exit. */
 { kind: "stopping" } | 
-/**  Crashed; a new attempt starts after the delay. */
+/**
+ *  Crashed (or, for a remote gateway, the link dropped); a new attempt starts after the
+ *  delay.
+ */
 { kind: "restarting"; 
 /**  Delay before the next attempt. */
 retryInMs: number } | 
@@ -955,6 +970,27 @@ export type ProviderKind =
 "openai" | 
 /**  A server on this machine or network speaking the OpenAI API (Ollama, LM Studio, vLLM). */
 "local";
+
+/**  What the handshake found. */
+export type RemoteCheck = 
+/**  The gateway answered and accepted the token. */
+{ kind: "ok"; 
+/**  The normalized URL to save. */
+url: string; 
+/**  The gateway's version. */
+version: string; 
+/**  Protocol version agreed. */
+protocol: number; 
+/**  Scopes granted. */
+scopes: string[]; 
+/**  How the connection travels. */
+transport: Transport } | 
+/**  It did not; `kind` says which part failed. */
+{ kind: "failed"; 
+/**  `url`, `unreachable`, `token`, `protocol` or `timeout`. */
+reason: string; 
+/**  What happened and what to do. */
+message: string };
 
 /**  What a save did. */
 export type SaveOutcome = 
@@ -1229,6 +1265,8 @@ export type Status_Deserialize = {
 	startedAtMs?: number | null,
 	/**  WebSocket URL while running. */
 	url?: string | null,
+	/**  The remote gateway's URL when the app connects to one instead of running its own. */
+	remote?: string | null,
 };
 
 /**  State plus the counters the dashboard shows. */
@@ -1243,6 +1281,8 @@ export type Status_Serialize = {
 	startedAtMs: number | null,
 	/**  WebSocket URL while running. */
 	url: string | null,
+	/**  The remote gateway's URL when the app connects to one instead of running its own. */
+	remote: string | null,
 };
 
 /**  Light, dark, or follow the OS. */
@@ -1270,6 +1310,15 @@ export type ToolCallView = {
 	/**  Arguments, pretty JSON. */
 	arguments: string,
 };
+
+/**  How well the way to the gateway protects the token and the chats. */
+export type Transport = 
+/**  `wss://`: TLS, checked against the system's trusted certificates. */
+"encrypted" | 
+/**  `ws://` to this machine (a local gateway or an SSH tunnel): never leaves the machine. */
+"loopback" | 
+/**  `ws://` to another machine: readable on the way unless a VPN (e.g. Tailscale) carries it. */
+"plain";
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {

@@ -281,6 +281,11 @@ impl Client {
             })?
     }
 
+    /// The URL this client connects to.
+    pub fn url(&self) -> &str {
+        &self.inner.opts.url
+    }
+
     /// The `hello-ok` of the current connection.
     pub fn hello(&self) -> Option<HelloOk> {
         self.inner.hello.lock().ok().and_then(|h| h.clone())

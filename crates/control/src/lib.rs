@@ -8,6 +8,7 @@ pub mod config;
 pub mod fsutil;
 pub mod logs;
 pub mod onboarding;
+pub mod remote;
 /// The spawn helper lives in `tidepool-process`, shared with the gateway.
 pub use tidepool_process as process;
 pub mod supervisor;

@@ -59,7 +59,7 @@ async fn wait_for(sup: &Supervisor, what: &str, pred: impl Fn(&Status) -> bool) 
 
 fn running_pid(s: &Status) -> Option<u32> {
     match s.state {
-        GatewayState::Running { pid, .. } => Some(pid),
+        GatewayState::Running { pid, .. } => pid,
         _ => None,
     }
 }

@@ -22,7 +22,7 @@ fn err(e: ConfigAccessError) -> AppError {
 #[specta::specta]
 pub async fn config_load(state: State<'_, AppState>) -> AppResult<ConfigDoc> {
     access(&state)
-        .load(state.supervisor.client())
+        .load(state.config_client()?)
         .await
         .map_err(err)
 }
@@ -36,7 +36,7 @@ pub async fn config_save(
     base_hash: String,
 ) -> AppResult<SaveOutcome> {
     access(&state)
-        .save(state.supervisor.client(), &raw, &base_hash)
+        .save(state.config_client()?, &raw, &base_hash)
         .await
         .map_err(err)
 }
@@ -45,6 +45,12 @@ pub async fn config_save(
 #[tauri::command]
 #[specta::specta]
 pub async fn config_restore_last_good(state: State<'_, AppState>) -> AppResult<String> {
+    if let Some(url) = state.supervisor.status().remote {
+        return Err(AppError::InvalidInput(format!(
+            "the config being edited belongs to the gateway at {url}; restore its last good \
+             config on that machine with `tidepool config restore-last-good`"
+        )));
+    }
     access(&state).restore_last_good().await.map_err(err)
 }
 

@@ -7,4 +7,5 @@ pub mod config;
 pub mod gateway;
 pub mod logs;
 pub mod onboarding;
+pub mod remote;
 pub mod settings;

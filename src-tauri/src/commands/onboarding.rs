@@ -200,7 +200,12 @@ pub async fn onboarding_write_config(state: State<'_, AppState>, plan: SetupPlan
         program: state.paths.sidecar.clone(),
         state_dir: state.paths.state_dir.clone(),
     };
-    let client = state.supervisor.client();
+    // The wizard sets up the gateway on this computer, even when the app used a remote one.
+    let client = if state.supervisor.status().remote.is_some() {
+        None
+    } else {
+        state.supervisor.client()
+    };
     let doc = access
         .load(client.clone())
         .await
@@ -221,7 +226,11 @@ pub async fn onboarding_write_config(state: State<'_, AppState>, plan: SetupPlan
 /// (Re)starts the gateway on the new config; resolves once it answers.
 #[tauri::command]
 #[specta::specta]
-pub async fn onboarding_start_gateway(state: State<'_, AppState>) -> AppResult<()> {
+pub async fn onboarding_start_gateway<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    state: State<'_, AppState>,
+) -> AppResult<()> {
+    crate::commands::remote::use_local(&app, &state).await?;
     if state.supervisor.client().is_some() {
         state.supervisor.restart().await?;
     } else {

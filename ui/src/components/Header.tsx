@@ -1,6 +1,6 @@
 import { Play, RotateCw, Square } from "./icons";
 import { Show } from "solid-js";
-import { act, busy, status } from "../lib/gateway";
+import { act, busy, hostOf, remoteUrl, status, verbs } from "../lib/gateway";
 import { Button } from "./Button";
 import { StatePill } from "./StatePill";
 
@@ -9,24 +9,27 @@ export function Header(props: { title: string }) {
   const kind = () => status()?.state.kind;
   const running = () => kind() === "running";
   const moving = () => ["starting", "stopping", "restarting"].includes(kind() ?? "");
+  const words = () => verbs(!!remoteUrl());
   return (
     <header class="flex items-center gap-3 h-14 px-6 border-b border-line bg-surface shrink-0">
       <h1 class="text-base font-semibold mr-auto">{props.title}</h1>
-      <span class="text-muted text-[13px]">Gateway</span>
+      <span class="text-muted text-[13px]" data-testid="header-gateway" title={remoteUrl() ?? "On this computer"}>
+        {remoteUrl() ? `Gateway at ${hostOf(remoteUrl()!)}` : "Gateway"}
+      </span>
       <StatePill status={status()} testid="header-state" />
       <Show
         when={running() || moving()}
         fallback={
           <Button variant="primary" icon={<Play size={15} />} loading={busy() === "start"} disabled={!!busy()} onClick={() => act("start")}>
-            Start
+            {words().start}
           </Button>
         }
       >
         <Button icon={<RotateCw size={15} />} loading={busy() === "restart"} disabled={!!busy() || !running()} onClick={() => act("restart")}>
-          Restart
+          {words().restart}
         </Button>
         <Button variant="danger" icon={<Square size={14} />} loading={busy() === "stop"} disabled={!!busy()} onClick={() => act("stop")}>
-          Stop
+          {words().stop}
         </Button>
       </Show>
     </header>

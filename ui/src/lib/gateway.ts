@@ -10,10 +10,42 @@ const [metrics, setMetrics] = createSignal<GatewayMetrics[]>([]);
 const [busy, setBusy] = createSignal<Action | null>(null);
 const [actionError, setActionError] = createSignal<string | null>(null);
 
-export { status, metrics, busy, actionError };
+export { status, setStatus, metrics, busy, actionError };
+
+/** The remote gateway's URL when the app connects to one instead of running its own. */
+export const remoteUrl = () => status()?.remote ?? null;
+
+/** `host[:port]` of a gateway URL, for short labels. */
+export function hostOf(url: string): string {
+  const rest = url.includes("://") ? url.slice(url.indexOf("://") + 3) : url;
+  return rest.split("/")[0];
+}
+
+/** Button words: a remote gateway is connected to, not started. */
+export function verbs(remote: boolean): Record<Action, string> {
+  return remote
+    ? { start: "Connect", stop: "Disconnect", restart: "Reconnect" }
+    : { start: "Start", stop: "Stop", restart: "Restart" };
+}
 
 /** How a state is shown: label, colour token, and whether it is in motion. */
 export function describe(s: GatewayStatus | null): { label: string; tone: "ok" | "warn" | "err" | "idle"; moving: boolean } {
+  if (s?.remote) {
+    switch (s.state.kind) {
+      case "running":
+        return { label: "Connected", tone: "ok", moving: false };
+      case "starting":
+        return { label: "Connecting", tone: "warn", moving: true };
+      case "stopping":
+        return { label: "Disconnecting", tone: "warn", moving: true };
+      case "restarting":
+        return { label: "Reconnecting", tone: "warn", moving: true };
+      case "crashed":
+        return { label: "Cannot connect", tone: "err", moving: false };
+      case "stopped":
+        return { label: "Disconnected", tone: "idle", moving: false };
+    }
+  }
   switch (s?.state.kind) {
     case "running":
       return { label: "Running", tone: "ok", moving: false };

@@ -17,11 +17,11 @@ export async function loadSetup(): Promise<void> {
   }
 }
 
-/** Settings → "Run setup again". */
-export async function rerunSetup(): Promise<string | null> {
+/** Settings → "Run setup again" (or straight to one step, e.g. `remote`). */
+export async function rerunSetup(step = "welcome"): Promise<string | null> {
   const cur = setup();
   if (!cur) return "setup information is not loaded";
-  const progress: SetupProgress_Serialize = { ...cur.progress, status: "inProgress", step: "welcome", imported: false };
+  const progress: SetupProgress_Serialize = { ...cur.progress, status: "inProgress", step, imported: false };
   const r = await commands.onboardingSave(progress);
   if (r.status === "error") return errorText(r.error);
   setSetup({ ...cur, needed: true, progress });

@@ -4,7 +4,7 @@ import { Button } from "../components/Button";
 import { Sparkline } from "../components/Sparkline";
 import { StatePill } from "../components/StatePill";
 import { bytes, duration } from "../lib/format";
-import { act, actionError, busy, metrics, status } from "../lib/gateway";
+import { act, actionError, busy, hostOf, metrics, remoteUrl, status } from "../lib/gateway";
 import { info } from "../lib/settings";
 
 function Card(props: { label: string; children: JSX.Element; testid?: string }) {
@@ -75,27 +75,34 @@ export function Dashboard() {
             <section class="rounded-lg border border-err/40 bg-surface p-5 space-y-3" data-testid="crashed">
               <div class="flex items-center gap-3">
                 <StatePill status={s()} />
-                <h2 class="font-semibold">The gateway stopped and Tidepool gave up restarting it</h2>
+                <h2 class="font-semibold">
+                  {remoteUrl()
+                    ? `Tidepool cannot connect to the gateway at ${hostOf(remoteUrl()!)}`
+                    : "The gateway stopped and Tidepool gave up restarting it"}
+                </h2>
               </div>
               <p class="text-[13px] font-mono text-err break-words">{c().reason}</p>
               <p class="text-[13px] text-muted">
-                Fix the cause (the Logs page shows the gateway's last lines), then start it again.
+                {remoteUrl()
+                  ? "Check the token on that machine, or choose another gateway in Settings → Gateway, then connect again."
+                  : "Fix the cause (the Logs page shows the gateway's last lines), then start it again."}
               </p>
               <Button variant="primary" icon={<Play size={15} />} loading={busy() === "start"} onClick={() => act("start")}>
-                Start again
+                {remoteUrl() ? "Connect again" : "Start again"}
               </Button>
             </section>
           )}
         </Match>
         <Match when={s()?.state.kind === "stopped"}>
           <section class="rounded-lg border border-dashed border-line bg-surface p-8 text-center space-y-3" data-testid="stopped">
-            <h2 class="text-base font-semibold">The gateway is stopped</h2>
+            <h2 class="text-base font-semibold">{remoteUrl() ? "Not connected" : "The gateway is stopped"}</h2>
             <p class="text-[13px] text-muted max-w-md mx-auto">
-              Start it so your assistant and its apps can connect. It runs on this computer only (127.0.0.1) and
-              needs a token to talk to.
+              {remoteUrl()
+                ? `Your assistant runs at ${remoteUrl()}. Connect to chat with it and manage it from here.`
+                : "Start it so your assistant and its apps can connect. It runs on this computer only (127.0.0.1) and needs a token to talk to."}
             </p>
             <Button variant="primary" icon={<Play size={15} />} loading={busy() === "start"} onClick={() => act("start")}>
-              Start gateway
+              {remoteUrl() ? "Connect" : "Start gateway"}
             </Button>
           </section>
         </Match>
@@ -104,7 +111,7 @@ export function Dashboard() {
             <StatePill status={s()} />
             <span class="text-[13px] text-muted">
               {s()?.state.kind === "restarting"
-                ? `Restarting after a crash${s()?.lastError ? `: ${s()?.lastError}` : ""}`
+                ? `${remoteUrl() ? "Reconnecting" : "Restarting after a crash"}${s()?.lastError ? `: ${s()?.lastError}` : ""}`
                 : "Working…"}
             </span>
             <div class="ml-auto h-1.5 w-40 overflow-hidden rounded bg-surface-2" role="progressbar" aria-label="In progress">
@@ -116,8 +123,12 @@ export function Dashboard() {
           {(r) => (
             <div class="space-y-4" data-testid="running">
               <div class="grid grid-cols-2 md:grid-cols-4 gap-4">
-                <Card label="Address" testid="card-address">127.0.0.1:{r().port}</Card>
-                <Card label="Process" testid="card-pid">pid {r().pid}</Card>
+                <Card label="Address" testid="card-address">
+                  <span title={remoteUrl() ?? undefined}>{remoteUrl() ? hostOf(remoteUrl()!) : `127.0.0.1:${r().port}`}</span>
+                </Card>
+                <Card label={remoteUrl() ? "Runs on" : "Process"} testid="card-pid">
+                  {r().pid != null ? `pid ${r().pid}` : remoteUrl()?.startsWith("wss:") ? "another machine (encrypted)" : "another machine"}
+                </Card>
                 <Card label="Version" testid="card-version">{r().version}</Card>
                 <Card label="Uptime" testid="card-uptime">
                   {duration(now() - (s()?.startedAtMs ?? now()))}
@@ -146,7 +157,7 @@ export function Dashboard() {
               </Show>
               <div class="flex gap-2">
                 <Button icon={<RotateCw size={15} />} loading={busy() === "restart"} disabled={!!busy()} onClick={() => act("restart")}>
-                  Restart gateway
+                  {remoteUrl() ? "Reconnect" : "Restart gateway"}
                 </Button>
               </div>
             </div>

@@ -4,6 +4,7 @@ import { createEffect, createMemo, createSignal, For, on, Show } from "solid-js"
 import { commands, type LogLine } from "../bindings";
 import { Button } from "../components/Button";
 import { clock } from "../lib/format";
+import { remoteUrl } from "../lib/gateway";
 import { clearLines, held, lineText, lines, loaded, paused, setPaused } from "../lib/logs";
 
 const LEVELS = ["error", "warn", "info", "debug"] as const;
@@ -86,6 +87,12 @@ export function Logs() {
 
   return (
     <div class="flex flex-col h-full">
+      <Show when={remoteUrl()}>
+        <div role="status" data-testid="logs-remote" class="px-6 py-2 border-b border-line bg-warn/10 text-[13px]">
+          These are the logs of the gateway on this computer. The gateway at <span class="font-mono">{remoteUrl()}</span> keeps
+          its logs on its own machine (<span class="font-mono">tidepool logs</span> there).
+        </div>
+      </Show>
       <div class="flex flex-wrap items-center gap-2 px-6 py-3 border-b border-line bg-surface">
         <div class="relative flex-1 min-w-40 max-w-72">
           <Search size={15} class="absolute left-2.5 top-2 text-muted" aria-hidden="true" />

@@ -6,6 +6,7 @@ import { ModelStep, WorkspaceStep } from "../components/onboarding/ChoiceSteps";
 import { Choice, Problem, type Progress, SAFETY, StepHeading, providerName } from "../components/onboarding/common";
 import { ImportStep } from "../components/onboarding/ImportStep";
 import { ProviderStep } from "../components/onboarding/ProviderStep";
+import { RemoteStep } from "../components/onboarding/RemoteStep";
 import { renderMarkdown } from "../lib/markdown";
 
 const FIRST_MESSAGE = "Hello! Please introduce yourself in one or two sentences.";
@@ -16,6 +17,11 @@ const STEPS = [
   { id: "model", label: "Model" },
   { id: "workspace", label: "Workspace" },
   { id: "finish", label: "Finish" },
+];
+/** Connecting to a gateway elsewhere has nothing to set up here: two steps. */
+const REMOTE_STEPS = [
+  { id: "welcome", label: "Welcome" },
+  { id: "remote", label: "Connect" },
 ];
 
 type Phase = "config" | "start" | "hello";
@@ -42,10 +48,17 @@ export function Onboarding(props: { info: SetupInfo_Serialize; onDone: () => voi
     setSaveError(r.status === "error" ? errorText(r.error) : null);
   }
 
+  const steps = () => (progress().step === "remote" ? REMOTE_STEPS : STEPS);
   const stepIndex = () => {
     const s = progress().step === "import" ? "provider" : progress().step;
-    return Math.max(0, STEPS.findIndex((x) => x.id === s));
+    return Math.max(0, steps().findIndex((x) => x.id === s));
   };
+
+  /** Connected to a remote gateway: nothing else to do here. */
+  async function connected() {
+    await go({ status: "done", step: "welcome", imported: false });
+    props.onDone();
+  }
 
   return (
     <div class="h-full overflow-auto bg-bg" data-testid="onboarding">
@@ -55,7 +68,7 @@ export function Onboarding(props: { info: SetupInfo_Serialize; onDone: () => voi
           <div class="text-[15px] font-semibold">Tidepool setup</div>
         </div>
         <ol class="flex gap-2" aria-label="Setup steps">
-          <For each={STEPS}>
+          <For each={steps()}>
             {(s, i) => (
               <li
                 class="flex-1"
@@ -81,7 +94,15 @@ export function Onboarding(props: { info: SetupInfo_Serialize; onDone: () => voi
         </Show>
         <Switch>
           <Match when={progress().step === "welcome"}>
-            <Welcome info={props.info} onFresh={() => go({ step: "provider", imported: false })} onImport={() => go({ step: "import" })} />
+            <Welcome
+              info={props.info}
+              onFresh={() => go({ step: "provider", imported: false })}
+              onImport={() => go({ step: "import" })}
+              onRemote={() => go({ step: "remote", imported: false })}
+            />
+          </Match>
+          <Match when={progress().step === "remote"}>
+            <RemoteStep onBack={() => go({ step: "welcome" })} onConnected={connected} />
           </Match>
           <Match when={progress().step === "import"}>
             <ImportStep
@@ -123,8 +144,8 @@ export function Onboarding(props: { info: SetupInfo_Serialize; onDone: () => voi
   );
 }
 
-function Welcome(props: { info: SetupInfo_Serialize; onFresh: () => void; onImport: () => void }) {
-  const [choice, setChoice] = createSignal<"fresh" | "import">(props.info.openclaw ? "import" : "fresh");
+function Welcome(props: { info: SetupInfo_Serialize; onFresh: () => void; onImport: () => void; onRemote: () => void }) {
+  const [choice, setChoice] = createSignal<"fresh" | "import" | "remote">(props.info.openclaw ? "import" : "fresh");
   return (
     <form
       class="space-y-5"
@@ -132,6 +153,7 @@ function Welcome(props: { info: SetupInfo_Serialize; onFresh: () => void; onImpo
       onSubmit={(e) => {
         e.preventDefault();
         if (choice() === "import") props.onImport();
+        else if (choice() === "remote") props.onRemote();
         else props.onFresh();
       }}
     >
@@ -158,6 +180,14 @@ function Welcome(props: { info: SetupInfo_Serialize; onFresh: () => void; onImpo
             text={`Bring your models, agents, keys and workspace from ${props.info.openclaw}. You see what comes along before anything changes.`}
           />
         </Show>
+        <Choice
+          name="start"
+          testid="welcome-remote"
+          checked={choice() === "remote"}
+          onSelect={() => setChoice("remote")}
+          title="Connect to a gateway elsewhere"
+          text="Your assistant already runs on another computer, a server or in a container: use it from here with its address and token."
+        />
       </div>
       <div class="flex justify-end pt-2">
         <Button type="submit" variant="primary" data-testid="welcome-next">

@@ -2,6 +2,8 @@ import { Monitor, Moon, Sun } from "../components/icons";
 import { createSignal, For, type JSX, Show } from "solid-js";
 import { commands, type Theme } from "../bindings";
 import { Button } from "../components/Button";
+import { errorText } from "../lib/format";
+import { remoteUrl, setStatus } from "../lib/gateway";
 import { rerunSetup } from "../lib/onboarding";
 import { info, loadError, saveSettings, settings } from "../lib/settings";
 
@@ -48,6 +50,17 @@ export function Settings() {
   const [error, setError] = createSignal<string | null>(null);
   const [port, setPort] = createSignal<string | null>(null);
   const [saving, setSaving] = createSignal(false);
+  const [confirmLocal, setConfirmLocal] = createSignal(false);
+  const [switching, setSwitching] = createSignal(false);
+
+  async function useLocal() {
+    setSwitching(true);
+    const r = await commands.remoteForget();
+    setSwitching(false);
+    setConfirmLocal(false);
+    if (r.status === "ok") setStatus(r.data);
+    else setError(errorText(r.error));
+  }
 
   async function update(patch: Partial<NonNullable<ReturnType<typeof settings>>>) {
     const cur = settings();
@@ -85,6 +98,44 @@ export function Settings() {
       <Show when={settings()} fallback={<div class="tp-skeleton h-64" aria-busy="true" aria-label="Loading" />}>
         {(s) => (
           <>
+            <section class="rounded-lg border border-line bg-surface px-5" data-testid="gateway-choice">
+              <Show
+                when={remoteUrl()}
+                fallback={
+                  <Row label="Gateway" hint="Runs on this computer, started and watched by Tidepool.">
+                    <Button data-testid="use-remote" onClick={async () => setError(await rerunSetup("remote"))}>
+                      Connect to a gateway elsewhere…
+                    </Button>
+                  </Row>
+                }
+              >
+                {(url) => (
+                  <Row label="Gateway" hint={`Tidepool is connected to the gateway at ${url()}; its token is in your system keychain.`}>
+                    <Show
+                      when={confirmLocal()}
+                      fallback={
+                        <div class="flex gap-2">
+                          <Button onClick={async () => setError(await rerunSetup("remote"))}>Change…</Button>
+                          <Button data-testid="use-local" onClick={() => setConfirmLocal(true)}>
+                            Use this computer
+                          </Button>
+                        </div>
+                      }
+                    >
+                      <div class="flex items-center gap-2" role="group" aria-label="Confirm">
+                        <span class="text-[12px] text-muted max-w-56">Tidepool forgets this gateway's token; the gateway itself keeps running.</span>
+                        <Button variant="primary" data-testid="use-local-confirm" loading={switching()} onClick={useLocal}>
+                          Switch
+                        </Button>
+                        <Button variant="ghost" disabled={switching()} onClick={() => setConfirmLocal(false)}>
+                          Cancel
+                        </Button>
+                      </div>
+                    </Show>
+                  </Row>
+                )}
+              </Show>
+            </section>
             <section class="rounded-lg border border-line bg-surface px-5">
               <Row label="Theme" hint="Light, dark, or follow your system.">
                 <div role="radiogroup" aria-label="Theme" class="inline-flex rounded-md border border-line p-0.5 bg-surface-2">
@@ -119,7 +170,7 @@ export function Settings() {
                   Run setup again
                 </Button>
               </Row>
-              <Row label="Gateway port" hint="Applies the next time the gateway starts. 0 picks any free port." for="port">
+              <Row label="Gateway port" hint="For the gateway on this computer; applies the next time it starts. 0 picks any free port." for="port">
                 <div class="flex items-center gap-2">
                   <input
                     id="port"

@@ -6,14 +6,25 @@ export const running: Status_Serialize = {
   lastError: "the gateway exited with code 1: boom",
   startedAtMs: Date.now() - 65_000,
   url: "ws://127.0.0.1:18789",
+  remote: null,
 };
-export const stopped: Status_Serialize = { state: { kind: "stopped" }, restarts: 0, lastError: null, startedAtMs: null, url: null };
+/** Connected to a gateway on another machine. */
+export const remoteRunning: Status_Serialize = {
+  state: { kind: "running", pid: null, port: 443, version: "0.1.0" },
+  restarts: 0,
+  lastError: null,
+  startedAtMs: Date.now() - 5_000,
+  url: "wss://gw.example.com",
+  remote: "wss://gw.example.com",
+};
+export const stopped: Status_Serialize = { state: { kind: "stopped" }, restarts: 0, lastError: null, startedAtMs: null, url: null, remote: null };
 export const crashed: Status_Serialize = {
   state: { kind: "crashed", reason: "invalid gateway config: config tidepool.json: at `gateway.port`: invalid type", exitCode: 78 },
   restarts: 0,
   lastError: "invalid gateway config",
   startedAtMs: null,
   url: null,
+  remote: null,
 };
 export const settings: Settings_Serialize = { theme: "system", startOnLaunch: true, closeToTray: true, port: 18789, approvalPopup: true };
 export const info = { version: "0.1.0", stateDir: "/home/me/.tidepool", logDir: "/home/me/.tidepool/logs", tokenHome: "keychain", tokenProblem: null };

@@ -3,25 +3,44 @@
 
 use super::{Actor, Cmd, GatewayState, SupervisorError, now_ms};
 use crate::process;
+use crate::remote;
 use std::collections::VecDeque;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tidepool_client::{Client, ConnectOptions};
-use tidepool_protocol::Scope;
+use tidepool_client::Client;
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::process::{Child, ChildStdin};
 use tokio::sync::oneshot;
 use tracing::{info, warn};
 
-/// A launched, ready gateway.
+/// A ready gateway: our child process (`local`) or a remote one, and the app's connection.
 pub(super) struct Running {
+    pub(super) local: Option<Local>,
+    pub(super) client: Client,
+}
+
+impl Running {
+    pub(super) fn client_url(&self) -> String {
+        self.client.url().to_owned()
+    }
+}
+
+/// The sidecar process.
+pub(super) struct Local {
     pub(super) child: Child,
     pub(super) stdin: Option<ChildStdin>,
     pub(super) pid: u32,
-    pub(super) client: Client,
     pub(super) stderr_tail: Tail,
     pub(super) stderr_done: Option<tokio::task::JoinHandle<()>>,
+}
+
+/// Resolves when the local process exits; never for a remote gateway.
+pub(super) async fn exited(local: &mut Option<Local>) -> std::io::Result<std::process::ExitStatus> {
+    match local {
+        Some(l) => l.child.wait().await,
+        None => std::future::pending().await,
+    }
 }
 
 /// Last lines of the child's stderr, for crash reasons.
@@ -89,6 +108,9 @@ pub(super) enum LaunchError {
 impl Actor {
     pub(super) async fn launch(&mut self) -> Result<Running, LaunchError> {
         let cfg = self.cfg();
+        if let Some(remote) = cfg.remote {
+            return self.connect_remote(remote).await;
+        }
         let mut cmd = process::command(&cfg.program);
         cmd.args(["gateway", "run", "--port"])
             .arg(cfg.port.to_string())
@@ -177,13 +199,7 @@ impl Actor {
                 .ok()
                 .map(|t| t.trim().to_owned())
         });
-        let mut opts = ConnectOptions::new(url.clone(), desktop_client_id(), &version)
-            .token(token)
-            .scopes(Scope::ALL.to_vec());
-        opts.client.mode = "ui".into();
-        opts.client.display_name = Some("Tidepool desktop".into());
-        opts.connect_timeout = Duration::from_secs(5);
-        opts.request_timeout = Duration::from_secs(5);
+        let opts = remote::connect_options(&url, token, &version);
         let client = match Client::connect(opts).await {
             Ok(c) => c,
             Err(e) => {
@@ -203,27 +219,25 @@ impl Actor {
         }
         info!(pid, port, %version, "gateway running");
         self.set(|s| {
-            s.state = GatewayState::Running { pid, port, version };
+            s.state = GatewayState::Running {
+                pid: Some(pid),
+                port,
+                version,
+            };
             s.url = Some(url);
+            s.remote = None;
             s.started_at_ms = Some(now_ms());
         });
         Ok(Running {
-            child,
-            stdin,
-            pid,
+            local: Some(Local {
+                child,
+                stdin,
+                pid,
+                stderr_tail: tail,
+                stderr_done,
+            }),
             client,
-            stderr_tail: tail,
-            stderr_done,
         })
-    }
-}
-
-/// The OpenClaw client id of a desktop app on this OS (ids come from the protocol schema).
-fn desktop_client_id() -> &'static str {
-    match std::env::consts::OS {
-        "macos" => "openclaw-macos",
-        "linux" => "openclaw-linux",
-        _ => "gateway-client",
     }
 }
 

@@ -2,10 +2,13 @@
 //! line and a real `hello-ok`, health-checks it, restarts it after a crash with exponential
 //! backoff (giving up, with the reason, after repeated fast crashes), and stops it gracefully
 //! (SIGTERM and stdin closed, then kill after a bound). All state changes are published on a
-//! watch channel.
+//! watch channel. With a [`RemoteGateway`] set it runs nothing: it connects to that gateway,
+//! health-checks the link and reconnects with the same backoff when it drops.
 
 mod child;
+mod link;
 
+use crate::remote::RemoteGateway;
 use child::{LaunchError, Running, kill_child, stop_child};
 use serde::Serialize;
 use std::collections::VecDeque;
@@ -45,6 +48,8 @@ pub struct SidecarConfig {
     pub health_failures: u32,
     /// Time one health check may take.
     pub health_timeout: Duration,
+    /// Connect to this gateway instead of running one (`None`: run the sidecar).
+    pub remote: Option<RemoteGateway>,
 }
 
 impl std::fmt::Debug for SidecarConfig {
@@ -54,6 +59,7 @@ impl std::fmt::Debug for SidecarConfig {
             .field("state_dir", &self.state_dir)
             .field("port", &self.port)
             .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("remote", &self.remote)
             .finish_non_exhaustive()
     }
 }
@@ -75,6 +81,7 @@ impl SidecarConfig {
             health_interval: Duration::from_secs(5),
             health_failures: 3,
             health_timeout: Duration::from_secs(2),
+            remote: None,
         }
     }
 }
@@ -91,8 +98,8 @@ pub enum GatewayState {
     /// Ready and answering.
     #[serde(rename_all = "camelCase")]
     Running {
-        /// Process id.
-        pid: u32,
+        /// Process id (`None` for a remote gateway).
+        pid: Option<u32>,
         /// Listening port.
         port: u16,
         /// Gateway version.
@@ -100,7 +107,8 @@ pub enum GatewayState {
     },
     /// Asked to stop; waiting for it to exit.
     Stopping,
-    /// Crashed; a new attempt starts after the delay.
+    /// Crashed (or, for a remote gateway, the link dropped); a new attempt starts after the
+    /// delay.
     #[serde(rename_all = "camelCase")]
     Restarting {
         /// Delay before the next attempt.
@@ -132,6 +140,8 @@ pub struct Status {
     pub started_at_ms: Option<u64>,
     /// WebSocket URL while running.
     pub url: Option<String>,
+    /// The remote gateway's URL when the app connects to one instead of running its own.
+    pub remote: Option<String>,
 }
 
 /// Why a supervisor request failed.
@@ -160,6 +170,7 @@ pub struct Supervisor {
     cfg: Arc<Mutex<SidecarConfig>>,
     tx: mpsc::Sender<Cmd>,
     status: watch::Receiver<Status>,
+    status_tx: Arc<watch::Sender<Status>>,
     client: Arc<Mutex<Option<Client>>>,
 }
 
@@ -181,13 +192,15 @@ impl Supervisor {
             last_error: None,
             started_at_ms: None,
             url: None,
+            remote: cfg.remote.as_ref().map(|r| r.url.clone()),
         });
+        let status_tx = Arc::new(status_tx);
         let client = Arc::new(Mutex::new(None));
         let cfg = Arc::new(Mutex::new(cfg));
         let actor = Actor {
             cfg: cfg.clone(),
             rx,
-            status: status_tx,
+            status: status_tx.clone(),
             client: client.clone(),
         };
         tokio::spawn(actor.run());
@@ -195,15 +208,26 @@ impl Supervisor {
             cfg,
             tx,
             status,
+            status_tx,
             client,
         }
     }
 
-    /// Changes the config; it applies from the next start.
+    /// Changes the config; it applies from the next start (a change of remote gateway is
+    /// published at once, so the app shows which gateway a Start will reach).
     pub fn update_config(&self, f: impl FnOnce(&mut SidecarConfig)) {
-        if let Ok(mut c) = self.cfg.lock() {
-            f(&mut c);
-        }
+        let remote = match self.cfg.lock() {
+            Ok(mut c) => {
+                f(&mut c);
+                c.remote.as_ref().map(|r| r.url.clone())
+            }
+            Err(_) => return,
+        };
+        self.status_tx.send_if_modified(|s| {
+            let changed = s.remote != remote;
+            s.remote = remote;
+            changed
+        });
     }
 
     /// Starts the gateway; resolves when it is running, or with the reason it gave up.
@@ -272,7 +296,7 @@ enum Ended {
 struct Actor {
     cfg: Arc<Mutex<SidecarConfig>>,
     rx: mpsc::Receiver<Cmd>,
-    status: watch::Sender<Status>,
+    status: Arc<watch::Sender<Status>>,
     client: Arc<Mutex<Option<Client>>>,
 }
 
@@ -370,6 +394,13 @@ impl Actor {
             warn!(%reason, "gateway crashed");
             self.set(|s| s.last_error = Some(reason.clone()));
             let cfg = self.cfg();
+            if cfg.remote.is_some() {
+                // A link can be down for hours (a laptop on a train): keep trying, but tell
+                // a waiting Start now instead of after the next success.
+                if let Some(r) = reply.take() {
+                    let _ = r.send(Err(SupervisorError::Failed(reason.clone())));
+                }
+            }
             let now = Instant::now();
             crashes.push_back(now);
             while crashes
@@ -378,7 +409,7 @@ impl Actor {
             {
                 crashes.pop_front();
             }
-            if crashes.len() >= cfg.crash_limit {
+            if cfg.remote.is_none() && crashes.len() >= cfg.crash_limit {
                 let reason = format!(
                     "{reason} (gave up after {} crashes within {} s; fix the cause and press Start)",
                     crashes.len(),
@@ -454,21 +485,29 @@ impl Actor {
         let mut health = tokio::time::interval(cfg.health_interval);
         health.reset();
         let mut failures = 0u32;
+        let mut conn = run.client.state();
+        conn.borrow_and_update();
+        let remote = run.local.is_none();
         let ended = loop {
             tokio::select! {
-                status = run.child.wait() => {
+                status = child::exited(&mut run.local) => {
                     let code = status.ok().and_then(|s| s.code());
-                    if let Some(h) = run.stderr_done.take() {
-                        let _ = tokio::time::timeout(Duration::from_secs(1), h).await;
-                    }
                     let mut reason = match code {
                         Some(c) => format!("the gateway exited with code {c}"),
                         None => "the gateway was killed by a signal".to_owned(),
                     };
-                    if let Some(last) = run.stderr_tail.last() {
-                        reason.push_str(&format!(": {last}"));
+                    if let Some(local) = run.local.as_mut() {
+                        if let Some(h) = local.stderr_done.take() {
+                            let _ = tokio::time::timeout(Duration::from_secs(1), h).await;
+                        }
+                        if let Some(last) = local.stderr_tail.last() {
+                            reason.push_str(&format!(": {last}"));
+                        }
                     }
                     break Ended::Crashed(reason, code);
+                }
+                lost = link::lost(&mut conn, remote) => {
+                    break Ended::Crashed(format!("lost the connection to {}: {lost}", run.client_url()), None);
                 }
                 cmd = self.rx.recv() => match cmd {
                     Some(Cmd::Start(r)) => { let _ = r.send(Ok(())); }
@@ -484,7 +523,9 @@ impl Actor {
                             failures += 1;
                             warn!(error = %e, failures, "gateway health check failed");
                             if failures >= cfg.health_failures {
-                                kill_child(&mut run.child, run.pid).await;
+                                if let Some(local) = run.local.as_mut() {
+                                    kill_child(&mut local.child, local.pid).await;
+                                }
                                 break Ended::Crashed(format!("the gateway stopped answering health checks ({e})"), None);
                             }
                         }
@@ -499,10 +540,13 @@ impl Actor {
         ended
     }
 
+    /// Stops a local gateway gracefully; a remote one is only disconnected from.
     async fn graceful(&self, run: &mut Running) {
         self.set_state(GatewayState::Stopping);
         run.client.close();
         let bound = self.cfg().stop_timeout;
-        stop_child(&mut run.child, run.stdin.take(), run.pid, bound).await;
+        if let Some(local) = run.local.as_mut() {
+            stop_child(&mut local.child, local.stdin.take(), local.pid, bound).await;
+        }
     }
 }
