@@ -5,149 +5,17 @@
 // The key never reaches a file, a log or the window (command replies, the page, its storage).
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
-import os from "node:os";
 import path from "node:path";
-import { remote } from "webdriverio";
-import { APP, ARTIFACTS, SIDECAR, startFakeProvider, waitPort } from "./common.mjs";
+import { SIDECAR, startFakeProvider } from "./common.mjs";
+import { click, el, files, fill, freshHome, openApp, shot, startDriver, stopDriver, text, win, windowView } from "./session.mjs";
 
 const KEY = "sk-e2e-onboarding-key-7731";
 const WRONG = "sk-e2e-wrong-key-0000";
 
 let fake;
 let fakePort;
-let driver;
-let browser;
-
-/** A fresh HOME with nothing set up: no settings, no state dir. */
-function freshHome(extraEnv = {}) {
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), "tidepool-e2e-setup-"));
-  const env = {
-    ...process.env,
-    HOME: home,
-    XDG_DATA_HOME: path.join(home, "data"),
-    XDG_CONFIG_HOME: path.join(home, "config"),
-    TIDEPOOL_STATE_DIR: path.join(home, "state"),
-    TIDEPOOL_SIDECAR: SIDECAR,
-    WEBKIT_DISABLE_DMABUF_RENDERER: "1",
-    ...extraEnv,
-  };
-  delete env.TIDEPOOL_SECRETS_BACKEND;
-  return { home, state: path.join(home, "state"), env };
-}
-
-async function startDriver(env) {
-  // Its own process group: stopping it also stops WebKitWebDriver (which holds port 4445).
-  driver = spawn("tauri-driver", ["--port", "4444"], { env, stdio: ["ignore", "inherit", "inherit"], detached: true });
-  await waitPort(4444);
-}
-
-function portFree(port) {
-  return new Promise((resolve) => {
-    const s = net.createServer().once("error", () => resolve(false));
-    s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
-  });
-}
-
-async function stopDriver() {
-  await browser?.deleteSession().catch(() => {});
-  browser = undefined;
-  if (driver) {
-    const exited = new Promise((r) => driver.once("exit", r));
-    try {
-      process.kill(-driver.pid, "SIGTERM");
-    } catch {}
-    await exited;
-    driver = undefined;
-  }
-  const t0 = Date.now();
-  while (!((await portFree(4444)) && (await portFree(4445))) && Date.now() - t0 < 10000) await new Promise((r) => setTimeout(r, 50));
-}
-
-async function openApp() {
-  browser = await remote({
-    hostname: "127.0.0.1",
-    port: 4444,
-    logLevel: "warn",
-    connectionRetryCount: 0,
-    capabilities: { "tauri:options": { application: APP }, "wdio:enforceWebDriverClassic": true },
-  });
-}
-
-/** Every reply the window gets from the commands that hold state (settings, setup progress,
- * config, logs, conversations), plus the page itself and its storage, as text. */
-async function windowView() {
-  return browser.execute(async () => {
-    const invoke = window.__TAURI_INTERNALS__.invoke;
-    const calls = [
-      ["onboarding_info", {}],
-      ["settings_get", {}],
-      ["config_load", {}],
-      ["logs_recent", { limit: 5000 }],
-      ["chat_sessions", { search: null, limit: 50, offset: 0 }],
-      ["chat_history", { key: "agent:main:main", limit: 100 }],
-    ];
-    const out = [];
-    for (const [cmd, args] of calls) {
-      try {
-        out.push(`${cmd} -> ${JSON.stringify(await invoke(cmd, args))}`);
-      } catch (e) {
-        out.push(`${cmd} !! ${JSON.stringify(e)}`);
-      }
-    }
-    const inputs = [...document.querySelectorAll("input, textarea")].map((e) => e.value);
-    out.push(document.documentElement.outerHTML, JSON.stringify(inputs), JSON.stringify({ ...localStorage }), JSON.stringify({ ...sessionStorage }));
-    return out;
-  });
-}
-
-async function shot(name) {
-  await browser.execute(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-  execFileSync("import", ["-window", "root", path.join(ARTIFACTS, `${name}.png`)]);
-}
-
-async function el(testid) {
-  const e = await browser.$(`[data-testid="${testid}"]`);
-  await e.waitForDisplayed({ timeout: 15000 });
-  return e;
-}
-
-async function click(testid) {
-  await (await el(testid)).click();
-}
-
-/** Sets an input's value the way typing does (an `input` event). */
-async function fill(testid, text) {
-  await el(testid);
-  await browser.execute(
-    (id, value) => {
-      const input = document.querySelector(`[data-testid="${id}"]`);
-      input.value = value;
-      input.dispatchEvent(new Event("input", { bubbles: true }));
-    },
-    testid,
-    text,
-  );
-}
-
-async function text(testid) {
-  return browser.execute((id) => document.querySelector(`[data-testid="${id}"]`)?.textContent ?? "", testid);
-}
-
-function files(dir) {
-  const out = [];
-  const walk = (d) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const f = path.join(d, e.name);
-      if (e.isDirectory()) walk(f);
-      else if (e.isFile()) out.push(f);
-    }
-  };
-  if (fs.existsSync(dir)) walk(dir);
-  return out;
-}
 
 function secretsList(env, state) {
   return JSON.parse(execFileSync(SIDECAR, ["secrets", "list", "--json", "--state-dir", state], { env, encoding: "utf8" }));
@@ -193,7 +61,7 @@ test("first run: wizard → wrong key refused → key in the keychain → quit a
   await fill("provider-key", KEY);
   await click("provider-check");
   await el("step-model");
-  const models = await browser.execute(() => [...document.querySelectorAll('[data-testid="model-option"]')].map((e) => e.textContent));
+  const models = await win().execute(() => [...document.querySelectorAll('[data-testid="model-option"]')].map((e) => e.textContent));
   assert.equal(models.length, 2, String(models));
   assert.ok(models[0].includes("fake-model"), String(models));
   await shot("setup-3-model-light");
@@ -222,7 +90,7 @@ test("first run: wizard → wrong key refused → key in the keychain → quit a
   await el("step-finish");
   await shot("setup-5-finish-light");
   await click("finish-run");
-  const reply = await browser.$('[data-testid="finish-reply"]');
+  const reply = await win().$('[data-testid="finish-reply"]');
   await reply.waitForDisplayed({ timeout: 60000 });
   const said = await text("finish-reply");
   assert.ok(said.replace("Your assistant says:", "").trim().length > 0, said);
@@ -237,9 +105,9 @@ test("first run: wizard → wrong key refused → key in the keychain → quit a
 
   await click("finish-open-chat");
   await el("nav-chat");
-  await browser.waitUntil(
+  await win().waitUntil(
     () =>
-      browser.execute(
+      win().execute(
         () => !!document.querySelector('[data-testid="msg-user"]') && !!document.querySelector('[data-testid="msg-assistant"]'),
       ),
     { timeout: 15000, timeoutMsg: "the first exchange is not in Chat" },
@@ -260,7 +128,7 @@ test("first run: wizard → wrong key refused → key in the keychain → quit a
   await startDriver(env);
   await openApp();
   await el("nav-dashboard");
-  assert.equal(await browser.execute(() => !!document.querySelector('[data-testid="onboarding"]')), false);
+  assert.equal(await win().execute(() => !!document.querySelector('[data-testid="onboarding"]')), false);
   await stopDriver();
 });
 

@@ -987,7 +987,7 @@ scopes: string[];
 transport: Transport } | 
 /**  It did not; `kind` says which part failed. */
 { kind: "failed"; 
-/**  `url`, `unreachable`, `token`, `protocol` or `timeout`. */
+/**  `url`, `unreachable`, `certificate`, `token`, `protocol` or `timeout`. */
 reason: string; 
 /**  What happened and what to do. */
 message: string };

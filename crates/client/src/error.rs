@@ -25,6 +25,17 @@ pub enum ClientError {
         /// Why.
         reason: String,
     },
+    /// A `wss://` gateway whose certificate this computer does not trust (or TLS failed).
+    #[error(
+        "cannot trust the gateway at {url}: {reason}. A self-signed certificate must be added to \
+         this computer's trusted certificates, or reach the gateway through an SSH tunnel"
+    )]
+    Tls {
+        /// The URL.
+        url: String,
+        /// Why.
+        reason: String,
+    },
     /// The gateway refused `connect` (auth, protocol, role).
     #[error("the gateway refused the connection: {0}")]
     Rejected(ErrorShape),
@@ -54,7 +65,7 @@ impl ClientError {
     /// Whether retrying the connection cannot help (wrong credentials, incompatible protocol).
     pub fn is_fatal(&self) -> bool {
         match self {
-            ClientError::InvalidUrl { .. } => true,
+            ClientError::InvalidUrl { .. } | ClientError::Tls { .. } => true,
             ClientError::Rejected(e) => {
                 !matches!(e.detail_code(), Some(detail_codes::SHUTTING_DOWN))
                     && e.code != "UNAVAILABLE"

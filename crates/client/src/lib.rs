@@ -4,6 +4,7 @@
 
 mod error;
 mod socket;
+mod tls;
 
 pub use error::ClientError;
 pub use socket::connect_params;

@@ -63,7 +63,8 @@ impl Socket {
         if !(opts.url.starts_with("ws://") || opts.url.starts_with("wss://")) {
             return Err(ClientError::InvalidUrl {
                 url: opts.url.clone(),
-                reason: "it must start with ws:// (for example ws://127.0.0.1:18789)".into(),
+                reason: "it must start with ws:// or wss:// (for example ws://127.0.0.1:18789)"
+                    .into(),
             });
         }
         tokio::time::timeout(opts.connect_timeout, Socket::handshake(opts))
@@ -75,12 +76,28 @@ impl Socket {
     }
 
     async fn handshake(opts: &ConnectOptions) -> Result<(Socket, HelloOk), ClientError> {
-        let (mut ws, _) = tokio_tungstenite::connect_async(opts.url.as_str())
-            .await
-            .map_err(|e| ClientError::Unreachable {
+        let connector = if opts.url.starts_with("wss://") {
+            Some(crate::tls::connector(&opts.url)?)
+        } else {
+            None
+        };
+        let (mut ws, _) = tokio_tungstenite::connect_async_tls_with_config(
+            opts.url.as_str(),
+            None,
+            false,
+            connector,
+        )
+        .await
+        .map_err(|e| match crate::tls::untrusted(&e) {
+            Some(reason) => ClientError::Tls {
+                url: opts.url.clone(),
+                reason,
+            },
+            None => ClientError::Unreachable {
                 url: opts.url.clone(),
                 reason: e.to_string(),
-            })?;
+            },
+        })?;
         // The challenge comes first; token clients do not need its nonce.
         let params = connect_params(opts);
         let req = serde_json::json!({

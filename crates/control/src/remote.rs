@@ -152,7 +152,7 @@ pub enum RemoteCheck {
     /// It did not; `kind` says which part failed.
     #[serde(rename_all = "camelCase")]
     Failed {
-        /// `url`, `unreachable`, `token`, `protocol` or `timeout`.
+        /// `url`, `unreachable`, `certificate`, `token`, `protocol` or `timeout`.
         reason: String,
         /// What happened and what to do.
         message: String,
@@ -219,6 +219,7 @@ pub async fn check(url: &str, token: Option<&str>, timeout: Duration) -> RemoteC
 pub fn describe_failure(address: &Address, had_token: bool, e: &ClientError) -> RemoteCheck {
     match e {
         ClientError::InvalidUrl { reason, .. } => failed("url", reason.clone()),
+        ClientError::Tls { .. } => failed("certificate", e.to_string()),
         ClientError::Unreachable { reason, .. } => failed(
             "unreachable",
             format!(

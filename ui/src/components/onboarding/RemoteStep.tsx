@@ -13,7 +13,7 @@ const TRANSPORT: Record<Transport, string> = {
 };
 
 /** Where a refused check sends the cursor: the field to fix. */
-const FIELD: Record<string, "url" | "token"> = { url: "url", unreachable: "url", timeout: "url", protocol: "url", token: "token" };
+const FIELD: Record<string, "url" | "token"> = { url: "url", unreachable: "url", timeout: "url", protocol: "url", certificate: "url", token: "token" };
 
 /**
  * Connect to a gateway that already runs elsewhere: address + token, checked with a real
