@@ -12,6 +12,9 @@ const [actionError, setActionError] = createSignal<string | null>(null);
 
 export { status, setStatus, metrics, busy, actionError };
 
+/** The gateway answers (running here, or connected to elsewhere). */
+export const isUp = () => status()?.state.kind === "running";
+
 /** The remote gateway's URL when the app connects to one instead of running its own. */
 export const remoteUrl = () => status()?.remote ?? null;
 

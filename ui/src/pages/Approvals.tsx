@@ -6,7 +6,7 @@ import { GatewayDown } from "../components/GatewayDown";
 import { Search, ShieldCheck } from "../components/icons";
 import { PolicyEditor } from "../components/PolicyEditor";
 import { type Approval, decide, type Decision, errorText, pending, showPrompt } from "../lib/approvals";
-import { describe as describeState, status } from "../lib/gateway";
+import { isUp } from "../lib/gateway";
 
 type Tab = "pending" | "history" | "policy";
 const STATUSES = [
@@ -35,14 +35,14 @@ export function decidedBy(a: Approval): string {
 /** Exec approvals: what waits for a decision, the audit trail, and the policy. */
 export function Approvals() {
   const [tab, setTab] = createSignal<Tab>("pending");
-  const running = () => describeState(status()).label === "Running";
+  const running = isUp;
   const tabs: { id: Tab; label: () => string }[] = [
     { id: "pending", label: () => (pending().length ? `Waiting (${pending().length})` : "Waiting") },
     { id: "history", label: () => "History" },
     { id: "policy", label: () => "Policy" },
   ];
   return (
-    <Show when={running()} fallback={<GatewayDown icon={<ShieldCheck size={28} />} why="Approvals and the shell-command policy live in the gateway. Start it to see and decide them." />}>
+    <Show when={running()} fallback={<GatewayDown icon={<ShieldCheck size={28} />} why="Approvals and the shell-command policy live in the gateway." />}>
       <div class="p-6 max-w-5xl space-y-4">
         <div role="tablist" aria-label="Approvals" class="inline-flex rounded-md border border-line p-0.5 bg-surface-2">
           <For each={tabs}>

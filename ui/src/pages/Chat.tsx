@@ -23,7 +23,7 @@ import {
   stop,
   type LiveTool,
 } from "../lib/chat";
-import { describe as describeState, status } from "../lib/gateway";
+import { isUp } from "../lib/gateway";
 import { renderMarkdown } from "../lib/markdown";
 
 const money = (usd: number) => (usd === 0 ? "$0" : usd < 0.01 ? "<$0.01" : `$${usd.toFixed(2)}`);
@@ -95,7 +95,7 @@ export function Chat() {
   let scroller: HTMLDivElement | undefined;
   let input: HTMLTextAreaElement | undefined;
 
-  const running = () => describeState(status()).label === "Running";
+  const running = isUp;
   const session = createMemo(() => sessions().find((s) => s.key === current()));
   const liveReply = () => live()[current()];
   const busy = () => liveReply() !== undefined;
@@ -155,7 +155,7 @@ export function Chat() {
   return (
     <Show
       when={running()}
-      fallback={<GatewayDown icon={<MessageSquare size={28} />} why="Your assistant answers through the gateway. Start it to chat." />}
+      fallback={<GatewayDown icon={<MessageSquare size={28} />} why="Your assistant answers through the gateway." />}
     >
       <div class="h-full flex min-h-0">
         <aside class="w-60 shrink-0 border-r border-line bg-surface flex flex-col min-h-0" aria-label="Conversations">

@@ -6,7 +6,7 @@ import { GatewayDown } from "../components/GatewayDown";
 import { Archive, Download, Eraser, MessageSquare, Search, Trash2, TriangleAlert } from "../components/icons";
 import { Modal } from "../components/Modal";
 import { errorText, initChat, openSession, refreshSessions, sessionsVersion } from "../lib/chat";
-import { describe as describeState, status } from "../lib/gateway";
+import { isUp } from "../lib/gateway";
 
 const when = (ms: number) => (ms ? new Date(ms).toLocaleString() : "");
 
@@ -28,7 +28,7 @@ export function Sessions(props: { onOpen: (key: string) => void }) {
   const [total, setTotal] = createSignal(0);
   const [loaded, setLoaded] = createSignal(false);
   const [loadError, setLoadError] = createSignal<string | null>(null);
-  const running = () => describeState(status()).label === "Running";
+  const running = isUp;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let scroller: HTMLDivElement | undefined;
 
@@ -122,7 +122,7 @@ export function Sessions(props: { onOpen: (key: string) => void }) {
   return (
     <Show
       when={running()}
-      fallback={<GatewayDown icon={<Archive size={28} />} why="Conversations are kept by the gateway. Start it to see them." />}
+      fallback={<GatewayDown icon={<Archive size={28} />} why="Conversations are kept by the gateway." />}
     >
       <div class="h-full flex min-h-0">
         <div class="flex-1 min-w-0 flex flex-col p-4 gap-3">

@@ -156,7 +156,11 @@ export function Settings() {
                   </For>
                 </div>
               </Row>
-              <Row label="Start the gateway with Tidepool" hint="When Tidepool opens, it starts your gateway." for="start-on-launch">
+              <Row
+                label={remoteUrl() ? "Connect when Tidepool opens" : "Start the gateway with Tidepool"}
+                hint={remoteUrl() ? "When Tidepool opens, it connects to your gateway." : "When Tidepool opens, it starts your gateway."}
+                for="start-on-launch"
+              >
                 <Toggle id="start-on-launch" label="Start the gateway with Tidepool" checked={s().startOnLaunch} onChange={(v) => update({ startOnLaunch: v })} />
               </Row>
               <Row label="Keep running in the tray" hint="Closing the window (or Ctrl+W) keeps Tidepool and the gateway running; quit from the tray menu." for="close-to-tray">

@@ -7,6 +7,7 @@ import { initGateway, resetGatewayStore, status } from "../lib/gateway";
 import { initSettings, resetSettingsStore } from "../lib/settings";
 import { Dashboard } from "../pages/Dashboard";
 import { Onboarding } from "../pages/Onboarding";
+import { Sessions } from "../pages/Sessions";
 import { Settings } from "../pages/Settings";
 import { info as appInfo, remoteRunning, settings, stopped } from "./fixtures";
 
@@ -166,6 +167,22 @@ describe("The app connected to a remote gateway", () => {
     expect(screen.getAllByText("Reconnect")).toHaveLength(2);
     expect(screen.getByTestId("card-address").textContent).toContain("gw.example.com");
     expect(screen.getByTestId("card-pid").textContent).toContain("another machine (encrypted)");
+  });
+
+  it("pages that need the gateway work while connected and offer Connect while not", async () => {
+    let current = remoteRunning;
+    ipc({ gateway_status: () => current, chat_sessions: () => [] });
+    render(() => <Sessions onOpen={() => {}} />);
+    await initGateway();
+    expect(await screen.findByTestId("sessions-search")).toBeTruthy();
+    expect(screen.queryByText(/Not connected/)).toBeNull();
+    cleanup();
+    resetGatewayStore();
+    current = { ...remoteRunning, state: { kind: "stopped" } };
+    render(() => <Sessions onOpen={() => {}} />);
+    await initGateway();
+    expect(await screen.findByText("Not connected to the gateway at gw.example.com")).toBeTruthy();
+    expect(screen.getByText("Connect")).toBeTruthy();
   });
 
   it("switches back to this computer only after a confirmation", async () => {
