@@ -37,6 +37,12 @@ export const commands = {
 	configRestoreLastGood: () => typedError<string, AppError>(__TAURI_INVOKE("config_restore_last_good")),
 	/**  The config's JSON Schema as JSON text (fields, help, defaults, enums, `x-reloadKind`). */
 	configSchema: () => typedError<string, AppError>(__TAURI_INVOKE("config_schema")),
+	/**
+	 *  Stores `value` as secret `name` in the gateway's secrets store (the OS keychain, or its
+	 *  vault), for a `{source: "store", id: name}` reference in the config. The value is never
+	 *  returned or kept by the app.
+	 */
+	configStoreSecret: (name: string, value: string) => typedError<null, AppError>(__TAURI_INVOKE("config_store_secret", { name, value })),
 	/**  A page of sessions, newest first (optionally those matching `search`), after `offset`. */
 	chatSessions: (search: string | null, limit: number, offset: number) => typedError<SessionPage_Serialize, AppError>(__TAURI_INVOKE("chat_sessions", { search, limit, offset })),
 	/**  A session's last `limit` messages. */

@@ -185,6 +185,42 @@ impl ConfigAccess {
         })
     }
 
+    /// Stores a secret where the gateway resolves `{source: "store", id: name}` references:
+    /// through `client` (the running gateway's store, which may be on another machine), else
+    /// with `tidepool secrets set` on this state dir. The value goes over stdin or the socket,
+    /// never argv.
+    pub async fn store_secret(
+        &self,
+        client: Option<Client>,
+        name: &str,
+        value: &str,
+    ) -> Result<(), ConfigAccessError> {
+        if value.is_empty() {
+            return Err(ConfigAccessError::Cli("the secret is empty".into()));
+        }
+        if let Some(c) = client {
+            c.request(
+                "secrets.store.set",
+                json!({ "name": name, "value": value, "kind": "secret" }),
+            )
+            .await?;
+            return Ok(());
+        }
+        let dir = self.state_dir.display().to_string();
+        let out = crate::cli::run(
+            &self.program,
+            &["secrets", "set", name, "--state-dir", &dir],
+            Some(value),
+        )
+        .await
+        .map_err(ConfigAccessError::Cli)?;
+        if out.ok {
+            Ok(())
+        } else {
+            Err(ConfigAccessError::Cli(out.stderr.trim().to_owned()))
+        }
+    }
+
     /// Puts the last valid config back; returns what was done, in words.
     pub async fn restore_last_good(&self) -> Result<String, ConfigAccessError> {
         self.cli(&["restore-last-good"], None)

@@ -127,3 +127,89 @@ async fn live_saves_go_through_the_gateway() {
     }
     sup.shutdown().await;
 }
+
+fn files_contain(dir: &std::path::Path, needle: &str) -> Vec<std::path::PathBuf> {
+    let mut hits = vec![];
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            hits.extend(files_contain(&p, needle));
+        } else if std::fs::read(&p)
+            .unwrap_or_default()
+            .windows(needle.len())
+            .any(|w| w == needle.as_bytes())
+        {
+            hits.push(p);
+        }
+    }
+    hits
+}
+
+#[tokio::test]
+async fn secrets_for_references_are_stored_through_the_gateway_or_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let access = ConfigAccess {
+        program: tidepool_bin(),
+        state_dir: dir.path().to_path_buf(),
+    };
+    const OFFLINE: &str = "offline-secret-value-4f1c";
+    const LIVE: &str = "live-secret-value-93ab";
+
+    // Gateway down: through the CLI (the value on stdin).
+    access
+        .store_secret(None, "CFG_OFFLINE_TOKEN", OFFLINE)
+        .await
+        .unwrap();
+    let bad = access
+        .store_secret(None, "not a name", OFFLINE)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(bad.contains("not a name"), "{bad}");
+    let empty = access
+        .store_secret(None, "CFG_EMPTY", "")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(empty.contains("empty"), "{empty}");
+
+    // Gateway up: through `secrets.store.set`, and it lists what the CLI stored too.
+    let mut cfg = SidecarConfig::new(tidepool_bin(), dir.path().to_path_buf());
+    cfg.port = 0;
+    let sup = Supervisor::new(cfg);
+    sup.start().await.unwrap();
+    access
+        .store_secret(sup.client(), "CFG_LIVE_TOKEN", LIVE)
+        .await
+        .unwrap();
+    let bad = access
+        .store_secret(sup.client(), "not a name", LIVE)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(bad.contains("not a name"), "{bad}");
+    let listed = sup
+        .client()
+        .unwrap()
+        .request("secrets.store.list", serde_json::json!({}))
+        .await
+        .unwrap();
+    let names: Vec<&str> = listed["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["name"].as_str())
+        .collect();
+    assert!(names.contains(&"CFG_OFFLINE_TOKEN"), "{listed}");
+    assert!(names.contains(&"CFG_LIVE_TOKEN"), "{listed}");
+    assert!(!listed.to_string().contains(LIVE), "a value was listed");
+    sup.shutdown().await;
+
+    for v in [OFFLINE, LIVE] {
+        assert_eq!(
+            files_contain(dir.path(), v),
+            Vec::<std::path::PathBuf>::new(),
+            "{v} in clear"
+        );
+    }
+}

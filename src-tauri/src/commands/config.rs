@@ -54,6 +54,22 @@ pub async fn config_restore_last_good(state: State<'_, AppState>) -> AppResult<S
     access(&state).restore_last_good().await.map_err(err)
 }
 
+/// Stores `value` as secret `name` in the gateway's secrets store (the OS keychain, or its
+/// vault), for a `{source: "store", id: name}` reference in the config. The value is never
+/// returned or kept by the app.
+#[tauri::command]
+#[specta::specta]
+pub async fn config_store_secret(
+    state: State<'_, AppState>,
+    name: String,
+    value: String,
+) -> AppResult<()> {
+    access(&state)
+        .store_secret(state.config_client()?, name.trim(), &value)
+        .await
+        .map_err(err)
+}
+
 /// The config's JSON Schema as JSON text (fields, help, defaults, enums, `x-reloadKind`).
 #[tauri::command]
 #[specta::specta]

@@ -1,4 +1,5 @@
 import { For, type JSX, Match, Show, Switch } from "solid-js";
+import { SecretField } from "./SecretField";
 
 /** A JSON Schema node (the subset the gateway's schema uses). */
 export type SchemaNode = {
@@ -13,6 +14,7 @@ export type SchemaNode = {
   minimum?: number;
   maximum?: number;
   $ref?: string;
+  additionalProperties?: SchemaNode | boolean;
   "x-reloadKind"?: "hot" | "restart" | "none";
 };
 
@@ -37,6 +39,7 @@ function kind(n: SchemaNode): string {
   const t = Array.isArray(n.type) ? n.type.find((x) => x !== "null") : n.type;
   if (choices(n)) return "choice";
   if (n.properties) return "object";
+  if (n.additionalProperties && typeof n.additionalProperties === "object") return "map";
   return t ?? "string";
 }
 
@@ -67,15 +70,18 @@ export function ConfigForm(props: {
   schema: SchemaNode & { $defs?: Record<string, SchemaNode> };
   value: Obj;
   onChange: (path: string[], value: unknown) => void;
+  /** Stores a secret for a `{source: "store"}` reference; resolves with an error, or null. */
+  onStoreSecret?: (name: string, value: string) => Promise<string | null>;
 }) {
   const sections = () =>
     Object.entries(props.schema.properties ?? {})
       .map(([k, n]) => [k, resolve(n, props.schema)] as const)
       .filter(([, n]) => n.properties);
 
-  function Field(p: { path: string[]; node: SchemaNode; value: unknown }): JSX.Element {
+  function Field(p: { path: string[]; node: SchemaNode; value: unknown; rawKey?: boolean }): JSX.Element {
     const n = () => resolve(p.node, props.schema);
     const key = () => p.path[p.path.length - 1];
+    const title = () => (p.rawKey ? key() : label(key()));
     const id = () => `cfg-${p.path.join("-")}`;
     const set = (v: unknown) => props.onChange(p.path, v === "" || v === undefined ? undefined : v);
     const shown = () => (p.value === undefined ? undefined : p.value);
@@ -83,10 +89,29 @@ export function ConfigForm(props: {
       <Switch>
         <Match when={kind(n()) === "object"}>
           <fieldset class="border-l-2 border-line pl-4 my-2 space-y-1">
-            <legend class="text-[13px] font-semibold">{label(key())}</legend>
+            <legend class="text-[13px] font-semibold">{title()}</legend>
             <Help text={n().description} />
             <For each={Object.entries(n().properties ?? {})}>
               {([k, child]) => <Field path={[...p.path, k]} node={child} value={(p.value as Obj | undefined)?.[k]} />}
+            </For>
+          </fieldset>
+        </Match>
+        <Match when={kind(n()) === "map"}>
+          <fieldset class="border-l-2 border-line pl-4 my-2 space-y-1" data-testid={id()}>
+            <legend class="text-[13px] font-semibold">{title()}</legend>
+            <Help text={n().description} />
+            <For
+              each={Object.keys((p.value as Obj | undefined) ?? {})}
+              fallback={<p class="text-xs text-muted py-2">None yet. Add one in Raw.</p>}
+            >
+              {(k) => (
+                <Field
+                  path={[...p.path, k]}
+                  node={n().additionalProperties as SchemaNode}
+                  value={(p.value as Obj)[k]}
+                  rawKey
+                />
+              )}
             </For>
           </fieldset>
         </Match>
@@ -94,7 +119,7 @@ export function ConfigForm(props: {
           <div class="flex items-start gap-6 py-3 border-b border-line last:border-0">
             <div class="flex-1 min-w-0">
               <label for={id()} class="text-[13px] font-medium">
-                {label(key())}
+                {title()}
               </label>
               <Show when={n()["x-reloadKind"] === "restart"}>
                 <span class="ml-2 rounded bg-surface-2 px-1.5 text-[11px] text-muted">restart</span>
@@ -113,13 +138,13 @@ export function ConfigForm(props: {
                   <For each={choices(n()) ?? []}>{(c) => <option value={c.value} title={c.help}>{c.value}</option>}</For>
                 </select>
               </Match>
-              <Match when={kind(n()) === "secret" && shown() !== null && typeof shown() === "object"}>
-                <div class="flex flex-col items-end gap-1" data-testid={id()}>
-                  <span class="font-mono text-[12px] rounded border border-line bg-surface-2 px-2 h-8 inline-flex items-center">
-                    {(shown() as { source?: string; id?: string }).source}: {(shown() as { id?: string }).id}
-                  </span>
-                  <span class="text-[11px] text-muted">A secret reference; change it in Raw.</span>
-                </div>
+              <Match when={kind(n()) === "secret"}>
+                <SecretField id={id()} path={p.path} value={shown()} onChange={set} onStore={props.onStoreSecret} />
+              </Match>
+              <Match when={kind(n()) === "array"}>
+                <span class="text-[12px] text-muted h-8 inline-flex items-center" data-testid={id()}>
+                  {Array.isArray(shown()) ? `${(shown() as unknown[]).length} item(s)` : "None"}; edit the list in Raw.
+                </span>
               </Match>
               <Match when={kind(n()) === "integer" || kind(n()) === "number"}>
                 <input

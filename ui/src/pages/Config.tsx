@@ -7,6 +7,7 @@ import { ConfigForm, type SchemaNode } from "../components/ConfigForm";
 import { DiffView } from "../components/DiffView";
 import { RotateCw, TriangleAlert } from "../components/icons";
 import { Modal } from "../components/Modal";
+import { errorText } from "../lib/format";
 import { act, busy, status } from "../lib/gateway";
 
 type Saved = Extract<SaveOutcome, { outcome: "saved" }>;
@@ -41,6 +42,12 @@ export function Config() {
   const hasComments = () => /\/\/|\/\*/.test(doc()?.raw ?? "");
 
   /** A form change rewrites the text (the raw view shows it; Review & save as usual). */
+  /** Secrets go to the gateway's store; the form then holds only the reference. */
+  async function storeSecret(name: string, value: string): Promise<string | null> {
+    const r = await commands.configStoreSecret(name, value);
+    return r.status === "ok" ? null : errorText(r.error);
+  }
+
   function setField(path: string[], value: unknown) {
     const obj = structuredClone(parsed() ?? {}) as Record<string, unknown>;
     let cur = obj;
@@ -258,7 +265,7 @@ export function Config() {
             <Show when={hasComments()}>
               <p class="mb-3 text-xs text-muted">Changes made here rewrite the file without its comments; edit in Raw to keep them.</p>
             </Show>
-            <ConfigForm schema={schema()!} value={parsed()!} onChange={setField} />
+            <ConfigForm schema={schema()!} value={parsed()!} onChange={setField} onStoreSecret={storeSecret} />
           </Show>
         </div>
       </Show>

@@ -149,12 +149,63 @@ describe("Config", () => {
     expect((await screen.findByTestId("form-unavailable")).textContent).toContain("Fix it in the Raw view");
   });
 
-  it("shows a secret reference without its value", async () => {
+  it("shows where a secret comes from, never its value", async () => {
     setup((cmd) =>
-      cmd === "config_load" ? doc({ raw: "{ gateway: { auth: { token: { source: 'env', id: 'GW_TOKEN' } } } }" }) : undefined,
+      cmd === "config_load" ? doc({ raw: "{ gateway: { auth: { token: { source: 'env', id: 'GW_TOKEN' }, password: { source: 'store', id: 'GW_PW' } } } }" }) : undefined,
     );
     render(() => <Config />);
-    expect((await screen.findByTestId("cfg-gateway-auth-token")).textContent).toContain("env: GW_TOKEN");
+    expect((await screen.findByTestId("cfg-gateway-auth-token-where")).textContent).toContain("From the environment: $GW_TOKEN");
+    expect(screen.getByTestId("cfg-gateway-auth-password-where").textContent).toContain("In the keychain as GW_PW");
+  });
+
+  it("a provider key goes to the keychain and the file gets only the reference", async () => {
+    const KEY = "sk-form-secret-0042";
+    let refuse = true;
+    const calls = setup((cmd, args) => {
+      if (cmd === "config_load")
+        return doc({ raw: "{ models: { providers: { openai: { baseUrl: 'https://api.openai.com/v1', models: [{ id: 'gpt-4.1' }] } } } }" });
+      if (cmd === "config_store_secret") {
+        if (refuse) {
+          refuse = false;
+          throw { kind: "keychain", message: "the system keychain is locked" };
+        }
+        return null;
+      }
+      void args;
+    });
+    render(() => <Config />);
+    // The providers map is shown entry by entry, with its list summarized.
+    expect((await screen.findByTestId("cfg-models-providers")).textContent).toContain("openai");
+    expect(screen.getByTestId("cfg-models-providers-openai-models").textContent).toContain("1 item(s)");
+    expect(screen.getByTestId("cfg-models-providers-openai-apiKey-where").textContent).toContain("Not set");
+    fireEvent.click(screen.getByTestId("cfg-models-providers-openai-apiKey-set"));
+    expect((screen.getByTestId("cfg-models-providers-openai-apiKey-name") as HTMLInputElement).value).toBe("OPENAI_API_KEY");
+    fireEvent.input(screen.getByTestId("cfg-models-providers-openai-apiKey-value"), { target: { value: KEY } });
+    fireEvent.click(screen.getByTestId("cfg-models-providers-openai-apiKey-save"));
+    // A refusal is shown and nothing changes; the second try stores it.
+    expect((await screen.findByRole("alert")).textContent).toContain("keychain is locked");
+    expect((screen.getByTestId("config-review") as HTMLButtonElement).disabled).toBe(true);
+    fireEvent.click(screen.getByTestId("cfg-models-providers-openai-apiKey-save"));
+    await waitFor(() => expect(screen.getByTestId("cfg-models-providers-openai-apiKey-where").textContent).toContain("In the keychain as OPENAI_API_KEY"));
+    const stored = calls.filter((c) => c.cmd === "config_store_secret").at(-1)!.args;
+    expect(stored).toEqual({ name: "OPENAI_API_KEY", value: KEY });
+    fireEvent.click(screen.getByTestId("config-review"));
+    const diff = await screen.findByTestId("diff");
+    expect(diff.textContent).toContain("source: 'store'");
+    expect(diff.textContent).toContain("id: 'OPENAI_API_KEY'");
+    expect(document.body.innerHTML).not.toContain(KEY);
+  });
+
+  it("a token written in clear is moved to the keychain in one click", async () => {
+    const calls = setup((cmd) => {
+      if (cmd === "config_load") return doc({ raw: "{ gateway: { auth: { token: 'plain-token-123' } } }" });
+      if (cmd === "config_store_secret") return null;
+    });
+    render(() => <Config />);
+    expect((await screen.findByTestId("cfg-gateway-auth-token-where")).textContent).toContain("Written in the file in clear");
+    fireEvent.click(screen.getByTestId("cfg-gateway-auth-token-move"));
+    await waitFor(() => expect(screen.getByTestId("cfg-gateway-auth-token-where").textContent).toContain("In the keychain as GATEWAY_AUTH_TOKEN"));
+    expect(calls.find((c) => c.cmd === "config_store_secret")!.args).toEqual({ name: "GATEWAY_AUTH_TOKEN", value: "plain-token-123" });
   });
 
   it("follows outside changes: reloads when clean, warns when the user is editing", async () => {
