@@ -293,6 +293,32 @@ test("config: a typo in the editor is refused; a change in the form is saved and
   const onDisk = fs.readFileSync(path.join(STATE, "tidepool.json"), "utf8");
   assert.match(onDisk, /level: 'debug'/);
   await shot("config-saved");
+  // A provider key from the form: stored through the gateway, only the reference in the file.
+  const SECRET = "sk-e2e-form-key-5151";
+  await (await browser.$('[data-testid="cfg-models-providers-fake-apiKey-set"]')).click();
+  await (await browser.$('[data-testid="cfg-models-providers-fake-apiKey-value"]')).waitForDisplayed();
+  await browser.execute((v) => {
+    const input = document.querySelector('[data-testid="cfg-models-providers-fake-apiKey-value"]');
+    input.value = v;
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+  }, SECRET);
+  await (await browser.$('[data-testid="cfg-models-providers-fake-apiKey-save"]')).click();
+  await browser.waitUntil(
+    async () => (await (await browser.$('[data-testid="cfg-models-providers-fake-apiKey-where"]')).getText()).includes("In the keychain as FAKE_API_KEY"),
+    { timeout: 10000, timeoutMsg: "the key was not stored" },
+  );
+  await (await browser.$('[data-testid="cfg-models-providers-fake-apiKey"]')).scrollIntoView();
+  await shot("config-secret");
+  await (await browser.$('[data-testid="config-review"]')).click();
+  await (await browser.$('[data-testid="config-save"]')).click();
+  await browser.waitUntil(() => fs.readFileSync(path.join(STATE, "tidepool.json"), "utf8").includes("FAKE_API_KEY"), {
+    timeout: 10000,
+    timeoutMsg: "the reference was not saved",
+  });
+  const withRef = fs.readFileSync(path.join(STATE, "tidepool.json"), "utf8");
+  assert.match(withRef, /source: 'store'/);
+  assert.ok(!withRef.includes(SECRET), "the key is in the config file");
+  assert.ok(!(await browser.execute(() => document.documentElement.outerHTML)).includes(SECRET), "the key stays in the page");
   // Applied without a restart: the running gateway logs at debug level now (the Logs page
   // and dashboard keep talking to it).
   await browser.waitUntil(
