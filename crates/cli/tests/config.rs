@@ -196,6 +196,50 @@ async fn outside_edits_reload_and_garbage_is_ignored() {
 }
 
 #[tokio::test]
+async fn edits_to_included_files_reload_too_and_new_includes_are_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("parts")).unwrap();
+    std::fs::create_dir_all(dir.path().join("extra")).unwrap();
+    let part = dir.path().join("parts/logging.json5");
+    std::fs::write(&part, "{ logging: { level: 'info' } }").unwrap();
+    let gw = gateway()
+        .dir(dir)
+        .config("{\n  $include: 'parts/logging.json5',\n  gateway: { port: 0 },\n}\n")
+        .start()
+        .await;
+    let (mut ws, _) = gw.authed().await;
+
+    let t = Instant::now();
+    std::fs::write(&part, "{ logging: { level: 'warn' } }").unwrap();
+    let ev = changed_event(&mut ws, Duration::from_secs(5)).await;
+    eprintln!("included file edit -> config.changed: {:?}", t.elapsed());
+    assert_eq!(ev["changed"], json!(["logging.level"]), "{ev}");
+    let parsed = get(&mut ws).await["config"].clone();
+    assert_eq!(parsed["logging"]["level"], "warn", "{parsed}");
+
+    // A broken included file is ignored like a broken config; the gateway keeps running.
+    std::fs::write(&part, "{ logging: ").unwrap();
+    gw.wait_log("config edit ignored").await;
+    assert_eq!(get(&mut ws).await["config"]["logging"]["level"], "warn");
+    std::fs::write(&part, "{ logging: { level: 'warn' } }").unwrap();
+
+    // A new include in another folder: followed from then on.
+    let extra = gw.state().join("extra/more.json5");
+    std::fs::write(&extra, "{ logging: { level: 'error' } }").unwrap();
+    std::fs::write(
+        gw.state().join("tidepool.json"),
+        "{\n  $include: ['parts/logging.json5', 'extra/more.json5'],\n  gateway: { port: 0 },\n}\n",
+    )
+    .unwrap();
+    let ev = changed_event(&mut ws, Duration::from_secs(5)).await;
+    assert_eq!(ev["changed"], json!(["logging.level"]), "{ev}");
+    std::fs::write(&extra, "{ logging: { level: 'debug' } }").unwrap();
+    let ev = changed_event(&mut ws, Duration::from_secs(5)).await;
+    assert_eq!(ev["changed"], json!(["logging.level"]), "{ev}");
+    assert_eq!(get(&mut ws).await["config"]["logging"]["level"], "debug");
+}
+
+#[tokio::test]
 async fn config_methods_need_admin() {
     let gw = gateway().start().await;
     let (mut ws, _) = gw.raw().await;

@@ -1,33 +1,79 @@
-//! Hot reload: watches the config file, re-validates it after an edit (100 ms debounce) and
-//! swaps it in; an invalid edit is logged and ignored, and the running config stays.
+//! Hot reload: watches the config file and the files it `$include`s, re-validates after an edit
+//! (100 ms debounce) and swaps it in; an invalid edit is logged and ignored, and the running
+//! config stays.
 
 use crate::config_methods::CONFIG_CHANGED;
 use crate::server::Shared;
 use notify::{RecursiveMode, Watcher};
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 const DEBOUNCE: Duration = Duration::from_millis(100);
 
 /// Starts the watcher task (it ends when the gateway shuts down).
+/// The real path of a file that may not exist (yet): its directory's real path and its name.
+fn real(p: &Path) -> PathBuf {
+    if let Ok(c) = p.canonicalize() {
+        return c;
+    }
+    match (p.parent(), p.file_name()) {
+        (Some(d), Some(n)) => d
+            .canonicalize()
+            .map(|d| d.join(n))
+            .unwrap_or(p.to_path_buf()),
+        _ => p.to_path_buf(),
+    }
+}
+
+/// The files whose edits matter: the config and what it includes now.
+fn relevant(shared: &Shared) -> HashSet<PathBuf> {
+    let mut files: HashSet<PathBuf> = shared
+        .config_store
+        .snapshot()
+        .loaded
+        .includes
+        .iter()
+        .map(|p| real(p))
+        .collect();
+    files.insert(real(shared.config_store.path()));
+    files
+}
+
+/// Watches the folders of `files` not watched yet.
+fn follow(watcher: &mut impl Watcher, files: &HashSet<PathBuf>, dirs: &mut HashSet<PathBuf>) {
+    for dir in files.iter().filter_map(|f| f.parent()) {
+        if !dirs.contains(dir) {
+            match watcher.watch(dir, RecursiveMode::NonRecursive) {
+                Ok(()) => {
+                    dirs.insert(dir.to_path_buf());
+                }
+                Err(e) => {
+                    tracing::warn!(dir = %dir.display(), error = %e, "cannot watch an included file's folder")
+                }
+            }
+        }
+    }
+}
+
 pub(crate) fn spawn(shared: Arc<Shared>) {
-    let path = shared.config_store.path().to_path_buf();
-    let Some(dir) = path.parent().map(|d| d.to_path_buf()) else {
-        return;
-    };
-    let name = path.file_name().map(|n| n.to_os_string());
+    let files = Arc::new(Mutex::new(relevant(&shared)));
     let (tx, mut rx) = tokio::sync::mpsc::channel::<()>(16);
+    let seen = files.clone();
     let watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
         if let Ok(ev) = res
-            && ev
-                .paths
-                .iter()
-                .any(|p| p.file_name().map(|n| n.to_os_string()) == name)
+            && let Ok(files) = seen.lock()
+            && ev.paths.iter().any(|p| files.contains(p))
         {
             let _ = tx.try_send(());
         }
     })
-    .and_then(|mut w| w.watch(&dir, RecursiveMode::NonRecursive).map(|()| w));
+    .and_then(|mut w| {
+        let main = real(shared.config_store.path());
+        let dir = main.parent().unwrap_or(Path::new(".")).to_path_buf();
+        w.watch(&dir, RecursiveMode::NonRecursive).map(|()| w)
+    });
     let watcher = match watcher {
         Ok(w) => w,
         Err(e) => {
@@ -36,7 +82,14 @@ pub(crate) fn spawn(shared: Arc<Shared>) {
         }
     };
     tokio::spawn(async move {
-        let _keep = watcher;
+        let mut watcher = watcher;
+        let mut dirs = HashSet::new();
+        if let Some(d) = real(shared.config_store.path()).parent() {
+            dirs.insert(d.to_path_buf());
+        }
+        if let Ok(f) = files.lock() {
+            follow(&mut watcher, &f, &mut dirs);
+        }
         loop {
             tokio::select! {
                 _ = shared.shutdown.cancelled() => return,
@@ -69,6 +122,12 @@ pub(crate) fn spawn(shared: Arc<Shared>) {
                     tracing::warn!(error = %e, "config edit ignored: the file is not valid; the running config stays");
                 }
                 Err(e) => tracing::warn!(error = %e, "config reload failed"),
+            }
+            // Includes may have been added or removed: follow the new set.
+            let now = relevant(&shared);
+            follow(&mut watcher, &now, &mut dirs);
+            if let Ok(mut f) = files.lock() {
+                *f = now;
             }
         }
     });

@@ -394,6 +394,42 @@ pub struct Loaded {
     pub unsupported: Vec<String>,
     /// The resolved value (includes merged, variables substituted) before typing.
     pub value: Value,
+    /// The `$include`d files, so a change to one of them is a change of the config.
+    pub includes: Vec<std::path::PathBuf>,
+    /// SHA-256 over the included files' paths and texts as read ("" without includes).
+    pub includes_hash: String,
+}
+
+/// SHA-256 over `files` (path and text), in order.
+pub fn includes_hash<'a>(files: impl Iterator<Item = (&'a Path, &'a str)>) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    let mut any = false;
+    for (p, t) in files {
+        any = true;
+        h.update(p.as_os_str().as_encoded_bytes());
+        h.update([0]);
+        h.update(t.as_bytes());
+        h.update([0]);
+    }
+    if !any {
+        return String::new();
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The current fingerprint of `files` (read again now; an unreadable one counts as changed).
+pub fn current_includes_hash(files: &[std::path::PathBuf]) -> String {
+    let texts: Vec<(&Path, String)> = files
+        .iter()
+        .map(|p| {
+            (
+                p.as_path(),
+                include::read_capped(p).unwrap_or_else(|e| format!("\u{0}unreadable: {e}")),
+            )
+        })
+        .collect();
+    includes_hash(texts.iter().map(|(p, t)| (*p, t.as_str())))
 }
 
 /// Loads the config at `path`; a missing file is the default config. `.env` files come from the
@@ -466,7 +502,10 @@ pub fn parse_with(text: &str, path: &Path, dotenv: &env::DotEnv) -> Result<Loade
             name: e.name,
         }
     })?;
-    typed(value, &positions, &file)
+    let mut loaded = typed(value, &positions, &file)?;
+    loaded.includes = positions.included().map(|(p, _)| p.to_path_buf()).collect();
+    loaded.includes_hash = includes_hash(positions.included());
+    Ok(loaded)
 }
 
 /// Types a config value that has no file behind it (includes merged, variables substituted),
@@ -527,6 +566,8 @@ fn typed(value: Value, positions: &source::Positions, file: &str) -> Result<Load
         exists: false,
         unsupported,
         value,
+        includes: vec![],
+        includes_hash: String::new(),
     })
 }
 

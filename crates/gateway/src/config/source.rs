@@ -44,6 +44,11 @@ impl Positions {
         })
     }
 
+    /// Every file read after the first (the included ones), with its text.
+    pub fn included(&self) -> impl Iterator<Item = (&Path, &str)> {
+        self.files.iter().skip(1).map(|(p, t)| (p.as_path(), &**t))
+    }
+
     /// The location of `path`, or of its nearest ancestor that has one.
     pub fn find(&self, path: &str) -> Option<Location> {
         let mut p = path.to_owned();

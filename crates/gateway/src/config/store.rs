@@ -297,8 +297,8 @@ impl ConfigStore {
         }))
     }
 
-    /// Re-reads the file after an outside edit. `Ok(None)` when nothing changed; `Err` leaves
-    /// the running config in place.
+    /// Re-reads the file after an outside edit (of it or of a file it includes). `Ok(None)`
+    /// when nothing changed; `Err` leaves the running config in place.
     pub fn reload(&self) -> Result<Option<Change>, ConfigError> {
         let _one_writer = self.writing.lock();
         let raw = match super::include::read_capped(&self.path) {
@@ -312,7 +312,9 @@ impl ConfigStore {
             }
         };
         let cur = self.snapshot();
-        if hash(&raw) == cur.hash {
+        if hash(&raw) == cur.hash
+            && super::current_includes_hash(&cur.loaded.includes) == cur.loaded.includes_hash
+        {
             return Ok(None);
         }
         let exists = self.path.exists();
