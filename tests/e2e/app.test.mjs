@@ -8,7 +8,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { remote } from "webdriverio";
-import { APP, ARTIFACTS, SIDECAR, startFakeProvider, waitPort } from "./common.mjs";
+import { APP, ARTIFACTS, SIDECAR, spawnDriver, startFakeProvider } from "./common.mjs";
 
 
 // A private HOME: app settings, the gateway's state dir and logs all live under it.
@@ -35,13 +35,14 @@ const env = {
 };
 
 let driver;
+let driverPort;
 let browser;
 let fake;
 
 async function openApp() {
   return remote({
     hostname: "127.0.0.1",
-    port: 4444,
+    port: driverPort,
     logLevel: "warn",
     connectionRetryCount: 0,
     capabilities: { "tauri:options": { application: APP }, "wdio:enforceWebDriverClassic": true },
@@ -164,8 +165,7 @@ before(async () => {
     path.join(STATE, "tidepool.json"),
     `{\n  agents: { defaults: { model: "fake/fake-model" } },\n  tools: { exec: { mode: "ask" } },\n  models: { providers: { fake: { baseUrl: "http://127.0.0.1:${port}/v1", api: "openai-completions" } } },\n}\n`,
   );
-  driver = spawn("tauri-driver", ["--port", "4444"], { env, stdio: ["ignore", "inherit", "inherit"] });
-  await waitPort(4444);
+  ({ proc: driver, port: driverPort } = await spawnDriver(env));
 });
 
 after(async () => {

@@ -28,6 +28,31 @@ export function startFakeProvider(env = process.env) {
   });
 }
 
+/** A port nothing listens on right now (so parallel runs never share tauri-driver's ports). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer().once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** tauri-driver on free ports (its own and WebKitWebDriver's); resolves with the process and
+ * the port to open sessions on. `detached` puts it in its own process group. */
+export async function spawnDriver(env, detached = false) {
+  const port = await freePort();
+  const native = await freePort();
+  const proc = spawn("tauri-driver", ["--port", String(port), "--native-port", String(native)], {
+    env,
+    stdio: ["ignore", "inherit", "inherit"],
+    detached,
+  });
+  await waitPort(port);
+  return { proc, port };
+}
+
 /** Resolves once something accepts connections on `port`. */
 export function waitPort(port, ms = 20000) {
   const t0 = Date.now();

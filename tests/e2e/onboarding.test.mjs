@@ -38,7 +38,7 @@ after(async () => {
 
 test("first run: wizard → wrong key refused → key in the keychain → quit and resume → first reply → Chat", async () => {
   ({ proc: fake, port: fakePort } = await startFakeProvider({ ...process.env, FAKE_PROVIDER_API_KEY: KEY }));
-  await stopDriver(); // the previous file's driver may still hold its ports
+  await stopDriver();
   const { home, state, env } = freshHome();
   await startDriver(env);
   await openApp();

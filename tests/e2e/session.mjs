@@ -1,15 +1,15 @@
 // One app session for a test file: a fresh HOME, tauri-driver in its own process group, the
 // WebDriver session, and the small helpers every step uses (find by test id, click, fill, read,
 // screenshot).
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { remote } from "webdriverio";
-import { APP, ARTIFACTS, SIDECAR, waitPort } from "./common.mjs";
+import { APP, ARTIFACTS, SIDECAR, spawnDriver } from "./common.mjs";
 
 let driver;
+let driverPort;
 let browser;
 
 /** The current WebDriver session. */
@@ -35,16 +35,8 @@ export function freshHome(extraEnv = {}) {
 }
 
 export async function startDriver(env) {
-  // Its own process group: stopping it also stops WebKitWebDriver (which holds port 4445).
-  driver = spawn("tauri-driver", ["--port", "4444"], { env, stdio: ["ignore", "inherit", "inherit"], detached: true });
-  await waitPort(4444);
-}
-
-function portFree(port) {
-  return new Promise((resolve) => {
-    const s = net.createServer().once("error", () => resolve(false));
-    s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
-  });
+  // Its own process group: stopping it also stops its WebKitWebDriver.
+  ({ proc: driver, port: driverPort } = await spawnDriver(env, true));
 }
 
 export async function stopDriver() {
@@ -58,14 +50,12 @@ export async function stopDriver() {
     await exited;
     driver = undefined;
   }
-  const t0 = Date.now();
-  while (!((await portFree(4444)) && (await portFree(4445))) && Date.now() - t0 < 10000) await new Promise((r) => setTimeout(r, 50));
 }
 
 export async function openApp() {
   browser = await remote({
     hostname: "127.0.0.1",
-    port: 4444,
+    port: driverPort,
     logLevel: "warn",
     connectionRetryCount: 0,
     capabilities: { "tauri:options": { application: APP }, "wdio:enforceWebDriverClassic": true },
