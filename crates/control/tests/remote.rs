@@ -9,12 +9,12 @@
 )]
 
 mod support;
-use support::tidepool_bin;
+use support::{tidepool_bin, wait_for};
 
 use std::process::Stdio;
 use std::time::Duration;
 use tidepool_control::remote::{self, RemoteCheck, RemoteGateway, Transport};
-use tidepool_control::{GatewayState, SidecarConfig, Status, Supervisor, SupervisorError};
+use tidepool_control::{GatewayState, SidecarConfig, Supervisor, SupervisorError};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
@@ -91,21 +91,6 @@ fn remote_config(url: String, token: &str) -> SidecarConfig {
         token: Some(token.into()),
     });
     c
-}
-
-async fn wait_for(sup: &Supervisor, what: &str, pred: impl Fn(&Status) -> bool) -> Status {
-    let mut rx = sup.watch();
-    tokio::time::timeout(Duration::from_secs(15), async {
-        loop {
-            let s = rx.borrow_and_update().clone();
-            if pred(&s) {
-                return s;
-            }
-            rx.changed().await.unwrap();
-        }
-    })
-    .await
-    .unwrap_or_else(|_| panic!("never reached {what}; last status {:?}", sup.status()))
 }
 
 fn failure(c: RemoteCheck) -> (String, String) {

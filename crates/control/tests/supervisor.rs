@@ -9,7 +9,7 @@
 )]
 
 mod support;
-use support::tidepool_bin;
+use support::{tidepool_bin, wait_for};
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -40,21 +40,6 @@ fn fake(dir: &tempfile::TempDir, env: &[(&str, &str)]) -> PathBuf {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
     script
-}
-
-async fn wait_for(sup: &Supervisor, what: &str, pred: impl Fn(&Status) -> bool) -> Status {
-    let mut rx = sup.watch();
-    tokio::time::timeout(Duration::from_secs(15), async {
-        loop {
-            let s = rx.borrow_and_update().clone();
-            if pred(&s) {
-                return s;
-            }
-            rx.changed().await.unwrap();
-        }
-    })
-    .await
-    .unwrap_or_else(|_| panic!("never reached {what}; last status {:?}", sup.status()))
 }
 
 fn running_pid(s: &Status) -> Option<u32> {

@@ -3,6 +3,8 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::PathBuf;
+use std::time::Duration;
+use tidepool_control::{Status, Supervisor};
 
 /// The real gateway binary, built by the same workspace build (`cargo nextest run --workspace`).
 pub fn tidepool_bin() -> PathBuf {
@@ -18,4 +20,20 @@ pub fn tidepool_bin() -> PathBuf {
         bin.display()
     );
     bin
+}
+
+/// Waits (at most 15 s) for a published status that satisfies `pred`.
+pub async fn wait_for(sup: &Supervisor, what: &str, pred: impl Fn(&Status) -> bool) -> Status {
+    let mut rx = sup.watch();
+    tokio::time::timeout(Duration::from_secs(15), async {
+        loop {
+            let s = rx.borrow_and_update().clone();
+            if pred(&s) {
+                return s;
+            }
+            rx.changed().await.unwrap();
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("never reached {what}; last status {:?}", sup.status()))
 }

@@ -201,3 +201,35 @@ pub fn merge(base: &mut Value, over: Value) {
         (slot, v) => *slot = v,
     }
 }
+
+/// SHA-256 over `files` (path and text), in order.
+pub fn fingerprint<'a>(files: impl Iterator<Item = (&'a Path, &'a str)>) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    let mut any = false;
+    for (p, t) in files {
+        any = true;
+        h.update(p.as_os_str().as_encoded_bytes());
+        h.update([0]);
+        h.update(t.as_bytes());
+        h.update([0]);
+    }
+    if !any {
+        return String::new();
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The current fingerprint of `files` (read again now; an unreadable one counts as changed).
+pub fn current_fingerprint(files: &[std::path::PathBuf]) -> String {
+    let texts: Vec<(&Path, String)> = files
+        .iter()
+        .map(|p| {
+            (
+                p.as_path(),
+                read_capped(p).unwrap_or_else(|e| format!("\u{0}unreadable: {e}")),
+            )
+        })
+        .collect();
+    fingerprint(texts.iter().map(|(p, t)| (*p, t.as_str())))
+}

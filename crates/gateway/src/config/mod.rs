@@ -5,6 +5,7 @@
 pub mod agents;
 pub mod edit;
 pub mod env;
+mod error;
 pub mod exec;
 pub mod include;
 pub mod schema;
@@ -17,6 +18,8 @@ use serde_json::{Map, Value};
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::Path;
+
+pub use error::ConfigError;
 
 /// OpenClaw top-level sections that Tidepool accepts but does not act on yet.
 pub const NOT_YET_SUPPORTED: &[&str] = &[
@@ -291,98 +294,6 @@ fn default_max_file_bytes() -> u64 {
     crate::logging::DEFAULT_MAX_FILE_BYTES
 }
 
-/// Why a config could not be loaded. `Display` is one line: what, where, what to do.
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    /// The file exists but cannot be read (or is over 2 MiB).
-    #[error("cannot read config {path}: {source}")]
-    Read {
-        /// File.
-        path: String,
-        /// Cause.
-        source: std::io::Error,
-    },
-    /// Not valid JSON5.
-    #[error("config {file}:{line}:{column}: {message}")]
-    Syntax {
-        /// File (the main config or an include).
-        file: String,
-        /// 1-based line.
-        line: usize,
-        /// 1-based column.
-        column: usize,
-        /// What is wrong.
-        message: String,
-    },
-    /// An `$include` failed.
-    #[error("config {file}:{line}:{column}: at `{at}`: {message}")]
-    Include {
-        /// File.
-        file: String,
-        /// 1-based line.
-        line: usize,
-        /// 1-based column.
-        column: usize,
-        /// Path of the object holding the `$include`.
-        at: String,
-        /// What is wrong.
-        message: String,
-    },
-    /// A `${VAR}` that is not set.
-    #[error(
-        "config {file}:{line}:{column}: at `{at}`: environment variable {name} is not set (set it, add it to .env, or write $${{{name}}} for the literal text)"
-    )]
-    MissingVar {
-        /// File.
-        file: String,
-        /// 1-based line.
-        line: usize,
-        /// 1-based column.
-        column: usize,
-        /// Path of the string.
-        at: String,
-        /// The variable.
-        name: String,
-    },
-    /// Valid JSON5 that does not match the schema.
-    #[error("config {file}:{line}:{column}: at `{at}`: {message}{}", hint.as_ref().map(|h| format!(" ({h})")).unwrap_or_default())]
-    Invalid {
-        /// File.
-        file: String,
-        /// 1-based line.
-        line: usize,
-        /// 1-based column.
-        column: usize,
-        /// Dotted path of the offending key.
-        at: String,
-        /// What was wrong.
-        message: String,
-        /// "did you mean ...?" and the like.
-        hint: Option<String>,
-    },
-    /// Valid on its own but not allowed (e.g. no auth on a public bind).
-    #[error("config {path}: {message}")]
-    Rejected {
-        /// File.
-        path: String,
-        /// Why.
-        message: String,
-    },
-}
-
-impl ConfigError {
-    /// Line and column, when the error has a place in a file.
-    pub fn position(&self) -> Option<(usize, usize)> {
-        match self {
-            ConfigError::Syntax { line, column, .. }
-            | ConfigError::Include { line, column, .. }
-            | ConfigError::MissingVar { line, column, .. }
-            | ConfigError::Invalid { line, column, .. } => Some((*line, *column)),
-            _ => None,
-        }
-    }
-}
-
 /// A loaded config and the sections it has that Tidepool does not act on yet.
 #[derive(Debug, Clone, Default)]
 pub struct Loaded {
@@ -398,38 +309,6 @@ pub struct Loaded {
     pub includes: Vec<std::path::PathBuf>,
     /// SHA-256 over the included files' paths and texts as read ("" without includes).
     pub includes_hash: String,
-}
-
-/// SHA-256 over `files` (path and text), in order.
-pub fn includes_hash<'a>(files: impl Iterator<Item = (&'a Path, &'a str)>) -> String {
-    use sha2::{Digest, Sha256};
-    let mut h = Sha256::new();
-    let mut any = false;
-    for (p, t) in files {
-        any = true;
-        h.update(p.as_os_str().as_encoded_bytes());
-        h.update([0]);
-        h.update(t.as_bytes());
-        h.update([0]);
-    }
-    if !any {
-        return String::new();
-    }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// The current fingerprint of `files` (read again now; an unreadable one counts as changed).
-pub fn current_includes_hash(files: &[std::path::PathBuf]) -> String {
-    let texts: Vec<(&Path, String)> = files
-        .iter()
-        .map(|p| {
-            (
-                p.as_path(),
-                include::read_capped(p).unwrap_or_else(|e| format!("\u{0}unreadable: {e}")),
-            )
-        })
-        .collect();
-    includes_hash(texts.iter().map(|(p, t)| (*p, t.as_str())))
 }
 
 /// Loads the config at `path`; a missing file is the default config. `.env` files come from the
@@ -504,7 +383,7 @@ pub fn parse_with(text: &str, path: &Path, dotenv: &env::DotEnv) -> Result<Loade
     })?;
     let mut loaded = typed(value, &positions, &file)?;
     loaded.includes = positions.included().map(|(p, _)| p.to_path_buf()).collect();
-    loaded.includes_hash = includes_hash(positions.included());
+    loaded.includes_hash = include::fingerprint(positions.included());
     Ok(loaded)
 }
 

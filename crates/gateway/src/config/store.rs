@@ -313,7 +313,7 @@ impl ConfigStore {
         };
         let cur = self.snapshot();
         if hash(&raw) == cur.hash
-            && super::current_includes_hash(&cur.loaded.includes) == cur.loaded.includes_hash
+            && super::include::current_fingerprint(&cur.loaded.includes) == cur.loaded.includes_hash
         {
             return Ok(None);
         }
