@@ -1,4 +1,4 @@
-import type { LogLine, Settings_Serialize, Status_Serialize } from "../bindings";
+import type { LogLine, SetupInfo_Serialize, SetupProgress_Serialize, Settings_Serialize, Status_Serialize } from "../bindings";
 
 export const running: Status_Serialize = {
   state: { kind: "running", pid: 4242, port: 18789, version: "0.1.0" },
@@ -31,4 +31,29 @@ export const info = { version: "0.1.0", stateDir: "/home/me/.tidepool", logDir: 
 
 export function line(seq: number, message: string, level = "info"): LogLine {
   return { seq, time: "2026-11-21T14:03:05.123Z", level, target: "tidepool_gateway", message, fields: [["conn_id", `c${seq}`]] };
+}
+
+/** Setup progress of a first launch. */
+export const freshSetup: SetupProgress_Serialize = {
+  status: "new",
+  step: "welcome",
+  provider: "anthropic",
+  baseUrl: null,
+  keyName: null,
+  models: [],
+  model: null,
+  workspace: null,
+  execMode: "ask",
+  imported: false,
+};
+
+/** What the wizard opens with, from `progress` (over a first launch) and an OpenClaw folder. */
+export function setupInfo(progress: Partial<SetupProgress_Serialize> = {}, openclaw: string | null = null): SetupInfo_Serialize {
+  return {
+    needed: true,
+    progress: { ...freshSetup, ...progress },
+    openclaw,
+    defaultWorkspace: "/home/me/.tidepool/workspace",
+    localDefaultUrl: "http://127.0.0.1:11434/v1",
+  };
 }

@@ -1,33 +1,12 @@
 import { cleanup, fireEvent, render, screen, waitFor } from "@solidjs/testing-library";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { SetupInfo_Serialize, SetupProgress_Serialize } from "../bindings";
 import { Onboarding } from "../pages/Onboarding";
+import { setupInfo } from "./fixtures";
 
 const KEY = "sk-unit-test-key-123456";
 
-const fresh: SetupProgress_Serialize = {
-  status: "new",
-  step: "welcome",
-  provider: "anthropic",
-  baseUrl: null,
-  keyName: null,
-  models: [],
-  model: null,
-  workspace: null,
-  execMode: "ask",
-  imported: false,
-};
-
-function info(progress: Partial<SetupProgress_Serialize> = {}, openclaw: string | null = null): SetupInfo_Serialize {
-  return {
-    needed: true,
-    progress: { ...fresh, ...progress },
-    openclaw,
-    defaultWorkspace: "/home/me/.tidepool/workspace",
-    localDefaultUrl: "http://127.0.0.1:11434/v1",
-  };
-}
+const info = setupInfo;
 
 type Calls = { cmd: string; args: any }[];
 

@@ -1,7 +1,6 @@
 import { cleanup, fireEvent, render, screen, waitFor } from "@solidjs/testing-library";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { SetupInfo_Serialize } from "../bindings";
 import { Header } from "../components/Header";
 import { initGateway, resetGatewayStore, status } from "../lib/gateway";
 import { initSettings, resetSettingsStore } from "../lib/settings";
@@ -9,29 +8,10 @@ import { Dashboard } from "../pages/Dashboard";
 import { Onboarding } from "../pages/Onboarding";
 import { Sessions } from "../pages/Sessions";
 import { Settings } from "../pages/Settings";
-import { info as appInfo, remoteRunning, settings, stopped } from "./fixtures";
+import { info as appInfo, remoteRunning, settings, setupInfo, stopped } from "./fixtures";
 
 const TOKEN = "remote-token-abcdef0123456789";
 const URL = "ws://127.0.0.1:18789";
-
-const setupInfo: SetupInfo_Serialize = {
-  needed: true,
-  progress: {
-    status: "new",
-    step: "welcome",
-    provider: "anthropic",
-    baseUrl: null,
-    keyName: null,
-    models: [],
-    model: null,
-    workspace: null,
-    execMode: "ask",
-    imported: false,
-  },
-  openclaw: null,
-  defaultWorkspace: "/home/me/.tidepool/workspace",
-  localDefaultUrl: "http://127.0.0.1:11434/v1",
-};
 
 type Calls = { cmd: string; args: any }[];
 
@@ -57,7 +37,7 @@ function type(testid: string, value: string) {
 const ok = (transport: string) => ({ kind: "ok", url: URL, version: "0.1.0", protocol: 4, scopes: ["operator.admin"], transport });
 
 async function openRemoteStep(onDone = () => {}) {
-  render(() => <Onboarding info={setupInfo} onDone={onDone} />);
+  render(() => <Onboarding info={setupInfo()} onDone={onDone} />);
   fireEvent.click(screen.getByTestId("welcome-remote").querySelector("input")!);
   fireEvent.click(screen.getByTestId("welcome-next"));
   await screen.findByTestId("step-remote");
