@@ -42,6 +42,7 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             commands::config::config_restore_last_good,
             commands::config::config_schema,
             commands::config::config_store_secret,
+            commands::config::config_edit,
             commands::chat::chat_sessions,
             commands::chat::chat_history,
             commands::chat::chat_send,

@@ -163,7 +163,7 @@ before(async () => {
   fs.writeFileSync(path.join(STATE, "workspace", "notes.txt"), "buy milk\n");
   fs.writeFileSync(
     path.join(STATE, "tidepool.json"),
-    `{\n  agents: { defaults: { model: "fake/fake-model" } },\n  tools: { exec: { mode: "ask" } },\n  models: { providers: { fake: { baseUrl: "http://127.0.0.1:${port}/v1", api: "openai-completions" } } },\n}\n`,
+    `// e2e: the agent talks to a fake provider\n{\n  agents: { defaults: { model: "fake/fake-model" } },\n  tools: { exec: { mode: "ask" } }, // ask before running anything\n  models: { providers: { fake: { baseUrl: "http://127.0.0.1:${port}/v1", api: "openai-completions" } } },\n}\n`,
   );
   ({ proc: driver, port: driverPort } = await spawnDriver(env));
 });
@@ -291,7 +291,10 @@ test("config: a typo in the editor is refused; a change in the form is saved and
   await saved.waitForDisplayed({ timeout: 10000 });
   assert.match(await saved.getText(), /applied by the running gateway/);
   const onDisk = fs.readFileSync(path.join(STATE, "tidepool.json"), "utf8");
-  assert.match(onDisk, /level: 'debug'/);
+  // Edited in place: the new key in the file's own style, the comments still there.
+  assert.match(onDisk, /logging: \{\s*level: "debug"/);
+  assert.ok(onDisk.startsWith("// e2e: the agent talks to a fake provider\n"), onDisk);
+  assert.ok(onDisk.includes('tools: { exec: { mode: "ask" } }, // ask before running anything'), onDisk);
   await shot("config-saved");
   // A provider key from the form: stored through the gateway, only the reference in the file.
   const SECRET = "sk-e2e-form-key-5151";
@@ -316,7 +319,8 @@ test("config: a typo in the editor is refused; a change in the form is saved and
     timeoutMsg: "the reference was not saved",
   });
   const withRef = fs.readFileSync(path.join(STATE, "tidepool.json"), "utf8");
-  assert.match(withRef, /source: 'store'/);
+  assert.match(withRef, /source: "store"/);
+  assert.ok(withRef.includes("// ask before running anything"), withRef);
   assert.ok(!withRef.includes(SECRET), "the key is in the config file");
   assert.ok(!(await browser.execute(() => document.documentElement.outerHTML)).includes(SECRET), "the key stays in the page");
   // Applied without a restart: the running gateway logs at debug level now (the Logs page

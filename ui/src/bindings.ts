@@ -43,6 +43,12 @@ export const commands = {
 	 *  returned or kept by the app.
 	 */
 	configStoreSecret: (name: string, value: string) => typedError<null, AppError>(__TAURI_INVOKE("config_store_secret", { name, value })),
+	/**
+	 *  The settings form's edit: `text` with the setting at `path` set to `value` (JSON; removed
+	 *  when absent), keeping the file's comments and layout. Nothing is saved: the page shows the
+	 *  result in the raw view and the diff before saving.
+	 */
+	configEdit: (text: string, path: string[], value: string | null) => typedError<string, AppError>(__TAURI_INVOKE("config_edit", { text, path, value })),
 	/**  A page of sessions, newest first (optionally those matching `search`), after `offset`. */
 	chatSessions: (search: string | null, limit: number, offset: number) => typedError<SessionPage_Serialize, AppError>(__TAURI_INVOKE("chat_sessions", { search, limit, offset })),
 	/**  A session's last `limit` messages. */

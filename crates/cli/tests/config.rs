@@ -177,6 +177,52 @@ async fn set_by_path_patch_and_the_drop_guard() {
     assert_eq!(r["error"]["details"]["code"], "INVALID_PARAMS");
 }
 
+/// A config as people write it: comments, bare keys, single quotes, a hex number.
+const COMMENTED: &str = "// my gateway — notes stay\n{\n  gateway: {\n    port: 0, // any free port\n    /* keep ticks slow */\n    tickIntervalMs: 0x7530,\n  },\n\n  // quiet by default\n  logging: { level: 'info' },\n}\n";
+
+#[tokio::test]
+async fn writes_through_the_gateway_keep_comments_and_layout() {
+    let gw = gateway().config(COMMENTED).start().await;
+    let (mut ws, _) = gw.authed().await;
+    let file = gw.state().join("tidepool.json");
+    let r = request(
+        &mut ws,
+        "1",
+        "config.set",
+        json!({"path": "logging.retentionDays", "value": 14}),
+    )
+    .await;
+    assert_eq!(r["ok"], true, "{r}");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(
+        text,
+        COMMENTED.replace(
+            "logging: { level: 'info' }",
+            "logging: {\n    level: 'info',\n    retentionDays: 14\n  }"
+        ),
+        "only the object that gained a key changed"
+    );
+    let hash = get(&mut ws).await["hash"].as_str().unwrap().to_owned();
+    let r = request(
+        &mut ws,
+        "2",
+        "config.patch",
+        json!({"raw": "{ logging: { level: 'debug', retentionDays: null } }", "baseHash": hash}),
+    )
+    .await;
+    assert_eq!(r["ok"], true, "{r}");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(
+        text,
+        COMMENTED.replace(
+            "logging: { level: 'info' }",
+            "logging: {\n    level: 'debug'\n  }"
+        ),
+        "the value changed and the removed key went; the comments stayed"
+    );
+    assert_eq!(get(&mut ws).await["config"]["logging"]["level"], "debug");
+}
+
 #[tokio::test]
 async fn outside_edits_reload_and_garbage_is_ignored() {
     let gw = gateway().config(START).start().await;

@@ -84,6 +84,26 @@ fn set_get_unset_validate_and_restore() {
 }
 
 #[test]
+fn set_and_unset_keep_the_file_s_comments() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let file = d.join("tidepool.json");
+    let start = "// mine\n{\n  gateway: {\n    port: 19000, // fixed for my firewall\n  },\n  /* later */\n  logging: { level: 'info' },\n}\n";
+    std::fs::write(&file, start).unwrap();
+    let o = tp(d, &["set", "gateway.bind", "lan"]);
+    assert!(o.status.success(), "{}", err(&o));
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(
+        text,
+        start.replace("firewall\n", "firewall\n    bind: 'lan',\n"),
+        "the new key in the file's own style, everything else as written"
+    );
+    let o = tp(d, &["unset", "gateway.bind"]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), start);
+}
+
+#[test]
 fn get_shows_variables_as_written() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(

@@ -161,7 +161,7 @@ async fn allow_once_runs_the_command_and_deny_tells_the_agent() {
 #[tokio::test]
 async fn allow_always_adds_a_rule_that_covers_the_same_intent_only() {
     let f = fake().await;
-    let gw = start(&f, "{ mode: 'ask' }").await;
+    let gw = start(&f, "{ mode: 'ask' /* ask me first */ }").await;
     let mut c = Conn::open(&gw).await;
     wants(&f, "c1", "echo hello");
     let run = send(&mut c, "main", "greet").await;
@@ -197,6 +197,11 @@ async fn allow_always_adds_a_rule_that_covers_the_same_intent_only() {
     assert_eq!(rules[0]["pattern"], "echo **", "{cfg}");
     assert_eq!(rules[0]["agentId"], "main");
     assert_eq!(rules[0]["source"], "allow-always");
+    // The rule is added to the file as written: the user's comment is still there.
+    assert!(
+        cfg["raw"].as_str().unwrap().contains("/* ask me first */"),
+        "{cfg}"
+    );
     // The same intent runs without asking...
     wants(&f, "c2", "echo   'hi there'");
     let run = send(&mut c, "main", "again").await;

@@ -87,6 +87,16 @@ pub enum ConfigAccessError {
     Cli(String),
 }
 
+/// `text` with the setting at `path` set to `value` (removed when `None`), changed in place:
+/// comments, key order and layout stay as written (the settings form's edits).
+pub fn edit_text(
+    text: &str,
+    path: &[String],
+    value: Option<&Value>,
+) -> Result<String, tidepool_config_text::EditError> {
+    tidepool_config_text::set(text, path, value)
+}
+
 /// Config access for one state dir.
 #[derive(Debug, Clone)]
 pub struct ConfigAccess {

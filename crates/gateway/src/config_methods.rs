@@ -269,7 +269,7 @@ async fn set(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape>
         edit::set_path(&mut doc, &p.path)
             .map_err(|m| invalid_params("config.set", m))?
             .clone_from(&p.value);
-        let raw = pretty(&doc);
+        let raw = edit::rewrite(&snap.raw, &doc);
         let base = p.base_hash.or_else(|| Some(snap.hash.clone()));
         return write(s, raw, base, false).await;
     }
@@ -294,7 +294,7 @@ async fn patch(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShap
     let snap = s.config_store.snapshot();
     let mut doc = file_value(&snap.raw)?;
     edit::merge_patch(&mut doc, patch);
-    write(s, pretty(&doc), p.base_hash, p.force).await
+    write(s, edit::rewrite(&snap.raw, &doc), p.base_hash, p.force).await
 }
 
 /// Appends rules to `tools.exec.rules` in the file (as "allow always" does), with the same
@@ -310,7 +310,13 @@ pub(crate) async fn add_exec_rules(s: Arc<Shared>, rules: Vec<Value>) -> Result<
     if let Value::Array(list) = slot {
         list.extend(rules);
     }
-    write(s, pretty(&doc), Some(snap.hash.clone()), false).await
+    write(
+        s,
+        edit::rewrite(&snap.raw, &doc),
+        Some(snap.hash.clone()),
+        false,
+    )
+    .await
 }
 
 /// Rewrites `tools.exec` in the file with `f` (as `exec.approvals.set` does), if the file is
@@ -330,7 +336,7 @@ pub(crate) async fn edit_exec(
     f(slot);
     write(
         s,
-        pretty(&doc),
+        edit::rewrite(&snap.raw, &doc),
         Some(base.unwrap_or(snap.hash.clone())),
         false,
     )
@@ -346,10 +352,4 @@ fn file_value(raw: &str) -> Result<Value, ErrorShape> {
                 format!("the config file on disk does not parse: {}", e.message),
             )
         })
-}
-
-fn pretty(v: &Value) -> String {
-    let mut s = serde_json::to_string_pretty(v).unwrap_or_else(|_| "{}".into());
-    s.push('\n');
-    s
 }

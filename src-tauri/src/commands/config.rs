@@ -80,3 +80,21 @@ pub async fn config_schema(state: State<'_, AppState>) -> AppResult<String> {
         .map_err(err)?;
     Ok(v.to_string())
 }
+
+/// The settings form's edit: `text` with the setting at `path` set to `value` (JSON; removed
+/// when absent), keeping the file's comments and layout. Nothing is saved: the page shows the
+/// result in the raw view and the diff before saving.
+#[tauri::command]
+#[specta::specta]
+pub async fn config_edit(
+    text: String,
+    path: Vec<String>,
+    value: Option<String>,
+) -> AppResult<String> {
+    let value = value
+        .map(|v| serde_json::from_str::<serde_json::Value>(&v))
+        .transpose()
+        .map_err(|e| AppError::InvalidInput(format!("the new value is not JSON: {e}")))?;
+    tidepool_control::config::edit_text(&text, &path, value.as_ref())
+        .map_err(|e| AppError::InvalidInput(e.to_string()))
+}

@@ -3,7 +3,7 @@ import { createMemo, createSignal, onCleanup, onMount, Show } from "solid-js";
 import { commands, type ConfigDoc_Serialize as ConfigDoc, events, type SaveOutcome } from "../bindings";
 import { Button } from "../components/Button";
 import { CodeEditor, type Marker } from "../components/CodeEditor";
-import { ConfigForm, type SchemaNode } from "../components/ConfigForm";
+import { ConfigForm, label as keyLabel, type SchemaNode } from "../components/ConfigForm";
 import { DiffView } from "../components/DiffView";
 import { RotateCw, TriangleAlert } from "../components/icons";
 import { Modal } from "../components/Modal";
@@ -11,6 +11,9 @@ import { errorText } from "../lib/format";
 import { act, busy, status } from "../lib/gateway";
 
 type Saved = Extract<SaveOutcome, { outcome: "saved" }>;
+
+/** `["gateway", "auth", "mode"]` → "Gateway › Auth › Mode". */
+const label = (path: string[]) => path.map(keyLabel).join(" › ");
 
 /** The gateway's config file: a JSON5 editor with the gateway's own validation, a diff before
  *  every save, conflicts detected by hash, and a way back to the last good file. */
@@ -39,26 +42,26 @@ export function Config() {
       return null;
     }
   });
-  const hasComments = () => /\/\/|\/\*/.test(doc()?.raw ?? "");
+  const [formError, setFormError] = createSignal<string | null>(null);
 
-  /** A form change rewrites the text (the raw view shows it; Review & save as usual). */
   /** Secrets go to the gateway's store; the form then holds only the reference. */
   async function storeSecret(name: string, value: string): Promise<string | null> {
     const r = await commands.configStoreSecret(name, value);
     return r.status === "ok" ? null : errorText(r.error);
   }
 
+  /** A form change edits the text in place (the app's core keeps comments and layout); the raw
+   *  view shows it and Review & save works as usual. Edits run one after another, each on the
+   *  text the previous one left. */
+  let edits: Promise<void> = Promise.resolve();
   function setField(path: string[], value: unknown) {
-    const obj = structuredClone(parsed() ?? {}) as Record<string, unknown>;
-    let cur = obj;
-    for (const k of path.slice(0, -1)) {
-      if (typeof cur[k] !== "object" || cur[k] === null) cur[k] = {};
-      cur = cur[k] as Record<string, unknown>;
-    }
-    const last = path[path.length - 1];
-    if (value === undefined) delete cur[last];
-    else cur[last] = value;
-    onEdit(`${JSON5.stringify(obj, { space: 2, quote: "'" })}\n`);
+    edits = edits.then(async () => {
+      const r = await commands.configEdit(text(), path, value === undefined ? null : JSON.stringify(value));
+      if (r.status === "ok") {
+        setFormError(null);
+        onEdit(r.data);
+      } else setFormError(`${label(path)}: ${errorText(r.error)}`);
+    });
   }
 
   const dirty = () => doc() !== null && text() !== doc()!.raw;
@@ -262,8 +265,10 @@ export function Config() {
               </div>
             }
           >
-            <Show when={hasComments()}>
-              <p class="mb-3 text-xs text-muted">Changes made here rewrite the file without its comments; edit in Raw to keep them.</p>
+            <Show when={formError()}>
+              <div role="alert" data-testid="form-error" class="mb-3 rounded-lg border border-err/40 bg-err/10 p-3 text-[13px]">
+                Not changed: {formError()}
+              </div>
             </Show>
             <ConfigForm schema={schema()!} value={parsed()!} onChange={setField} onStoreSecret={storeSecret} />
           </Show>

@@ -2,6 +2,7 @@ import { cleanup, fireEvent, render, screen, waitFor } from "@solidjs/testing-li
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
 import { EditorView } from "codemirror";
+import JSON5 from "json5";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { initGateway, resetGatewayStore } from "../lib/gateway";
 import { Config } from "../pages/Config";
@@ -19,6 +20,18 @@ function typeInto(newText: string) {
 
 type Calls = { cmd: string; args: unknown }[];
 
+/** Stands in for the core's in-place edit (tested in crates/config-text): sets the value and
+ *  marks the text, so a test can tell the page used the core's answer. */
+function edit(args: { text: string; path: string[]; value: string | null }) {
+  const v = JSON5.parse(args.text.trim() === "" ? "{}" : args.text);
+  let cur = v;
+  for (const k of args.path.slice(0, -1)) cur = cur[k] ??= {};
+  const last = args.path[args.path.length - 1];
+  if (args.value === null) delete cur[last];
+  else cur[last] = JSON.parse(args.value);
+  return `// mine\n${JSON5.stringify(v, { space: 2, quote: "'" })}\n`;
+}
+
 function setup(handler: (cmd: string, args: unknown) => unknown): Calls {
   const calls: Calls = [];
   mockIPC(
@@ -27,7 +40,9 @@ function setup(handler: (cmd: string, args: unknown) => unknown): Calls {
       if (cmd === "gateway_status") return running;
       if (cmd === "gateway_metrics") return [];
       if (cmd === "config_schema") return JSON.stringify(schema);
-      return handler(cmd, args);
+      const answer = handler(cmd, args);
+      if (answer === undefined && cmd === "config_edit") return edit(args as Parameters<typeof edit>[0]);
+      return answer;
     },
     { shouldMockEvents: true },
   );
@@ -118,8 +133,8 @@ describe("Config", () => {
     expect(calls.filter((c) => c.cmd === "config_restore_last_good").length).toBe(1);
   });
 
-  it("the form shows the file's values and rewrites the text; the raw text updates the form", async () => {
-    setup((cmd) => (cmd === "config_load" ? doc() : undefined));
+  it("the form shows the file's values and edits the text through the core; the raw text updates the form", async () => {
+    const calls = setup((cmd) => (cmd === "config_load" ? doc() : undefined));
     render(() => <Config />);
     const port = (await screen.findByTestId("cfg-gateway-port")) as HTMLInputElement;
     expect(port.value).toBe("18789");
@@ -127,15 +142,25 @@ describe("Config", () => {
     expect(tick.value).toBe("");
     expect(tick.placeholder).toBe("30000");
     expect((screen.getByTestId("cfg-gateway-auth-mode") as HTMLSelectElement).value).toBe("token");
-    expect(screen.getByText(/without its comments/)).toBeTruthy();
+    // Two changes in a row: the second is made on the text the first left.
     fireEvent.change(port, { target: { value: "19000" } });
     fireEvent.change(screen.getByTestId("cfg-gateway-auth-mode"), { target: { value: "password" } });
     await waitFor(() => expect((screen.getByTestId("config-review") as HTMLButtonElement).disabled).toBe(false));
+    await waitFor(() => expect(calls.filter((c) => c.cmd === "config_edit").length).toBe(2));
+    const edits = calls.filter((c) => c.cmd === "config_edit").map((c) => c.args as { text: string; path: string[]; value: string });
+    expect(edits[0]).toEqual({ text: RAW, path: ["gateway", "port"], value: "19000" });
+    expect(edits[1].path).toEqual(["gateway", "auth", "mode"]);
+    expect(edits[1].value).toBe('"password"');
+    expect(edits[1].text).toContain("port: 19000");
     fireEvent.click(screen.getByTestId("config-review"));
     const diff = await screen.findByTestId("diff");
     expect(diff.textContent).toContain("port: 19000");
     expect(diff.textContent).toContain("mode: 'password'");
+    // Clearing a field removes the key (back to its default).
     fireEvent.click(screen.getByText("Cancel"));
+    fireEvent.change(screen.getByTestId("cfg-gateway-port"), { target: { value: "" } });
+    await waitFor(() => expect(calls.filter((c) => c.cmd === "config_edit").length).toBe(3));
+    expect(calls.filter((c) => c.cmd === "config_edit").at(-1)!.args).toMatchObject({ path: ["gateway", "port"], value: null });
     // Raw → form.
     fireEvent.click(screen.getByTestId("tab-raw"));
     typeInto("{ gateway: { port: 20000 }, logging: { level: 'debug' } }");
@@ -194,6 +219,19 @@ describe("Config", () => {
     expect(diff.textContent).toContain("source: 'store'");
     expect(diff.textContent).toContain("id: 'OPENAI_API_KEY'");
     expect(document.body.innerHTML).not.toContain(KEY);
+  });
+
+  it("a change the core refuses is explained and leaves the text alone", async () => {
+    setup((cmd) => {
+      if (cmd === "config_load") return doc({ raw: "{ gateway: 7 }" });
+      if (cmd === "config_edit") throw { kind: "invalidInput", message: "`gateway.port` cannot be set: `port` is inside a value that is not an object" };
+    });
+    render(() => <Config />);
+    fireEvent.change(await screen.findByTestId("cfg-gateway-port"), { target: { value: "19000" } });
+    const alert = await screen.findByTestId("form-error");
+    expect(alert.textContent).toContain("Gateway › Port");
+    expect(alert.textContent).toContain("inside a value that is not an object");
+    expect((screen.getByTestId("config-review") as HTMLButtonElement).disabled).toBe(true);
   });
 
   it("a token written in clear is moved to the keychain in one click", async () => {

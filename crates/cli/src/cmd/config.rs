@@ -250,13 +250,7 @@ fn edit_file(
     if let Err(msg) = f(&mut doc) {
         return fail(msg, 64);
     }
-    if snap.raw.contains("//") || snap.raw.contains("/*") {
-        eprintln!(
-            "note: comments in {} are not kept by this command",
-            file.display()
-        );
-    }
-    let raw = format!("{doc:#}\n");
+    let raw = edit::rewrite(&snap.raw, &doc);
     match store.write(&raw, Some(&snap.hash), false) {
         Ok(change) => {
             let when = match reload_kind(path) {

@@ -2,6 +2,12 @@
 
 use serde_json::Value;
 
+/// `raw` changed so that it holds `doc`, keeping its comments, order and layout wherever the
+/// value did not change (see `tidepool-config-text`); a text that does not parse is replaced.
+pub fn rewrite(raw: &str, doc: &Value) -> String {
+    tidepool_config_text::rewrite(raw, doc).unwrap_or_else(|_| tidepool_config_text::plain(doc))
+}
+
 /// RFC 7396: objects merge, `null` deletes, anything else replaces.
 pub fn merge_patch(target: &mut Value, patch: Value) {
     match patch {
