@@ -1,4 +1,6 @@
 import { For, type JSX, Match, Show, Switch } from "solid-js";
+import { AddEntry, singular } from "./AddEntry";
+import { Trash2 } from "./icons";
 import { SecretField } from "./SecretField";
 
 /** A JSON Schema node (the subset the gateway's schema uses). */
@@ -21,6 +23,12 @@ export type SchemaNode = {
 type Obj = Record<string, unknown>;
 
 function resolve(node: SchemaNode, root: SchemaNode & { $defs?: Record<string, SchemaNode> }): SchemaNode {
+  // `Option<Enum>` comes as `anyOf: [{$ref}, {type: "null"}]`: show it as the enum (secrets
+  // keep their own field).
+  const refs = node.anyOf?.filter((a) => a.$ref);
+  if (!node.$ref && refs?.length === 1 && node.anyOf!.length === 2 && node.anyOf!.some((a) => a.type === "null") && !refs[0].$ref!.endsWith("/Secret")) {
+    return resolve({ ...node, anyOf: undefined, $ref: refs[0].$ref }, root);
+  }
   if (!node.$ref) return node;
   const name = node.$ref.replace("#/$defs/", "");
   const target = root.$defs?.[name] ?? {};
@@ -56,10 +64,27 @@ function Help(props: { text?: string; class?: string }) {
   );
 }
 
-/** "maxPayload" → "Max payload". */
+const WORDS: Record<string, string> = { api: "API", url: "URL", urls: "URLs", id: "ID", ids: "IDs", ms: "(ms)", http: "HTTP", tls: "TLS", llm: "LLM" };
+
+/** "maxPayload" → "Max payload", "baseUrl" → "Base URL", "drainTimeoutMs" → "Drain timeout (ms)". */
 export function label(key: string): string {
-  const words = key.replace(/^\$/, "").replace(/([a-z0-9])([A-Z])/g, "$1 $2").toLowerCase();
+  const words = key
+    .replace(/^\$/, "")
+    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+    .toLowerCase()
+    .split(" ")
+    .map((w) => WORDS[w] ?? w)
+    .join(" ");
   return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/** The value a new map entry starts with. */
+function blank(n: SchemaNode): unknown {
+  const k = kind(n);
+  if (k === "object" || k === "map") return {};
+  if (k === "boolean") return false;
+  if (k === "integer" || k === "number") return 0;
+  return "";
 }
 
 const sensitive = (key: string) => /token|password|secret|apikey/i.test(key);
@@ -102,17 +127,33 @@ export function ConfigForm(props: {
             <Help text={n().description} />
             <For
               each={Object.keys((p.value as Obj | undefined) ?? {})}
-              fallback={<p class="text-xs text-muted py-2">None yet. Add one in Raw.</p>}
+              fallback={<p class="text-xs text-muted py-2">None yet.</p>}
             >
               {(k) => (
-                <Field
-                  path={[...p.path, k]}
-                  node={n().additionalProperties as SchemaNode}
-                  value={(p.value as Obj)[k]}
-                  rawKey
-                />
+                <div class="relative" data-testid={`${id()}-entry-${k}`}>
+                  {/* A scalar entry is removed by clearing it; an object entry has a button. */}
+                  <Show when={typeof (p.value as Obj)[k] === "object" && (p.value as Obj)[k] !== null}>
+                    <button
+                      type="button"
+                      class="absolute right-0 top-1 z-10 inline-flex items-center gap-1 rounded px-2 h-7 text-[12px] text-muted hover:bg-surface-2 hover:text-err"
+                      data-testid={`${id()}-remove-${k}`}
+                      aria-label={`Remove ${singular(key())} ${k}`}
+                      title="Remove (nothing is saved until Review & save)"
+                      onClick={() => props.onChange([...p.path, k], undefined)}
+                    >
+                      <Trash2 size={14} aria-hidden="true" /> Remove
+                    </button>
+                  </Show>
+                  <Field path={[...p.path, k]} node={n().additionalProperties as SchemaNode} value={(p.value as Obj)[k]} rawKey />
+                </div>
               )}
             </For>
+            <AddEntry
+              id={id()}
+              noun={singular(key())}
+              existing={Object.keys((p.value as Obj | undefined) ?? {})}
+              onAdd={(name) => props.onChange([...p.path, name], blank(resolve(n().additionalProperties as SchemaNode, props.schema)))}
+            />
           </fieldset>
         </Match>
         <Match when={true}>

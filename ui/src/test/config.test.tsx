@@ -234,6 +234,49 @@ describe("Config", () => {
     expect((screen.getByTestId("config-review") as HTMLButtonElement).disabled).toBe(true);
   });
 
+  it("adds a provider by name (checking the name) and removes one; nothing is saved until review", async () => {
+    const calls = setup((cmd) =>
+      cmd === "config_load" ? doc({ raw: "{ models: { providers: { openai: { apiKey: { source: 'store', id: 'OPENAI_API_KEY' } } } } }" }) : undefined,
+    );
+    render(() => <Config />);
+    fireEvent.click(await screen.findByTestId("cfg-models-providers-add"));
+    const name = screen.getByTestId("cfg-models-providers-new-name") as HTMLInputElement;
+    const add = screen.getByTestId("cfg-models-providers-new-add") as HTMLButtonElement;
+    expect(add.disabled).toBe(true);
+    for (const [bad, why] of [["lm studio", "spaces"], ["a/b", "“/”"], ["openai", "already exists"]]) {
+      fireEvent.input(name, { target: { value: bad } });
+      expect(screen.getByTestId("cfg-models-providers-new-problem").textContent).toContain(why);
+      expect(add.disabled).toBe(true);
+    }
+    // Escape closes without adding.
+    fireEvent.keyDown(name, { key: "Escape" });
+    expect(screen.queryByTestId("cfg-models-providers-new-name")).toBeNull();
+    fireEvent.click(screen.getByTestId("cfg-models-providers-add"));
+    const again = screen.getByTestId("cfg-models-providers-new-name") as HTMLInputElement;
+    expect(again.value).toBe("");
+    fireEvent.input(again, { target: { value: " lmstudio " } });
+    fireEvent.submit(again.closest("form")!);
+    // The new provider's own fields appear, ready to fill in.
+    const baseUrl = (await screen.findByTestId("cfg-models-providers-lmstudio-baseUrl")) as HTMLInputElement;
+    expect(calls.find((c) => c.cmd === "config_edit")!.args).toMatchObject({ path: ["models", "providers", "lmstudio"], value: "{}" });
+    // Its wire format is a picker (an optional enum), and names read as words.
+    const api = screen.getByTestId("cfg-models-providers-lmstudio-api") as HTMLSelectElement;
+    expect(api.tagName).toBe("SELECT");
+    expect([...api.options].map((o) => o.value)).toContain("anthropic-messages");
+    expect(document.querySelector('label[for="cfg-models-providers-lmstudio-baseUrl"]')!.textContent).toBe("Base URL");
+    fireEvent.change(baseUrl, { target: { value: "http://127.0.0.1:1234/v1" } });
+    await waitFor(() => expect(calls.filter((c) => c.cmd === "config_edit").length).toBe(2));
+    // Remove the other one.
+    fireEvent.click(screen.getByTestId("cfg-models-providers-remove-openai"));
+    await waitFor(() => expect(screen.queryByTestId("cfg-models-providers-entry-openai")).toBeNull());
+    expect(calls.filter((c) => c.cmd === "config_edit").at(-1)!.args).toMatchObject({ path: ["models", "providers", "openai"], value: null });
+    expect(calls.some((c) => c.cmd === "config_save")).toBe(false);
+    fireEvent.click(screen.getByTestId("config-review"));
+    const diff = await screen.findByTestId("diff");
+    expect(diff.textContent).toContain("lmstudio");
+    expect(diff.querySelector('[data-kind="del"]')?.textContent).toContain("openai");
+  });
+
   it("a token written in clear is moved to the keychain in one click", async () => {
     const calls = setup((cmd) => {
       if (cmd === "config_load") return doc({ raw: "{ gateway: { auth: { token: 'plain-token-123' } } }" });
