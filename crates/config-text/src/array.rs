@@ -11,9 +11,12 @@ use serde_json::Value;
 /// Past this many old × new elements, pairs are matched by position only (no quadratic table).
 const MAX_TABLE: usize = 250_000;
 
-pub(crate) fn reconcile(arr: &CstArray, items: &[Value], style: Style) {
+pub(crate) fn reconcile(arr: &CstArray, known: Option<&Vec<Value>>, items: &[Value], style: Style) {
     let elements = arr.elements();
-    let old: Vec<Option<Value>> = elements.iter().map(CstNode::to_serde_value).collect();
+    let old: Vec<Option<Value>> = match known {
+        Some(k) if k.len() == elements.len() => k.iter().cloned().map(Some).collect(),
+        _ => elements.iter().map(CstNode::to_serde_value).collect(),
+    };
     let kept = common(&old, items);
     let mut pos = 0usize;
     let (mut oi, mut ni) = (0usize, 0usize);
@@ -25,8 +28,9 @@ pub(crate) fn reconcile(arr: &CstArray, items: &[Value], style: Style) {
         let old_gap = elements.get(oi..o_end).unwrap_or_default();
         let new_gap = items.get(ni..n_end).unwrap_or_default();
         let paired = old_gap.len().min(new_gap.len());
-        for (el, v) in old_gap.iter().zip(new_gap) {
-            crate::reconcile(el.clone(), v, style);
+        for (k, (el, v)) in old_gap.iter().zip(new_gap).enumerate() {
+            let was = old.get(oi + k).and_then(Option::as_ref);
+            crate::reconcile(el.clone(), was, v, style);
         }
         pos += paired;
         for el in old_gap.iter().skip(paired) {

@@ -58,11 +58,12 @@ fn syntax(e: &jsonc_parser::errors::ParseError) -> EditError {
 
 /// The document's value; an empty (or comment-only) text is an empty object.
 pub fn parse(text: &str) -> Result<Value, EditError> {
-    let root = CstRootNode::parse(text, &options()).map_err(|e| syntax(&e))?;
-    Ok(root
-        .value()
-        .and_then(|v| v.to_serde_value())
-        .unwrap_or_else(|| Value::Object(Map::new())))
+    let v: Value = jsonc_parser::parse_to_serde_value(text, &options()).map_err(|e| syntax(&e))?;
+    Ok(if v.is_null() {
+        Value::Object(Map::new())
+    } else {
+        v
+    })
 }
 
 /// `text` changed so that it holds `new`, touching only what differs (see the crate docs).
@@ -72,11 +73,16 @@ pub fn rewrite(text: &str, new: &Value) -> Result<String, EditError> {
 
 /// The edited text, or `None` when the edit in place did not produce exactly `new`.
 fn in_place(text: &str, new: &Value) -> Result<Option<String>, EditError> {
+    // The plain value first (cheap): unchanged subtrees are then skipped without walking them.
+    let old = parse(text)?;
+    if same(&old, new) {
+        return Ok(Some(text.to_owned()));
+    }
     let root = CstRootNode::parse(text, &options()).map_err(|e| syntax(&e))?;
     match root.value() {
         Some(node) => {
             let style = Style::of(&node);
-            reconcile(node, new, style);
+            reconcile(node, Some(&old), new, style);
         }
         None => root.set_value(input(new)),
     }
@@ -178,17 +184,25 @@ fn input(v: &Value) -> CstInputValue {
     }
 }
 
-/// Makes `node` hold `new`: objects and arrays are edited member by member, anything else that
-/// differs is replaced.
-fn reconcile(node: CstNode, new: &Value, style: Style) {
+/// Makes `node` (whose value is `old`, when known) hold `new`: objects and arrays are edited
+/// member by member, anything else that differs is replaced.
+fn reconcile(node: CstNode, old: Option<&Value>, new: &Value, style: Style) {
+    if old.is_some_and(|o| same(o, new)) {
+        return;
+    }
     match (&node, new) {
         (CstNode::Container(CstContainerNode::Object(obj)), Value::Object(map)) => {
+            let props = obj.properties();
+            let names: Vec<Option<String>> = props.iter().map(|p| p.decoded_name()).collect();
+            // With a repeated key the plain value holds only the last one: compare the text.
+            let mut distinct = std::collections::HashSet::new();
+            let repeated = names.iter().flatten().any(|n| !distinct.insert(n));
+            let old_map = old.and_then(Value::as_object).filter(|_| !repeated);
             let mut seen = std::collections::HashSet::new();
-            for prop in obj.properties() {
-                let name = prop.decoded_name();
+            for (prop, name) in props.into_iter().zip(names) {
                 match name.as_deref().and_then(|n| map.get(n).map(|v| (n, v))) {
                     Some((n, v)) if seen.insert(n.to_owned()) => match prop.value() {
-                        Some(child) => reconcile(child, v, style),
+                        Some(child) => reconcile(child, old_map.and_then(|m| m.get(n)), v, style),
                         None => {
                             prop.set_value(input(v));
                             style.apply(&prop.into());
@@ -205,12 +219,14 @@ fn reconcile(node: CstNode, new: &Value, style: Style) {
             }
         }
         (CstNode::Container(CstContainerNode::Array(arr)), Value::Array(items)) => {
-            array::reconcile(arr, items, style);
+            array::reconcile(arr, old.and_then(Value::as_array), items, style);
         }
         _ => {
-            if !node.to_serde_value().is_some_and(|old| same(&old, new))
-                && let Some(added) = replace(node, input(new))
-            {
+            let differs = match old {
+                Some(_) => true,
+                None => !node.to_serde_value().is_some_and(|o| same(&o, new)),
+            };
+            if differs && let Some(added) = replace(node, input(new)) {
                 style.apply(&added);
             }
         }

@@ -18,8 +18,18 @@ struct Counts {
     double: usize,
 }
 
+/// Enough keys and strings to tell the style; a big file is not walked to the end.
+const SAMPLE: usize = 64;
+
+impl Counts {
+    fn enough(&self) -> bool {
+        self.bare + self.quoted >= SAMPLE && self.single + self.double >= SAMPLE
+    }
+}
+
 impl Style {
-    /// The majority style of `node`'s keys and strings (plain JSON when there are none).
+    /// The majority style of `node`'s keys and strings, from the first few dozen of each
+    /// (plain JSON when there are none).
     pub(crate) fn of(node: &CstNode) -> Style {
         let mut c = Counts::default();
         count(node, &mut c);
@@ -76,6 +86,9 @@ impl Style {
 }
 
 fn count(node: &CstNode, c: &mut Counts) {
+    if c.enough() {
+        return;
+    }
     match node {
         CstNode::Container(CstContainerNode::ObjectProp(p)) => {
             match p.name() {

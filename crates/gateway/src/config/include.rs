@@ -46,7 +46,7 @@ pub fn resolve(
     root: &Path,
 ) -> Result<Value, IncludeError> {
     let mut stack = vec![canonical(file)];
-    walk(value, ".", positions, file, root, &mut stack)
+    walk(value, &mut String::new(), positions, file, root, &mut stack)
 }
 
 /// The real path; for a file that does not exist (yet), its path with `.` and `..` resolved
@@ -74,9 +74,11 @@ fn canonical(p: &Path) -> PathBuf {
     }
 }
 
+/// `path` is the value's path (empty for the root), built up in one buffer: most values hold
+/// no include, and formatting a path for each of them would cost more than the rest.
 fn walk(
     value: Value,
-    path: &str,
+    path: &mut String,
     positions: &mut Positions,
     file: &Path,
     root: &Path,
@@ -86,16 +88,24 @@ fn walk(
         Value::Object(mut map) => {
             let include = map.remove("$include");
             let mut siblings = Map::new();
+            let len = path.len();
             for (k, v) in map {
-                let p = child(path, &k);
-                siblings.insert(k, walk(v, &p, positions, file, root, stack)?);
+                source::push_key(path, len, &k);
+                let v = walk(v, path, positions, file, root, stack)?;
+                siblings.insert(k, v);
             }
+            path.truncate(len);
             let Some(spec) = include else {
                 return Ok(Value::Object(siblings));
             };
+            let path = path.clone();
             let err = |message: String, positions: &Positions| IncludeError {
-                location: positions.find(&child(path, "$include")),
-                at: path.to_owned(),
+                location: positions.find(&child(&path, "$include")),
+                at: if path.is_empty() {
+                    ".".into()
+                } else {
+                    path.clone()
+                },
                 message,
             };
             let files: Vec<String> = match spec {
@@ -143,13 +153,17 @@ fn walk(
                     .map_err(|e| err(format!("cannot read \"{name}\": {e}"), positions))?;
                 let (v, mut inner) = source::parse(&text, &target).map_err(|e| IncludeError {
                     location: Some(e.location.clone()),
-                    at: path.to_owned(),
+                    at: if path.is_empty() {
+                        ".".into()
+                    } else {
+                        path.clone()
+                    },
                     message: e.message,
                 })?;
                 stack.push(target.clone());
-                let v = walk(v, ".", &mut inner, &target, root, stack)?;
+                let v = walk(v, &mut String::new(), &mut inner, &target, root, stack)?;
                 stack.pop();
-                positions.graft(path, inner);
+                positions.graft(&path, inner);
                 merge(&mut merged, v);
             }
             if siblings.is_empty() {
@@ -164,21 +178,26 @@ fn walk(
             merge(&mut merged, Value::Object(siblings));
             Ok(merged)
         }
-        Value::Array(items) => items
-            .into_iter()
-            .enumerate()
-            .map(|(i, v)| {
-                let p = format!("{}[{i}]", if path == "." { "" } else { path });
-                walk(v, &p, positions, file, root, stack)
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map(Value::Array),
+        Value::Array(items) => {
+            let len = path.len();
+            let mut digits = itoa::Buffer::new();
+            let mut out = Vec::with_capacity(items.len());
+            for (i, v) in items.into_iter().enumerate() {
+                path.truncate(len);
+                path.push('[');
+                path.push_str(digits.format(i));
+                path.push(']');
+                out.push(walk(v, path, positions, file, root, stack)?);
+            }
+            path.truncate(len);
+            Ok(Value::Array(out))
+        }
         other => Ok(other),
     }
 }
 
 fn child(path: &str, key: &str) -> String {
-    if path == "." {
+    if path.is_empty() || path == "." {
         key.to_owned()
     } else {
         format!("{path}.{key}")

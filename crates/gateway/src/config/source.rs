@@ -70,12 +70,21 @@ impl Positions {
     pub fn graft(&mut self, prefix: &str, other: Positions) {
         let base = self.files.len();
         self.files.extend(other.files);
+        self.entries.reserve(other.entries.len());
         for (k, (f, off)) in other.entries {
             let key = match (prefix, k.as_str()) {
                 ("." | "", _) => k,
                 (_, ".") => prefix.to_owned(),
-                (_, rest) if rest.starts_with('[') => format!("{prefix}{rest}"),
-                (_, rest) => format!("{prefix}.{rest}"),
+                (_, rest) => {
+                    // Not format!: this runs for every value of every included file.
+                    let mut key = String::with_capacity(prefix.len() + 1 + rest.len());
+                    key.push_str(prefix);
+                    if !rest.starts_with('[') {
+                        key.push('.');
+                    }
+                    key.push_str(rest);
+                    key
+                }
             };
             self.entries.entry(key).or_insert((f + base, off));
         }
@@ -120,30 +129,29 @@ pub fn parse(text: &str, file: &Path) -> Result<(Value, Positions), SyntaxError>
     let mut positions = Positions::for_file(file, text);
     let value = match parsed.value {
         None => Value::Object(Map::new()),
-        Some(ast) => {
-            convert(&ast, ".", &mut positions).map_err(|(offset, message)| SyntaxError {
+        Some(ast) => convert(&ast, &mut String::new(), true, &mut positions).map_err(
+            |(offset, message)| SyntaxError {
                 location: positions.location((0, offset)).unwrap_or(Location {
                     file: file.to_path_buf(),
                     line: 1,
                     column: 1,
                 }),
                 message,
-            })?
-        }
+            },
+        )?,
     };
     Ok((value, positions))
 }
 
-fn child(path: &str, key: &str) -> String {
-    if path == "." {
-        key.to_owned()
-    } else {
-        format!("{path}.{key}")
-    }
-}
-
-/// Converts the AST; errors are (byte offset, message).
-fn convert(ast: &Ast<'_>, path: &str, pos: &mut Positions) -> Result<Value, (usize, String)> {
+/// Converts the AST; errors are (byte offset, message). `path` is the value's path (empty for
+/// the root), built up in one buffer; `record` is false for a property's value, whose key
+/// position is recorded instead.
+fn convert(
+    ast: &Ast<'_>,
+    path: &mut String,
+    record: bool,
+    pos: &mut Positions,
+) -> Result<Value, (usize, String)> {
     let start = match ast {
         Ast::StringLit(s) => s.range.start,
         Ast::NumberLit(n) => n.range.start,
@@ -152,7 +160,10 @@ fn convert(ast: &Ast<'_>, path: &str, pos: &mut Positions) -> Result<Value, (usi
         Ast::Array(a) => a.range.start,
         Ast::NullKeyword(n) => n.range.start,
     };
-    pos.entries.insert(path.to_owned(), (0, start));
+    if record {
+        let key = if path.is_empty() { "." } else { path.as_str() };
+        pos.entries.insert(key.to_owned(), (0, start));
+    }
     Ok(match ast {
         Ast::StringLit(s) => Value::String(s.value.to_string()),
         Ast::BooleanLit(b) => Value::Bool(b.value),
@@ -165,37 +176,52 @@ fn convert(ast: &Ast<'_>, path: &str, pos: &mut Positions) -> Result<Value, (usi
         })?),
         Ast::Array(a) => {
             let mut out = Vec::with_capacity(a.elements.len());
+            let len = path.len();
+            let mut digits = itoa::Buffer::new();
             for (i, el) in a.elements.iter().enumerate() {
-                out.push(convert(
-                    el,
-                    &format!("{}[{i}]", if path == "." { "" } else { path }),
-                    pos,
-                )?);
+                path.truncate(len);
+                path.push('[');
+                path.push_str(digits.format(i));
+                path.push(']');
+                out.push(convert(el, path, true, pos)?);
             }
+            path.truncate(len);
             Value::Array(out)
         }
         Ast::Object(o) => {
             let mut map = Map::new();
+            let len = path.len();
             for prop in &o.properties {
                 let key = match &prop.name {
                     ObjectPropName::String(s) => s.value.to_string(),
                     ObjectPropName::Word(w) => w.value.to_owned(),
                 };
-                let p = child(path, &key);
                 if map.contains_key(&key) {
                     return Err((
                         prop.range.start,
                         format!("the key `{key}` appears twice in the same object"),
                     ));
                 }
-                let v = convert(&prop.value, &p, pos)?;
+                push_key(path, len, &key);
                 // The key's own position is more useful than the value's for "unknown key".
-                pos.entries.insert(p.clone(), (0, prop.range.start));
+                pos.entries.insert(path.clone(), (0, prop.range.start));
+                let v = convert(&prop.value, path, false, pos)?;
                 map.insert(key, v);
             }
+            path.truncate(len);
             Value::Object(map)
         }
     })
+}
+
+/// `path` (cut back to `len`) extended by `.key`: value paths are built in one buffer while
+/// walking, since formatting a fresh path for every value costs more than the rest.
+pub(super) fn push_key(path: &mut String, len: usize, key: &str) {
+    path.truncate(len);
+    if len > 0 {
+        path.push('.');
+    }
+    path.push_str(key);
 }
 
 fn number(text: &str) -> Option<Number> {

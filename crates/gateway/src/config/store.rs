@@ -394,13 +394,17 @@ fn diff(prefix: &str, a: &Value, b: &Value, out: &mut Vec<String>) {
             keys.sort();
             keys.dedup();
             for k in keys {
+                let (l, r) = (x.get(k), y.get(k));
+                if l == r {
+                    continue;
+                }
                 let p = if prefix.is_empty() {
                     k.clone()
                 } else {
                     format!("{prefix}.{k}")
                 };
                 let empty = Value::Object(Default::default());
-                match (x.get(k), y.get(k)) {
+                match (l, r) {
                     (Some(l), Some(r)) => diff(&p, l, r, out),
                     // Added or removed objects are listed by their leaves.
                     (None, Some(r @ Value::Object(_))) => diff(&p, &empty, r, out),
