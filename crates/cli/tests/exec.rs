@@ -465,7 +465,9 @@ async fn exec_approvals_set_writes_openclaws_file_into_the_policy() {
         .await;
     assert_eq!(judged(&curl), "deny", "{curl}");
     let raw = std::fs::read_to_string(gw.state().join("tidepool.json")).unwrap();
-    assert!(raw.contains("\"mode\": \"allowlist\""), "{raw}");
+    // Written in place, in the file's own style (bare keys, single quotes).
+    assert!(raw.contains("mode: 'allowlist'"), "{raw}");
+    assert!(raw.contains("models: { providers: { fake:"), "{raw}");
 
     // A stale hash is a conflict; nothing is written.
     let stale = c.call("exec.approvals.set", params).await;
