@@ -19,6 +19,31 @@ async fn get(ws: &mut Ws) -> Value {
     r["payload"].clone()
 }
 
+/// `config.set` of one value by path; it must succeed.
+async fn set_path(ws: &mut Ws, path: &str, value: Value) {
+    let r = request(
+        ws,
+        "set",
+        "config.set",
+        json!({"path": path, "value": value}),
+    )
+    .await;
+    assert_eq!(r["ok"], true, "{r}");
+}
+
+/// `config.patch` with the current hash; it must succeed.
+async fn patch(ws: &mut Ws, raw: &str) {
+    let hash = get(ws).await["hash"].as_str().unwrap().to_owned();
+    let r = request(
+        ws,
+        "patch",
+        "config.patch",
+        json!({"raw": raw, "baseHash": hash}),
+    )
+    .await;
+    assert_eq!(r["ok"], true, "{r}");
+}
+
 async fn changed_event(ws: &mut Ws, within: Duration) -> Value {
     let deadline = Instant::now() + within;
     loop {
@@ -134,18 +159,13 @@ async fn set_by_path_patch_and_the_drop_guard() {
     let big = "{ gateway: { port: 0, tickIntervalMs: 30000, drainTimeoutMs: 5000, handshakeTimeoutMs: 10000, maxPayload: 1048576, maxBufferedBytes: 8388608 }, logging: { level: 'info', retentionDays: 7 } }";
     let gw = gateway().config(big).start().await;
     let (mut ws, _) = gw.authed().await;
-    let r = request(
+    set_path(&mut ws, "logging.retentionDays", json!(14)).await;
+    assert_eq!(get(&mut ws).await["config"]["logging"]["retentionDays"], 14);
+    patch(
         &mut ws,
-        "1",
-        "config.set",
-        json!({"path": "logging.retentionDays", "value": 14}),
+        "{ logging: { level: 'debug' }, gateway: { drainTimeoutMs: null } }",
     )
     .await;
-    assert_eq!(r["ok"], true, "{r}");
-    assert_eq!(get(&mut ws).await["config"]["logging"]["retentionDays"], 14);
-    let hash = get(&mut ws).await["hash"].as_str().unwrap().to_owned();
-    let r = request(&mut ws, "2", "config.patch", json!({"raw": "{ logging: { level: 'debug' }, gateway: { drainTimeoutMs: null } }", "baseHash": hash})).await;
-    assert_eq!(r["ok"], true, "{r}");
     let cfg = get(&mut ws).await["config"].clone();
     assert_eq!(cfg["logging"]["level"], "debug");
     assert!(cfg["gateway"].get("drainTimeoutMs").is_none());
@@ -185,14 +205,7 @@ async fn writes_through_the_gateway_keep_comments_and_layout() {
     let gw = gateway().config(COMMENTED).start().await;
     let (mut ws, _) = gw.authed().await;
     let file = gw.state().join("tidepool.json");
-    let r = request(
-        &mut ws,
-        "1",
-        "config.set",
-        json!({"path": "logging.retentionDays", "value": 14}),
-    )
-    .await;
-    assert_eq!(r["ok"], true, "{r}");
+    set_path(&mut ws, "logging.retentionDays", json!(14)).await;
     let text = std::fs::read_to_string(&file).unwrap();
     assert_eq!(
         text,
@@ -202,15 +215,11 @@ async fn writes_through_the_gateway_keep_comments_and_layout() {
         ),
         "only the object that gained a key changed"
     );
-    let hash = get(&mut ws).await["hash"].as_str().unwrap().to_owned();
-    let r = request(
+    patch(
         &mut ws,
-        "2",
-        "config.patch",
-        json!({"raw": "{ logging: { level: 'debug', retentionDays: null } }", "baseHash": hash}),
+        "{ logging: { level: 'debug', retentionDays: null } }",
     )
     .await;
-    assert_eq!(r["ok"], true, "{r}");
     let text = std::fs::read_to_string(&file).unwrap();
     assert_eq!(
         text,
