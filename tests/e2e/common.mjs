@@ -49,7 +49,10 @@ export async function spawnDriver(env, detached = false) {
     stdio: ["ignore", "inherit", "inherit"],
     detached,
   });
+  // tauri-driver forwards each request to WebKitWebDriver, which it starts at once but which
+  // takes a moment to listen: a session asked for before then fails with "connection refused".
   await waitPort(port);
+  await waitPort(native);
   return { proc, port };
 }
 
