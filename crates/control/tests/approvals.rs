@@ -10,13 +10,12 @@
 )]
 
 mod support;
-use support::tidepool_bin;
+use support::start_gateway;
 
 use serde_json::json;
 use tidepool_client::{Client, ClientError};
 use tidepool_control::approvals::{self, ExecRuleView};
 use tidepool_control::config::SaveOutcome;
-use tidepool_control::{SidecarConfig, Supervisor};
 
 /// Asks the gateway (as a client would) to approve `command`, without waiting.
 async fn ask(c: &Client, command: &str) -> String {
@@ -38,10 +37,7 @@ async fn pending_resolve_history_check_and_policy_saves() {
         "{ tools: { exec: { mode: 'ask', rules: [{ pattern: 'rm **', action: 'deny' }] } } }",
     )
     .unwrap();
-    let mut cfg = SidecarConfig::new(tidepool_bin(), dir.path().to_path_buf());
-    cfg.port = 0;
-    let sup = Supervisor::new(cfg);
-    sup.start().await.unwrap();
+    let sup = start_gateway(dir.path()).await;
     let c = sup.client().unwrap();
 
     assert!(approvals::pending(&c).await.unwrap().is_empty());

@@ -9,10 +9,9 @@
 )]
 
 mod support;
-use support::tidepool_bin;
+use support::{start_gateway, tidepool_bin};
 
 use tidepool_control::config::{ConfigAccess, SaveOutcome};
-use tidepool_control::{SidecarConfig, Supervisor};
 
 #[tokio::test]
 async fn offline_an_invalid_file_is_shown_fixed_and_restorable() {
@@ -89,10 +88,7 @@ async fn live_saves_go_through_the_gateway() {
         "{ logging: { level: 'info' } }",
     )
     .unwrap();
-    let mut cfg = SidecarConfig::new(tidepool_bin(), dir.path().to_path_buf());
-    cfg.port = 0;
-    let sup = Supervisor::new(cfg);
-    sup.start().await.unwrap();
+    let sup = start_gateway(dir.path()).await;
     let access = ConfigAccess {
         program: tidepool_bin(),
         state_dir: dir.path().to_path_buf(),
@@ -174,10 +170,7 @@ async fn secrets_for_references_are_stored_through_the_gateway_or_the_cli() {
     assert!(empty.contains("empty"), "{empty}");
 
     // Gateway up: through `secrets.store.set`, and it lists what the CLI stored too.
-    let mut cfg = SidecarConfig::new(tidepool_bin(), dir.path().to_path_buf());
-    cfg.port = 0;
-    let sup = Supervisor::new(cfg);
-    sup.start().await.unwrap();
+    let sup = start_gateway(dir.path()).await;
     access
         .store_secret(sup.client(), "CFG_LIVE_TOKEN", LIVE)
         .await

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 use std::time::Duration;
-use tidepool_control::{Status, Supervisor};
+use tidepool_control::{SidecarConfig, Status, Supervisor};
 
 /// The real gateway binary, built by the same workspace build (`cargo nextest run --workspace`).
 pub fn tidepool_bin() -> PathBuf {
@@ -36,4 +36,13 @@ pub async fn wait_for(sup: &Supervisor, what: &str, pred: impl Fn(&Status) -> bo
     })
     .await
     .unwrap_or_else(|_| panic!("never reached {what}; last status {:?}", sup.status()))
+}
+
+/// A supervisor running the real gateway for `state_dir` on any free port.
+pub async fn start_gateway(state_dir: &std::path::Path) -> Supervisor {
+    let mut cfg = SidecarConfig::new(tidepool_bin(), state_dir.to_path_buf());
+    cfg.port = 0;
+    let sup = Supervisor::new(cfg);
+    sup.start().await.unwrap();
+    sup
 }
