@@ -105,7 +105,12 @@ async fn apply_checks_the_hash_validates_and_keeps_the_last_good_file() {
         START
     );
 
-    // Valid: written 0600, last-good keeps the previous text, the change is announced.
+    // The config the gateway started with is the way back until a newer one is loaded.
+    assert_eq!(
+        std::fs::read_to_string(gw.state().join("tidepool.json.last-good")).unwrap(),
+        START
+    );
+    // Valid: written 0600, it becomes the last good config, the change is announced.
     let r = request(
         &mut ws,
         "4",
@@ -124,7 +129,7 @@ async fn apply_checks_the_hash_validates_and_keeps_the_last_good_file() {
     assert_eq!(std::fs::read_to_string(&file).unwrap(), next);
     assert_eq!(
         std::fs::read_to_string(gw.state().join("tidepool.json.last-good")).unwrap(),
-        START
+        next
     );
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(
@@ -418,5 +423,105 @@ async fn the_log_level_changes_without_a_restart() {
         log.matches("bad frame").count(),
         1,
         "only the frame after the change is logged at debug"
+    );
+}
+
+#[tokio::test]
+async fn a_broken_hand_edit_can_always_be_undone() {
+    // Edited by hand (valid), then broken; the gateway refuses to start; the hand edit comes back.
+    let mut gw = gateway().config(START).start().await;
+    let (mut ws, _) = gw.authed().await;
+    let file = gw.state().join("tidepool.json");
+    let good = gw.state().join("tidepool.json.last-good");
+    assert_eq!(
+        std::fs::read_to_string(&good).unwrap(),
+        START,
+        "kept at start"
+    );
+    let edited = START.replace("'info'", "'warn'");
+    std::fs::write(&file, &edited).unwrap();
+    changed_event(&mut ws, Duration::from_secs(5)).await;
+    assert_eq!(
+        std::fs::read_to_string(&good).unwrap(),
+        edited,
+        "kept on reload"
+    );
+    std::fs::write(&file, "{ gateway: { port: 'eighty' } }").unwrap();
+    gw.wait_log("config edit ignored").await;
+    assert_eq!(
+        std::fs::read_to_string(&good).unwrap(),
+        edited,
+        "never the broken text"
+    );
+    drop(ws);
+    gw.signal(libc::SIGTERM);
+    assert_eq!(gw.wait(Duration::from_secs(10)).await, Some(0));
+
+    let dir = gw.state().to_path_buf();
+    let (code, stderr, _d) = gateway().state_dir(&dir).run_to_exit().await;
+    assert_eq!(code, Some(78), "{stderr}");
+    assert!(stderr.contains("gateway.port"), "{stderr}");
+    let o = gw.cli(&["config", "restore-last-good"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), edited);
+    let back = gateway().state_dir(&dir).start().await;
+    let (mut ws, _) = raw(&back.url()).await;
+    connect(&mut ws, Some(&gw.token()), ALL_SCOPES).await;
+    assert_eq!(get(&mut ws).await["config"]["logging"]["level"], "warn");
+}
+
+#[tokio::test]
+async fn reload_mode_off_leaves_edits_for_the_next_start() {
+    let text = "{ gateway: { port: 0, reload: { mode: 'off' } }, logging: { level: 'info' } }";
+    let gw = gateway().config(text).start().await;
+    let (mut ws, _) = gw.authed().await;
+    let before = get(&mut ws).await["hash"].clone();
+    std::fs::write(
+        gw.state().join("tidepool.json"),
+        text.replace("'info'", "'warn'"),
+    )
+    .unwrap();
+    gw.wait_log("not applied because gateway.reload.mode is")
+        .await;
+    assert_eq!(
+        get(&mut ws).await["hash"],
+        before,
+        "the running config stays"
+    );
+    let h = request(&mut ws, "h", "health", json!({})).await;
+    assert_eq!(
+        h["payload"]["configReload"]["hotReloadStatus"], "disabled",
+        "{h}"
+    );
+}
+
+#[tokio::test]
+async fn openclaw_settings_are_accepted_and_reported_once() {
+    let gw = gateway()
+        .config("{ gateway: { port: 0, nodes: { browser: { mode: 'auto' } } }, agents: { defaults: { blockStreamingBreak: 'text_end' } }, channels: {} }")
+        .start()
+        .await;
+    let line = gw.wait_log("not supported by Tidepool yet").await;
+    assert!(
+        line.contains("gateway.nodes")
+            && line.contains("agents.defaults.blockStreamingBreak")
+            && line.contains("channels"),
+        "{line}"
+    );
+    let o = gw.cli(&["health"]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{out}");
+    assert!(
+        out.contains("3 OpenClaw setting(s) not supported by Tidepool yet"),
+        "{out}"
+    );
+    let o = gw.cli(&["config", "validate"]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("OpenClaw settings not supported by Tidepool yet, ignored: agents.defaults.blockStreamingBreak, channels, gateway.nodes"), "{out}");
+    let log = std::fs::read_to_string(gw.log_file()).unwrap();
+    assert_eq!(
+        log.matches("not supported by Tidepool yet").count(),
+        1,
+        "said once: {log}"
     );
 }

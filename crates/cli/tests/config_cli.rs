@@ -171,8 +171,8 @@ fn apply_from_stdin_replaces_an_invalid_file_without_making_it_last_good() {
     assert_eq!(ok["ok"], true, "{ok}");
     assert_eq!(
         std::fs::read_to_string(d.join("tidepool.json.last-good")).unwrap(),
-        "{ logging: { level: 'info' } }",
-        "the invalid text never becomes last-good"
+        "{ gateway: { port: 19000 } }",
+        "the invalid text never becomes last-good; the valid one that replaced it does"
     );
 }
 

@@ -354,3 +354,34 @@ async fn the_token_can_be_a_secret_reference() {
     assert_eq!(code, Some(78));
     assert!(stderr.contains("TP_REF_UNSET_TOKEN"), "{stderr}");
 }
+
+#[tokio::test]
+async fn everything_the_gateway_creates_in_its_state_dir_is_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let gw = gateway().config("{ gateway: { port: 0 } }").start().await;
+    let (mut ws, _) = gw.authed().await;
+    let r = request(&mut ws, "s", "sessions.list", json!({})).await;
+    assert_eq!(r["ok"], true, "{r}");
+    // Written by this test, not by the gateway.
+    let ours = ["stderr.log", "tidepool.json"];
+    let mut seen = 0;
+    let mut stack = vec![gw.state().to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let e = e.unwrap();
+            let meta = std::fs::symlink_metadata(e.path()).unwrap();
+            let mode = meta.permissions().mode() & 0o777;
+            if meta.is_dir() {
+                assert_eq!(mode, 0o700, "{}", e.path().display());
+                stack.push(e.path());
+            } else if !(dir == gw.state() && ours.contains(&e.file_name().to_str().unwrap())) {
+                assert_eq!(mode & 0o077, 0, "{} is {mode:o}", e.path().display());
+                seen += 1;
+            }
+        }
+    }
+    for f in ["gateway.lock", "gateway.token", "tidepool.json.last-good"] {
+        assert!(gw.state().join(f).exists(), "{f}");
+    }
+    assert!(seen >= 4, "{seen}");
+}

@@ -37,6 +37,9 @@ pub struct ConfigDoc {
     pub live: bool,
     /// Why the file does not validate, if it does not.
     pub problem: Option<ConfigProblem>,
+    /// OpenClaw settings in it that Tidepool accepts but does not act on yet.
+    #[serde(default)]
+    pub unsupported: Vec<String>,
 }
 
 /// What a save did.
@@ -118,6 +121,7 @@ impl ConfigAccess {
                 hash: str_field(&v, "hash"),
                 live: true,
                 problem: None,
+                unsupported: str_list(&v, "unsupported"),
             });
         }
         let out = self.cli(&["get-raw"], None).await?;
@@ -136,6 +140,7 @@ impl ConfigAccess {
                 .get("problem")
                 .filter(|p| !p.is_null())
                 .and_then(|p| serde_json::from_value(p.clone()).ok()),
+            unsupported: str_list(&v, "unsupported"),
         })
     }
 
@@ -253,6 +258,18 @@ impl ConfigAccess {
         }
         Err(ConfigAccessError::Cli(out.stderr))
     }
+}
+
+fn str_list(v: &Value, key: &str) -> Vec<String> {
+    v.get(key)
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn str_field(v: &Value, k: &str) -> String {

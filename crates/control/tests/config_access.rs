@@ -61,7 +61,7 @@ async fn offline_an_invalid_file_is_shown_fixed_and_restorable() {
     };
     assert!(!live);
     assert_eq!(changed, vec!["gateway.port".to_string()]);
-    // Another valid edit makes the first one the last good config; break the file and restore.
+    // Every valid save becomes the last good config; break the file and restore the latest.
     let SaveOutcome::Saved { .. } = access
         .save(None, "{ gateway: { port: 19002 } }", &hash)
         .await
@@ -77,7 +77,7 @@ async fn offline_an_invalid_file_is_shown_fixed_and_restorable() {
     );
     let msg = access.restore_last_good().await.unwrap();
     assert!(msg.contains("Restored"), "{msg}");
-    assert!(access.load(None).await.unwrap().raw.contains("19001"));
+    assert!(access.load(None).await.unwrap().raw.contains("19002"));
 }
 
 #[tokio::test]

@@ -1,6 +1,6 @@
 //! Hot reload: watches the config file and the files it `$include`s, re-validates after an edit
 //! (100 ms debounce) and swaps it in; an invalid edit is logged and ignored, and the running
-//! config stays.
+//! config stays. `gateway.reload.mode: "off"` leaves edits for the next start.
 
 use crate::config_methods::CONFIG_CHANGED;
 use crate::server::Shared;
@@ -101,6 +101,20 @@ pub(crate) fn spawn(shared: Arc<Shared>) {
                     _ = tokio::time::sleep(DEBOUNCE) => break,
                     more = rx.recv() => if more.is_none() { return },
                 }
+            }
+            let mode = shared
+                .config_store
+                .snapshot()
+                .loaded
+                .config
+                .gateway
+                .reload
+                .mode;
+            if mode == crate::config::ReloadMode::Off {
+                tracing::info!(
+                    "config file edited; not applied because gateway.reload.mode is \"off\": restart the gateway to apply it"
+                );
+                continue;
             }
             let store = shared.config_store.clone();
             match tokio::task::spawn_blocking(move || store.reload()).await {

@@ -40,7 +40,7 @@ fn to_value<T: serde::Serialize>(v: T) -> Result<Value, ErrorShape> {
 }
 
 /// The health summary (also in the `hello-ok` snapshot).
-pub fn health(_s: &Shared) -> HealthSummary {
+pub fn health(s: &Shared) -> HealthSummary {
     let started = Instant::now();
     let mut summary = HealthSummary {
         ok: true,
@@ -48,7 +48,11 @@ pub fn health(_s: &Shared) -> HealthSummary {
         duration_ms: 0,
         plugins: PluginHealth::default(),
         config_reload: ConfigReloadHealth {
-            hot_reload_status: "disabled".into(),
+            hot_reload_status: match s.config_store.snapshot().loaded.config.gateway.reload.mode {
+                crate::config::ReloadMode::Hybrid => "active",
+                crate::config::ReloadMode::Off => "disabled",
+            }
+            .into(),
         },
         channels: BTreeMap::new(),
         channel_order: vec![],
@@ -81,6 +85,7 @@ pub fn status(s: &Shared) -> StatusResult {
         rss_bytes: sysinfo::rss_bytes(),
         host: sysinfo::hostname(),
         platform: sysinfo::platform().into(),
+        config_unsupported: s.config_store.snapshot().loaded.unsupported.clone(),
     }
 }
 

@@ -370,4 +370,7 @@ pub struct StatusResult {
     pub host: String,
     /// OS / platform.
     pub platform: String,
+    /// OpenClaw settings in the config that Tidepool accepts but does not act on yet.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub config_unsupported: Vec<String>,
 }

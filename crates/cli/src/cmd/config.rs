@@ -105,9 +105,9 @@ fn get_raw(file: &Path) -> ExitCode {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => (false, String::new()),
         Err(e) => return fail(format!("cannot read {}: {e}", file.display()), 1),
     };
-    let problem = match config::load(file) {
-        Ok(_) => Value::Null,
-        Err(e) => problem(&e),
+    let (problem, unsupported) = match config::load(file) {
+        Ok(l) => (Value::Null, l.unsupported),
+        Err(e) => (problem(&e), vec![]),
     };
     println!(
         "{}",
@@ -117,6 +117,7 @@ fn get_raw(file: &Path) -> ExitCode {
             "raw": raw,
             "hash": hash(&raw),
             "problem": problem,
+            "unsupported": unsupported,
         })
     );
     ExitCode::SUCCESS
@@ -185,7 +186,7 @@ fn validate(file: &Path) -> ExitCode {
             print!("{} is valid", file.display());
             if !l.unsupported.is_empty() {
                 print!(
-                    " (sections not supported by Tidepool yet, ignored: {})",
+                    " (OpenClaw settings not supported by Tidepool yet, ignored: {})",
                     l.unsupported.join(", ")
                 );
             }

@@ -83,6 +83,18 @@ pub fn health(conn: &Connection, json: bool) -> ExitCode {
             h.channels.len(),
             rtt.as_millis()
         );
+        // Said once here too, so a health check shows what of an OpenClaw config is ignored.
+        if let Ok(Ok(Ok(v))) =
+            block_on(request(conn, vec![Scope::Read], names::STATUS, Value::Null))
+                .map(|r| r.map(serde_json::from_value::<StatusResult>))
+            && !v.config_unsupported.is_empty()
+        {
+            println!(
+                "Config: {} OpenClaw setting(s) not supported by Tidepool yet, ignored: {}",
+                v.config_unsupported.len(),
+                v.config_unsupported.join(", ")
+            );
+        }
         Ok(())
     })
 }
@@ -133,8 +145,15 @@ pub fn status(conn: &Connection, json: bool) -> ExitCode {
             ),
             ("Log file", s.log_file),
         ];
+        let unsupported = s.config_unsupported.join(", ");
         for (k, v) in rows {
             println!("{k:<10} {v}");
+        }
+        if !unsupported.is_empty() {
+            println!(
+                "{:<10} OpenClaw settings not supported by Tidepool yet, ignored: {unsupported}",
+                ""
+            );
         }
         Ok(())
     })

@@ -81,8 +81,9 @@ pub fn run(args: RunArgs) -> ExitCode {
             );
         }
     };
-    for section in &prepared.unsupported {
-        warn!(section = %section, "config section `{section}` is not supported by Tidepool yet; it is ignored");
+    if !prepared.unsupported.is_empty() {
+        let settings = prepared.unsupported.join(", ");
+        warn!(settings = %settings, "OpenClaw settings not supported by Tidepool yet, ignored: {settings}");
     }
     let mut prepared = prepared;
     prepared.log_levels = guard.levels.clone();

@@ -1,6 +1,7 @@
 //! The part of the OpenClaw-style JSON5 config that the gateway core reads: listener, auth,
-//! limits and logging. Unknown keys are errors that name their path; OpenClaw sections that
-//! Tidepool does not implement yet are accepted and reported as such.
+//! limits and logging. Every key of OpenClaw's config is known (`known`): implemented, or
+//! accepted and reported as not supported by Tidepool yet; only a key neither knows is an error
+//! that names its path.
 
 pub mod agents;
 pub mod edit;
@@ -8,6 +9,8 @@ pub mod env;
 mod error;
 pub mod exec;
 pub mod include;
+pub mod known;
+mod known_keys;
 pub mod schema;
 pub mod secret;
 pub mod source;
@@ -20,39 +23,6 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::path::Path;
 
 pub use error::ConfigError;
-
-/// OpenClaw top-level sections that Tidepool accepts but does not act on yet.
-pub const NOT_YET_SUPPORTED: &[&str] = &[
-    "session",
-    "skills",
-    "memory",
-    "secrets",
-    "env",
-    "channels",
-    "plugins",
-    "hooks",
-    "cron",
-    "ui",
-    "messages",
-    "commands",
-    "browser",
-    "talk",
-    "wizard",
-    "update",
-    "diagnostics",
-    "auth",
-    "meta",
-    "web",
-    "discovery",
-    "canvasHost",
-    "broadcast",
-    "audio",
-    "approvals",
-    "nodeHost",
-    "bindings",
-    "mcp",
-    "media",
-];
 
 /// The whole config as the gateway core sees it.
 #[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
@@ -106,6 +76,30 @@ pub struct GatewayConfig {
     /// Time a new socket has to send a valid `connect`, ms.
     #[serde(default = "default_handshake_timeout")]
     pub handshake_timeout_ms: u64,
+    /// How edits to the config file are applied.
+    #[serde(default)]
+    pub reload: ReloadConfig,
+}
+
+/// `gateway.reload`: OpenClaw's live-reload policy.
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ReloadConfig {
+    /// `hybrid` (default): edits to the file apply at once where they can and say which need a
+    /// restart; `off`: edits to the file wait for the next start.
+    #[serde(default)]
+    pub mode: ReloadMode,
+}
+
+/// How file edits are applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReloadMode {
+    /// Apply what can be applied live; announce what needs a restart.
+    #[default]
+    Hybrid,
+    /// Ignore edits until the next start.
+    Off,
 }
 
 impl Default for GatewayConfig {
@@ -119,6 +113,7 @@ impl Default for GatewayConfig {
             tick_interval_ms: default_tick(),
             drain_timeout_ms: default_drain(),
             handshake_timeout_ms: default_handshake_timeout(),
+            reload: ReloadConfig::default(),
         }
     }
 }
@@ -395,21 +390,48 @@ pub fn check_value(value: Value) -> Result<Loaded, ConfigError> {
 
 fn typed(value: Value, positions: &source::Positions, file: &str) -> Result<Loaded, ConfigError> {
     let mut unsupported = Vec::new();
-    // Only the sections Tidepool reads are typed (cloning the rest would cost time on big files).
+    // Only the sections Tidepool reads are copied and typed (cloning the rest, often large
+    // channel sections, would cost time on big files).
     let typed = match value.as_object() {
         Some(obj) => {
             let mut t = Map::new();
             for (k, v) in obj {
-                if NOT_YET_SUPPORTED.contains(&k.as_str()) {
+                if known::tidepool_knows(k) {
+                    t.insert(k.clone(), v.clone());
+                } else if known::openclaw_knows(k) {
                     unsupported.push(k.clone());
                 } else {
-                    t.insert(k.clone(), v.clone());
+                    // Left in: the walk below names it with a suggestion.
+                    t.insert(k.clone(), Value::Null);
                 }
             }
             let mut t = Value::Object(t);
-            for pattern in agents::NOT_YET_SUPPORTED_PATHS {
-                strip_path(&mut t, pattern, "", &mut unsupported);
+            openclaw_bind(&mut t).map_err(|message| {
+                let (f, line, column) = locate(positions.find("gateway.bind").as_ref(), file);
+                ConfigError::Invalid {
+                    file: f,
+                    line,
+                    column,
+                    at: "gateway.bind".into(),
+                    message,
+                    hint: None,
+                }
+            })?;
+            if let Err(u) = known::sort_out(&mut t, &mut unsupported) {
+                let (f, line, column) = locate(positions.find(&u.at).as_ref(), file);
+                return Err(ConfigError::Invalid {
+                    file: f,
+                    line,
+                    column,
+                    message: format!(
+                        "unknown setting `{}`: neither Tidepool nor OpenClaw has it",
+                        u.key
+                    ),
+                    hint: u.suggestion.map(|s| format!("did you mean `{s}`?")),
+                    at: u.at,
+                });
             }
+            unsupported.sort();
             t
         }
         None => {
@@ -450,41 +472,31 @@ fn typed(value: Value, positions: &source::Positions, file: &str) -> Result<Load
     })
 }
 
-/// Removes the keys matching a dotted pattern (`*` = any key or index) from `v`, recording
-/// their concrete paths.
-#[allow(clippy::collapsible_match)] // the guard would need a mutable borrow
-fn strip_path(v: &mut Value, pattern: &str, prefix: &str, found: &mut Vec<String>) {
-    let (head, rest) = match pattern.split_once('.') {
-        Some((h, r)) => (h, Some(r)),
-        None => (pattern, None),
+/// OpenClaw's bind modes in Tidepool's terms: `auto` is loopback (OpenClaw's choice outside a
+/// container; Tidepool never widens exposure on its own), `custom` is `gateway.customBindHost`.
+fn openclaw_bind(v: &mut Value) -> Result<(), String> {
+    let Some(gw) = v.get_mut("gateway").and_then(Value::as_object_mut) else {
+        return Ok(());
     };
-    let join = |k: &str| {
-        if prefix.is_empty() {
-            k.to_owned()
-        } else {
-            format!("{prefix}.{k}")
+    let host = gw.remove("customBindHost");
+    match gw.get("bind").and_then(Value::as_str) {
+        Some("auto") => {
+            gw.insert("bind".into(), Value::from("loopback"));
         }
-    };
-    match (v, rest) {
-        (Value::Object(o), None) => {
-            if o.remove(head).is_some() {
-                found.push(join(head));
+        Some("custom") => match host {
+            Some(Value::String(h)) => {
+                gw.insert("bind".into(), Value::String(h));
             }
-        }
-        (Value::Object(o), Some(rest)) => {
-            for (k, child) in o.iter_mut() {
-                if head == "*" || head == k {
-                    strip_path(child, rest, &join(k), found);
-                }
+            _ => {
+                return Err("bind is \"custom\" but gateway.customBindHost is not set: add the address to listen on, e.g. customBindHost: \"192.168.1.10\"".into());
             }
-        }
-        (Value::Array(a), Some(rest)) if head == "*" => {
-            for (i, child) in a.iter_mut().enumerate() {
-                strip_path(child, rest, &join(&i.to_string()), found);
-            }
+        },
+        Some("tailnet") => {
+            return Err("bind \"tailnet\" (the Tailscale address) is not supported by Tidepool yet: use \"loopback\", \"lan\", or \"custom\" with gateway.customBindHost".into());
         }
         _ => {}
     }
+    Ok(())
 }
 
 fn locate(l: Option<&source::Location>, file: &str) -> (String, usize, usize) {

@@ -1,6 +1,8 @@
 //! The config file as the running gateway owns it: the current text and its hash, validated
 //! writes with optimistic concurrency (`baseHash`), atomic replacement (temp + fsync + rename,
-//! 0600), the last valid file kept as `<name>.last-good`, rejected texts saved as
+//! 0600), the last valid file kept as `<name>.last-good` (on every successful load: at start,
+//! after a reload of an outside edit and after a write, so a broken hand edit can always be
+//! undone), rejected texts saved as
 //! `<name>.rejected.<unix ms>`, and a guard against writes that would drop most of the file.
 
 use super::{ConfigError, Loaded, env::DotEnv, parse_with};
@@ -40,7 +42,9 @@ pub enum ReloadKind {
 pub fn reload_kind(path: &str) -> ReloadKind {
     let top = path.split(['.', '[']).next().unwrap_or_default();
     match path {
-        "logging.level" | "logging.consoleLevel" => return ReloadKind::Hot,
+        "logging.level" | "logging.consoleLevel" | "gateway.reload" | "gateway.reload.mode" => {
+            return ReloadKind::Hot;
+        }
         _ => {}
     }
     match top {
@@ -173,6 +177,9 @@ impl ConfigStore {
             None => Loaded::default(),
         };
         let exists = raw.is_some();
+        if let Some(r) = &raw {
+            keep_last_good(path, r);
+        }
         Ok(ConfigStore::new(
             path.to_path_buf(),
             raw.unwrap_or_default(),
@@ -283,11 +290,8 @@ impl ConfigStore {
             path: self.path.display().to_string(),
             source,
         };
-        if cur.exists && cur.valid {
-            // The text being replaced is valid: keep it as the way back.
-            crate::fsutil::write_private(&last_good(&self.path), cur.raw.as_bytes()).map_err(io)?;
-        }
         crate::fsutil::write_private(&self.path, raw.as_bytes()).map_err(io)?;
+        keep_last_good(&self.path, raw);
         Ok(self.swap(Snapshot {
             raw: raw.to_owned(),
             hash: hash(raw),
@@ -321,6 +325,7 @@ impl ConfigStore {
         let loaded = if exists {
             let mut l = parse_with(&raw, &self.path, &DotEnv::load(dir_of(&self.path)))?;
             l.exists = true;
+            keep_last_good(&self.path, &raw);
             l
         } else {
             Loaded::default()
@@ -351,6 +356,18 @@ impl ConfigStore {
 
 fn dir_of(p: &Path) -> &Path {
     p.parent().unwrap_or_else(|| Path::new("."))
+}
+
+/// Keeps `raw`, which just validated and was loaded, as the way back from a later broken edit.
+/// A failure is logged, not fatal: the config itself is fine.
+fn keep_last_good(path: &Path, raw: &str) {
+    let good = last_good(path);
+    if std::fs::read(&good).is_ok_and(|t| t == raw.as_bytes()) {
+        return;
+    }
+    if let Err(e) = crate::fsutil::write_private(&good, raw.as_bytes()) {
+        tracing::warn!(file = %good.display(), error = %e, "cannot keep the last good config");
+    }
 }
 
 /// `<config>.last-good`.

@@ -24,7 +24,7 @@ fn table_of_bad_configs() {
     let cases = [
         (
             "{ gateway: { prot: 1 } }",
-            "at `gateway.prot`: unknown field `prot`, expected one of `port`",
+            "at `gateway.prot`: unknown setting `prot`: neither Tidepool nor OpenClaw has it (did you mean `port`?)",
         ),
         (
             "{ gateway: { port: 'x' } }",
@@ -36,7 +36,19 @@ fn table_of_bad_configs() {
             "{ gateway: { auth: { mode: 'tokn' } } }",
             "at `gateway.auth.mode`: unknown variant `tokn`",
         ),
-        ("{ nonsense: true }", "unknown field `nonsense`"),
+        ("{ nonsense: true }", "unknown setting `nonsense`"),
+        (
+            "{ gateway: { bind: 'tailnet' } }",
+            "not supported by Tidepool yet",
+        ),
+        (
+            "{ gateway: { bind: 'custom' } }",
+            "gateway.customBindHost is not set",
+        ),
+        (
+            "{ gateway: { reload: { mode: 'sometimes' } } }",
+            "at `gateway.reload.mode`: unknown variant",
+        ),
         ("{ gateway: { port: 1 ", "t.json:1:"),
         ("[1]", "must be an object"),
     ];
@@ -60,9 +72,9 @@ fn openclaw_sections_are_reported_not_rejected() {
     assert_eq!(
         l.unsupported,
         vec![
-            "channels",
             "agents.defaults.heartbeat",
-            "agents.list.0.sandbox",
+            "agents.list[0].sandbox",
+            "channels",
             "tools.exec.safeBins",
             "tools.web.search"
         ]
@@ -71,6 +83,24 @@ fn openclaw_sections_are_reported_not_rejected() {
     // A key OpenClaw does not have is still an error, with a suggestion.
     let e = parse("{ agents: { defaults: { workspce: 'w' } } }", "t.json").unwrap_err();
     assert!(e.to_string().contains("did you mean `workspace`?"), "{e}");
+}
+
+#[test]
+fn openclaw_bind_modes_and_reload_mode() {
+    let c = |t: &str| parse(t, "t.json").unwrap().config.gateway;
+    assert_eq!(c("{ gateway: { bind: 'auto' } }").bind, Bind::Loopback);
+    assert_eq!(
+        c("{ gateway: { bind: 'custom', customBindHost: '10.0.0.5' } }").bind,
+        Bind::Addr("10.0.0.5".parse().unwrap())
+    );
+    assert_eq!(c("{}").reload.mode, ReloadMode::Hybrid);
+    assert_eq!(
+        c("{ gateway: { reload: { mode: 'off' } } }").reload.mode,
+        ReloadMode::Off
+    );
+    // Reported where it is, with its line.
+    let e = parse("{\n  gateway: { bind: 'tailnet' },\n}", "t.json").unwrap_err();
+    assert_eq!(e.position().map(|p| p.0), Some(2), "{e}");
 }
 
 #[test]

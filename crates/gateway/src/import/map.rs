@@ -2,7 +2,7 @@
 
 use super::Item;
 use crate::config::env::{self, DotEnv};
-use crate::config::{ConfigError, NOT_YET_SUPPORTED, check_value};
+use crate::config::{ConfigError, check_value, known};
 use serde_json::{Map, Value, json};
 use std::path::{Path, PathBuf};
 use tidepool_secrets::Zeroizing;
@@ -130,7 +130,7 @@ pub(super) fn map(value: Value, oc_dir: &Path, state: &Path) -> Mapped {
         if k == "$schema" {
             continue;
         }
-        if NOT_YET_SUPPORTED.contains(&k.as_str()) {
+        if !known::tidepool_knows(&k) && known::openclaw_knows(&k) {
             let why = if k == "env" {
                 "used to fill in ${VAR} references during the import; an env section is not supported by Tidepool yet"
             } else {
@@ -181,6 +181,8 @@ pub(super) fn map(value: Value, oc_dir: &Path, state: &Path) -> Mapped {
             }) if at != "(root)" && remove(&mut cfg, &at) => {
                 let note = if message.starts_with("unknown field") {
                     "not supported by Tidepool yet".to_owned()
+                } else if message.starts_with("unknown setting") {
+                    "not an OpenClaw setting either (a typo or from another version?)".to_owned()
                 } else {
                     match hint {
                         Some(h) => format!("{message} ({h})"),
