@@ -139,6 +139,40 @@ async fn an_imported_openclaw_setup_answers_through_the_gateway() {
     let agents = c.ok("agents.list", json!({})).await;
     assert_eq!(agents["agents"][0]["name"], "Molty", "{agents}");
 
+    // The imported token is a store reference; the CLI finds it there without --token.
+    assert!(
+        config.contains("GATEWAY_AUTH_TOKEN") && !st.join("gateway.token").exists(),
+        "{config}"
+    );
+    let (code, out, err) = tidepool_vault(&["sessions", "list", "--state-dir", to], "", &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!out.is_empty(), "{out}");
+    // A wrong token names where this command found it, not a file that does not exist.
+    let (code, _, err) = tidepool_vault(
+        &["health", "--state-dir", to],
+        "",
+        &[("TIDEPOOL_GATEWAY_TOKEN", "not-the-token-at-all")],
+    );
+    assert_eq!(code, 77, "{err}");
+    assert!(
+        err.contains("this command used the token in TIDEPOOL_GATEWAY_TOKEN"),
+        "{err}"
+    );
+    assert!(!err.contains("gateway.token"), "{err}");
+    let (code, _, _) = tidepool_vault(
+        &["secrets", "delete", "GATEWAY_AUTH_TOKEN", "--state-dir", to],
+        "",
+        &[],
+    );
+    assert_eq!(code, 0);
+    let (code, _, err) = tidepool_vault(&["health", "--state-dir", to], "", &[]);
+    assert_eq!(code, 77, "{err}");
+    assert!(
+        err.contains("in the secrets store as GATEWAY_AUTH_TOKEN")
+            && err.contains("cannot be read"),
+        "{err}"
+    );
+
     // Importing again without --replace is refused and changes nothing.
     let (code, _, err) = import(from, to, &[]);
     assert_eq!(code, 73, "{err}");

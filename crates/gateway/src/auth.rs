@@ -184,10 +184,10 @@ impl AuthFailure {
     pub fn message(&self) -> &'static str {
         match self.detail_code() {
             detail_codes::AUTH_TOKEN_MISSING => {
-                "unauthorized: this gateway requires a token (pass --token or set TIDEPOOL_GATEWAY_TOKEN; it is in <state dir>/gateway.token)"
+                "unauthorized: this gateway requires a token (pass --token or set TIDEPOOL_GATEWAY_TOKEN; on the gateway's own machine `tidepool` finds it by itself)"
             }
             detail_codes::AUTH_TOKEN_MISMATCH => {
-                "unauthorized: gateway token mismatch (check --token / TIDEPOOL_GATEWAY_TOKEN against <state dir>/gateway.token)"
+                "unauthorized: gateway token mismatch (check --token / TIDEPOOL_GATEWAY_TOKEN against the token the gateway uses)"
             }
             detail_codes::AUTH_PASSWORD_MISSING => "unauthorized: this gateway requires a password",
             _ => "unauthorized: gateway password mismatch",
