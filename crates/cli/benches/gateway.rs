@@ -97,10 +97,14 @@ fn ms(d: Duration) -> String {
 }
 
 async fn health_loop(c: &Client, n: usize) -> Vec<Duration> {
+    method_loop(c, "health", n).await
+}
+
+async fn method_loop(c: &Client, method: &str, n: usize) -> Vec<Duration> {
     let mut out = Vec::with_capacity(n);
     for _ in 0..n {
         let t = Instant::now();
-        c.request("health", serde_json::Value::Null).await.unwrap();
+        c.request(method, serde_json::Value::Null).await.unwrap();
         out.push(t.elapsed());
     }
     out
@@ -175,6 +179,10 @@ async fn main() {
     health_loop(&c, 500).await; // warm-up
     let mut seq = health_loop(&c, seq_n).await;
     seq.sort();
+    // `sessions.list` on an empty store, on the same socket: what a client's first screen asks.
+    method_loop(&c, "sessions.list", 500).await;
+    let mut list = method_loop(&c, "sessions.list", seq_n).await;
+    list.sort();
     let after_seq = p.rss_kb();
 
     // 4. Concurrent clients.
@@ -247,6 +255,14 @@ async fn main() {
         ms(pct(&seq, 0.5)),
         ms(pct(&seq, 0.99)),
         ms(*seq.last().unwrap())
+    )
+    .unwrap();
+    writeln!(
+        report,
+        "| `sessions.list` (empty store), sequential, 1 client, own process | {seq_n} | {} | {} | {} |",
+        ms(pct(&list, 0.5)),
+        ms(pct(&list, 0.99)),
+        ms(*list.last().unwrap())
     )
     .unwrap();
     writeln!(

@@ -541,3 +541,68 @@ async fn a_burst_of_deltas_is_coalesced_and_no_client_falls_behind() {
     let h = c.ok("chat.history", json!({ "sessionKey": "main" })).await;
     assert_eq!(h["messages"][1]["content"][0]["text"], whole.as_str());
 }
+
+#[tokio::test]
+async fn agent_answers_accepted_then_the_run_s_result_with_the_same_id() {
+    // OpenClaw's `openclaw agent` waits for this second response.
+    let f = fake().await;
+    f.push(Script::text(&["The answer ", "is 42"]));
+    let gw = gateway()
+        .config(&config(&f, "openai-completions"))
+        .start()
+        .await;
+    let (mut ws, _) = gw.authed().await;
+    let params = json!({ "message": "hi", "sessionKey": "agent:main:main", "idempotencyKey": "k-1", "timeout": 60 });
+    send(
+        &mut ws,
+        &json!({ "type": "req", "id": "a1", "method": "agent", "params": params }),
+    )
+    .await;
+    let mut answers = Vec::new();
+    while answers.len() < 2 {
+        let v = tokio::time::timeout(Duration::from_secs(20), next_response(&mut ws))
+            .await
+            .expect("no answer in 20 s")
+            .expect("closed");
+        if v["id"] == "a1" {
+            answers.push(v);
+        }
+    }
+    assert_eq!(
+        answers[0]["payload"]["status"], "accepted",
+        "{:?}",
+        answers[0]
+    );
+    let done = &answers[1]["payload"];
+    assert_eq!(done["status"], "ok", "{done}");
+    assert_eq!(done["runId"], answers[0]["payload"]["runId"]);
+    assert_eq!(done["result"]["payloads"][0]["text"], "The answer is 42");
+    assert!(
+        done["result"]["meta"]["agentMeta"]["usage"]["output"]
+            .as_u64()
+            .is_some(),
+        "{done}"
+    );
+
+    // A failing run's second answer is the error.
+    f.push(Script::status(401, "invalid api key"));
+    let params = json!({ "message": "again", "sessionKey": "agent:main:main", "idempotencyKey": "k-2", "timeout": 60 });
+    send(
+        &mut ws,
+        &json!({ "type": "req", "id": "a2", "method": "agent", "params": params }),
+    )
+    .await;
+    let mut answers = Vec::new();
+    while answers.len() < 2 {
+        let v = tokio::time::timeout(Duration::from_secs(30), next_response(&mut ws))
+            .await
+            .expect("no answer in 30 s")
+            .expect("closed");
+        if v["id"] == "a2" {
+            answers.push(v);
+        }
+    }
+    assert_eq!(answers[0]["ok"], true);
+    assert_eq!(answers[1]["ok"], false, "{:?}", answers[1]);
+    assert_eq!(answers[1]["error"]["code"], "UNAVAILABLE");
+}

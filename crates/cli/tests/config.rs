@@ -309,7 +309,7 @@ async fn config_methods_need_admin() {
         &["operator.read", "operator.write"],
     )
     .await;
-    for m in ["config.get", "config.apply", "config.set", "config.patch"] {
+    for m in ["config.apply", "config.set", "config.patch"] {
         let r = request(&mut ws, "x", m, json!({"raw": "{}"})).await;
         assert_eq!(
             r["error"]["details"]["missingScope"], "operator.admin",
@@ -524,4 +524,45 @@ async fn openclaw_settings_are_accepted_and_reported_once() {
         1,
         "said once: {log}"
     );
+}
+
+#[tokio::test]
+async fn config_get_masks_credentials_for_read_only_callers() {
+    // OpenClaw's CLI asks config.get with operator.read only, and OpenClaw answers it with the
+    // credentials masked; admins (the desktop's editor) get the file as it is.
+    let text = "{\n  // mine\n  gateway: { port: 0, auth: { token: 'tok-in-clear-0123456789abcdef' } },\n  models: { providers: { x: { baseUrl: 'http://127.0.0.1:9/v1', apiKey: 'sk-in-clear-xyz', models: [{ id: 'm', maxTokens: 100 }] }, y: { baseUrl: 'http://127.0.0.1:9/v1', apiKey: { source: 'env', id: 'Y_KEY' } } } },\n}\n";
+    let gw = gateway().config(text).start().await;
+    let (mut ws, _) = gw.raw().await;
+    let token = "tok-in-clear-0123456789abcdef";
+    connect(&mut ws, Some(token), &["operator.read"]).await;
+    let r = request(&mut ws, "g", "config.get", json!({})).await;
+    assert_eq!(r["ok"], true, "{r}");
+    let p = &r["payload"];
+    let raw = p["raw"].as_str().unwrap();
+    assert!(
+        !raw.contains("tok-in-clear") && !raw.contains("sk-in-clear"),
+        "{raw}"
+    );
+    assert!(
+        raw.contains("// mine") && raw.contains("__OPENCLAW_REDACTED__"),
+        "{raw}"
+    );
+    assert!(
+        raw.contains("Y_KEY") && raw.contains("maxTokens: 100"),
+        "references and counts stay: {raw}"
+    );
+    assert_eq!(
+        p["config"]["models"]["providers"]["x"]["apiKey"],
+        "__OPENCLAW_REDACTED__"
+    );
+    assert_eq!(p["redacted"], true);
+    let (mut admin, _) = gw.raw().await;
+    connect(&mut admin, Some(token), ALL_SCOPES).await;
+    let full = get(&mut admin).await;
+    // (The gateway's own token is masked in every frame, whoever asks.)
+    assert!(
+        full["raw"].as_str().unwrap().contains("sk-in-clear-xyz"),
+        "{full}"
+    );
+    assert_eq!(full["redacted"], false);
 }

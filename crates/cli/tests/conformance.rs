@@ -140,6 +140,158 @@ async fn gateway_frames_match_the_openclaw_schema() {
     assert!(saw_shutdown);
 }
 
+/// The agent, workspace-file, identity, tool, command and model-auth methods: every request's
+/// params and every result validate against their definitions, and each method needs the
+/// scope the schema gives it.
+#[tokio::test]
+async fn agent_and_tool_methods_match_the_openclaw_schema() {
+    let s = Schemas::new();
+    let gw = gateway()
+        .config(
+            "{ agents: { defaults: { model: 'anthropic/claude-x' } }, tools: { exec: { mode: 'ask' } },
+               models: { providers: { local: { baseUrl: 'http://127.0.0.1:9/v1', apiKey: 'sk-local-123456' } } } }",
+        )
+        .env("ANTHROPIC_API_KEY", "")
+        .start()
+        .await;
+    let (mut ws, _) = gw.authed().await;
+    // (method, params, params definition, result definition); in call order.
+    let calls = [
+        (
+            "agents.create",
+            json!({"name": "Schema Bot", "model": "local/m", "emoji": "🧪", "avatar": "https://example.com/a.png"}),
+            "AgentsCreateParams",
+            Some("AgentsCreateResult"),
+        ),
+        (
+            "agents.update",
+            json!({"agentId": "schema-bot", "name": "Schema", "model": null, "emoji": "🔬"}),
+            "AgentsUpdateParams",
+            Some("AgentsUpdateResult"),
+        ),
+        (
+            "agents.files.set",
+            json!({"agentId": "schema-bot", "name": "AGENTS.md", "content": "Be brief.\n"}),
+            "AgentsFilesSetParams",
+            Some("AgentsFilesSetResult"),
+        ),
+        (
+            "agents.files.list",
+            json!({"agentId": "schema-bot"}),
+            "AgentsFilesListParams",
+            Some("AgentsFilesListResult"),
+        ),
+        (
+            "agents.files.get",
+            json!({"agentId": "schema-bot", "name": "AGENTS.md"}),
+            "AgentsFilesGetParams",
+            Some("AgentsFilesGetResult"),
+        ),
+        (
+            "agents.files.get",
+            json!({"agentId": "schema-bot", "name": "MEMORY.md"}),
+            "AgentsFilesGetParams",
+            Some("AgentsFilesGetResult"),
+        ),
+        (
+            "agent.identity.get",
+            json!({"agentId": "schema-bot"}),
+            "AgentIdentityParams",
+            Some("AgentIdentityResult"),
+        ),
+        (
+            "agent.identity.get",
+            json!({"sessionKey": "agent:main:main"}),
+            "AgentIdentityParams",
+            Some("AgentIdentityResult"),
+        ),
+        (
+            "tools.catalog",
+            json!({"agentId": "schema-bot", "includePlugins": true}),
+            "ToolsCatalogParams",
+            Some("ToolsCatalogResult"),
+        ),
+        (
+            "tools.effective",
+            json!({"sessionKey": "agent:schema-bot:main", "agentId": "schema-bot"}),
+            "ToolsEffectiveParams",
+            Some("ToolsEffectiveResult"),
+        ),
+        (
+            "commands.list",
+            json!({"agentId": "main", "scope": "both", "includeArgs": true}),
+            "CommandsListParams",
+            Some("CommandsListResult"),
+        ),
+        // The schema has no result definition for models.authStatus; the frame is checked.
+        (
+            "models.authStatus",
+            json!({"refresh": true, "agentId": "main"}),
+            "ModelsAuthStatusParams",
+            None,
+        ),
+        (
+            "agents.delete",
+            json!({"agentId": "schema-bot", "deleteFiles": true}),
+            "AgentsDeleteParams",
+            Some("AgentsDeleteResult"),
+        ),
+    ];
+    for (i, (method, params, params_def, result_def)) in calls.iter().enumerate() {
+        let id = format!("a{i}");
+        let req = json!({"type": "req", "id": id, "method": method, "params": params});
+        s.frame(&req);
+        s.check(&format!("/definitions/{params_def}"), params);
+        let res = request(&mut ws, &id, method, params.clone()).await;
+        s.frame(&res);
+        assert_eq!(res["ok"], true, "{method}: {res}");
+        if let Some(def) = result_def {
+            s.check(&format!("/definitions/{def}"), &res["payload"]);
+        }
+    }
+    // models.authStatus as OpenClaw's runtime shapes it: {ts, providers[{provider, status, ...}]}.
+    let r = request(&mut ws, "auth", "models.authStatus", json!({})).await;
+    assert!(r["payload"]["ts"].is_u64(), "{r}");
+    assert!(!r.to_string().contains("sk-local-123456"));
+
+    // An unknown agent is OpenClaw's UNKNOWN_AGENT_ID.
+    let res = request(
+        &mut ws,
+        "u",
+        "agents.files.list",
+        json!({"agentId": "ghost"}),
+    )
+    .await;
+    s.frame(&res);
+    s.check("/definitions/ErrorShape", &res["error"]);
+    s.check(
+        "/definitions/UnknownAgentIdErrorDetails",
+        &res["error"]["details"],
+    );
+
+    // Each method has the schema's scope: a read-only client may call the read ones only.
+    let (mut read, _) = gw.raw().await;
+    connect(&mut read, Some(&gw.token()), &["operator.read"]).await;
+    for (method, params, _, _) in &calls {
+        let scope = s.root["methods"][*method]["scope"].as_str().unwrap();
+        let res = request(&mut read, "s", method, params.clone()).await;
+        s.frame(&res);
+        if scope == "operator.read" {
+            assert_ne!(res["error"]["code"], "FORBIDDEN", "{method}: {res}");
+        } else {
+            assert_eq!(scope, "operator.admin", "{method}");
+            s.check(
+                "/definitions/MissingScopeErrorDetails",
+                &res["error"]["details"],
+            );
+            assert_eq!(
+                res["error"]["details"]["missingScope"], scope,
+                "{method}: {res}"
+            );
+        }
+    }
+}
+
 #[test]
 fn the_client_crate_sends_schema_valid_connect_params() {
     let s = Schemas::new();

@@ -82,7 +82,11 @@ async fn allow_once_runs_the_command_and_deny_tells_the_agent() {
     assert!(req["request"]["cwd"].as_str().unwrap().ends_with("ws"));
     // It is pending, and listed.
     let list = c.ok("exec.approval.list", json!({})).await;
-    assert_eq!(list["approvals"][0]["id"], id);
+    assert_eq!(list[0]["id"], id);
+    assert_eq!(
+        list[0]["request"]["command"], list[0]["command"],
+        "OpenClaw's form: {list}"
+    );
     let snap = c.ok("approval.get", json!({ "id": id })).await;
     s.check("/definitions/ApprovalGetResult", &snap);
     let params = json!({ "id": id, "decision": "allow-once" });
@@ -255,7 +259,8 @@ async fn nobody_answering_falls_back_and_an_abort_cancels_the_wait() {
     assert_eq!(ev["payload"]["reason"], "run-aborted");
     c.run_events(&run).await;
     assert!(
-        c.ok("exec.approval.list", json!({})).await["approvals"]
+        c.ok("exec.approval.list", json!({}))
+            .await
             .as_array()
             .unwrap()
             .is_empty()
@@ -290,7 +295,7 @@ async fn two_pending_approvals_are_decided_independently() {
     send(&mut c, "two", "second").await;
     let second = requested(&mut c).await;
     let pending = c.ok("exec.approval.list", json!({})).await;
-    assert_eq!(pending["approvals"].as_array().unwrap().len(), 2);
+    assert_eq!(pending.as_array().unwrap().len(), 2);
     // Decide the second first.
     c.ok(
         "exec.approval.resolve",

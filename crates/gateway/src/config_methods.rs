@@ -14,9 +14,10 @@ use tidepool_protocol::{ErrorCode, ErrorShape, Scope};
 /// `config.changed`.
 pub const CONFIG_CHANGED: &str = "config.changed";
 
-/// Registers the methods (admin scope: the config can hold credentials).
+/// Registers the methods. `config.get` is `operator.read` as in OpenClaw, with credentials
+/// written in the file masked for callers without `operator.admin`; writes need admin.
 pub fn register(r: &mut Registry) {
-    r.add("config.get", Scope::Admin, get);
+    r.add("config.get", Scope::Read, get);
     r.add("config.set", Scope::Admin, set);
     r.add("config.apply", Scope::Admin, apply);
     r.add("config.patch", Scope::Admin, patch);
@@ -90,17 +91,80 @@ fn label(key: &str) -> String {
     out
 }
 
-async fn get(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
+async fn get(s: Arc<Shared>, c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
     let _: serde::de::IgnoredAny = parse_params("config.get", p)?;
     let snap = s.config_store.snapshot();
+    let (raw, config) = if c.has(Scope::Admin) {
+        (snap.raw.clone(), snap.loaded.value.clone())
+    } else {
+        redacted(&snap.raw, &snap.loaded.value)
+    };
     Ok(json!({
         "path": s.config_store.path().display().to_string(),
         "exists": snap.exists,
-        "raw": snap.raw,
+        "raw": raw,
         "hash": snap.hash,
-        "config": snap.loaded.value,
+        "config": config,
+        "parsed": config,
         "unsupported": snap.loaded.unsupported,
+        "redacted": !c.has(Scope::Admin),
     }))
+}
+
+/// What OpenClaw puts where a credential was (its clients know the marker).
+pub const REDACTED: &str = "__OPENCLAW_REDACTED__";
+
+/// Whether a key holds a credential: `token`, `botToken`, `password`, `apiKey`, `secret`,
+/// `privateKey`, `Authorization`... (not `maxTokens`, a count).
+fn sensitive(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    [
+        "token",
+        "password",
+        "secret",
+        "apikey",
+        "api_key",
+        "privatekey",
+        "passphrase",
+    ]
+    .iter()
+    .any(|s| k.ends_with(s))
+        || ["authorization", "cookie", "x-api-key"].contains(&k.as_str())
+}
+
+/// Replaces credentials written in clear (not `${VAR}` or `{source, id}` references, which
+/// say where a secret is without holding it) by [`REDACTED`].
+fn mask(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            for (k, child) in m.iter_mut() {
+                match child {
+                    Value::String(t) if sensitive(k) && !t.is_empty() && !t.starts_with("${") => {
+                        *t = REDACTED.to_owned();
+                    }
+                    other => mask(other),
+                }
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(mask),
+        _ => {}
+    }
+}
+
+/// The raw text (edited in place, comments kept) and the parsed value, masked.
+fn redacted(raw: &str, value: &Value) -> (String, Value) {
+    let mut config = value.clone();
+    mask(&mut config);
+    let text = match tidepool_config_text::parse(raw) {
+        Ok(mut doc) => {
+            mask(&mut doc);
+            tidepool_config_text::rewrite(raw, &doc)
+                .unwrap_or_else(|_| tidepool_config_text::plain(&doc))
+        }
+        // Not parseable (cannot happen for a loaded config): show nothing rather than leak.
+        Err(_) => String::new(),
+    };
+    (text, config)
 }
 
 #[derive(Deserialize)]
@@ -211,8 +275,8 @@ fn done(s: &Shared, change: Change, source: &str) -> Result<Value, ErrorShape> {
 const WRITES_PER_WINDOW: usize = 20;
 const WINDOW: std::time::Duration = std::time::Duration::from_secs(10);
 
-/// Records a write, or says how long to wait.
-fn admit(s: &Shared) -> Result<(), ErrorShape> {
+/// Records a write, or says how long to wait (every config writer shares this budget).
+pub(crate) fn admit(s: &Shared) -> Result<(), ErrorShape> {
     let now = std::time::Instant::now();
     let Ok(mut w) = s.config_writes.lock() else {
         return Ok(());

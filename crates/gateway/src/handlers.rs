@@ -20,8 +20,20 @@ pub fn register(r: &mut Registry) {
         to_value(health(&s))
     });
     r.add(names::STATUS, Scope::Read, |s, _c, p| async move {
-        let _: serde::de::IgnoredAny = parse_params(names::STATUS, p)?;
-        to_value(status(&s))
+        #[derive(serde::Deserialize, Default)]
+        #[serde(rename_all = "camelCase")]
+        struct P {
+            #[serde(default)]
+            include_cli_projection: bool,
+        }
+        let p: P = parse_params(names::STATUS, p)?;
+        let mut v = to_value(status(&s))?;
+        if let (Value::Object(m), Value::Object(extra)) =
+            (&mut v, openclaw_summary(&s, p.include_cli_projection).await)
+        {
+            m.extend(extra);
+        }
+        Ok(v)
     });
     r.add(names::SYSTEM_PRESENCE, Scope::Read, |s, _c, p| async move {
         let _: serde::de::IgnoredAny = parse_params(names::SYSTEM_PRESENCE, p)?;
@@ -62,6 +74,78 @@ pub fn health(s: &Shared) -> HealthSummary {
     };
     summary.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(0);
     summary
+}
+
+/// The parts of OpenClaw's `status` its CLI reads (`openclaw status --json`): sessions per
+/// agent with the most recent ones, and empty task, channel and heartbeat summaries (Tidepool
+/// runs none of those); with `includeCliProjection`, the agents as the CLI lists them.
+async fn openclaw_summary(s: &Shared, cli_projection: bool) -> Value {
+    let config = s.config_store.snapshot().loaded.config.clone();
+    let agents = crate::chat::agents(&config, &s.paths);
+    let db = s.paths.sessions_db().display().to_string();
+    let mut by_agent = Vec::new();
+    let mut total = 0i64;
+    let mut recent_all = Vec::new();
+    for a in &agents {
+        let filter = crate::sessions::ListFilter {
+            agent_id: Some(a.id.clone()),
+            limit: 5,
+            ..Default::default()
+        };
+        let (rows, count) = s.chat.store.list(&filter).await.unwrap_or_default();
+        total += count;
+        let now = sysinfo::now_ms() as i64;
+        let recent: Vec<Value> = rows
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "key": r.key, "sessionId": r.session_id, "updatedAt": r.updated_at,
+                    "age": (now - r.updated_at).max(0), "model": r.model,
+                })
+            })
+            .collect();
+        recent_all.extend(recent.iter().cloned());
+        by_agent.push(
+            serde_json::json!({ "agentId": a.id, "path": db, "count": count, "recent": recent }),
+        );
+    }
+    let default = agents
+        .first()
+        .map(|a| a.id.clone())
+        .unwrap_or_else(|| "main".into());
+    let mut v = serde_json::json!({
+        "runtimeVersion": s.version,
+        "heartbeat": { "defaultAgentId": default, "agents": [] },
+        "channelSummary": [],
+        "queuedSystemEvents": [],
+        "degradedSecretOwners": [],
+        "tasks": { "total": 0, "active": 0, "terminal": 0, "failures": 0, "byStatus": {}, "byRuntime": {} },
+        "taskAudit": { "total": 0, "warnings": 0, "errors": 0, "byCode": {} },
+        "sessions": {
+            "paths": [db],
+            "count": total,
+            "defaults": { "model": agents.first().and_then(|a| a.model.clone()), "contextTokens": null },
+            "recent": recent_all,
+            "byAgent": by_agent,
+        },
+    });
+    if cli_projection {
+        crate::chat::set_field(
+            &mut v,
+            "cliProjection",
+            serde_json::json!({
+                "agents": {
+                    "defaultId": default,
+                    "ownership": if agents.len() > 1 { "explicit" } else { "sole" },
+                    "selectionRequired": false,
+                    "rows": agents.iter().map(|a| serde_json::json!({ "id": a.id, "name": a.name })).collect::<Vec<_>>(),
+                },
+                "updateChannel": null,
+                "memoryPlugin": { "enabled": false, "slot": null },
+            }),
+        );
+    }
+    v
 }
 
 /// The process status.

@@ -1,6 +1,7 @@
 //! The Tidepool gateway daemon as a library: config, auth, the WebSocket server and its
 //! methods, logging and the process lifecycle. The `tidepool` binary wraps it.
 
+pub mod agents;
 pub mod approvals;
 pub mod auth;
 pub mod auth_limit;

@@ -135,6 +135,10 @@ fn parent(pattern: &str) -> &str {
 }
 
 fn render(name: &str, doc: &str, set: &BTreeSet<String>) -> String {
+    // As rustfmt writes it, so `cargo fmt` and this check agree.
+    if set.is_empty() {
+        return format!("/// {doc}\npub(super) const {name}: &[&str] = &[];\n");
+    }
     let mut s = format!("/// {doc}\npub(super) const {name}: &[&str] = &[\n");
     for p in set {
         s.push_str(&format!("    {p:?},\n"));

@@ -42,6 +42,14 @@ pub mod names {
     pub const SESSIONS_COMPACT: &str = "sessions.compact";
     /// Export a transcript (Tidepool).
     pub const SESSIONS_EXPORT: &str = "sessions.export";
+    /// Append a note to a transcript as an assistant message, without running the model.
+    pub const CHAT_INJECT: &str = "chat.inject";
+    /// `chat.history` plus `chat.metadata` in one call (or a short-id lookup first).
+    pub const CHAT_STARTUP: &str = "chat.startup";
+    /// The models and commands a chat view offers.
+    pub const CHAT_METADATA: &str = "chat.metadata";
+    /// One message of a transcript by id.
+    pub const CHAT_MESSAGE_GET: &str = "chat.message.get";
 }
 
 /// Event names.
@@ -262,6 +270,78 @@ pub struct SessionsExportParams {
     /// `markdown` (default) or `jsonl`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<String>,
+}
+
+/// `chat.inject` params (`ChatInjectParams`, closed).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ChatInjectParams {
+    /// Session key; the session must exist.
+    pub session_key: String,
+    /// Agent (else from the key).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_id: Option<String>,
+    /// The note's text.
+    pub message: String,
+    /// Shown before the note as `[label]` (at most 100 characters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+}
+
+/// `chat.message.get` params (`ChatMessageGetParams`, closed).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ChatMessageGetParams {
+    /// Session key.
+    pub session_key: String,
+    /// Agent (else from the key).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_id: Option<String>,
+    /// The message's id (as in `chat.history`).
+    pub message_id: String,
+    /// Texts are cut to this many characters (1..=2000000; default 1000000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_chars: Option<usize>,
+}
+
+/// `chat.metadata` params (`ChatMetadataParams`, closed).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ChatMetadataParams {
+    /// Agent (default: the session's, else the default agent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_id: Option<String>,
+    /// Session the metadata is for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_key: Option<String>,
+}
+
+/// `chat.startup` params: `chat.history`'s (with `sessionKey`), or a short id to look the
+/// session up by (`shortId`, `agentId`, `slugHint?`, `limit?`, `maxBytes?`).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatStartupParams {
+    /// Session key (the `chat.history` form).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_key: Option<String>,
+    /// 8 to 32 hex digits a session key's trailing UUID starts with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub short_id: Option<String>,
+    /// Narrows several short-id matches by display name (unused: Tidepool has no slugs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slug_hint: Option<String>,
+    /// Agent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_id: Option<String>,
+    /// Last N messages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+    /// Long texts are cut to this many characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_chars: Option<usize>,
+    /// OpenClaw's other `chat.history` fields (`maxBytes`, `cursor`, ...), ignored as there.
+    #[serde(flatten, skip_serializing)]
+    pub other: serde_json::Map<String, Value>,
 }
 
 /// Distinguishes an absent field from `null`.

@@ -1,6 +1,7 @@
 //! Wire types of the OpenClaw-compatible gateway protocol: frames, the error shape, method and
 //! event names, and the params/results of the methods Tidepool implements. No I/O lives here.
 
+pub mod agents;
 pub mod chat;
 pub mod decode;
 pub mod error;
@@ -8,6 +9,7 @@ pub mod frames;
 pub mod jsonrpc;
 pub mod methods;
 pub mod scopes;
+pub mod usage;
 
 pub use decode::{DecodeError, Inbound, decode_inbound};
 pub use error::{ErrorCode, ErrorShape};

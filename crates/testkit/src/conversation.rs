@@ -16,6 +16,19 @@ pub(crate) struct Conversation {
 /// User text: a `role: "user"` message whose `content` is a string, or an array of parts/blocks
 /// of which the `type: "text"` ones count. Tool results: OpenAI `role: "tool"` messages and
 /// Anthropic `tool_result` blocks (inside `role: "user"` messages).
+/// `[Wed 2026-12-02 13:40 UTC] hi` → `hi`.
+fn strip_openclaw_stamp(text: &str) -> &str {
+    let Some(end) = text.find("] ") else {
+        return text;
+    };
+    let head = text.get(..end).unwrap_or_default();
+    if head.starts_with('[') && (head.ends_with(" UTC") || head.contains(" GMT")) {
+        text.get(end + 2..).unwrap_or(text)
+    } else {
+        text
+    }
+}
+
 pub(crate) fn analyze(body: &Value) -> Conversation {
     let Some(messages) = body.get("messages").and_then(Value::as_array) else {
         return Conversation::default();
@@ -28,8 +41,10 @@ pub(crate) fn analyze(body: &Value) -> Conversation {
         match role {
             "user" => {
                 let text = text_of(content);
-                if !text.is_empty() {
-                    user = Some((i, text));
+                // OpenClaw appends its own context as a last user message after every turn,
+                // and prefixes what the person typed with a time stamp: neither is the prompt.
+                if !text.is_empty() && !text.starts_with("<<<BEGIN_OPENCLAW_INTERNAL_CONTEXT>>>") {
+                    user = Some((i, strip_openclaw_stamp(&text).to_owned()));
                 }
                 if let Some(blocks) = content.as_array() {
                     for block in blocks {
@@ -136,6 +151,20 @@ mod tests {
         let c = analyze(&body);
         assert_eq!(c.last_user_text.as_deref(), Some("a\nb"));
         assert_eq!(c.tool_result_after_user.as_deref(), Some("result!"));
+    }
+
+    #[test]
+    fn openclaw_s_context_message_and_time_stamp_are_not_the_prompt() {
+        let body = json!({"messages": [
+            {"role": "user", "content": "[Wed 2026-12-02 13:40 UTC] hi [[tool:exec]]"},
+            {"role": "assistant", "content": null, "tool_calls": []},
+            {"role": "tool", "tool_call_id": "c1", "content": "ran"},
+            {"role": "user", "content": [{"type": "text", "text": "<<<BEGIN_OPENCLAW_INTERNAL_CONTEXT>>>\nx\n<<<END_OPENCLAW_INTERNAL_CONTEXT>>>"}]}
+        ]});
+        let c = analyze(&body);
+        assert_eq!(c.last_user_text.as_deref(), Some("hi [[tool:exec]]"));
+        assert_eq!(c.tool_result_after_user.as_deref(), Some("ran"));
+        assert_eq!(strip_openclaw_stamp("[not a stamp] x"), "[not a stamp] x");
     }
 
     #[test]

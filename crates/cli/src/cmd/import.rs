@@ -35,7 +35,7 @@ fn code(e: &ImportError) -> u8 {
         ImportError::Source(_) => 65,
         ImportError::ConfigExists(_) => 73,
         ImportError::Secrets(_) | ImportError::NoStore => 69,
-        ImportError::Io { .. } => 74,
+        ImportError::Io { .. } | ImportError::Sessions(_) => 74,
     }
 }
 
@@ -102,6 +102,7 @@ fn kind(e: &ImportError) -> &'static str {
         ImportError::ConfigExists(_) => "config_exists",
         ImportError::Secrets(_) | ImportError::NoStore => "secrets",
         ImportError::Io { .. } => "io",
+        ImportError::Sessions(_) => "sessions",
     }
 }
 
@@ -152,6 +153,28 @@ fn human(r: &Report) -> String {
                 let _ = write!(s, ", {} links or special files skipped", f.skipped);
             }
             let _ = writeln!(s, " ({})", f.note);
+        }
+    }
+    if !r.conversations.is_empty() {
+        let _ = writeln!(s, "\nConversations ({}):", r.conversations.len());
+        for c in &r.conversations {
+            let _ = write!(
+                s,
+                "  ✓ {}: {} message{}",
+                c.key,
+                c.messages,
+                if c.messages == 1 { "" } else { "s" }
+            );
+            if c.skipped > 0 {
+                let _ = write!(s, " ({} other events left behind)", c.skipped);
+            }
+            let _ = writeln!(s, " — {}", c.note);
+        }
+    }
+    if !r.left_behind.is_empty() {
+        let _ = writeln!(s, "\nStays with OpenClaw ({}):", r.left_behind.len());
+        for i in &r.left_behind {
+            let _ = writeln!(s, "  ✗ {}: {}", i.path, i.note);
         }
     }
     if !r.not_carried.is_empty() {

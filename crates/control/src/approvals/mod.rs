@@ -155,8 +155,9 @@ pub fn approval_view(v: &Value) -> ApprovalView {
 }
 
 fn views(v: &Value) -> Vec<ApprovalView> {
-    v.get("approvals")
-        .and_then(Value::as_array)
+    // The pending list is a plain array (OpenClaw's form); the audit trail `{approvals}`.
+    v.as_array()
+        .or_else(|| v.get("approvals").and_then(Value::as_array))
         .map(|a| a.iter().map(approval_view).collect())
         .unwrap_or_default()
 }

@@ -21,7 +21,17 @@ pub fn register(r: &mut Registry) {
         wait_decision,
     );
     r.add("exec.approval.resolve", Scope::Approvals, resolve);
+    // OpenClaw's `openclaw approvals resolve ID DECISION` calls this one.
+    r.add("approval.resolve", Scope::Approvals, resolve);
     r.add("exec.approval.list", Scope::Approvals, list);
+    r.add("plugin.approval.list", Scope::Approvals, no_approvals);
+    r.add("openclaw.approval.list", Scope::Approvals, no_approvals);
+    r.add("exec.approval.grants.list", Scope::Approvals, grants_list);
+    r.add(
+        "exec.approval.grants.revoke",
+        Scope::Approvals,
+        grants_revoke,
+    );
     r.add("exec.approval.get", Scope::Approvals, get);
     r.add("exec.approval.check", Scope::Read, check);
     r.add("approval.history", Scope::Approvals, history);
@@ -145,6 +155,9 @@ struct ResolveParams {
     reviewer: Option<Value>,
     #[serde(default)]
     grant_expires_in_days: Option<u64>,
+    /// OpenClaw's `approval.resolve` names the kind; Tidepool's approvals are all `exec`.
+    #[serde(default)]
+    kind: Option<String>,
 }
 
 /// `exec.approval.resolve {id, decision}`: `allow-once`, `allow-always` (adds rules to
@@ -154,6 +167,14 @@ async fn resolve(s: Arc<Shared>, c: CallCtx, p: Value) -> Result<Value, ErrorSha
     const M: &str = "exec.approval.resolve";
     let p: ResolveParams = parse_params(M, p)?;
     let _ = (&p.reviewer, p.grant_expires_in_days);
+    if let Some(k) = p.kind.as_deref().filter(|k| *k != "exec") {
+        return Err(invalid_params(
+            M,
+            format!(
+                "kind {k:?}: Tidepool only has exec approvals (there are no {k} approvals to resolve)"
+            ),
+        ));
+    }
     let approvals = s.chat.approvals.clone();
     let pending = approvals
         .pending()
@@ -236,6 +257,54 @@ struct ListParams {
     offset: Option<i64>,
 }
 
+/// A pending approval as OpenClaw lists it: the record plus `request {command, cwd, agentId,
+/// sessionKey}`.
+fn openclaw_pending(r: &crate::approvals::Record) -> Value {
+    let mut v = serde_json::to_value(r).unwrap_or(Value::Null);
+    crate::chat::set_field(
+        &mut v,
+        "request",
+        json!({ "command": r.command, "cwd": r.cwd, "agentId": r.agent_id, "sessionKey": r.session_key }),
+    );
+    v
+}
+
+/// `plugin.approval.list` and `openclaw.approval.list`: Tidepool has no plugin or system-agent
+/// approvals, so these lists are always empty (OpenClaw's CLI asks all three).
+async fn no_approvals(_s: Arc<Shared>, _c: CallCtx, _p: Value) -> Result<Value, ErrorShape> {
+    Ok(json!([]))
+}
+
+/// `exec.approval.grants.list`: OpenClaw's standing grants belong to cron jobs, which Tidepool
+/// does not run; "allow always" here is a rule in the policy (`exec.approvals.get`).
+async fn grants_list(_s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct P {
+        #[allow(dead_code)]
+        limit: Option<u32>,
+    }
+    let _: P = parse_params("exec.approval.grants.list", p)?;
+    Ok(json!({ "grants": [] }))
+}
+
+/// `exec.approval.grants.revoke`: there are no standing grants to revoke.
+async fn grants_revoke(_s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields, rename_all = "camelCase")]
+    struct P {
+        grant_id: String,
+    }
+    let p: P = parse_params("exec.approval.grants.revoke", p)?;
+    if p.grant_id.is_empty() {
+        return Err(invalid_params(
+            "exec.approval.grants.revoke",
+            "grantId is empty",
+        ));
+    }
+    Ok(json!({ "outcome": "not-found" }))
+}
+
 /// `exec.approval.list`: pending approvals (default), or the audit trail filtered by
 /// `status` (`all`, `allowed`, `denied`, `expired`, `cancelled`) and `search`.
 async fn list(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
@@ -245,6 +314,14 @@ async fn list(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape
         parse_params("exec.approval.list", p)?
     };
     let approvals = &s.chat.approvals;
+    // OpenClaw's form (no filters): the pending approvals as a list, each with its `request`
+    // (OpenClaw's CLI reads `request.command`, `agentId`, `sessionKey`). With Tidepool's
+    // filters: `{approvals, total}` over the audit trail.
+    if p.status.is_none() && p.search.is_none() && p.limit.is_none() && p.offset.is_none() {
+        return Ok(Value::Array(
+            approvals.pending().iter().map(openclaw_pending).collect(),
+        ));
+    }
     let status = p.status.as_deref().unwrap_or("pending");
     if status == "pending" && p.search.is_none() {
         return Ok(json!({ "approvals": approvals.pending() }));

@@ -108,6 +108,18 @@ pub fn message_json_cut(e: &Entry, max_chars: Option<usize>) -> Value {
     Value::Object(m)
 }
 
+/// Whether an entry is a note for the people reading the transcript, never sent to a model:
+/// `chat.inject`'s notes (OpenClaw's provider `openclaw`, model `gateway-injected`, and its
+/// `delivery-mirror` copies in an imported transcript).
+pub fn is_transcript_only(e: &Entry) -> bool {
+    e.role.as_deref() == Some("assistant")
+        && e.meta.get("provider").and_then(Value::as_str) == Some("openclaw")
+        && matches!(
+            e.meta.get("model").and_then(Value::as_str),
+            Some("gateway-injected" | "delivery-mirror")
+        )
+}
+
 /// The conversation as the model sees it: a summary (if compacted) and the kept messages.
 /// Consecutive tool results become one user turn; failed or empty assistant turns are left
 /// out, and a tool call whose result is missing (a crash mid-tool) gets an error result so
@@ -129,6 +141,7 @@ pub fn context(summary: Option<&str>, entries: &[Entry]) -> Vec<Message> {
         match e.role.as_deref() {
             // A reply that failed half-way is not fed back: a retry starts it afresh.
             Some("assistant") if e.status == "error" => {}
+            Some("assistant") if is_transcript_only(e) => {}
             Some("assistant") => {
                 let content: Vec<Block> = e
                     .content

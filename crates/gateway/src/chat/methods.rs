@@ -34,6 +34,7 @@ pub fn register(r: &mut Registry) {
     r.add(names::AGENT_WAIT, Scope::Write, agent_wait);
     r.add(names::AGENTS_LIST, Scope::Read, agents_list);
     r.add(names::MODELS_LIST, Scope::Read, models_list);
+    super::extra_methods::register(r);
 }
 
 pub(crate) fn current_config(s: &Shared) -> Arc<Config> {
@@ -256,7 +257,11 @@ async fn chat_abort(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, Erro
     Ok(json!({ "ok": true, "aborted": !ids.is_empty(), "runIds": ids }))
 }
 
-async fn chat_history(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
+pub(super) async fn chat_history(
+    s: Arc<Shared>,
+    _c: CallCtx,
+    p: Value,
+) -> Result<Value, ErrorShape> {
     let p: ChatHistoryParams = parse_params(names::CHAT_HISTORY, p)?;
     let key = key_of(
         &s,
@@ -285,7 +290,7 @@ async fn chat_history(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, Er
     }))
 }
 
-async fn agent(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
+async fn agent(s: Arc<Shared>, c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
     let p: AgentParams = parse_params(names::AGENT, p)?;
     if p.message.trim().is_empty() {
         return Err(invalid_params(names::AGENT, "message is empty"));
@@ -303,6 +308,9 @@ async fn agent(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShap
         .unwrap_or_else(|| sessions::MAIN.to_owned());
     let (agent, key) = pick_agent(&s, &config, names::AGENT, p.agent_id.as_deref(), Some(&key))?;
     let session_key = key.unwrap_or_default();
+    let agent_id = agent.id.clone();
+    let limit =
+        Duration::from_secs(p.timeout.unwrap_or(600)).saturating_add(Duration::from_secs(5));
     let (run_id, _) = start(
         &s,
         RunRequest {
@@ -317,9 +325,88 @@ async fn agent(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShap
         },
         &p.idempotency_key,
     )?;
-    Ok(
-        json!({ "runId": run_id, "sessionKey": session_key, "status": "accepted", "acceptedAt": crate::sysinfo::now_ms() }),
-    )
+    let accepted = json!({ "runId": run_id, "sessionKey": session_key, "agentId": agent_id, "status": "accepted", "acceptedAt": crate::sysinfo::now_ms() });
+    // Like OpenClaw: `accepted` now, the run's result as a second response with the same id
+    // (its CLI waits for that one). A JSON-RPC caller gets `accepted` only and uses agent.wait.
+    if !c.accept(accepted.clone()) {
+        return Ok(accepted);
+    }
+    let started = std::time::Instant::now();
+    let outcome = s
+        .chat
+        .wait(&run_id, limit)
+        .await
+        .unwrap_or(RunOutcome::Running);
+    match outcome {
+        RunOutcome::Ok => agent_result(&s, &run_id, &session_key, started.elapsed()).await,
+        RunOutcome::Aborted => {
+            Ok(json!({ "runId": run_id, "status": "aborted", "summary": "aborted" }))
+        }
+        RunOutcome::Error(e) => Err(unavailable(e)),
+        RunOutcome::Running => Ok(json!({
+            "runId": run_id,
+            "status": "timeout",
+            "summary": format!("still running after {} s; follow it with agent.wait", limit.as_secs()),
+        })),
+    }
+}
+
+/// The final `agent` response: the run's reply text and what it cost, in OpenClaw's shape.
+async fn agent_result(
+    s: &Shared,
+    run_id: &str,
+    session_key: &str,
+    took: Duration,
+) -> Result<Value, ErrorShape> {
+    let entries = s
+        .chat
+        .store
+        .history(session_key, 200)
+        .await
+        .map_err(unavailable)?;
+    let mine: Vec<_> = entries
+        .iter()
+        .filter(|e| e.run_id.as_deref() == Some(run_id) && e.role.as_deref() == Some("assistant"))
+        .collect();
+    let text = mine
+        .iter()
+        .rev()
+        .map(|e| providers::types::text_of(&e.content))
+        .find(|t| !t.is_empty())
+        .unwrap_or_default();
+    let sum = |k: &str| -> u64 {
+        mine.iter()
+            .filter_map(|e| e.meta.get("usage")?.get(k)?.as_u64())
+            .sum()
+    };
+    let (input, output) = (sum("input"), sum("output"));
+    let last = mine.last().map(|e| &e.meta);
+    let row = s.chat.store.get(session_key).await.map_err(unavailable)?;
+    Ok(json!({
+        "runId": run_id,
+        "status": "ok",
+        "summary": "completed",
+        "result": {
+            "payloads": [{ "text": text, "mediaUrl": null }],
+            "meta": {
+                "durationMs": took.as_millis() as u64,
+                "agentMeta": {
+                    "sessionId": row.map(|r| r.session_id),
+                    "sessionFile": session_key,
+                    "provider": last.and_then(|m| m.get("provider")).cloned(),
+                    "model": last.and_then(|m| m.get("model")).cloned(),
+                    "usage": {
+                        "input": input,
+                        "output": output,
+                        "cacheRead": sum("cacheRead"),
+                        "cacheWrite": sum("cacheWrite"),
+                        "total": input + output,
+                    },
+                },
+                "aborted": false,
+            },
+        },
+    }))
 }
 
 async fn agent_wait(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {

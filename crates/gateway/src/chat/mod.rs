@@ -2,6 +2,7 @@
 //! loop that streams `chat` events while it keeps the transcript in the session store.
 
 pub mod compact;
+mod extra_methods;
 mod fallback;
 pub mod history;
 pub mod methods;

@@ -108,6 +108,20 @@ fn cost(p: &Provider, model: &str, u: Usage) -> f64 {
         / 1_000_000.0
 }
 
+/// The cost split OpenClaw keeps in `usage.cost`, when the model has a price (a reply without
+/// one is counted as missing a price, not as free).
+fn cost_breakdown(p: &Provider, model: &str, u: Usage) -> Option<Value> {
+    let c = p.model_entry(model).and_then(|m| m.cost)?;
+    let part = |tokens: u64, price: f64| tokens as f64 * price / 1_000_000.0;
+    Some(json!({
+        "input": part(u.input, c.input),
+        "output": part(u.output, c.output),
+        "cacheRead": part(u.cache_read, c.cache_read),
+        "cacheWrite": part(u.cache_write, c.cache_write),
+        "total": cost(p, model, u),
+    }))
+}
+
 fn error_kind(e: &ProviderError) -> &'static str {
     match e {
         ProviderError::RateLimited { .. } => "rate_limit",
@@ -404,11 +418,11 @@ async fn turn(
                     StopReason::MaxTokens => "length",
                     StopReason::Other(_) => "stop",
                 };
-                super::set_field(
-                    &mut meta,
-                    "usage",
-                    json!({ "input": usage.input, "output": usage.output, "cacheRead": usage.cache_read, "cacheWrite": usage.cache_write, "totalTokens": usage.input + usage.output }),
-                );
+                let mut usage_json = json!({ "input": usage.input, "output": usage.output, "cacheRead": usage.cache_read, "cacheWrite": usage.cache_write, "totalTokens": usage.input + usage.output });
+                if let Some(split) = cost_breakdown(&provider, &model, usage) {
+                    super::set_field(&mut usage_json, "cost", split);
+                }
+                super::set_field(&mut meta, "usage", usage_json);
                 super::set_field(&mut meta, "costUsd", json!(c));
                 super::set_field(&mut meta, "stopReason", json!(stop_str));
                 let _ = store

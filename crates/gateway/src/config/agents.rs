@@ -73,6 +73,28 @@ pub struct AgentEntry {
     /// Tool allow/deny lists for this agent.
     #[serde(default)]
     pub tools: Option<ToolPolicy>,
+    /// How the agent presents itself: name, emoji, avatar.
+    #[serde(default)]
+    pub identity: Option<AgentIdentity>,
+}
+
+/// How an agent presents itself to people (OpenClaw's `identity`); `IDENTITY.md` in the
+/// workspace says the same to the model.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct AgentIdentity {
+    /// Display name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Tone or vibe, in a few words.
+    #[serde(default)]
+    pub theme: Option<String>,
+    /// An emoji that stands for the agent.
+    #[serde(default)]
+    pub emoji: Option<String>,
+    /// Avatar: a workspace-relative path, an http(s) URL, or a data URI.
+    #[serde(default)]
+    pub avatar: Option<String>,
 }
 
 /// An `agents.list[]` item (legacy form). The fields repeat `AgentEntry`'s because serde's
@@ -103,6 +125,9 @@ pub struct AgentListEntry {
     /// Tool allow/deny lists for this agent.
     #[serde(default)]
     pub tools: Option<ToolPolicy>,
+    /// How the agent presents itself.
+    #[serde(default)]
+    pub identity: Option<AgentIdentity>,
 }
 
 impl From<AgentListEntry> for (String, AgentEntry) {
@@ -117,6 +142,7 @@ impl From<AgentListEntry> for (String, AgentEntry) {
                 system_prompt: l.system_prompt,
                 max_steps: l.max_steps,
                 tools: l.tools,
+                identity: l.identity,
             },
         )
     }

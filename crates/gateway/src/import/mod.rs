@@ -9,6 +9,9 @@
 mod copy;
 mod map;
 mod secrets;
+mod sessions;
+
+pub use sessions::Conversation;
 
 use crate::StatePaths;
 use crate::config::ConfigError;
@@ -90,6 +93,10 @@ pub struct Report {
     pub secrets: Vec<SecretMove>,
     /// Folders copied.
     pub folders: Vec<FolderCopy>,
+    /// Conversations carried over (sessions with their messages, in order).
+    pub conversations: Vec<Conversation>,
+    /// What of the OpenClaw state dir stays behind, with counts and why.
+    pub left_behind: Vec<Item>,
     /// The previous Tidepool config, when one was replaced.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub backup: Option<String>,
@@ -119,6 +126,9 @@ pub enum ImportError {
     /// There are secrets to store but no store was given.
     #[error("the import has secrets to store but no secrets store was opened")]
     NoStore,
+    /// The conversations could not be written.
+    #[error("cannot write the imported conversations into {0}")]
+    Sessions(String),
     /// A file could not be written.
     #[error("cannot write {path}: {source}")]
     Io {
@@ -221,6 +231,23 @@ pub fn import_openclaw(
             note,
         });
     }
+    let (planned, problems) = sessions::plan(&opts.from);
+    report.conversations = planned
+        .iter()
+        .map(|p| {
+            let mut c = p.report.clone();
+            if c.note.is_empty() {
+                c.note = if opts.dry_run {
+                    "would be carried over".into()
+                } else {
+                    "carried over".into()
+                };
+            }
+            c
+        })
+        .collect();
+    report.left_behind = sessions::left_behind(&opts.from);
+    report.left_behind.extend(problems);
     if opts.dry_run {
         return Ok(report);
     }
@@ -258,7 +285,67 @@ pub fn import_openclaw(
         report.backup = Some(backup.display().to_string());
     }
     crate::fsutil::write_private(target, report.config.as_bytes()).map_err(io(target))?;
+    let secrets: Vec<String> = mapped
+        .secrets
+        .iter()
+        .filter_map(|s| s.value.as_ref().map(|v| v.to_string()))
+        .collect();
+    write_conversations(&opts.to, planned, &secrets, &mut report.conversations)?;
     Ok(report)
+}
+
+/// Writes the conversations into Tidepool's `sessions.sqlite`, masking the imported secrets as
+/// every transcript is. A key Tidepool already has is left as it is (an import run twice adds
+/// nothing twice).
+fn write_conversations(
+    to: &StatePaths,
+    planned: Vec<sessions::Planned>,
+    secrets: &[String],
+    report: &mut [Conversation],
+) -> Result<(), ImportError> {
+    if planned.is_empty() {
+        return Ok(());
+    }
+    let db = to.sessions_db();
+    let failed = |e: String| ImportError::Sessions(format!("{}: {e}", db.display()));
+    // Its own runtime on its own thread: the import is called from synchronous code, and
+    // possibly from inside someone else's runtime.
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| failed(e.to_string()))?;
+                rt.block_on(async {
+                    let redactor = crate::redact::Redactor::new();
+                    for s in secrets {
+                        redactor.remember(s);
+                    }
+                    let store = crate::sessions::SessionStore::open(&db)
+                        .await
+                        .map_err(|e| failed(e.to_string()))?
+                        .with_redactor(redactor);
+                    for (p, r) in planned.iter().zip(report.iter_mut()) {
+                        match store
+                            .import(&p.report.key, &p.report.agent_id, p.model.as_deref(), &p.entries)
+                            .await
+                        {
+                            Ok(_) => {}
+                            Err(crate::sessions::StoreError::Exists(_)) => {
+                                r.note = "Tidepool already has a conversation with this key; it was left as it is".into();
+                                r.messages = 0;
+                            }
+                            Err(e) => return Err(failed(e.to_string())),
+                        }
+                    }
+                    store.close().await;
+                    Ok(())
+                })
+            })
+            .join()
+            .unwrap_or_else(|_| Err(failed("the import thread failed".into())))
+    })
 }
 
 #[cfg(test)]

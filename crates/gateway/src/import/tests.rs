@@ -1,6 +1,7 @@
 //! Imports of OpenClaw configs written from its documented schema, in several shapes.
 
 use super::*;
+use crate::providers::types::Block;
 use tidepool_secrets::Choice;
 
 struct Fixture {
@@ -368,4 +369,166 @@ fn remove_follows_dotted_paths_with_indexes() {
     assert!(!map::remove(&mut v, "a.x.y"));
     assert!(map::remove(&mut v, "a.b[0]"));
     assert!(!map::remove(&mut v, ""));
+}
+
+/// The state dir the real OpenClaw 2026.9.6 wrote (tests/fixtures/openclaw/state-2026.9.6),
+/// unpacked into a temp dir.
+fn real_openclaw_state() -> Fixture {
+    use std::io::Read;
+    let f = fixture(&[]);
+    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/openclaw/state-2026.9.6");
+    std::fs::create_dir_all(&f.oc).unwrap();
+    std::fs::copy(src.join("openclaw.json"), f.oc.join("openclaw.json")).unwrap();
+    for gz in [
+        "agents/main/agent/openclaw-agent.sqlite.gz",
+        "state/openclaw.sqlite.gz",
+    ] {
+        let mut bytes = Vec::new();
+        flate2::read::GzDecoder::new(std::fs::File::open(src.join(gz)).unwrap())
+            .read_to_end(&mut bytes)
+            .unwrap();
+        let out = f.oc.join(gz.trim_end_matches(".gz"));
+        std::fs::create_dir_all(out.parent().unwrap()).unwrap();
+        std::fs::write(out, bytes).unwrap();
+    }
+    f
+}
+
+#[test]
+fn conversations_come_over_in_order_and_the_rest_is_named() {
+    let f = real_openclaw_state();
+    let before = std::fs::read(f.oc.join("agents/main/agent/openclaw-agent.sqlite")).unwrap();
+    let dry = import_openclaw(&opts(&f, true), None).unwrap();
+    assert_eq!(dry.conversations.len(), 1, "{:?}", dry.conversations);
+    let c = &dry.conversations[0];
+    assert_eq!(
+        (c.key.as_str(), c.agent_id.as_str()),
+        ("agent:main:main", "main")
+    );
+    assert_eq!(c.messages, 20, "{c:?}");
+    assert!(c.skipped > 0 && c.note == "would be carried over", "{c:?}");
+    assert!(
+        !f.state.join("sessions.sqlite").exists(),
+        "a dry run writes nothing"
+    );
+
+    let mut store = vault(&f);
+    let r = import_openclaw(&opts(&f, false), Some(&mut store)).unwrap();
+    assert_eq!(r.conversations[0].note, "carried over");
+    // What stays behind is named with counts: the approval history OpenClaw kept.
+    assert!(
+        r.left_behind
+            .iter()
+            .any(|i| i.path.starts_with("exec approval records (")),
+        "{:?}",
+        r.left_behind
+    );
+    assert_eq!(
+        std::fs::read(f.oc.join("agents/main/agent/openclaw-agent.sqlite")).unwrap(),
+        before,
+        "OpenClaw's files are only read"
+    );
+
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (row, entries) = rt.block_on(async {
+        let s = crate::sessions::SessionStore::open(&f.state.join("sessions.sqlite"))
+            .await
+            .unwrap();
+        let row = s.get("agent:main:main").await.unwrap().unwrap();
+        let entries = s.history("agent:main:main", 1000).await.unwrap();
+        (row, entries)
+    });
+    assert_eq!(row.message_count, 20);
+    assert_eq!(row.model.as_deref(), Some("fake/fake-model"));
+    assert_eq!(row.title.as_deref(), Some("hi"));
+    let roles: Vec<&str> = entries.iter().filter_map(|e| e.role.as_deref()).collect();
+    assert_eq!(&roles[..4], ["user", "assistant", "user", "assistant"]);
+    let text = |i: usize| crate::providers::types::text_of(&entries[i].content);
+    assert_eq!(text(0), "hi");
+    assert_eq!(text(2), "second message");
+    // A tool call and its result, paired by id.
+    let (call, result) = entries
+        .iter()
+        .zip(entries.iter().skip(1))
+        .find_map(|(a, b)| match (&a.content[..], &b.content[..]) {
+            ([Block::ToolUse { id, name, .. }], [Block::ToolResult { tool_use_id, .. }]) => {
+                Some(((id.clone(), name.clone()), tool_use_id.clone()))
+            }
+            _ => None,
+        })
+        .expect("a tool call followed by its result");
+    assert_eq!(call.1, "exec");
+    assert_eq!(call.0, result);
+    // Times are OpenClaw's, in order.
+    assert!(
+        entries
+            .windows(2)
+            .all(|w| w[0].created_at <= w[1].created_at)
+    );
+    assert!(entries[0].created_at < row.updated_at || entries[0].created_at == row.created_at);
+
+    // Again: nothing is added twice.
+    let o = ImportOptions {
+        replace: true,
+        ..opts(&f, false)
+    };
+    let again = import_openclaw(&o, Some(&mut vault(&f))).unwrap();
+    assert!(
+        again.conversations[0].note.contains("already has"),
+        "{:?}",
+        again.conversations
+    );
+}
+
+#[test]
+fn an_unreadable_agent_database_is_reported_not_fatal() {
+    let f = fixture(&[
+        ("openclaw.json", "{ gateway: { port: 18789 } }"),
+        (
+            "agents/main/agent/openclaw-agent.sqlite",
+            "this is not a database",
+        ),
+    ]);
+    let r = import_openclaw(&opts(&f, true), None).unwrap();
+    assert!(r.conversations.is_empty());
+    let problem = r
+        .left_behind
+        .iter()
+        .find(|i| i.path.ends_with("openclaw-agent.sqlite"))
+        .expect("named");
+    assert!(problem.note.contains("could not be read"), "{problem:?}");
+}
+
+#[test]
+fn legacy_jsonl_transcripts_come_over_too() {
+    let f = fixture(&[
+        ("openclaw.json", "{ gateway: { port: 18789 } }"),
+        (
+            "agents/work/sessions/sessions.json",
+            r#"{ "agent:work:main": { "sessionId": "s1", "updatedAt": 1 } }"#,
+        ),
+        (
+            "agents/work/sessions/s1.jsonl",
+            concat!(
+                r#"{"type":"session","version":3,"id":"s1","timestamp":"2026-01-02T03:04:05.000Z"}"#,
+                "\n",
+                r#"{"type":"message","timestamp":"2026-01-02T03:04:06.000Z","message":{"role":"user","content":[{"type":"text","text":"old question"}]}}"#,
+                "\n",
+                "not json\n",
+                r#"{"type":"message","timestamp":"2026-01-02T03:04:07.000Z","message":{"role":"assistant","content":[{"type":"text","text":"old answer"}]}}"#,
+                "\n",
+            ),
+        ),
+    ]);
+    let r = import_openclaw(&opts(&f, false), None).unwrap();
+    let c = &r.conversations[0];
+    assert_eq!(
+        (c.key.as_str(), c.messages, c.skipped),
+        ("agent:work:main", 2, 1),
+        "{c:?}"
+    );
 }

@@ -183,6 +183,21 @@ const BUILT_IN: &[(&str, ProviderApi, &str, Option<&str>)] = &[
     ),
 ];
 
+/// Whether `id` is a built-in provider (`anthropic`, `openai`, `ollama`, `lmstudio`).
+pub fn is_built_in(id: &str) -> bool {
+    BUILT_IN.iter().any(|b| b.0 == id)
+}
+
+/// The environment variable a built-in provider takes its key from, if it has one.
+pub fn built_in_key_env(id: &str) -> Option<&'static str> {
+    BUILT_IN.iter().find(|b| b.0 == id).and_then(|b| b.3)
+}
+
+/// Whether Tidepool refuses to call this provider without an API key.
+pub fn key_required(id: &str) -> bool {
+    matches!(id, "anthropic" | "openai")
+}
+
 /// Installs rustls' ring provider for this process (reqwest is built without a default one;
 /// ring needs no C toolchain beyond cc). Idempotent.
 pub fn install_crypto() {
@@ -265,7 +280,7 @@ pub fn resolve(
                 .inspect(|k| store.remember(k)),
         }
         .filter(|k| !k.is_empty());
-    if api_key.is_none() && matches!(id, "anthropic" | "openai") {
+    if api_key.is_none() && key_required(id) {
         return Err(ProviderError::Config(format!(
             "no API key for {id}: set models.providers.{id}.apiKey (a secret reference) or the {} environment variable",
             if id == "anthropic" {

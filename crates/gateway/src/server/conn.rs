@@ -522,9 +522,23 @@ impl Conn {
     }
 
     fn dispatch(&self, reply: Reply, method: String, params: Value, scopes: Vec<Scope>) {
+        let interim = match &reply {
+            Reply::Native(id) => {
+                let (out, redactor, id) = (
+                    self.out.clone(),
+                    self.shared.redactor.clone(),
+                    Reply::Native(id.clone()),
+                );
+                Some(super::registry::Interim(std::sync::Arc::new(
+                    move |v: Value| send_reply(&out, &redactor, &id, Ok(v)),
+                )))
+            }
+            Reply::JsonRpc(_) => None,
+        };
         let ctx = CallCtx {
             conn_id: self.conn_id.clone(),
             scopes,
+            interim,
         };
         let fut = match self
             .shared

@@ -308,6 +308,8 @@ impl Gateway {
         crate::sessions::methods::register(&mut registry);
         crate::approvals::methods::register(&mut registry);
         crate::secrets::register(&mut registry);
+        crate::agents::methods::register(&mut registry);
+        crate::tools::methods::register(&mut registry);
         let session_store = crate::sessions::SessionStore::open(&paths.sessions_db())
             .await?
             .with_redactor(redactor.clone());

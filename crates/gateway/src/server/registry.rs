@@ -11,6 +11,17 @@ use std::sync::Arc;
 use tidepool_protocol::error::detail_codes;
 use tidepool_protocol::{ErrorCode, ErrorShape, Scope};
 
+/// Sends an early response with the request's id before the final one (OpenClaw's `agent`
+/// answers `accepted` at once and its result when the run ends).
+#[derive(Clone)]
+pub struct Interim(pub Arc<dyn Fn(Value) + Send + Sync>);
+
+impl std::fmt::Debug for Interim {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Interim")
+    }
+}
+
 /// What a handler knows about its caller.
 #[derive(Debug, Clone)]
 pub struct CallCtx {
@@ -18,6 +29,26 @@ pub struct CallCtx {
     pub conn_id: String,
     /// Granted scopes.
     pub scopes: Vec<Scope>,
+    /// Set for native frames (a JSON-RPC request gets exactly one response).
+    pub interim: Option<Interim>,
+}
+
+impl CallCtx {
+    /// Sends `v` as an early response; false when the caller's dialect has none.
+    pub fn accept(&self, v: Value) -> bool {
+        match &self.interim {
+            Some(i) => {
+                (i.0)(v);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Whether the caller holds `scope`.
+    pub fn has(&self, scope: Scope) -> bool {
+        self.scopes.iter().any(|s| s.satisfies(scope))
+    }
 }
 
 /// A boxed handler future.

@@ -27,6 +27,7 @@ pub fn register(r: &mut Registry) {
     r.add(names::SESSIONS_DELETE, Scope::Admin, delete);
     r.add(names::SESSIONS_COMPACT, Scope::Admin, compact_method);
     r.add(names::SESSIONS_EXPORT, Scope::Read, export_method);
+    super::usage_methods::register(r);
 }
 
 /// A session as a `SessionRow`.

@@ -5,6 +5,8 @@ mod decode;
 pub mod export;
 pub mod methods;
 pub mod store;
+pub mod usage;
+pub mod usage_methods;
 
 pub use store::{Entry, EntryKind, ListFilter, NewEntry, SessionRow, SessionStore, StoreError};
 

@@ -3,6 +3,7 @@
 
 pub mod exec;
 pub mod fs;
+pub mod methods;
 pub mod web;
 
 use crate::config::agents::WebFetchConfig;
