@@ -51,7 +51,9 @@ pub async fn refresh<R: Runtime>(app: &AppHandle<R>) {
     };
     let _ = ApprovalsPending(list.clone()).emit(app);
     if let Some(t) = &app.state::<TrayHandle<R>>().0 {
-        t.set_pending(&list);
+        // On the main thread, without waiting (see `forward_status`).
+        let (t, l) = (t.clone(), list.clone());
+        let _ = app.run_on_main_thread(move || t.set_pending(&l));
     }
     if let Some(w) = app.get_webview_window("main") {
         let n = i64::try_from(list.len()).unwrap_or(i64::MAX);

@@ -40,6 +40,7 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             commands::config::config_load,
             commands::config::config_save,
             commands::config::config_restore_last_good,
+            commands::config::config_last_good,
             commands::config::config_schema,
             commands::config::config_store_secret,
             commands::config::config_edit,
@@ -68,11 +69,13 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             commands::onboarding::onboarding_write_config,
             commands::onboarding::onboarding_start_gateway::<tauri::Wry>,
             commands::onboarding::onboarding_finish::<tauri::Wry>,
+            commands::onboarding::pick_folder::<tauri::Wry>,
             commands::remote::remote_check,
             commands::remote::remote_connect::<tauri::Wry>,
             commands::remote::remote_forget::<tauri::Wry>,
-            commands::app::app_info,
+            commands::app::app_info::<tauri::Wry>,
             commands::app::app_quit::<tauri::Wry>,
+            commands::app::app_self_test_passed::<tauri::Wry>,
             commands::app::app_hide::<tauri::Wry>,
         ])
         .events(collect_events![
@@ -126,6 +129,10 @@ pub fn run() {
         .with_writer(std::io::stderr)
         .try_init();
     let builder = specta_builder();
+    // `--self-test`: launch, wait until the dashboard shows the gateway running, quit (exit 0),
+    // or fail with the reason after a time limit (exit 1). `scripts/run` uses it as its smoke test.
+    let self_test = std::env::args().skip(1).any(|a| a == "--self-test");
+    let launched = std::time::Instant::now();
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
             tray::show_main(app);
@@ -137,6 +144,35 @@ pub fn run() {
         .setup(move |app| {
             builder.mount_events(app);
             setup(app.handle())?;
+            if self_test {
+                app.manage(commands::app::SelfTest { started: launched });
+                let handle = app.handle().clone();
+                tauri::async_runtime::spawn(async move {
+                    // Fails at once when the supervisor gives up, else after the time limit.
+                    let mut rx = handle.state::<AppState>().supervisor.watch();
+                    let gave_up = async {
+                        loop {
+                            if let tidepool_control::GatewayState::Crashed { reason, .. } =
+                                &rx.borrow_and_update().state
+                            {
+                                return reason.clone();
+                            }
+                            if rx.changed().await.is_err() {
+                                return "the supervisor stopped".to_owned();
+                            }
+                        }
+                    };
+                    let why = tokio::select! {
+                        reason = gave_up => format!("the gateway did not start: {reason}"),
+                        _ = tokio::time::sleep(commands::app::SELF_TEST_LIMIT) => format!(
+                            "the dashboard did not show the gateway running within {} s",
+                            commands::app::SELF_TEST_LIMIT.as_secs()
+                        ),
+                    };
+                    eprintln!("self-test failed: {why}");
+                    handle.exit(1);
+                });
+            }
             Ok(())
         })
         .on_window_event(|window, event| {
@@ -243,7 +279,11 @@ fn forward_status(
         loop {
             let status = rx.borrow_and_update().clone();
             if let Some(t) = &tray {
-                t.update(&status);
+                // On the main thread, without waiting: the tray's calls wait for the main
+                // thread, and a Tokio worker blocked on them could starve the runtime while
+                // the main thread waits for the gateway to stop (at exit): a deadlock.
+                let (t, s) = (t.clone(), status.clone());
+                let _ = app.run_on_main_thread(move || t.update(&s));
             }
             let _ = GatewayStatusChanged(status).emit(&app);
             if rx.changed().await.is_err() {

@@ -45,6 +45,7 @@ fn app(dir: &tempfile::TempDir) -> (tauri::App<MockRuntime>, tauri::WebviewWindo
             commands::settings::settings_get,
             commands::settings::settings_set,
             commands::app::app_info,
+            commands::config::config_last_good,
         ])
         .manage(AppState {
             supervisor,
@@ -123,4 +124,43 @@ fn errors_arrive_as_kind_and_message() {
 
     let err = call(&w, "logs_recent", json!({"limit": "ten"})).unwrap_err();
     assert!(err.as_str().unwrap_or_default().contains("limit"), "{err}");
+}
+
+#[test]
+fn the_last_good_config_reaches_the_webview_beside_the_current_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, w) = app(&dir);
+    // Nothing there yet: no error, no copy.
+    let none = call(&w, "config_last_good", json!({})).unwrap();
+    assert_eq!(none["lastGood"], Value::Null);
+    assert_eq!(none["current"], "");
+    let state = dir.path().join("state");
+    std::fs::create_dir_all(&state).unwrap();
+    std::fs::write(state.join("tidepool.json"), "{ gateway: { port: 'x' } }").unwrap();
+    std::fs::write(
+        state.join("tidepool.json.last-good"),
+        "{ gateway: { port: 18789 } }",
+    )
+    .unwrap();
+    let v = call(&w, "config_last_good", json!({})).unwrap();
+    assert_eq!(v["current"], "{ gateway: { port: 'x' } }");
+    assert_eq!(v["lastGood"], "{ gateway: { port: 18789 } }");
+    assert!(
+        v["lastGoodPath"]
+            .as_str()
+            .unwrap()
+            .ends_with("tidepool.json.last-good")
+    );
+    // An unreadable copy is an `io` error with the file's name, not a crash.
+    std::fs::remove_file(state.join("tidepool.json.last-good")).unwrap();
+    std::fs::create_dir(state.join("tidepool.json.last-good")).unwrap();
+    let err = call(&w, "config_last_good", json!({})).unwrap_err();
+    assert_eq!(err["kind"], "io");
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap()
+            .contains("tidepool.json.last-good"),
+        "{err}"
+    );
 }

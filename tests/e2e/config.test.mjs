@@ -17,6 +17,16 @@ async function typeText(text) {
   for (const c of text) await win().keys(c);
 }
 
+/** The screen in the light theme, then in dark, each after its colour transitions have ended. */
+async function shotBoth(name) {
+  await shot(`${name}-light`);
+  await win().execute(() => document.documentElement.classList.add("dark"));
+  await new Promise((r) => setTimeout(r, 400));
+  await shot(`${name}-dark`);
+  await win().execute(() => document.documentElement.classList.remove("dark"));
+  await new Promise((r) => setTimeout(r, 400));
+}
+
 async function nav(page) {
   await (await win().$(`[data-testid="nav-${page}"]`)).click();
 }
@@ -34,7 +44,7 @@ before(async () => {
   fs.mkdirSync(STATE, { recursive: true });
   fs.writeFileSync(
     path.join(STATE, "tidepool.json"),
-    `// e2e: the agent talks to a fake provider\n{\n  agents: { defaults: { model: "fake/fake-model" } },\n  tools: { exec: { mode: "ask" } }, // ask before running anything\n  models: { providers: { fake: { baseUrl: "http://127.0.0.1:${port}/v1", api: "openai-completions" } } },\n}\n`,
+    `// e2e: the agent talks to a fake provider\n{\n  agents: { defaults: { model: "fake/fake-model" } },\n  tools: { exec: { mode: "ask" } }, // ask before running anything\n  models: { providers: { fake: { baseUrl: "http://127.0.0.1:${port}/v1", api: "openai-completions" } } },\n  // kept from OpenClaw\n  browser: { enabled: true },\n  talk: { voiceId: "nova" },\n}\n`,
   );
   await startDriver(env);
   await openApp();
@@ -55,6 +65,15 @@ test("config: a typo in the editor is refused; a change in the form is saved and
   assert.equal(await (await win().$('[data-testid="config-mode"]')).getText(), "Live");
   await (await win().$('[data-testid="config-form"]')).waitForDisplayed({ timeout: 10000 });
   await shot("config-form");
+  // OpenClaw settings Tidepool does not act on yet: a folded note, not an error.
+  const note = await win().$('[data-testid="config-unsupported"]');
+  assert.match(await note.getText(), /2 OpenClaw settings are not used by Tidepool yet/);
+  await (await win().$('[data-testid="config-unsupported-toggle"]')).click();
+  await (await win().$('[data-testid="config-unsupported-list"]')).waitForDisplayed();
+  const listed = await win().execute(() => [...document.querySelectorAll('[data-testid="config-unsupported-list"] li')].map((li) => li.textContent));
+  assert.deepEqual(listed.sort(), ["browser", "talk"]);
+  await shotBoth("config-unsupported");
+  await (await win().$('[data-testid="config-unsupported-toggle"]')).click();
   // The raw editor: a typo is refused and marked.
   await (await win().$('[data-testid="tab-raw"]')).click();
   const content = await win().$(".cm-content");
@@ -160,4 +179,46 @@ test("config: a provider added in the form is saved into the file as written", a
   assert.match(text, /local: \{\s*baseUrl: "http:\/\/127\.0\.0\.1:9\/v1",\s*api: "ollama",?\s*\}/, text);
   assert.ok(text.startsWith("// e2e: the agent talks to a fake provider\n"), text);
   assert.ok(text.includes("// ask before running anything"), text);
+});
+
+test("config: a hand-broken file stops the gateway; the dashboard restores the last working one and starts it", async () => {
+  const file = path.join(STATE, "tidepool.json");
+  const good = fs.readFileSync(file, "utf8");
+  // A typo made in an editor, while the app runs; the restart then loads it and refuses.
+  const broken = good.replace("agents: { defaults: { model:", "agents: { defaults: { modle:");
+  assert.notEqual(broken, good, "the test's config has no `agents.defaults.model` to break");
+  fs.writeFileSync(file, broken);
+  await nav("dashboard");
+  await (await win().$("button=Restart")).click();
+  const box = await win().$('[data-testid="crashed-config"]');
+  await box.waitForDisplayed({ timeout: 30000, timeoutMsg: "the dashboard did not offer the way back" });
+  assert.match(await box.getText(), /its config file has a mistake/);
+  assert.match(await (await win().$('[data-testid="crashed-reason"]')).getText(), /modle/);
+  assert.equal(await (await win().$('[data-testid="header-state"]')).getAttribute("data-state"), "crashed");
+  await shotBoth("dashboard-config-broken");
+
+  // The difference first; nothing is written before the confirmation.
+  await (await win().$('[data-testid="restore-offer"]')).click();
+  const diff = await win().$('[data-testid="diff"]');
+  await diff.waitForDisplayed({ timeout: 10000 });
+  const removed = await win().execute(() => [...document.querySelectorAll('[data-testid="diff"] [data-kind="del"]')].map((e) => e.textContent));
+  const added = await win().execute(() => [...document.querySelectorAll('[data-testid="diff"] [data-kind="add"]')].map((e) => e.textContent));
+  assert.ok(removed.some((l) => l.includes("modle")), JSON.stringify(removed));
+  assert.ok(added.some((l) => l.includes("model:")), JSON.stringify(added));
+  assert.equal(fs.readFileSync(file, "utf8"), broken);
+  await shotBoth("dashboard-restore-diff");
+
+  await (await win().$('[data-testid="restore-confirm"]')).click();
+  await win().waitUntil(async () => (await (await win().$('[data-testid="header-state"]')).getAttribute("data-state")) === "running", {
+    timeout: 30000,
+    timeoutMsg: "the gateway did not run after the restore",
+  });
+  await (await win().$('[data-testid="running"]')).waitForDisplayed({ timeout: 10000 });
+  assert.equal(fs.readFileSync(file, "utf8"), good);
+  assert.match(await (await win().$('[data-testid="restored"]')).getText(), /Restored .*tidepool\.json\.last-good/);
+  // The broken text is kept beside the file, not lost.
+  const kept = fs.readdirSync(STATE).filter((n) => n.startsWith("tidepool.json.replaced."));
+  assert.equal(kept.length, 1, String(kept));
+  assert.equal(fs.readFileSync(path.join(STATE, kept[0]), "utf8"), broken);
+  await shotBoth("dashboard-restored");
 });

@@ -9,6 +9,16 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { SIDECAR, startFakeProvider } from "./common.mjs";
+
+/** `xdotool` drives the native dialog (it is outside the webview); without it that test skips. */
+const XDOTOOL = (() => {
+  try {
+    execFileSync("xdotool", ["version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+})();
 import { click, el, files, fill, freshHome, openApp, shot, startDriver, stopDriver, text, win, windowView } from "./session.mjs";
 
 const KEY = "sk-e2e-onboarding-key-7731";
@@ -29,6 +39,17 @@ async function enterKey(key) {
   await fill("provider-base-url", `http://127.0.0.1:${fakePort}/v1`);
   await fill("provider-key", key);
   await click("provider-check");
+}
+
+/** The page in the light theme, then in dark (the wizard runs before any setting is saved);
+ * each after its colour transitions have ended. */
+async function shotBoth(name) {
+  await shot(`${name}-light`);
+  await win().execute(() => document.documentElement.classList.add("dark"));
+  await new Promise((r) => setTimeout(r, 400));
+  await shot(`${name}-dark`);
+  await win().execute(() => document.documentElement.classList.remove("dark"));
+  await new Promise((r) => setTimeout(r, 400));
 }
 
 after(async () => {
@@ -54,7 +75,7 @@ test("first run: wizard → wrong key refused → key in the keychain → quit a
   await el("provider-problem");
   const problem = await text("provider-problem");
   assert.match(problem, /OpenAI refused that key/, problem);
-  await shot("setup-2-provider-wrong-key-light");
+  await shotBoth("setup-2-provider-wrong-key");
   assert.equal(fs.existsSync(path.join(state, "tidepool.json")), false, "no config yet");
 
   // The right key: checked, stored, and the models listed.
@@ -64,7 +85,7 @@ test("first run: wizard → wrong key refused → key in the keychain → quit a
   const models = await win().execute(() => [...document.querySelectorAll('[data-testid="model-option"]')].map((e) => e.textContent));
   assert.equal(models.length, 2, String(models));
   assert.ok(models[0].includes("fake-model"), String(models));
-  await shot("setup-3-model-light");
+  await shotBoth("setup-3-model");
   const stored = secretsList(env, state);
   assert.equal(stored.backend, "keychain", JSON.stringify(stored));
   assert.deepEqual(
@@ -84,7 +105,7 @@ test("first run: wizard → wrong key refused → key in the keychain → quit a
 
   await el("step-workspace");
   await click("safety-ask");
-  await shot("setup-4-workspace-light");
+  await shotBoth("setup-4-workspace");
   await click("workspace-next");
 
   await el("step-finish");
@@ -105,6 +126,11 @@ test("first run: wizard → wrong key refused → key in the keychain → quit a
 
   await click("finish-open-chat");
   await el("nav-chat");
+  // Typing goes into the composer at once.
+  await win().waitUntil(() => win().execute(() => document.activeElement?.getAttribute("data-testid") === "composer"), {
+    timeout: 10000,
+    timeoutMsg: "the composer does not have the focus after Open Chat",
+  });
   await win().waitUntil(
     () =>
       win().execute(
@@ -145,5 +171,45 @@ test("no Secret Service: the key goes to the encrypted vault", async () => {
   assert.equal(stored.backend, "vault", JSON.stringify(stored));
   assert.ok(fs.existsSync(path.join(state, "secrets.vault")));
   assert.ok(!fs.readFileSync(path.join(state, "secrets.vault")).includes(KEY));
+  await stopDriver();
+});
+
+test("workspace: Browse… opens the system's folder dialog; Cancel leaves the folder as it was", { skip: !XDOTOOL && "xdotool is not installed" }, async () => {
+  await stopDriver();
+  const { home, env } = freshHome();
+  // Resume at the workspace step (the provider steps have their own test).
+  const storeDir = path.join(home, "data", "ai.tidepool.desktop");
+  fs.mkdirSync(storeDir, { recursive: true });
+  const models = [{ id: "fake-model", name: "fake-model" }];
+  fs.writeFileSync(
+    path.join(storeDir, "settings.json"),
+    JSON.stringify({ onboarding: { status: "inProgress", step: "workspace", provider: "openai", models, model: "fake-model", execMode: "ask" } }),
+  );
+  await startDriver(env);
+  await openApp();
+  await el("step-workspace");
+  const field = () => win().execute(() => document.querySelector('[data-testid="workspace-folder"]').value);
+  const before = await field();
+  await click("workspace-browse");
+  const dialogOpen = () => {
+    try {
+      return execFileSync("xdotool", ["search", "--onlyvisible", "--name", "^Choose a folder$"], { encoding: "utf8" }).trim() !== "";
+    } catch {
+      return false;
+    }
+  };
+  await win().waitUntil(async () => dialogOpen(), { timeout: 15000, timeoutMsg: "no folder dialog appeared" });
+  await shot("setup-4b-browse-dialog");
+  // Bare Xvfb has no window manager to give the dialog the keyboard: focus it, then Escape.
+  const id = execFileSync("xdotool", ["search", "--onlyvisible", "--name", "^Choose a folder$"], { encoding: "utf8" }).trim().split("\n")[0];
+  execFileSync("xdotool", ["windowfocus", "--sync", id]);
+  execFileSync("xdotool", ["key", "Escape"]);
+  await win().waitUntil(async () => !dialogOpen(), { timeout: 10000, timeoutMsg: "the dialog did not close" });
+  // The command has answered (the button is no longer busy) and the field is unchanged.
+  await win().waitUntil(() => win().execute(() => document.querySelector('[data-testid="workspace-browse"]').getAttribute("aria-busy") === null), {
+    timeout: 10000,
+  });
+  assert.equal(await field(), before);
+  assert.equal(await win().execute(() => !!document.querySelector('[data-testid="workspace-browse-error"]')), false);
   await stopDriver();
 });

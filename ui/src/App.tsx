@@ -7,6 +7,7 @@ import { initApprovals, pageRequests } from "./lib/approvals";
 import { initGateway } from "./lib/gateway";
 import { initLogs } from "./lib/logs";
 import { closeSetup, loadSetup, setup, setupError } from "./lib/onboarding";
+import { initSelfTest } from "./lib/selftest";
 import { initSettings } from "./lib/settings";
 import { Dashboard } from "./pages/Dashboard";
 import { Logs } from "./pages/Logs";
@@ -47,6 +48,7 @@ export function App() {
     void initGateway();
     void initLogs();
     void initApprovals();
+    void initSelfTest();
   });
   // The tray's "N commands wait for approval" line opens the Approvals page.
   createEffect(on(pageRequests, () => setPage("approvals"), { defer: true }));
@@ -61,7 +63,7 @@ export function App() {
         <main class="flex-1 min-h-0 overflow-auto">
           <Switch>
             <Match when={page() === "dashboard"}>
-              <Dashboard />
+              <Dashboard onOpenConfig={() => setPage("config")} />
             </Match>
             <Match when={page() === "chat"}>
               <Suspense fallback={<div class="tp-skeleton m-6 h-64" aria-busy="true" aria-label="Loading" />}>

@@ -35,6 +35,11 @@ export const commands = {
 	configSave: (raw: string, baseHash: string) => typedError<SaveOutcome, AppError>(__TAURI_INVOKE("config_save", { raw, baseHash })),
 	/**  Puts `tidepool.json.last-good` back; returns what was done. */
 	configRestoreLastGood: () => typedError<string, AppError>(__TAURI_INVOKE("config_restore_last_good")),
+	/**
+	 *  The config file's text beside `tidepool.json.last-good` (absent when there is none), for
+	 *  the diff shown before restoring. Read from the files: it works while the gateway is down.
+	 */
+	configLastGood: () => typedError<LastGood_Serialize, AppError>(__TAURI_INVOKE("config_last_good")),
 	/**  The config's JSON Schema as JSON text (fields, help, defaults, enums, `x-reloadKind`). */
 	configSchema: () => typedError<string, AppError>(__TAURI_INVOKE("config_schema")),
 	/**
@@ -101,13 +106,18 @@ export const commands = {
 	/**  Checks the provider with a real model list; on success the key is in the secrets store. */
 	onboardingCheckProvider: (provider: ProviderKind, baseUrl: string | null, key: string | null) => typedError<ProviderCheck_Serialize, AppError>(__TAURI_INVOKE("onboarding_check_provider", { provider, baseUrl, key })),
 	/**  Imports the OpenClaw setup (`dry_run`: only the report). */
-	onboardingImport: (dryRun: boolean) => typedError<ImportReport, AppError>(__TAURI_INVOKE("onboarding_import", { dryRun })),
+	onboardingImport: (dryRun: boolean) => typedError<ImportReport_Serialize, AppError>(__TAURI_INVOKE("onboarding_import", { dryRun })),
 	/**  Writes the config from the wizard's choices (through the gateway when it runs). */
 	onboardingWriteConfig: (plan: SetupPlan_Deserialize) => typedError<null, AppError>(__TAURI_INVOKE("onboarding_write_config", { plan })),
 	/**  (Re)starts the gateway on the new config; resolves once it answers. */
 	onboardingStartGateway: () => typedError<null, AppError>(__TAURI_INVOKE("onboarding_start_gateway")),
 	/**  Sends the first message and returns the reply; marks the setup done. */
 	onboardingFinish: (message: string) => typedError<string, AppError>(__TAURI_INVOKE("onboarding_finish", { message })),
+	/**
+	 *  Asks for a folder with the system's own dialog, opened at `start` when that exists (else
+	 *  at its nearest existing parent). `None` when the user cancels: the field keeps its value.
+	 */
+	pickFolder: (start: string | null) => typedError<string | null, AppError>(__TAURI_INVOKE("pick_folder", { start })),
 	/**  Connects to `url` with `token` (a real handshake) and says what it found; changes nothing. */
 	remoteCheck: (url: string, token: string | null) => __TAURI_INVOKE<RemoteCheck>("remote_check", { url, token }),
 	/**
@@ -121,6 +131,11 @@ export const commands = {
 	appInfo: () => __TAURI_INVOKE<AppInfo_Serialize>("app_info"),
 	/**  Quits the app; the gateway is stopped first. */
 	appQuit: () => __TAURI_INVOKE<void>("app_quit"),
+	/**
+	 *  The window saw what the self-test waits for: says so on stdout and quits (exit 0; the
+	 *  gateway is stopped first, as on every exit).
+	 */
+	appSelfTestPassed: (what: string) => typedError<null, AppError>(__TAURI_INVOKE("app_self_test_passed", { what })),
 	/**
 	 *  Closes the window into the tray (Ctrl/Cmd+W); returns false, doing nothing, when there is
 	 *  no tray to come back from or the user turned "Keep running in the tray" off.
@@ -168,6 +183,11 @@ export type AppInfo_Deserialize = {
 	tokenHome: TokenHome,
 	/**  Why the keychain is not used, when it is not. */
 	tokenProblem?: string | null,
+	/**
+	 *  Started with `--self-test`: the window reports when the dashboard shows the gateway
+	 *  running, and the app quits.
+	 */
+	selfTest: boolean,
 };
 
 /**  Facts for the Settings page and banners. */
@@ -182,6 +202,11 @@ export type AppInfo_Serialize = {
 	tokenHome: TokenHome,
 	/**  Why the keychain is not used, when it is not. */
 	tokenProblem: string | null,
+	/**
+	 *  Started with `--self-test`: the window reports when the dashboard shows the gateway
+	 *  running, and the app quits.
+	 */
+	selfTest: boolean,
 };
 
 /**  Show this approval (the user picked it in the tray menu). */
@@ -612,6 +637,8 @@ export type ConfigDoc_Deserialize = {
 	live: boolean,
 	/**  Why the file does not validate, if it does not. */
 	problem?: ConfigProblem | null,
+	/**  OpenClaw settings in it that Tidepool accepts but does not act on yet. */
+	unsupported?: string[],
 };
 
 /**  The config file as the editor sees it. */
@@ -628,6 +655,8 @@ export type ConfigDoc_Serialize = {
 	live: boolean,
 	/**  Why the file does not validate, if it does not. */
 	problem: ConfigProblem | null,
+	/**  OpenClaw settings in it that Tidepool accepts but does not act on yet. */
+	unsupported: string[],
 };
 
 /**  Where the config could not be read, with its place. */
@@ -827,6 +856,20 @@ export type GatewayStatusChanged_Deserialize = Status_Deserialize;
 /**  The supervisor's status changed. */
 export type GatewayStatusChanged_Serialize = Status_Serialize;
 
+/**  A conversation carried over. */
+export type ImportConversation = {
+	/**  Session key (`agent:main:main`). */
+	key: string,
+	/**  Its agent. */
+	agentId: string,
+	/**  Messages carried over. */
+	messages: number,
+	/**  Other events left behind. */
+	skipped: number,
+	/**  What was done. */
+	note: string,
+};
+
 /**  A folder copied. */
 export type ImportFolder = {
 	/**  Source. */
@@ -854,7 +897,10 @@ export type ImportItem = {
 };
 
 /**  The report of `tidepool import openclaw` (see docs/gateway.md). */
-export type ImportReport = {
+export type ImportReport = ImportReport_Serialize | ImportReport_Deserialize;
+
+/**  The report of `tidepool import openclaw` (see docs/gateway.md). */
+export type ImportReport_Deserialize = {
 	/**  The OpenClaw config read. */
 	source: string,
 	/**  The Tidepool config written. */
@@ -869,6 +915,32 @@ export type ImportReport = {
 	secrets: ImportSecret[],
 	/**  Folders. */
 	folders: ImportFolder[],
+	/**  Conversations. */
+	conversations?: ImportConversation[],
+	/**  What stays with OpenClaw, with counts and why. */
+	leftBehind?: ImportItem[],
+};
+
+/**  The report of `tidepool import openclaw` (see docs/gateway.md). */
+export type ImportReport_Serialize = {
+	/**  The OpenClaw config read. */
+	source: string,
+	/**  The Tidepool config written. */
+	configPath: string,
+	/**  Nothing was written. */
+	dryRun: boolean,
+	/**  Carried over. */
+	carried: ImportItem[],
+	/**  Left out, with why. */
+	notCarried: ImportItem[],
+	/**  Secrets. */
+	secrets: ImportSecret[],
+	/**  Folders. */
+	folders: ImportFolder[],
+	/**  Conversations. */
+	conversations: ImportConversation[],
+	/**  What stays with OpenClaw, with counts and why. */
+	leftBehind: ImportItem[],
 };
 
 /**  A secret moved into the store (or still to be provided). */
@@ -881,6 +953,33 @@ export type ImportSecret = {
 	stored: boolean,
 	/**  What was done. */
 	note: string,
+};
+
+/**  The config file beside its last valid copy, to look at before restoring it. */
+export type LastGood = LastGood_Serialize | LastGood_Deserialize;
+
+/**  The config file beside its last valid copy, to look at before restoring it. */
+export type LastGood_Deserialize = {
+	/**  The config file. */
+	path: string,
+	/**  Its text now (empty when the file is missing). */
+	current: string,
+	/**  Where the last valid copy is kept (`<config>.last-good`). */
+	lastGoodPath: string,
+	/**  That copy's text; `None` when there is none (the file never loaded successfully). */
+	lastGood?: string | null,
+};
+
+/**  The config file beside its last valid copy, to look at before restoring it. */
+export type LastGood_Serialize = {
+	/**  The config file. */
+	path: string,
+	/**  Its text now (empty when the file is missing). */
+	current: string,
+	/**  Where the last valid copy is kept (`<config>.last-good`). */
+	lastGoodPath: string,
+	/**  That copy's text; `None` when there is none (the file never loaded successfully). */
+	lastGood: string | null,
 };
 
 /**  New log lines (batched, at most every ~50 ms). */

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use tidepool_client::{Client, ClientError};
 
 /// Where the config could not be read, with its place.
@@ -79,6 +79,21 @@ pub enum SaveOutcome {
     },
 }
 
+/// The config file beside its last valid copy, to look at before restoring it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct LastGood {
+    /// The config file.
+    pub path: String,
+    /// Its text now (empty when the file is missing).
+    pub current: String,
+    /// Where the last valid copy is kept (`<config>.last-good`).
+    pub last_good_path: String,
+    /// That copy's text; `None` when there is none (the file never loaded successfully).
+    pub last_good: Option<String>,
+}
+
 /// Why config access failed outright.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigAccessError {
@@ -88,6 +103,9 @@ pub enum ConfigAccessError {
     /// The `tidepool` CLI could not be run or answered nonsense.
     #[error("{0}")]
     Cli(String),
+    /// A file could not be read.
+    #[error("{0}")]
+    Io(String),
 }
 
 /// `text` with the setting at `path` set to `value` (removed when `None`), changed in place:
@@ -243,6 +261,28 @@ impl ConfigAccess {
             .map(|s| s.trim().to_owned())
     }
 
+    /// The config file, found as the gateway and its CLI find it: `TIDEPOOL_CONFIG_PATH` when
+    /// set (the sidecar inherits the app's environment), else `<state dir>/tidepool.json`.
+    pub fn config_path(&self) -> PathBuf {
+        std::env::var_os("TIDEPOOL_CONFIG_PATH")
+            .filter(|p| !p.is_empty())
+            .map(PathBuf::from)
+            .unwrap_or_else(|| self.state_dir.join("tidepool.json"))
+    }
+
+    /// The current file and its last valid copy, read directly (both are the app's own state
+    /// files): what `restore_last_good` would change. Works while the gateway cannot start.
+    pub fn last_good(&self) -> Result<LastGood, ConfigAccessError> {
+        let path = self.config_path();
+        let good = last_good_path(&path);
+        Ok(LastGood {
+            current: read_if_exists(&path)?.unwrap_or_default(),
+            last_good: read_if_exists(&good)?,
+            path: path.display().to_string(),
+            last_good_path: good.display().to_string(),
+        })
+    }
+
     /// Runs `tidepool config ARGS --state-dir D`, optionally feeding stdin; stdout on success,
     /// or the CLI's own message. `apply` prints a JSON outcome even when it refuses.
     async fn cli(&self, args: &[&str], stdin: Option<&str>) -> Result<String, ConfigAccessError> {
@@ -257,6 +297,25 @@ impl ConfigAccess {
             return Ok(out.stdout);
         }
         Err(ConfigAccessError::Cli(out.stderr))
+    }
+}
+
+/// `<config>.last-good`, where the gateway keeps the last file that loaded.
+fn last_good_path(config: &Path) -> PathBuf {
+    let mut name = config.file_name().unwrap_or_default().to_os_string();
+    name.push(".last-good");
+    config.with_file_name(name)
+}
+
+/// The file's text, `None` when it does not exist.
+fn read_if_exists(path: &Path) -> Result<Option<String>, ConfigAccessError> {
+    match std::fs::read_to_string(path) {
+        Ok(t) => Ok(Some(t)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(ConfigAccessError::Io(format!(
+            "cannot read {}: {e}",
+            path.display()
+        ))),
     }
 }
 

@@ -146,6 +146,23 @@ pub struct ImportFolder {
     pub note: String,
 }
 
+/// A conversation carried over.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct ImportConversation {
+    /// Session key (`agent:main:main`).
+    pub key: String,
+    /// Its agent.
+    pub agent_id: String,
+    /// Messages carried over.
+    pub messages: u32,
+    /// Other events left behind.
+    pub skipped: u32,
+    /// What was done.
+    pub note: String,
+}
+
 /// The report of `tidepool import openclaw` (see docs/gateway.md).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -165,6 +182,12 @@ pub struct ImportReport {
     pub secrets: Vec<ImportSecret>,
     /// Folders.
     pub folders: Vec<ImportFolder>,
+    /// Conversations.
+    #[serde(default)]
+    pub conversations: Vec<ImportConversation>,
+    /// What stays with OpenClaw, with counts and why.
+    #[serde(default)]
+    pub left_behind: Vec<ImportItem>,
 }
 
 /// Why a setup action failed outright.

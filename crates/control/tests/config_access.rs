@@ -75,9 +75,41 @@ async fn offline_an_invalid_file_is_shown_fixed_and_restorable() {
         schema["properties"]["gateway"]["properties"]["port"]["default"],
         18789
     );
+    // What a restore would change, read while nothing can start.
+    let preview = access.last_good().unwrap();
+    assert_eq!(preview.path, file.display().to_string());
+    assert_eq!(preview.current, "garbage");
+    assert!(preview.last_good_path.ends_with("tidepool.json.last-good"));
+    assert!(preview.last_good.as_deref().unwrap().contains("19002"));
     let msg = access.restore_last_good().await.unwrap();
     assert!(msg.contains("Restored"), "{msg}");
     assert!(access.load(None).await.unwrap().raw.contains("19002"));
+    let after = access.last_good().unwrap();
+    assert_eq!(Some(after.current), after.last_good);
+}
+
+#[test]
+fn without_a_last_good_copy_the_preview_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let access = ConfigAccess {
+        program: dir.path().join("no-such-tidepool"),
+        state_dir: dir.path().to_path_buf(),
+    };
+    // Not even a config: both sides empty, no error.
+    let p = access.last_good().unwrap();
+    assert_eq!((p.current.as_str(), p.last_good), ("", None));
+    std::fs::write(
+        dir.path().join("tidepool.json"),
+        "{ gateway: { port: 'x' } }",
+    )
+    .unwrap();
+    let p = access.last_good().unwrap();
+    assert_eq!(p.current, "{ gateway: { port: 'x' } }");
+    assert_eq!(p.last_good, None);
+    // A copy that cannot be read is an error that names the file.
+    std::fs::create_dir(dir.path().join("tidepool.json.last-good")).unwrap();
+    let e = access.last_good().unwrap_err().to_string();
+    assert!(e.contains("tidepool.json.last-good"), "{e}");
 }
 
 #[tokio::test]

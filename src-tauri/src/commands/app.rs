@@ -19,19 +19,58 @@ pub struct AppInfo {
     pub token_home: TokenHome,
     /// Why the keychain is not used, when it is not.
     pub token_problem: Option<String>,
+    /// Started with `--self-test`: the window reports when the dashboard shows the gateway
+    /// running, and the app quits.
+    pub self_test: bool,
 }
+
+/// Present when the app was started with `--self-test`.
+pub struct SelfTest {
+    /// When the app started.
+    pub started: std::time::Instant,
+}
+
+/// How long a self-test may take before it fails (a cold first start of the gateway included).
+pub const SELF_TEST_LIMIT: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// Version, paths and where the token lives.
 #[tauri::command]
 #[specta::specta]
-pub fn app_info(state: State<'_, AppState>) -> AppInfo {
+pub fn app_info<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    state: State<'_, AppState>,
+) -> AppInfo {
+    use tauri::Manager;
     AppInfo {
+        self_test: app.try_state::<SelfTest>().is_some(),
         version: env!("CARGO_PKG_VERSION").into(),
         state_dir: state.paths.state_dir.display().to_string(),
         log_dir: state.paths.log_dir.display().to_string(),
         token_home: state.token_home,
         token_problem: state.token_problem.clone(),
     }
+}
+
+/// The window saw what the self-test waits for: says so on stdout and quits (exit 0; the
+/// gateway is stopped first, as on every exit).
+#[tauri::command]
+#[specta::specta]
+pub fn app_self_test_passed<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    what: String,
+) -> Result<(), crate::error::AppError> {
+    use tauri::Manager;
+    let Some(t) = app.try_state::<SelfTest>() else {
+        return Err(crate::error::AppError::InvalidInput(
+            "the app was not started with --self-test".into(),
+        ));
+    };
+    println!(
+        "self-test passed: {what} ({} ms after launch)",
+        t.started.elapsed().as_millis()
+    );
+    app.exit(0);
+    Ok(())
 }
 
 /// Quits the app; the gateway is stopped first.

@@ -3,7 +3,7 @@
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use tauri::State;
-use tidepool_control::config::{ConfigAccess, ConfigAccessError, ConfigDoc, SaveOutcome};
+use tidepool_control::config::{ConfigAccess, ConfigAccessError, ConfigDoc, LastGood, SaveOutcome};
 
 fn access(state: &AppState) -> ConfigAccess {
     ConfigAccess {
@@ -13,7 +13,21 @@ fn access(state: &AppState) -> ConfigAccess {
 }
 
 fn err(e: ConfigAccessError) -> AppError {
-    AppError::Gateway(e.to_string())
+    match e {
+        ConfigAccessError::Io(m) => AppError::Io(m),
+        e => AppError::Gateway(e.to_string()),
+    }
+}
+
+/// A remote gateway's files are on its machine: restoring (or comparing) happens there.
+fn refuse_remote(state: &AppState) -> AppResult<()> {
+    match state.supervisor.status().remote {
+        Some(url) => Err(AppError::InvalidInput(format!(
+            "the config being edited belongs to the gateway at {url}; restore its last good \
+             config on that machine with `tidepool config restore-last-good`"
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// The config text, its hash, whether it is live (through the running gateway) and, when it
@@ -45,13 +59,17 @@ pub async fn config_save(
 #[tauri::command]
 #[specta::specta]
 pub async fn config_restore_last_good(state: State<'_, AppState>) -> AppResult<String> {
-    if let Some(url) = state.supervisor.status().remote {
-        return Err(AppError::InvalidInput(format!(
-            "the config being edited belongs to the gateway at {url}; restore its last good \
-             config on that machine with `tidepool config restore-last-good`"
-        )));
-    }
+    refuse_remote(&state)?;
     access(&state).restore_last_good().await.map_err(err)
+}
+
+/// The config file's text beside `tidepool.json.last-good` (absent when there is none), for
+/// the diff shown before restoring. Read from the files: it works while the gateway is down.
+#[tauri::command]
+#[specta::specta]
+pub async fn config_last_good(state: State<'_, AppState>) -> AppResult<LastGood> {
+    refuse_remote(&state)?;
+    access(&state).last_good().map_err(err)
 }
 
 /// Stores `value` as secret `name` in the gateway's secrets store (the OS keychain, or its

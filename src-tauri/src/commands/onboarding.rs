@@ -261,3 +261,43 @@ pub async fn onboarding_finish<R: tauri::Runtime>(
     save(&app, &p)?;
     Ok(reply)
 }
+
+/// Asks for a folder with the system's own dialog, opened at `start` when that exists (else
+/// at its nearest existing parent). `None` when the user cancels: the field keeps its value.
+#[tauri::command]
+#[specta::specta]
+pub async fn pick_folder<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    start: Option<String>,
+) -> Result<Option<String>, crate::error::AppError> {
+    use tauri_plugin_dialog::DialogExt;
+    let mut dialog = app.dialog().file().set_title("Choose a folder");
+    if let Some(dir) = start
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .and_then(|s| {
+            std::path::Path::new(s)
+                .ancestors()
+                .find(|p| p.is_dir())
+                .map(std::path::Path::to_path_buf)
+        })
+    {
+        dialog = dialog.set_directory(dir);
+    }
+    if let Some(w) = tauri::Manager::get_webview_window(&app, "main") {
+        dialog = dialog.set_parent(&w);
+    }
+    // The callback form: the dialog runs on the main thread while this command waits.
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    dialog.pick_folder(move |picked| {
+        let _ = tx.send(picked);
+    });
+    let Ok(Some(picked)) = rx.await else {
+        return Ok(None);
+    };
+    picked
+        .into_path()
+        .map(|p| Some(p.display().to_string()))
+        .map_err(|e| crate::error::AppError::Io(format!("cannot use that folder: {e}")))
+}

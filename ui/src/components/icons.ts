@@ -30,3 +30,5 @@ export { default as Eraser } from "lucide-solid/icons/eraser";
 export { default as ShieldCheck } from "lucide-solid/icons/shield-check";
 export { default as ShieldAlert } from "lucide-solid/icons/shield-alert";
 export { default as ChevronLeft } from "lucide-solid/icons/chevron-left";
+export { default as Info } from "lucide-solid/icons/info";
+export { default as Undo2 } from "lucide-solid/icons/undo-2";

@@ -5,6 +5,11 @@ export function errorText(e: AppError): string {
   return "message" in e ? e.message : "Cancelled";
 }
 
+/** `plural(1, "model")` → "1 model", `plural(3, "model")` → "3 models". */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
 /** `3725000` ms → `1h 2m`. */
 export function duration(ms: number): string {
   const s = Math.max(0, Math.floor(ms / 1000));

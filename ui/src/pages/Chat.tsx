@@ -120,6 +120,17 @@ export function Chat() {
   });
   createEffect(on(running, (r, was) => r && was === false && void load(), { defer: true }));
 
+  // Typing goes straight into the composer: when the page opens (also right after the setup's
+  // "Open Chat"), when the gateway comes up under it and when another conversation opens.
+  // After a frame: the page may still be attaching (lazy load, Suspense). An open dialog (an
+  // approval prompt) keeps its focus.
+  const focusComposer = () =>
+    requestAnimationFrame(() => {
+      if (!input?.isConnected || document.querySelector('[role="dialog"], [role="alertdialog"]')) return;
+      input.focus({ preventScroll: true });
+    });
+  createEffect(on([running, current], ([r]) => r && focusComposer()));
+
   // Keep the newest text in view while it streams.
   createEffect(() => {
     void messages().length;

@@ -7,6 +7,7 @@ import { ConfigForm, label as keyLabel, type SchemaNode } from "../components/Co
 import { DiffView } from "../components/DiffView";
 import { RotateCw, TriangleAlert } from "../components/icons";
 import { Modal } from "../components/Modal";
+import { UnsupportedNotice } from "../components/UnsupportedNotice";
 import { errorText } from "../lib/format";
 import { act, busy, status } from "../lib/gateway";
 
@@ -253,6 +254,11 @@ export function Config() {
       </Show>
       <Show when={notice()}>
         <div role="status" class="mx-4 mt-4 rounded-lg border border-line bg-surface p-3 text-[13px]">{notice()}</div>
+      </Show>
+      <Show when={(doc()?.unsupported ?? []).length > 0}>
+        <div class="mx-4 mt-4">
+          <UnsupportedNotice paths={doc()!.unsupported} />
+        </div>
       </Show>
 
       <Show when={tab() === "form" && doc()}>

@@ -1,6 +1,7 @@
 import { Play, RotateCw, TriangleAlert } from "../components/icons";
 import { createSignal, type JSX, Match, onCleanup, onMount, Show, Switch } from "solid-js";
 import { Button } from "../components/Button";
+import { RestoreLastGood } from "../components/RestoreLastGood";
 import { Sparkline } from "../components/Sparkline";
 import { StatePill } from "../components/StatePill";
 import { bytes, duration } from "../lib/format";
@@ -27,8 +28,22 @@ function Skeleton() {
   );
 }
 
-export function Dashboard() {
+/** The gateway's exit code for an invalid config (EX_CONFIG): restarting cannot fix it. */
+const EX_CONFIG = 78;
+
+/** `invalid gateway config: config /x/tidepool.json:3:14: at `a.b`: …` → where (file, line,
+ *  column) and what the gateway said; the heading already says the rest in words. */
+function configReason(reason: string): { where: string | null; what: string } {
+  const said = reason.replace(/^invalid gateway config:\s*/, "");
+  const m = /^config (.+?):(\d+):(\d+): ([\s\S]*)$/.exec(said);
+  if (!m) return { where: null, what: said };
+  const file = m[1].split(/[\\/]/).pop() ?? m[1];
+  return { where: `${file}, line ${m[2]}, column ${m[3]}`, what: m[4] };
+}
+
+export function Dashboard(props: { onOpenConfig?: () => void }) {
   const [now, setNow] = createSignal(Date.now());
+  const [restored, setRestored] = createSignal<string | null>(null);
   onMount(() => {
     const t = setInterval(() => setNow(Date.now()), 1000);
     onCleanup(() => clearInterval(t));
@@ -42,6 +57,8 @@ export function Dashboard() {
     const st = s()?.state;
     return st?.kind === "crashed" ? st : null;
   };
+  /** Gave up because the config on this computer is invalid (never for a remote gateway). */
+  const badConfig = () => !remoteUrl() && crashed()?.exitCode === EX_CONFIG;
   const memory = () => metrics().map((m) => m.rssBytes ?? 0).filter((v) => v > 0);
   const lastMemory = () => {
     const m = metrics();
@@ -63,13 +80,45 @@ export function Dashboard() {
           </div>
         </div>
       </Show>
-      <Show when={actionError()}>
+      <Show when={restored()}>
+        <div role="status" data-testid="restored" class="flex items-start gap-3 rounded-lg border border-ok/40 bg-ok/10 p-3 text-[13px]">
+          <div class="flex-1 min-w-0 break-words">
+            <b>The last working config is back.</b> {restored()}
+          </div>
+          <Button variant="ghost" class="h-6 px-2" onClick={() => setRestored(null)}>
+            Dismiss
+          </Button>
+        </div>
+      </Show>
+      {/* A start refused for the reason the crash card explains is not said twice. */}
+      <Show when={actionError() && actionError() !== crashed()?.reason}>
         <div role="alert" data-testid="action-error" class="flex gap-3 rounded-lg border border-err/40 bg-err/10 p-3 text-[13px]">
           <TriangleAlert size={18} class="text-err shrink-0" />
           <div>{actionError()}</div>
         </div>
       </Show>
       <Switch fallback={<Skeleton />}>
+        <Match when={badConfig() && crashed()}>
+          {(c) => (
+            <section class="rounded-lg border border-err/40 bg-surface p-5 space-y-3" data-testid="crashed-config">
+              <div class="flex items-center gap-3">
+                <StatePill status={s()} />
+                <h2 class="font-semibold">The gateway cannot start: its config file has a mistake</h2>
+              </div>
+              <p class="text-[13px] text-muted">
+                Tidepool stopped trying, because every start would fail the same way until the file is fixed.
+                {configReason(c().reason).where ? ` The mistake is in ${configReason(c().reason).where}:` : " The gateway said:"}
+              </p>
+              <p class="text-[13px] font-mono text-err break-words rounded-md bg-err/5 border border-err/20 px-3 py-2" data-testid="crashed-reason">
+                {configReason(c().reason).what}
+              </p>
+              <p class="text-[13px] text-muted">
+                Go back to the last version of the file that worked (you see the difference first), or fix it by hand.
+              </p>
+              <RestoreLastGood onOpenConfig={props.onOpenConfig} onRestored={setRestored} />
+            </section>
+          )}
+        </Match>
         <Match when={crashed()}>
           {(c) => (
             <section class="rounded-lg border border-err/40 bg-surface p-5 space-y-3" data-testid="crashed">

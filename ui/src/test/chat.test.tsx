@@ -222,6 +222,36 @@ describe("Chat", () => {
     expect((await screen.findByRole("alert")).textContent).toContain("still being written");
     expect(box.value).toBe("again");
   });
+
+  it("puts the cursor in the composer when the page opens and when the gateway comes up under it", async () => {
+    setup({});
+    await initGateway();
+    const { unmount } = render(() => <Chat />);
+    const box = await screen.findByTestId("composer");
+    await waitFor(() => expect(document.activeElement).toBe(box));
+    unmount();
+
+    resetGatewayStore();
+    setup({ status: stopped });
+    await initGateway();
+    render(() => <Chat />);
+    await screen.findByText("The gateway is not running");
+    await emit("gateway-status-changed", running);
+    const again = await screen.findByTestId("composer");
+    await waitFor(() => expect(document.activeElement).toBe(again));
+  });
+
+  it("moves the cursor back to the composer when another conversation opens", async () => {
+    setup({ sessions: [session(), session({ key: "agent:main:ideas", title: "Ideas" })] });
+    await initGateway();
+    render(() => <Chat />);
+    const box = await screen.findByTestId("composer");
+    const items = await screen.findAllByTestId("session-item");
+    items[1].focus();
+    expect(document.activeElement).toBe(items[1]);
+    fireEvent.click(items[1]);
+    await waitFor(() => expect(document.activeElement).toBe(box));
+  });
 });
 
 describe("Sessions", () => {

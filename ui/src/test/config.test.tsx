@@ -318,4 +318,41 @@ describe("Config", () => {
     fireEvent.click(screen.getByText("Try again"));
     expect((await screen.findByTestId("config-mode")).textContent).toBe("Live");
   });
+
+  it("lists OpenClaw settings Tidepool does not use yet as a calm note that opens", async () => {
+    setup((cmd) => {
+      if (cmd === "config_load") return doc({ unsupported: ["channels.telegram", "talk.voiceId", "browser.enabled"] });
+    });
+    await initGateway();
+    render(() => <Config />);
+    const note = await screen.findByTestId("config-unsupported");
+    expect(note.getAttribute("role")).toBe("note");
+    expect(note.textContent).toContain("3 OpenClaw settings are not used by Tidepool yet");
+    // Not an error, and folded until asked.
+    expect(note.closest('[role="alert"]')).toBeNull();
+    expect(screen.queryByTestId("config-unsupported-list")).toBeNull();
+    const toggle = screen.getByTestId("config-unsupported-toggle");
+    expect(toggle.getAttribute("aria-expanded")).toBe("false");
+    fireEvent.click(toggle);
+    expect(toggle.getAttribute("aria-expanded")).toBe("true");
+    const items = [...screen.getByTestId("config-unsupported-list").querySelectorAll("li")].map((li) => li.textContent);
+    expect(items).toEqual(["channels.telegram", "talk.voiceId", "browser.enabled"]);
+    fireEvent.click(toggle);
+    expect(screen.queryByTestId("config-unsupported-list")).toBeNull();
+  });
+
+  it("says one setting in the singular, and nothing when all are used", async () => {
+    let unsupported = ["talk.voiceId"];
+    setup((cmd) => {
+      if (cmd === "config_load") return doc({ unsupported });
+    });
+    await initGateway();
+    const { unmount } = render(() => <Config />);
+    expect((await screen.findByTestId("config-unsupported")).textContent).toContain("1 OpenClaw setting is not used by Tidepool yet");
+    unmount();
+    unsupported = [];
+    render(() => <Config />);
+    await screen.findByTestId("config-mode");
+    expect(screen.queryByTestId("config-unsupported")).toBeNull();
+  });
 });

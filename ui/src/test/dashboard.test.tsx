@@ -1,7 +1,7 @@
 import { cleanup, fireEvent, render, screen, waitFor } from "@solidjs/testing-library";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { initGateway, resetGatewayStore } from "../lib/gateway";
 import { Header } from "../components/Header";
 import { Dashboard } from "../pages/Dashboard";
@@ -22,14 +22,24 @@ function setup(handler: Handler) {
   return calls;
 }
 
-function view() {
+function view(onOpenConfig?: () => void) {
   return render(() => (
     <>
       <Header title="Dashboard" />
-      <Dashboard />
+      <Dashboard onOpenConfig={onOpenConfig} />
     </>
   ));
 }
+
+const BROKEN = "{\n  gateway: { port: 'x' },\n}\n";
+const GOOD = "{\n  gateway: { port: 18789 },\n}\n";
+const lastGood = (over: object = {}) => ({
+  path: "/home/me/.tidepool/tidepool.json",
+  current: BROKEN,
+  lastGoodPath: "/home/me/.tidepool/tidepool.json.last-good",
+  lastGood: GOOD,
+  ...over,
+});
 
 describe("Dashboard", () => {
   beforeEach(() => resetGatewayStore());
@@ -70,11 +80,15 @@ describe("Dashboard", () => {
   });
 
   it("explains a crash and lets the user start again", async () => {
-    setup((cmd) => (cmd === "gateway_status" ? crashed : undefined));
+    setup((cmd) =>
+      cmd === "gateway_status"
+        ? { ...crashed, state: { kind: "crashed", reason: "the gateway exited with code 1: boom (gave up after 5 crashes within 60 s; fix the cause and press Start)", exitCode: 1 } }
+        : undefined,
+    );
     view();
     await initGateway();
     const box = await screen.findByTestId("crashed");
-    expect(box.textContent).toContain("at `gateway.port`: invalid type");
+    expect(box.textContent).toContain("gave up after 5 crashes");
     expect(box.textContent).toContain("Start again");
     expect(screen.getByTestId("header-state").textContent).toContain("Crashed");
   });
@@ -101,5 +115,139 @@ describe("Dashboard", () => {
     expect(screen.getByTestId("header-state").textContent).toContain("Restarting");
     await emit("gateway-status-changed", running);
     expect(await screen.findByTestId("running")).toBeTruthy();
+  });
+  it("after an invalid config (exit 78) says so in words, shows the diff, restores and starts again", async () => {
+    let restored = false;
+    const calls = setup((cmd) => {
+      if (cmd === "gateway_status") return crashed;
+      if (cmd === "config_last_good") return lastGood();
+      if (cmd === "config_restore_last_good") {
+        restored = true;
+        return "Restored /home/me/.tidepool/tidepool.json from tidepool.json.last-good (the replaced file is kept as tidepool.json.replaced.1)";
+      }
+      if (cmd === "gateway_start") return restored ? running : Promise.reject({ kind: "gateway", message: "invalid gateway config" });
+    });
+    view();
+    await initGateway();
+    const box = await screen.findByTestId("crashed-config");
+    expect(box.textContent).toContain("its config file has a mistake");
+    // The gateway's own words, without the supervisor's prefix.
+    expect(screen.getByTestId("crashed-reason").textContent).toBe("config tidepool.json: at `gateway.port`: invalid type");
+    fireEvent.click(screen.getByTestId("restore-offer"));
+    const diff = await screen.findByTestId("diff");
+    expect(diff.querySelector('[data-kind="del"]')?.textContent).toContain("port: 'x'");
+    expect(diff.querySelector('[data-kind="add"]')?.textContent).toContain("port: 18789");
+    // Nothing is restored before the confirmation.
+    expect(calls).not.toContain("config_restore_last_good");
+    fireEvent.click(screen.getByTestId("restore-confirm"));
+    expect(await screen.findByTestId("running")).toBeTruthy();
+    expect(screen.getByTestId("restored").textContent).toContain("the replaced file is kept as tidepool.json.replaced.1");
+    expect(calls.filter((c) => c === "config_restore_last_good")).toHaveLength(1);
+    expect(calls.indexOf("gateway_start")).toBeGreaterThan(calls.indexOf("config_restore_last_good"));
+    expect(screen.queryByTestId("diff")).toBeNull();
+  });
+
+  it("Cancel in the diff restores nothing", async () => {
+    const calls = setup((cmd) => {
+      if (cmd === "gateway_status") return crashed;
+      if (cmd === "config_last_good") return lastGood();
+    });
+    view();
+    await initGateway();
+    fireEvent.click(await screen.findByTestId("restore-offer"));
+    await screen.findByTestId("diff");
+    fireEvent.click(screen.getByText("Cancel"));
+    await waitFor(() => expect(screen.queryByTestId("diff")).toBeNull());
+    expect(calls).not.toContain("config_restore_last_good");
+    expect(calls).not.toContain("gateway_start");
+    expect(screen.getByTestId("crashed-config")).toBeTruthy();
+  });
+
+  it("without a last working config says so and offers the Config page", async () => {
+    const openConfig = vi.fn();
+    const calls = setup((cmd) => {
+      if (cmd === "gateway_status") return crashed;
+      if (cmd === "config_last_good") return lastGood({ lastGood: null });
+    });
+    view(openConfig);
+    await initGateway();
+    fireEvent.click(await screen.findByTestId("restore-offer"));
+    const none = await screen.findByTestId("restore-none");
+    expect(none.textContent).toContain("no earlier working config");
+    expect(none.textContent).toContain("tidepool.json.last-good does not exist");
+    expect(screen.queryByTestId("diff")).toBeNull();
+    fireEvent.click(screen.getByTestId("restore-none-open-config"));
+    expect(openConfig).toHaveBeenCalled();
+    expect(calls).not.toContain("config_restore_last_good");
+  });
+
+  it("a restore that fails keeps the dialog open with the reason, and nothing starts", async () => {
+    const calls = setup((cmd) => {
+      if (cmd === "gateway_status") return crashed;
+      if (cmd === "config_last_good") return lastGood();
+      if (cmd === "config_restore_last_good") throw { kind: "gateway", message: "the last good config no longer validates: ${API_KEY} is not set" };
+    });
+    view();
+    await initGateway();
+    fireEvent.click(await screen.findByTestId("restore-offer"));
+    fireEvent.click(await screen.findByTestId("restore-confirm"));
+    expect((await screen.findByTestId("restore-failed")).textContent).toContain("no longer validates");
+    expect(screen.getByTestId("diff")).toBeTruthy();
+    expect(calls).not.toContain("gateway_start");
+  });
+
+  it("when the last working copy equals the file, explains that restoring changes nothing", async () => {
+    setup((cmd) => {
+      if (cmd === "gateway_status") return crashed;
+      if (cmd === "config_last_good") return lastGood({ current: GOOD });
+    });
+    view();
+    await initGateway();
+    fireEvent.click(await screen.findByTestId("restore-offer"));
+    expect((await screen.findByTestId("restore-same")).textContent).toContain("would change nothing");
+    expect(screen.queryByTestId("restore-confirm")).toBeNull();
+  });
+
+  it("a reading error is shown in plain words", async () => {
+    setup((cmd) => {
+      if (cmd === "gateway_status") return crashed;
+      if (cmd === "config_last_good") throw { kind: "io", message: "cannot read /home/me/.tidepool/tidepool.json.last-good: Permission denied (os error 13)" };
+    });
+    view();
+    await initGateway();
+    fireEvent.click(await screen.findByTestId("restore-offer"));
+    expect((await screen.findByTestId("restore-error")).textContent).toContain("Permission denied");
+  });
+
+  it("other crashes keep the plain Start again (no restore offer)", async () => {
+    setup((cmd) =>
+      cmd === "gateway_status"
+        ? { ...crashed, state: { kind: "crashed", reason: "the state dir is locked by pid 77", exitCode: 75 } }
+        : undefined,
+    );
+    view();
+    await initGateway();
+    expect((await screen.findByTestId("crashed")).textContent).toContain("Start again");
+    expect(screen.queryByTestId("restore-offer")).toBeNull();
+  });
+  it("names the file, line and column of the mistake, and does not repeat a refused start above it", async () => {
+    const reason =
+      "invalid gateway config: config /home/me/.tidepool/tidepool.json:3:25: at `agents.defaults.modle`: unknown setting `modle` (did you mean `model`?)";
+    const state = { ...crashed, state: { kind: "crashed", reason, exitCode: 78 }, lastError: reason };
+    const calls = setup((cmd) => {
+      if (cmd === "gateway_status") return state;
+      if (cmd === "gateway_start") throw { kind: "gateway", message: reason };
+    });
+    view();
+    await initGateway();
+    const box = await screen.findByTestId("crashed-config");
+    expect(box.textContent).toContain("The mistake is in tidepool.json, line 3, column 25:");
+    expect(screen.getByTestId("crashed-reason").textContent).toBe("at `agents.defaults.modle`: unknown setting `modle` (did you mean `model`?)");
+    const start = screen.getByText("Start").closest("button")!;
+    fireEvent.click(start);
+    await waitFor(() => expect(calls).toContain("gateway_start"));
+    await waitFor(() => expect(start.getAttribute("aria-busy")).toBeNull());
+    expect(screen.getByTestId("crashed-config")).toBeTruthy();
+    expect(screen.queryByTestId("action-error")).toBeNull();
   });
 });

@@ -1,8 +1,9 @@
 import { cleanup, fireEvent, render, screen, waitFor } from "@solidjs/testing-library";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { App } from "../App";
 import { Onboarding } from "../pages/Onboarding";
-import { setupInfo } from "./fixtures";
+import { running, settings, info as appInfo, setupInfo } from "./fixtures";
 
 const KEY = "sk-unit-test-key-123456";
 
@@ -143,6 +144,8 @@ describe("Onboarding", () => {
       notCarried: [{ path: "channels", note: "not supported by Tidepool yet" }],
       secrets: [{ name: "OPENAI_API_KEY", from: "models.providers.openai.apiKey", stored: true, note: "moved into the store" }],
       folders: [{ from: "/a", to: "/b", files: 3, bytes: 2048, keptExisting: 0, skipped: 0, note: "workspace of agent main" }],
+      conversations: [{ key: "agent:main:main", agentId: "main", messages: 12, skipped: 4, note: "would be carried over" }],
+      leftBehind: [{ path: "cron jobs (2)", note: "Tidepool runs no scheduled jobs yet" }],
     };
     const calls = ipc({
       onboarding_import: (a) => ({ ...report, dryRun: a.dryRun }),
@@ -156,6 +159,8 @@ describe("Onboarding", () => {
     expect(screen.getByTestId("import-not-carried").textContent).toContain("not supported by Tidepool yet");
     expect(screen.getByTestId("import-secrets").textContent).toContain("OPENAI_API_KEY");
     expect(screen.getByTestId("import-folders").textContent).toContain("3 files, 2.0 kB");
+    expect(screen.getByTestId("import-conversations").textContent).toContain("Main conversation: 12 messages");
+    expect(screen.getByTestId("import-left-behind").textContent).toContain("cron jobs (2)");
     fireEvent.click(screen.getByTestId("import-apply"));
     await screen.findByTestId("step-finish");
     expect(screen.getByTestId("finish-summary").textContent).toContain("Imported from OpenClaw");
@@ -178,5 +183,111 @@ describe("Onboarding", () => {
     expect((screen.getByTestId("import-apply") as HTMLButtonElement).disabled).toBe(true);
     fireEvent.click(screen.getByText("Try again"));
     await waitFor(() => expect(n).toBe(2));
+  });
+  it("speaks of a server on this computer as your server: models found, no key checked", async () => {
+    ipc({
+      onboarding_check_provider: () => ({ outcome: "ok", models: models.slice(0, 1), suggested: null, keyName: null }),
+    });
+    render(() => <Onboarding info={info({ step: "provider" })} onDone={() => {}} />);
+    fireEvent.click(screen.getByTestId("provider-local").querySelector("input")!);
+    const note = screen.getByTestId("provider-key-note").textContent ?? "";
+    expect(note).not.toMatch(/checked with/);
+    expect(note).not.toContain("On this computer");
+    fireEvent.click(screen.getByTestId("provider-check"));
+    const step = await screen.findByTestId("step-model");
+    expect(step.textContent).toContain("Found 1 model on your server.");
+    expect(step.textContent).not.toContain("On this computer");
+  });
+
+  it("counts several models on a local server and names a service that checks the key", async () => {
+    ipc({});
+    const three = [...models, { id: "llama3.2", name: "llama3.2" }];
+    const { unmount } = render(() => (
+      <Onboarding info={info({ status: "inProgress", step: "model", provider: "local", models: three, model: "llama3.2" })} onDone={() => {}} />
+    ));
+    expect(screen.getByTestId("step-model").textContent).toContain("Found 3 models on your server.");
+    unmount();
+    render(() => <Onboarding info={info({ status: "inProgress", step: "model", provider: "anthropic", models, model: "gpt-4.1" })} onDone={() => {}} />);
+    expect(screen.getByTestId("step-model").textContent).toContain("Anthropic offers 2 models.");
+    fireEvent.click(screen.getByText("Back"));
+    await screen.findByTestId("step-provider");
+    expect(screen.getByTestId("provider-key-note").textContent).toContain("checked with Anthropic");
+  });
+
+  it("a local server that refuses a key is called your server", async () => {
+    ipc({ onboarding_check_provider: () => ({ outcome: "failed", kind: "auth", message: "the server answered 401" }) });
+    render(() => <Onboarding info={info({ step: "provider", provider: "local" })} onDone={() => {}} />);
+    type("provider-key", "some-key");
+    fireEvent.click(screen.getByTestId("provider-check"));
+    expect((await screen.findByTestId("provider-problem")).textContent).toContain("Your server refused that key");
+  });
+
+  it("Browse… fills the folder from the system dialog; Cancel leaves it as it was", async () => {
+    const answers: unknown[] = ["/home/me/Documents/notes", null];
+    const calls = ipc({
+      pick_folder: () => {
+        const a = answers.shift();
+        if (a instanceof Error) throw { kind: "io", message: a.message };
+        return a;
+      },
+    });
+    render(() => <Onboarding info={info({ status: "inProgress", step: "workspace", provider: "openai", models, model: "gpt-4.1" })} onDone={() => {}} />);
+    const field = screen.getByTestId("workspace-folder") as HTMLInputElement;
+    expect(field.value).toBe("/home/me/.tidepool/workspace");
+    fireEvent.click(screen.getByTestId("workspace-browse"));
+    await waitFor(() => expect(field.value).toBe("/home/me/Documents/notes"));
+    // The dialog opens where the field points.
+    expect(calls.filter((c) => c.cmd === "pick_folder").map((c) => c.args.start)).toEqual(["/home/me/.tidepool/workspace"]);
+    fireEvent.click(screen.getByTestId("workspace-browse"));
+    await waitFor(() => expect(calls.filter((c) => c.cmd === "pick_folder")).toHaveLength(2));
+    await waitFor(() => expect((screen.getByTestId("workspace-browse") as HTMLButtonElement).disabled).toBe(false));
+    expect(field.value).toBe("/home/me/Documents/notes");
+    expect(calls.filter((c) => c.cmd === "pick_folder")[1].args.start).toBe("/home/me/Documents/notes");
+    answers.push(new Error("no dialog backend"));
+    fireEvent.click(screen.getByTestId("workspace-browse"));
+    expect((await screen.findByTestId("workspace-browse-error")).textContent).toContain("no dialog backend");
+    expect(field.value).toBe("/home/me/Documents/notes");
+    fireEvent.click(screen.getByTestId("workspace-next"));
+    await screen.findByTestId("step-finish");
+    expect(screen.getByTestId("finish-summary").textContent).toContain("/home/me/Documents/notes");
+  });
+
+  it("Open Chat lands in the composer: typing goes there at once", async () => {
+    mockIPC(
+      (cmd) => {
+        switch (cmd) {
+          case "onboarding_info":
+            return info({ status: "inProgress", step: "finish", provider: "openai", keyName: "OPENAI_API_KEY", models, model: "gpt-4.1" });
+          case "onboarding_save":
+          case "onboarding_write_config":
+          case "onboarding_start_gateway":
+            return null;
+          case "onboarding_finish":
+            return "Hello!";
+          case "settings_get":
+            return settings;
+          case "app_info":
+            return appInfo;
+          case "gateway_status":
+            return running;
+          case "gateway_metrics":
+          case "logs_recent":
+          case "approvals_pending":
+          case "chat_history":
+          case "chat_models":
+            return [];
+          case "chat_sessions":
+            return { sessions: [], total: 0 };
+          case "plugin:event|listen":
+            return 1;
+        }
+      },
+      { shouldMockEvents: true },
+    );
+    render(() => <App />);
+    fireEvent.click(await screen.findByTestId("finish-run"));
+    fireEvent.click(await screen.findByTestId("finish-open-chat"));
+    const composer = await screen.findByTestId("composer", {}, { timeout: 5000 });
+    await waitFor(() => expect(document.activeElement).toBe(composer));
   });
 });

@@ -1,6 +1,8 @@
 import { createSignal, For, Show } from "solid-js";
+import { commands } from "../../bindings";
+import { errorText } from "../../lib/format";
 import { Button } from "../Button";
-import { Choice, type Progress, SAFETY, StepHeading, providerName } from "./common";
+import { Choice, modelsSentence, type Progress, SAFETY, StepHeading } from "./common";
 
 /** Step 3: one of the provider's models, the suggested one preselected. */
 export function ModelStep(props: { progress: Progress; onBack: () => void; onNext: (p: Partial<Progress>) => void }) {
@@ -21,7 +23,7 @@ export function ModelStep(props: { progress: Progress; onBack: () => void; onNex
     >
       <StepHeading
         title="Pick a model"
-        text={`${providerName(props.progress.provider)} offers ${props.progress.models.length} model${props.progress.models.length === 1 ? "" : "s"}. The one selected is a good start; you can switch per conversation later.`}
+        text={`${modelsSentence(props.progress.provider, props.progress.models.length)} The one selected is a good start; you can switch per conversation later.`}
       />
       <Show when={props.progress.models.length > 8}>
         <input
@@ -75,6 +77,19 @@ export function WorkspaceStep(props: {
 }) {
   const [folder, setFolder] = createSignal(props.progress.workspace ?? props.defaultWorkspace);
   const [mode, setMode] = createSignal(props.progress.execMode || "ask");
+  const [browsing, setBrowsing] = createSignal(false);
+  const [browseError, setBrowseError] = createSignal<string | null>(null);
+
+  /** The system's folder dialog, from the app's core; Cancel leaves the field as it was. */
+  async function browse() {
+    setBrowseError(null);
+    setBrowsing(true);
+    const r = await commands.pickFolder(folder().trim() || null);
+    setBrowsing(false);
+    if (r.status === "error") setBrowseError(`The folder dialog did not open: ${errorText(r.error)}`);
+    else if (r.data) setFolder(r.data);
+  }
+
   return (
     <form
       class="space-y-5"
@@ -97,13 +112,23 @@ export function WorkspaceStep(props: {
         <label class="block text-[13px] font-medium" for="ob-folder">
           Folder
         </label>
-        <input
-          id="ob-folder"
-          data-testid="workspace-folder"
-          class="w-full h-9 rounded-md border border-line bg-surface px-3 text-[13px] font-mono"
-          value={folder()}
-          onInput={(e) => setFolder(e.currentTarget.value)}
-        />
+        <div class="flex gap-2">
+          <input
+            id="ob-folder"
+            data-testid="workspace-folder"
+            class="flex-1 min-w-0 h-9 rounded-md border border-line bg-surface px-3 text-[13px] font-mono"
+            value={folder()}
+            onInput={(e) => setFolder(e.currentTarget.value)}
+          />
+          <Button class="h-9" loading={browsing()} onClick={() => void browse()} data-testid="workspace-browse">
+            Browse…
+          </Button>
+        </div>
+        <Show when={browseError()}>
+          <p role="alert" class="text-[12px] text-err" data-testid="workspace-browse-error">
+            {browseError()}
+          </p>
+        </Show>
         <p class="text-[12px] text-muted">Created if it does not exist. Put notes here you want the assistant to see.</p>
       </div>
       <div role="radiogroup" aria-label="Running programs" class="grid gap-2">

@@ -97,6 +97,31 @@ export function ImportStep(props: { from: string; onBack: () => void; onImported
                 )}
               </For>
             </Section>
+            <Section title="Conversations" count={r().conversations?.length ?? 0} testid="import-conversations">
+              <For each={r().conversations ?? []}>
+                {(c) => (
+                  <li class="flex gap-2">
+                    <span class="text-ok" aria-hidden="true">✓</span>
+                    <span>
+                      {c.agentId === "main" ? "Main conversation" : `${c.agentId}: ${c.key.split(":").slice(2).join(":")}`}:{" "}
+                      {c.messages} message{c.messages === 1 ? "" : "s"}
+                    </span>
+                    <span class="text-muted">{c.note}</span>
+                  </li>
+                )}
+              </For>
+            </Section>
+            <Section title="Stays with OpenClaw" count={r().leftBehind?.length ?? 0} testid="import-left-behind">
+              <For each={r().leftBehind ?? []}>
+                {(i) => (
+                  <li class="flex gap-2">
+                    <span class="text-muted" aria-hidden="true">–</span>
+                    <span>{i.path}</span>
+                    <span class="text-muted">{i.note}</span>
+                  </li>
+                )}
+              </For>
+            </Section>
             <Section title="Not carried over" count={r().notCarried.length} testid="import-not-carried">
               <For each={r().notCarried}>
                 {(i) => (

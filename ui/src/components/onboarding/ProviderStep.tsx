@@ -1,15 +1,15 @@
 import { errorText } from "../../lib/format";
 import { createSignal, For, Show } from "solid-js";
-import { commands } from "../../bindings";
+import { commands, type ProviderKind } from "../../bindings";
 import { Button } from "../Button";
-import { Choice, PROVIDERS, Problem, type Progress, StepHeading, providerName } from "./common";
+import { Choice, keyNote, PROVIDERS, Problem, type Progress, providerName, refusedKey, StepHeading } from "./common";
 
 const LM_STUDIO_URL = "http://127.0.0.1:1234/v1";
 
-function headline(kind: string, provider: string): string {
+function headline(kind: string, provider: ProviderKind): string {
   switch (kind) {
     case "auth":
-      return `${provider} refused that key`;
+      return refusedKey(provider);
     case "unreachable":
       return "The server could not be reached";
     case "invalid":
@@ -129,9 +129,8 @@ export function ProviderStep(props: {
           onInput={(e) => setKey(e.currentTarget.value)}
           placeholder={PROVIDERS.find((p) => p.id === kind())?.keyHint}
         />
-        <p class="text-[12px] text-muted">
-          The key is checked with {providerName(kind())} and then kept in your system's keychain. It is never written to a
-          file.
+        <p class="text-[12px] text-muted" data-testid="provider-key-note">
+          {keyNote(kind())}
         </p>
       </div>
 
@@ -162,7 +161,7 @@ export function ProviderStep(props: {
       <Show when={problem()}>
         {(p) => (
           <div ref={(el) => queueMicrotask(() => el.scrollIntoView?.({ block: "nearest" }))}>
-            <Problem testid="provider-problem" title={headline(p().kind, providerName(kind()))}>
+            <Problem testid="provider-problem" title={headline(p().kind, kind())}>
               {p().message}
             </Problem>
           </div>

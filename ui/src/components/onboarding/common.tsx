@@ -1,5 +1,6 @@
 import { type JSX, Show } from "solid-js";
 import type { ProviderKind, SetupProgress_Serialize } from "../../bindings";
+import { plural } from "../../lib/format";
 
 export type Progress = SetupProgress_Serialize;
 
@@ -26,6 +27,25 @@ export const PROVIDERS: { id: ProviderKind; name: string; blurb: string; keyHint
 
 export function providerName(id: ProviderKind): string {
   return PROVIDERS.find((p) => p.id === id)?.name ?? id;
+}
+
+/** The model step's first sentence: a service "offers" models, a server here was searched. */
+export function modelsSentence(id: ProviderKind, count: number): string {
+  return id === "local"
+    ? `Found ${plural(count, "model")} on your server.`
+    : `${providerName(id)} offers ${plural(count, "model")}.`;
+}
+
+/** What happens to the key: a service checks it; a server here may not need one at all. */
+export function keyNote(id: ProviderKind): string {
+  return id === "local"
+    ? "A key you enter here is kept in your system's keychain, never written to a file."
+    : `The key is checked with ${providerName(id)} and then kept in your system's keychain. It is never written to a file.`;
+}
+
+/** The headline of a refused key. */
+export function refusedKey(id: ProviderKind): string {
+  return id === "local" ? "Your server refused that key" : `${providerName(id)} refused that key`;
 }
 
 export const SAFETY: { id: string; title: string; text: string; recommended?: boolean }[] = [
