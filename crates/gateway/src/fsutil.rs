@@ -5,6 +5,16 @@ use std::path::Path;
 
 /// Writes `bytes` to `path` atomically (temp file + fsync + rename) with owner-only permissions.
 pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_private_with(path, bytes, true)
+}
+
+/// The same without the fsync, for copies kept only as a way back (`tidepool.json.last-good`):
+/// still atomic for readers, and a crash can at worst leave the previous copy.
+pub fn write_private_copy(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_private_with(path, bytes, false)
+}
+
+fn write_private_with(path: &Path, bytes: &[u8], sync: bool) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or_else(|| Path::new("."));
     std::fs::create_dir_all(dir)?;
     let name = path
@@ -25,7 +35,9 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let result = (|| {
         let mut f = opts.open(&tmp)?;
         f.write_all(bytes)?;
-        f.sync_all()?;
+        if sync {
+            f.sync_all()?;
+        }
         drop(f);
         std::fs::rename(&tmp, path)
     })();

@@ -37,52 +37,73 @@ fn openclaw_has(pattern: &str) -> bool {
             .is_some_and(|rest| has(OPENCLAW, &format!("agents.entries.*{rest}")))
 }
 
-fn join(prefix: &str, seg: &str) -> String {
-    if prefix.is_empty() {
-        seg.to_owned()
-    } else {
-        let mut s = String::with_capacity(prefix.len() + 1 + seg.len());
-        s.push_str(prefix);
+/// Appends one path segment (`a` + `b` → `a.b`).
+fn push_seg(s: &mut String, seg: &str) {
+    if !s.is_empty() {
         s.push('.');
-        s.push_str(seg);
-        s
     }
+    s.push_str(seg);
+}
+
+/// `at` + `.key` as a new string (only for what is reported).
+fn concat(at: &str, key: &str) -> String {
+    let mut s = at.to_owned();
+    push_seg(&mut s, key);
+    s
 }
 
 /// Removes from `value` the keys OpenClaw knows but Tidepool does not implement, returning
 /// their concrete paths in `unsupported`; the first key nobody knows is returned as an error.
 pub fn sort_out(value: &mut Value, unsupported: &mut Vec<String>) -> Result<(), UnknownKey> {
-    walk(value, "", "", unsupported)
+    // One buffer each for the pattern and the concrete path: this runs for every key of
+    // every config load (a 2,000-line file: ~2,000 keys).
+    walk(value, &mut String::new(), &mut String::new(), unsupported)
 }
 
-fn walk(v: &mut Value, pattern: &str, at: &str, out: &mut Vec<String>) -> Result<(), UnknownKey> {
+fn walk(
+    v: &mut Value,
+    pattern: &mut String,
+    at: &mut String,
+    out: &mut Vec<String>,
+) -> Result<(), UnknownKey> {
     if has(TIDEPOOL_OPEN, pattern) {
         return Ok(());
     }
+    let (base_p, base_a) = (pattern.len(), at.len());
     match v {
         Value::Object(map) => {
-            let star = join(pattern, "*");
-            let star_known = has(TIDEPOOL, &star);
+            push_seg(pattern, "*");
+            let star_known = has(TIDEPOOL, pattern);
+            let star_openclaw = openclaw_has(pattern);
+            pattern.truncate(base_p);
             let mut drop = Vec::new();
             for (k, child) in map.iter_mut() {
-                let named = join(pattern, k);
-                let here = if at.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{at}.{k}")
-                };
-                if has(TIDEPOOL, &named) {
-                    walk(child, &named, &here, out)?;
-                } else if star_known {
-                    walk(child, &star, &here, out)?;
-                } else if openclaw_has(&named) || openclaw_has(&star) {
+                push_seg(pattern, k);
+                let named = has(TIDEPOOL, pattern);
+                if named || star_known {
+                    if child.is_object() || child.is_array() {
+                        if !named {
+                            pattern.truncate(base_p);
+                            push_seg(pattern, "*");
+                        }
+                        push_seg(at, k);
+                        let r = walk(child, pattern, at, out);
+                        at.truncate(base_a);
+                        pattern.truncate(base_p);
+                        r?;
+                    } else {
+                        pattern.truncate(base_p);
+                    }
+                } else if star_openclaw || openclaw_has(pattern) {
+                    pattern.truncate(base_p);
                     drop.push(k.clone());
-                    out.push(here);
+                    out.push(concat(at, k));
                 } else {
+                    pattern.truncate(base_p);
                     return Err(UnknownKey {
                         suggestion: suggest(pattern, k),
                         key: k.clone(),
-                        at: here,
+                        at: concat(at, k),
                     });
                 }
             }
@@ -92,11 +113,22 @@ fn walk(v: &mut Value, pattern: &str, at: &str, out: &mut Vec<String>) -> Result
             Ok(())
         }
         Value::Array(items) => {
-            let item = join(pattern, "[]");
+            push_seg(pattern, "[]");
+            let mut r = Ok(());
             for (i, child) in items.iter_mut().enumerate() {
-                walk(child, &item, &format!("{at}[{i}]"), out)?;
+                if child.is_object() || child.is_array() {
+                    at.push('[');
+                    at.push_str(itoa::Buffer::new().format(i));
+                    at.push(']');
+                    r = walk(child, pattern, at, out);
+                    at.truncate(base_a);
+                    if r.is_err() {
+                        break;
+                    }
+                }
             }
-            Ok(())
+            pattern.truncate(base_p);
+            r
         }
         _ => Ok(()),
     }

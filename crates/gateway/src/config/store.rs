@@ -365,7 +365,8 @@ fn keep_last_good(path: &Path, raw: &str) {
     if std::fs::read(&good).is_ok_and(|t| t == raw.as_bytes()) {
         return;
     }
-    if let Err(e) = crate::fsutil::write_private(&good, raw.as_bytes()) {
+    // No fsync: this runs on every reload, and it is a copy (the file itself is fsynced).
+    if let Err(e) = crate::fsutil::write_private_copy(&good, raw.as_bytes()) {
         tracing::warn!(file = %good.display(), error = %e, "cannot keep the last good config");
     }
 }
