@@ -36,6 +36,9 @@ pub enum StoreError {
     Exists(String),
 }
 
+mod import;
+mod read;
+
 /// A row of a `list` page with the count of all matching rows.
 #[derive(sqlx::FromRow)]
 struct Counted {
@@ -447,80 +450,6 @@ impl SessionStore {
         Ok((id, seq))
     }
 
-    /// Writes a whole conversation brought over from elsewhere (an OpenClaw import), with its
-    /// own times, in one transaction; an existing key is [`StoreError::Exists`] and nothing
-    /// is written.
-    pub async fn import(
-        &self,
-        key: &str,
-        agent_id: &str,
-        model: Option<&str>,
-        entries: &[(NewEntry, i64)],
-    ) -> Result<SessionRow, StoreError> {
-        let r = &self.redactor;
-        let first = entries.first().map(|(_, t)| *t).unwrap_or_else(now);
-        let last = entries.last().map(|(_, t)| *t).unwrap_or(first);
-        let session_id = ulid::Ulid::new().to_string();
-        let mut tx = self.pool.begin().await?;
-        let inserted = sqlx::query(
-            "INSERT INTO sessions (key, session_id, agent_id, model, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
-        )
-        .bind(key)
-        .bind(&session_id)
-        .bind(agent_id)
-        .bind(model)
-        .bind(first)
-        .bind(last)
-        .execute(&mut *tx)
-        .await?;
-        if inserted.rows_affected() == 0 {
-            return Err(StoreError::Exists(key.to_owned()));
-        }
-        let (mut title, mut preview_text, mut messages) = (None, None, 0i64);
-        for (seq, (e, at)) in (1i64..).zip(entries) {
-            let text = r.redact_owned(text_of(&e.content));
-            if e.role == Some("user") && !text.is_empty() && title.is_none() {
-                title = Some(preview(&text, 80));
-            }
-            if !text.is_empty() {
-                preview_text = Some(preview(&text, 160));
-            }
-            messages += i64::from(e.kind == EntryKind::Message);
-            sqlx::query(
-                "INSERT INTO entries (id, session_key, session_id, seq, kind, role, run_id, content, meta, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(ulid::Ulid::new().to_string())
-            .bind(key)
-            .bind(&session_id)
-            .bind(seq)
-            .bind(match e.kind {
-                EntryKind::Message => "message",
-                EntryKind::Compaction => "compaction",
-            })
-            .bind(e.role)
-            .bind(e.run_id.as_deref())
-            .bind(r.redact_owned(serde_json::to_string(&e.content).unwrap_or_else(|_| "[]".into())))
-            .bind(r.redact_owned(e.meta.to_string()))
-            .bind(e.status)
-            .bind(*at)
-            .execute(&mut *tx)
-            .await?;
-        }
-        sqlx::query(
-            "UPDATE sessions SET message_count = ?, title = ?, last_preview = ? WHERE key = ?",
-        )
-        .bind(messages)
-        .bind(title)
-        .bind(preview_text)
-        .bind(key)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        self.get(key)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(key.to_owned()))
-    }
-
     /// Rewrites an entry's content, status and meta (a streaming reply as it grows).
     pub async fn update_entry(
         &self,
@@ -583,98 +512,6 @@ impl SessionStore {
             .execute(&self.pool)
             .await?;
         Ok(())
-    }
-
-    /// The current transcript, oldest first: the last `limit` entries (all when 0).
-    pub async fn history(&self, key: &str, limit: i64) -> Result<Vec<Entry>, StoreError> {
-        const COLUMNS: &str = "id, seq, kind, role, run_id, content, meta, status, created_at";
-        const SESSION: &str = "session_id = (SELECT session_id FROM sessions WHERE key = ?1)";
-        // The whole transcript walks the (session_id, seq) index in order; a tail page reads it
-        // backwards and sorts only the page.
-        let sql = if limit > 0 {
-            format!(
-                "SELECT {COLUMNS} FROM (SELECT {COLUMNS} FROM entries WHERE {SESSION} ORDER BY seq DESC LIMIT ?2) ORDER BY seq"
-            )
-        } else {
-            format!("SELECT {COLUMNS} FROM entries WHERE {SESSION} ORDER BY seq")
-        };
-        let reader = Arc::clone(&self.reader);
-        let key = key.to_owned();
-        tokio::task::spawn_blocking(move || {
-            reader.with(|conn| {
-                let mut stmt = conn.prepare_cached(&sql)?;
-                let rows = if limit > 0 {
-                    stmt.query(rusqlite::params![key, limit])?
-                } else {
-                    stmt.query(rusqlite::params![key])?
-                };
-                rows.mapped(entry_from_row).collect()
-            })
-        })
-        .await
-        .map_err(|e| StoreError::Read(e.to_string()))?
-        .map_err(|e| StoreError::Read(e.to_string()))
-    }
-
-    /// The text of the current transcript's last user message.
-    pub async fn last_user_text(&self, key: &str) -> Result<Option<String>, StoreError> {
-        let content: Option<String> = sqlx::query_scalar(
-            "SELECT content FROM entries WHERE session_id = (SELECT session_id FROM sessions WHERE key = ?) AND role = 'user' ORDER BY seq DESC LIMIT 1",
-        )
-        .bind(key)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(content
-            .and_then(|c| serde_json::from_str::<Vec<Block>>(&c).ok())
-            .map(|b| text_of(&b))
-            .filter(|t| !t.trim().is_empty()))
-    }
-
-    /// What the model sees: the latest compaction summary (if any) and the messages from the
-    /// first one it kept.
-    pub async fn context(&self, key: &str) -> Result<(Option<String>, Vec<Entry>), StoreError> {
-        let all = self.history(key, 0).await?;
-        let last_compaction = all.iter().rposition(|e| e.kind == EntryKind::Compaction);
-        let Some(i) = last_compaction else {
-            return Ok((None, all));
-        };
-        let marker = all.get(i).cloned();
-        let first_kept = marker
-            .as_ref()
-            .and_then(|m| m.meta.get("firstKeptSeq"))
-            .and_then(Value::as_i64)
-            .unwrap_or(i64::MAX);
-        let summary = marker.map(|m| text_of(&m.content));
-        let kept = all
-            .into_iter()
-            .filter(|e| e.kind == EntryKind::Message && e.seq >= first_kept)
-            .collect();
-        Ok((summary, kept))
-    }
-
-    /// One entry of any of the session's transcripts (the current one or one before a reset).
-    pub async fn entry(&self, key: &str, id: &str) -> Result<Option<Entry>, StoreError> {
-        let (key, id) = (key.to_owned(), id.to_owned());
-        self.read(move |conn| {
-            let mut stmt = conn.prepare_cached(
-                "SELECT id, seq, kind, role, run_id, content, meta, status, created_at FROM entries WHERE id = ?1 AND session_key = ?2",
-            )?;
-            let mut rows = stmt.query(rusqlite::params![id, key])?;
-            rows.next()?.map(entry_from_row).transpose()
-        })
-        .await
-    }
-
-    /// Runs a read-only query on a reader connection, off the async threads.
-    pub(super) async fn read<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T> + Send + 'static,
-    ) -> Result<T, StoreError> {
-        let reader = Arc::clone(&self.reader);
-        tokio::task::spawn_blocking(move || reader.with(f))
-            .await
-            .map_err(|e| StoreError::Read(e.to_string()))?
-            .map_err(|e| StoreError::Read(e.to_string()))
     }
 
     /// The connection pool (the approvals audit trail lives in the same database).
