@@ -12,19 +12,11 @@ mod common;
 
 use common::chat::Conn;
 use common::*;
-use serde_json::{Value, json};
+use serde_json::json;
 use std::path::Path;
 
 fn config_text(gw: &Gw) -> String {
     std::fs::read_to_string(gw.state().join("tidepool.json")).unwrap()
-}
-
-fn err_code(r: &Value) -> (&str, &str) {
-    assert_eq!(r["ok"], false, "expected an error: {r}");
-    (
-        r["error"]["code"].as_str().unwrap_or_default(),
-        r["error"]["details"]["code"].as_str().unwrap_or_default(),
-    )
 }
 
 #[cfg(unix)]
@@ -315,13 +307,7 @@ async fn delete_keeps_files_unless_asked_and_never_a_shared_workspace() {
 #[tokio::test]
 async fn agent_management_needs_admin_and_reading_files_does_not() {
     let gw = gateway().start().await;
-    let (mut ws, _) = gw.raw().await;
-    connect(
-        &mut ws,
-        Some(&gw.token()),
-        &["operator.read", "operator.write"],
-    )
-    .await;
+    let mut ws = scoped(&gw, &["operator.read", "operator.write"]).await;
     for (m, p) in [
         ("agents.create", json!({"name": "X"})),
         ("agents.update", json!({"agentId": "main", "name": "X"})),

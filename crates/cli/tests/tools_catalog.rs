@@ -39,14 +39,6 @@ fn notice<'a>(r: &'a Value, id: &str) -> Option<&'a str> {
         .and_then(|n| n["message"].as_str())
 }
 
-fn err_code(r: &Value) -> (&str, &str) {
-    assert_eq!(r["ok"], false, "expected an error: {r}");
-    (
-        r["error"]["code"].as_str().unwrap_or_default(),
-        r["error"]["details"]["code"].as_str().unwrap_or_default(),
-    )
-}
-
 #[tokio::test]
 async fn the_catalog_lists_every_tool_and_effective_applies_the_policy() {
     let gw = gateway()

@@ -128,3 +128,13 @@ impl Conn {
 pub fn send_params(key: &str, msg: &str) -> Value {
     json!({ "sessionKey": key, "message": msg, "idempotencyKey": format!("idem-{key}-{msg}") })
 }
+
+/// Sends `msg` and waits for the run to finish with a final reply.
+pub async fn turn(c: &mut Conn, key: &str, msg: &str) {
+    let run = c.ok("chat.send", send_params(key, msg)).await["runId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let events = c.run_events(&run).await;
+    assert_eq!(events.last().unwrap()["payload"]["state"], "final");
+}

@@ -415,3 +415,36 @@ pub fn tidepool_vault(args: &[&str], stdin: &str, env: &[(&str, &str)]) -> (i32,
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
+
+/// Asserts an `INVALID_REQUEST` whose message contains `want`.
+pub fn refused(r: &Value, want: &str) {
+    assert_eq!(r["ok"], false, "{r}");
+    assert_eq!(r["error"]["code"], "INVALID_REQUEST", "{r}");
+    let msg = r["error"]["message"].as_str().unwrap();
+    assert!(msg.contains(want), "{msg:?} lacks {want:?}");
+}
+
+/// A connection granted only `scopes`.
+pub async fn scoped(gw: &Gw, scopes: &[&str]) -> Ws {
+    let (mut ws, _) = gw.raw().await;
+    let hello = connect(&mut ws, Some(&gw.token()), scopes).await;
+    assert_eq!(hello["ok"], true, "{hello}");
+    ws
+}
+
+/// Asserts a `FORBIDDEN` missing-scope error naming `scope`.
+pub fn missing_scope(r: &Value, scope: &str) {
+    assert_eq!(r["ok"], false, "{r}");
+    assert_eq!(r["error"]["code"], "FORBIDDEN", "{r}");
+    assert_eq!(r["error"]["details"]["code"], "MISSING_SCOPE");
+    assert_eq!(r["error"]["details"]["requiredScopes"], json!([scope]));
+}
+
+/// The error code and `details.code` of a refused request.
+pub fn err_code(r: &Value) -> (&str, &str) {
+    assert_eq!(r["ok"], false, "expected an error: {r}");
+    (
+        r["error"]["code"].as_str().unwrap_or_default(),
+        r["error"]["details"]["code"].as_str().unwrap_or_default(),
+    )
+}

@@ -394,13 +394,45 @@ impl SessionStore {
         self
     }
 
+    /// Writes one entry row (content and meta masked) inside `tx`.
+    #[allow(clippy::too_many_arguments)]
+    async fn insert_entry(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+        id: &str,
+        key: &str,
+        session_id: &str,
+        seq: i64,
+        e: &NewEntry,
+        created_at: i64,
+    ) -> Result<(), StoreError> {
+        let r = &self.redactor;
+        sqlx::query(
+            "INSERT INTO entries (id, session_key, session_id, seq, kind, role, run_id, content, meta, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(id)
+        .bind(key)
+        .bind(session_id)
+        .bind(seq)
+        .bind(match e.kind {
+            EntryKind::Message => "message",
+            EntryKind::Compaction => "compaction",
+        })
+        .bind(e.role)
+        .bind(e.run_id.as_deref())
+        .bind(r.redact_owned(serde_json::to_string(&e.content).unwrap_or_else(|_| "[]".into())))
+        .bind(r.redact_owned(e.meta.to_string()))
+        .bind(e.status)
+        .bind(created_at)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
     /// Appends an entry to the session's current transcript; returns its id and seq.
     pub async fn append(&self, key: &str, e: NewEntry) -> Result<(String, i64), StoreError> {
         let id = ulid::Ulid::new().to_string();
-        let r = &self.redactor;
-        let content =
-            r.redact_owned(serde_json::to_string(&e.content).unwrap_or_else(|_| "[]".into()));
-        let text = r.redact_owned(text_of(&e.content));
+        let text = self.redactor.redact_owned(text_of(&e.content));
         let mut tx = self.pool.begin().await?;
         let session_id: Option<String> =
             sqlx::query_scalar("SELECT session_id FROM sessions WHERE key = ?")
@@ -414,25 +446,8 @@ impl SessionStore {
         .bind(&session_id)
         .fetch_one(&mut *tx)
         .await?;
-        sqlx::query(
-            "INSERT INTO entries (id, session_key, session_id, seq, kind, role, run_id, content, meta, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&id)
-        .bind(key)
-        .bind(&session_id)
-        .bind(seq)
-        .bind(match e.kind {
-            EntryKind::Message => "message",
-            EntryKind::Compaction => "compaction",
-        })
-        .bind(e.role)
-        .bind(e.run_id.as_deref())
-        .bind(content)
-        .bind(r.redact_owned(e.meta.to_string()))
-        .bind(e.status)
-        .bind(now())
-        .execute(&mut *tx)
-        .await?;
+        self.insert_entry(&mut tx, &id, key, &session_id, seq, &e, now())
+            .await?;
         let is_user_text = e.role == Some("user") && !text.is_empty();
         sqlx::query(
             "UPDATE sessions SET updated_at = ?, message_count = message_count + ?, last_preview = CASE WHEN ? != '' THEN ? ELSE last_preview END, title = CASE WHEN title IS NULL AND ? THEN ? ELSE title END WHERE key = ?",

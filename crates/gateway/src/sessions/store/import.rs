@@ -42,24 +42,15 @@ impl SessionStore {
                 preview_text = Some(preview(&text, 160));
             }
             messages += i64::from(e.kind == EntryKind::Message);
-            sqlx::query(
-                "INSERT INTO entries (id, session_key, session_id, seq, kind, role, run_id, content, meta, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            self.insert_entry(
+                &mut tx,
+                &ulid::Ulid::new().to_string(),
+                key,
+                &session_id,
+                seq,
+                e,
+                *at,
             )
-            .bind(ulid::Ulid::new().to_string())
-            .bind(key)
-            .bind(&session_id)
-            .bind(seq)
-            .bind(match e.kind {
-                EntryKind::Message => "message",
-                EntryKind::Compaction => "compaction",
-            })
-            .bind(e.role)
-            .bind(e.run_id.as_deref())
-            .bind(r.redact_owned(serde_json::to_string(&e.content).unwrap_or_else(|_| "[]".into())))
-            .bind(r.redact_owned(e.meta.to_string()))
-            .bind(e.status)
-            .bind(*at)
-            .execute(&mut *tx)
             .await?;
         }
         sqlx::query(
