@@ -12,7 +12,6 @@ use std::time::Duration;
 
 const DEBOUNCE: Duration = Duration::from_millis(100);
 
-/// Starts the watcher task (it ends when the gateway shuts down).
 /// The real path of a file that may not exist (yet): its directory's real path and its name.
 fn real(p: &Path) -> PathBuf {
     if let Ok(c) = p.canonicalize() {
@@ -57,6 +56,7 @@ fn follow(watcher: &mut impl Watcher, files: &HashSet<PathBuf>, dirs: &mut HashS
     }
 }
 
+/// Starts the watcher task (it ends when the gateway shuts down).
 pub(crate) fn spawn(shared: Arc<Shared>) {
     let files = Arc::new(Mutex::new(relevant(&shared)));
     let (tx, mut rx) = tokio::sync::mpsc::channel::<()>(16);
@@ -81,15 +81,17 @@ pub(crate) fn spawn(shared: Arc<Shared>) {
             return;
         }
     };
+    // Every folder is watched before the gateway says it is ready, so an edit made right after
+    // start-up is seen.
+    let mut watcher = watcher;
+    let mut dirs = HashSet::new();
+    if let Some(d) = real(shared.config_store.path()).parent() {
+        dirs.insert(d.to_path_buf());
+    }
+    if let Ok(f) = files.lock() {
+        follow(&mut watcher, &f, &mut dirs);
+    }
     tokio::spawn(async move {
-        let mut watcher = watcher;
-        let mut dirs = HashSet::new();
-        if let Some(d) = real(shared.config_store.path()).parent() {
-            dirs.insert(d.to_path_buf());
-        }
-        if let Ok(f) = files.lock() {
-            follow(&mut watcher, &f, &mut dirs);
-        }
         loop {
             tokio::select! {
                 _ = shared.shutdown.cancelled() => return,
@@ -117,7 +119,15 @@ pub(crate) fn spawn(shared: Arc<Shared>) {
                 continue;
             }
             let store = shared.config_store.clone();
-            match tokio::task::spawn_blocking(move || store.reload()).await {
+            let reloaded = tokio::task::spawn_blocking(move || store.reload()).await;
+            // Includes may have been added or removed: follow the new set before anyone hears
+            // of the change, so an edit made right after `config.changed` is not missed.
+            let now = relevant(&shared);
+            follow(&mut watcher, &now, &mut dirs);
+            if let Ok(mut f) = files.lock() {
+                *f = now;
+            }
+            match reloaded {
                 Ok(Ok(Some(change))) => {
                     crate::config_methods::apply_hot(&shared, &change);
                     tracing::info!(changed = ?change.changed, restart_required = ?change.restart_required, "config file changed");
@@ -136,12 +146,6 @@ pub(crate) fn spawn(shared: Arc<Shared>) {
                     tracing::warn!(error = %e, "config edit ignored: the file is not valid; the running config stays");
                 }
                 Err(e) => tracing::warn!(error = %e, "config reload failed"),
-            }
-            // Includes may have been added or removed: follow the new set.
-            let now = relevant(&shared);
-            follow(&mut watcher, &now, &mut dirs);
-            if let Ok(mut f) = files.lock() {
-                *f = now;
             }
         }
     });
