@@ -39,6 +39,17 @@ pub struct GatewayConfigChanged {
     pub source: String,
 }
 
+impl From<tidepool_protocol::config::ConfigChangedPayload> for GatewayConfigChanged {
+    fn from(p: tidepool_protocol::config::ConfigChangedPayload) -> Self {
+        GatewayConfigChanged {
+            hash: p.hash,
+            changed: p.changed,
+            restart_required: p.restart_required,
+            source: p.source,
+        }
+    }
+}
+
 /// Chat activity from the gateway: streamed text, tool calls, ends of replies, session changes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
 pub struct ChatStream(pub tidepool_control::chat::ChatEventView);

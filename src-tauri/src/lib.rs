@@ -22,7 +22,10 @@ use std::sync::Mutex;
 use std::time::Duration;
 use tauri::{Manager, RunEvent, WindowEvent};
 use tauri_specta::{Builder, Event, collect_commands, collect_events};
+use tidepool_client::decode_event;
 use tidepool_control::{LogBuffer, LogFollower, SidecarConfig, Supervisor};
+use tidepool_protocol::config::ConfigChanged;
+use tidepool_protocol::contract::{Event as _, NoParams};
 
 /// The command and event registry, shared by the app and the bindings test.
 pub fn specta_builder() -> Builder<tauri::Wry> {
@@ -336,17 +339,12 @@ fn forward_gateway_events(
                     loop {
                         tokio::select! {
                             ev = events.recv() => match ev {
-                                Ok(ev) if ev.event == "config.changed" => {
-                                    if let Some(p) = ev.payload.and_then(|p| serde_json::from_value::<GatewayConfigChanged>(p).ok()) {
-                                        let _ = p.emit(&app);
+                                Ok(ev) if ev.event == ConfigChanged::NAME => {
+                                    if let Some(Ok(p)) = decode_event::<ConfigChanged>(&ev) {
+                                        let _ = GatewayConfigChanged::from(p).emit(&app);
                                     }
                                 }
-                                Ok(ev) if matches!(ev.event.as_str(), "chat" | "agent" | "sessions.changed") => {
-                                    if let Some(v) = ev.payload.as_ref().and_then(|p| tidepool_control::chat::event_view(&ev.event, p)) {
-                                        let _ = ChatStream(v).emit(&app);
-                                    }
-                                }
-                                Ok(ev) if ev.event.starts_with("exec.approval.") => {
+                                Ok(ev) if tidepool_protocol::exec::is_approval_event(&ev.event) => {
                                     let app = app.clone();
                                     tauri::async_runtime::spawn(async move { approvals::refresh(&app).await });
                                 }
@@ -354,7 +352,11 @@ fn forward_gateway_events(
                                     // Missed events may include approvals: re-read them.
                                     approvals::refresh(&app).await;
                                 }
-                                Ok(_) => {}
+                                Ok(ev) => {
+                                    if let Some(v) = tidepool_control::chat::event_view(&ev) {
+                                        let _ = ChatStream(v).emit(&app);
+                                    }
+                                }
                                 Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
                             },
                             changed = status.changed() => {
@@ -387,10 +389,7 @@ fn sample_metrics(app: tauri::AppHandle) {
                 continue;
             };
             let Ok(s) = client
-                .call::<_, tidepool_protocol::methods::StatusResult>(
-                    "status",
-                    &serde_json::json!({}),
-                )
+                .call::<tidepool_protocol::methods::Status>(&NoParams {})
                 .await
             else {
                 continue;

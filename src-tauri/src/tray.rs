@@ -373,10 +373,15 @@ mod tests {
     fn pending(n: usize) -> Vec<ApprovalView> {
         (0..n)
             .map(|i| {
-                tidepool_control::approvals::approval_view(&serde_json::json!({
-                    "id": format!("a{i}"),
+                let record = serde_json::from_value(serde_json::json!({
+                    "id": format!("a{i}"), "kind": "exec", "requestedBy": "agent:main",
                     "command": format!("ls -la /some/rather/long/path/that/goes/on/and/on/{i}"),
+                    "status": "pending", "rulesAdded": [], "createdAtMs": 0, "expiresAtMs": 1,
+                    "detail": { "decision": "ask", "mode": "ask", "reason": "", "parts": [],
+                                "suggestedRules": [] },
                 }))
+                .unwrap();
+                tidepool_control::approvals::approval_view(&record)
             })
             .collect()
     }

@@ -368,6 +368,15 @@ export type ApprovalsPending_Deserialize = ApprovalView_Deserialize[];
  */
 export type ApprovalsPending_Serialize = ApprovalView_Serialize[];
 
+/**  What an unanswered approval becomes. */
+export type AskFallback = 
+/**  Refused. */
+"deny" | 
+/**  Decided by the rules alone (an asked command was not allowed by them: refused). */
+"allowlist" | 
+/**  Runs. */
+"full";
+
 /**  The answer to a send. */
 export type ChatAck = {
 	/**  Run id (events carry it). */
@@ -669,46 +678,63 @@ export type ConfigProblem = {
 	column: number,
 };
 
+/**  Whether and how agents run shell commands. */
+export type ExecMode = 
+/**  No shell. */
+"deny" | 
+/**  Only what the rules allow. */
+"allowlist" | 
+/**  What the rules do not allow is asked. */
+"ask" | 
+/**  Everything but what deny rules name. */
+"full";
+
 /**  What the policy editor edits: `tools.exec` without the fields it leaves alone. */
 export type ExecPolicy = ExecPolicy_Serialize | ExecPolicy_Deserialize;
 
 /**  What the policy editor edits: `tools.exec` without the fields it leaves alone. */
 export type ExecPolicy_Deserialize = {
-	/**  `deny`, `allowlist`, `ask` or `full`. */
-	mode: string,
-	/**  What an unanswered approval becomes: `deny`, `allowlist` or `full`. */
-	askFallback: string,
+	/**  The mode. */
+	mode: ExecMode,
+	/**  What an unanswered approval becomes. */
+	askFallback?: AskFallback,
 	/**  How long an approval waits, seconds. */
-	approvalTimeoutSeconds: number,
+	approvalTimeoutSeconds?: number,
 	/**  The rules, in order. */
-	rules: ExecRuleView_Deserialize[],
+	rules?: ExecRule_Deserialize[],
 };
 
 /**  What the policy editor edits: `tools.exec` without the fields it leaves alone. */
 export type ExecPolicy_Serialize = {
-	/**  `deny`, `allowlist`, `ask` or `full`. */
-	mode: string,
-	/**  What an unanswered approval becomes: `deny`, `allowlist` or `full`. */
-	askFallback: string,
+	/**  The mode. */
+	mode: ExecMode,
+	/**  What an unanswered approval becomes. */
+	askFallback: AskFallback,
 	/**  How long an approval waits, seconds. */
 	approvalTimeoutSeconds: number,
 	/**  The rules, in order. */
-	rules: ExecRuleView_Serialize[],
+	rules: ExecRule_Serialize[],
 };
 
-/**  A rule of the policy. */
-export type ExecRuleView = ExecRuleView_Serialize | ExecRuleView_Deserialize;
+/**
+ *  A rule as the policy editor and the wire carry it (the config file's form; the gateway
+ *  checks the pattern when it loads).
+ */
+export type ExecRule = ExecRule_Serialize | ExecRule_Deserialize;
 
-/**  A rule of the policy. */
-export type ExecRuleView_Deserialize = {
+/**
+ *  A rule as the policy editor and the wire carry it (the config file's form; the gateway
+ *  checks the pattern when it loads).
+ */
+export type ExecRule_Deserialize = {
 	/**  Stable id, when it has one. */
 	id?: string | null,
 	/**  `git status`, `npm run *`, `git log **`. */
 	pattern: string,
-	/**  `allow`, `ask` or `deny`. */
-	action: string,
-	/**  `global`, `agent` or `session`. */
-	scope: string,
+	/**  What it does. */
+	action?: RuleAction,
+	/**  Where it applies. */
+	scope?: RuleScope,
 	/**  For an `agent` rule. */
 	agentId?: string | null,
 	/**  For a `session` rule. */
@@ -719,24 +745,27 @@ export type ExecRuleView_Deserialize = {
 	source?: string | null,
 };
 
-/**  A rule of the policy. */
-export type ExecRuleView_Serialize = {
+/**
+ *  A rule as the policy editor and the wire carry it (the config file's form; the gateway
+ *  checks the pattern when it loads).
+ */
+export type ExecRule_Serialize = {
 	/**  Stable id, when it has one. */
-	id: string | null,
+	id?: string,
 	/**  `git status`, `npm run *`, `git log **`. */
 	pattern: string,
-	/**  `allow`, `ask` or `deny`. */
-	action: string,
-	/**  `global`, `agent` or `session`. */
-	scope: string,
+	/**  What it does. */
+	action: RuleAction,
+	/**  Where it applies. */
+	scope: RuleScope,
 	/**  For an `agent` rule. */
-	agentId: string | null,
+	agentId?: string,
 	/**  For a `session` rule. */
-	sessionKey: string | null,
+	sessionKey?: string,
 	/**  Why it exists. */
-	note: string | null,
+	note?: string,
 	/**  `allow-always` when added from an approval. */
-	source: string | null,
+	source?: string,
 };
 
 /**  The gateway's config changed (an outside edit, the CLI, or another client). */
@@ -1102,6 +1131,24 @@ transport: Transport } |
 reason: string; 
 /**  What happened and what to do. */
 message: string };
+
+/**  What a rule does. */
+export type RuleAction = 
+/**  Runs without asking. */
+"allow" | 
+/**  Always asks. */
+"ask" | 
+/**  Never runs. */
+"deny";
+
+/**  Where a rule applies. */
+export type RuleScope = 
+/**  Everywhere. */
+"global" | 
+/**  For one agent. */
+"agent" | 
+/**  In one session. */
+"session";
 
 /**  What a save did. */
 export type SaveOutcome = 

@@ -64,8 +64,10 @@ async fn requests_events_and_typed_calls() {
     .await
     .unwrap();
     assert!(ev.payload.unwrap()["ts"].as_u64().unwrap() > 0);
-    let status: tidepool_protocol::methods::StatusResult =
-        client.call("status", &serde_json::json!({})).await.unwrap();
+    let status = client
+        .call::<tidepool_protocol::methods::Status>(&tidepool_protocol::contract::NoParams {})
+        .await
+        .unwrap();
     assert_eq!(status.pid, gw.pid);
     let err = client
         .request("nope", serde_json::json!({}))

@@ -11,13 +11,13 @@ pub use socket::connect_params;
 pub use tidepool_protocol as protocol;
 
 use backon::{BackoffBuilder, ExponentialBuilder};
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 use serde_json::Value;
 use socket::{Pending, Socket};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
+use tidepool_protocol::contract::Method;
+pub use tidepool_protocol::contract::decode_event;
 use tidepool_protocol::methods::{ClientInfo, HelloOk};
 use tidepool_protocol::{EventFrame, Scope};
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
@@ -198,17 +198,26 @@ impl Client {
             .await
     }
 
-    /// Calls `method` with a typed params value and decodes the typed result.
-    pub async fn call<P: Serialize, R: DeserializeOwned>(
+    /// Calls method `M` (its descriptor names it) and decodes its typed result.
+    pub async fn call<M: Method>(&self, params: &M::Params) -> Result<M::Result, ClientError> {
+        self.call_with_timeout::<M>(params, self.inner.opts.request_timeout)
+            .await
+    }
+
+    /// Like [`Client::call`] with an explicit timeout.
+    pub async fn call_with_timeout<M: Method>(
         &self,
-        method: &str,
-        params: &P,
-    ) -> Result<R, ClientError> {
+        params: &M::Params,
+        timeout: Duration,
+    ) -> Result<M::Result, ClientError> {
         let params =
             serde_json::to_value(params).map_err(|e| ClientError::Protocol(e.to_string()))?;
-        let v = self.request(method, params).await?;
+        let v = self.request_with_timeout(M::NAME, params, timeout).await?;
         serde_json::from_value(v).map_err(|e| {
-            ClientError::Protocol(format!("unexpected {method} result from the gateway: {e}"))
+            ClientError::Protocol(format!(
+                "unexpected {} result from the gateway: {e}",
+                M::NAME
+            ))
         })
     }
 

@@ -2,9 +2,20 @@
 //! `agent` events turned into typed views, and the calls behind the Chat and Sessions pages.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
-use tidepool_client::{Client, ClientError};
-use tidepool_protocol::chat::{events, names};
+use serde_json::Value;
+use tidepool_client::{Client, ClientError, decode_event};
+use tidepool_protocol::EventFrame;
+use tidepool_protocol::chat::{
+    ChatAbortParams, ChatHistoryParams, ChatRetryParams, ChatSendParams, SessionKeyParams,
+    SessionsCreateParams, SessionsExportParams, SessionsListParams, SessionsPatchParams,
+};
+use tidepool_protocol::contract::NoParams;
+use tidepool_protocol::sessions::{
+    self as protocol, Agent, Chat as ChatEventDesc, ChatAbort, ChatHistory, ChatRetry, ChatSend,
+    ChatState, ContentBlock, ModelsList, SessionRow, SessionsChanged, SessionsCompact,
+    SessionsCreate, SessionsDelete, SessionsExport, SessionsList, SessionsPatch, SessionsReset,
+    TranscriptMessage,
+};
 
 /// A tool call inside an assistant message.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -203,158 +214,145 @@ pub struct ModelOption {
     pub name: String,
 }
 
-fn s(v: &Value, k: &str) -> Option<String> {
-    v.get(k).and_then(Value::as_str).map(str::to_owned)
-}
-
-fn u(v: &Value, k: &str) -> Option<u64> {
-    v.get(k).and_then(Value::as_u64)
-}
-
 fn pretty(v: &Value) -> String {
     serde_json::to_string_pretty(v).unwrap_or_default()
 }
 
+fn model_ref(provider: Option<&String>, model: Option<&String>) -> Option<String> {
+    match (provider, model) {
+        (Some(p), Some(m)) => Some(format!("{p}/{m}")),
+        _ => None,
+    }
+}
+
 /// One OpenClaw-shaped message as a view.
-pub fn message_view(m: &Value) -> ChatMessageView {
-    let blocks = m
-        .get("content")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    let text: String = blocks
+pub fn message_view(m: &TranscriptMessage) -> ChatMessageView {
+    let tool_calls = m
+        .content
         .iter()
-        .filter(|b| b.get("type").and_then(Value::as_str) == Some("text"))
-        .filter_map(|b| b.get("text").and_then(Value::as_str))
-        .collect::<Vec<_>>()
-        .join("");
-    let tool_calls = blocks
-        .iter()
-        .filter(|b| b.get("type").and_then(Value::as_str) == Some("toolCall"))
-        .map(|b| ToolCallView {
-            id: s(b, "id").unwrap_or_default(),
-            name: s(b, "name").unwrap_or_default(),
-            arguments: pretty(b.get("arguments").unwrap_or(&Value::Null)),
+        .filter_map(|b| match b {
+            ContentBlock::ToolCall {
+                id,
+                name,
+                arguments,
+            } => Some(ToolCallView {
+                id: id.clone(),
+                name: name.clone(),
+                arguments: pretty(arguments),
+            }),
+            _ => None,
         })
         .collect();
-    let usage = m.get("usage").cloned().unwrap_or(Value::Null);
-    let model = match (s(m, "provider"), s(m, "model")) {
-        (Some(p), Some(md)) => Some(format!("{p}/{md}")),
-        _ => None,
-    };
+    let usage = m.usage.clone().unwrap_or_default();
     ChatMessageView {
-        id: s(m, "id").unwrap_or_default(),
-        role: s(m, "role").unwrap_or_else(|| "user".into()),
-        text,
+        id: m.id.clone(),
+        role: if m.role.is_empty() {
+            "user".into()
+        } else {
+            m.role.clone()
+        },
+        text: m.text(),
         tool_calls,
-        tool_call_id: s(m, "toolCallId"),
-        tool_name: s(m, "toolName"),
-        is_error: m.get("isError").and_then(Value::as_bool).unwrap_or(false),
-        duration_ms: m.get("details").and_then(|d| u(d, "durationMs")),
-        status: s(m, "status"),
-        error_message: s(m, "errorMessage"),
-        input_tokens: u(&usage, "input"),
-        output_tokens: u(&usage, "output"),
-        cost_usd: m.get("costUsd").and_then(Value::as_f64),
-        model,
-        timestamp: u(m, "timestamp").unwrap_or(0),
+        tool_call_id: m.tool_call_id.clone(),
+        tool_name: m.tool_name.clone(),
+        is_error: m.is_error,
+        duration_ms: m.details.as_ref().and_then(|d| d.duration_ms),
+        status: m.status.clone(),
+        error_message: m.error_message.clone(),
+        input_tokens: usage.input,
+        output_tokens: usage.output,
+        cost_usd: m.cost_usd,
+        model: model_ref(m.provider.as_ref(), m.model.as_ref()),
+        timestamp: m.timestamp,
     }
 }
 
 /// One `SessionRow` as a view.
-pub fn session_view(r: &Value) -> SessionView {
-    let model = match (s(r, "modelProvider"), s(r, "model")) {
-        (Some(p), Some(m)) => Some(format!("{p}/{m}")),
-        _ => None,
-    };
+pub fn session_view(r: &SessionRow) -> SessionView {
     SessionView {
-        key: s(r, "key").unwrap_or_default(),
-        title: s(r, "displayName").unwrap_or_default(),
-        preview: s(r, "lastMessagePreview"),
-        agent_id: s(r, "agentId").unwrap_or_default(),
-        updated_at: r
-            .get("updatedAt")
-            .and_then(Value::as_f64)
-            .map(|f| f as u64)
-            .unwrap_or(0),
-        message_count: u(r, "messageCount").unwrap_or(0),
-        total_tokens: u(r, "totalTokens").unwrap_or(0),
-        cost_usd: r
-            .get("estimatedCostUsd")
-            .and_then(Value::as_f64)
-            .unwrap_or(0.0),
-        model,
-        running: r.get("status").and_then(Value::as_str) == Some("running"),
-        last_error: s(r, "lastRunError"),
+        key: r.key.clone(),
+        title: r.display_name.clone(),
+        preview: r.last_message_preview.clone(),
+        agent_id: r.agent_id.clone(),
+        updated_at: r.updated_at as u64,
+        message_count: r.message_count,
+        total_tokens: r.total_tokens,
+        cost_usd: r.estimated_cost_usd,
+        model: model_ref(r.model_provider.as_ref(), r.model.as_ref()),
+        running: r.status.as_deref() == Some("running"),
+        last_error: r.last_run_error.clone(),
     }
 }
 
-/// A gateway event as a chat view, if it is one.
-pub fn event_view(event: &str, p: &Value) -> Option<ChatEventView> {
-    let run_id = s(p, "runId").unwrap_or_default();
-    match event {
-        events::CHAT => {
-            let session_key = s(p, "sessionKey")?;
-            Some(match p.get("state").and_then(Value::as_str)? {
-                "delta" => ChatEventView::Delta {
-                    run_id,
-                    session_key,
-                    text: s(p, "deltaText").unwrap_or_default(),
-                },
-                "final" => ChatEventView::Final {
-                    run_id,
-                    session_key,
-                },
-                "aborted" => ChatEventView::Aborted {
-                    run_id,
-                    session_key,
-                },
-                "error" => ChatEventView::Error {
-                    run_id,
-                    session_key,
-                    message: s(p, "errorMessage").unwrap_or_else(|| "the reply failed".into()),
-                },
-                _ => return None,
-            })
-        }
-        events::AGENT if p.get("stream").and_then(Value::as_str) == Some("tool") => {
-            let d = p.get("data")?;
-            let session_key = s(d, "sessionKey")?;
-            let call_id = s(d, "toolCallId").unwrap_or_default();
-            let name = s(d, "name").unwrap_or_default();
-            match d.get("phase").and_then(Value::as_str)? {
-                "start" => Some(ChatEventView::ToolStart {
-                    run_id,
-                    session_key,
-                    call_id,
-                    name,
-                    arguments: pretty(d.get("args").unwrap_or(&Value::Null)),
-                }),
-                "result" => Some(ChatEventView::ToolResult {
-                    run_id,
-                    session_key,
-                    call_id,
-                    name,
-                    result: s(d, "result").unwrap_or_default(),
-                    is_error: d.get("isError").and_then(Value::as_bool).unwrap_or(false),
-                    duration_ms: u(d, "durationMs").unwrap_or(0),
-                }),
-                _ => None,
-            }
-        }
-        events::SESSIONS_CHANGED => Some(ChatEventView::SessionsChanged {
-            key: s(p, "key")?,
-            reason: s(p, "reason").unwrap_or_default(),
-            run_id: s(p, "runId"),
-        }),
-        _ => None,
+/// A gateway event as a chat view, if it is one the chat shows.
+pub fn event_view(frame: &EventFrame) -> Option<ChatEventView> {
+    if let Some(Ok(p)) = decode_event::<ChatEventDesc>(frame) {
+        let (run_id, session_key) = (p.run_id, p.session_key);
+        return Some(match p.state {
+            ChatState::Delta => ChatEventView::Delta {
+                run_id,
+                session_key,
+                text: p.delta_text.unwrap_or_default(),
+            },
+            ChatState::Final => ChatEventView::Final {
+                run_id,
+                session_key,
+            },
+            ChatState::Aborted => ChatEventView::Aborted {
+                run_id,
+                session_key,
+            },
+            ChatState::Error => ChatEventView::Error {
+                run_id,
+                session_key,
+                message: p.error_message.unwrap_or_else(|| "the reply failed".into()),
+            },
+        });
     }
+    if let Some(Ok(p)) = decode_event::<Agent>(frame) {
+        let t = p.tool()?;
+        return match t.phase.as_str() {
+            "start" => Some(ChatEventView::ToolStart {
+                run_id: p.run_id,
+                session_key: t.session_key,
+                call_id: t.tool_call_id,
+                name: t.name,
+                arguments: pretty(&t.args),
+            }),
+            "result" => Some(ChatEventView::ToolResult {
+                run_id: p.run_id,
+                session_key: t.session_key,
+                call_id: t.tool_call_id,
+                name: t.name,
+                result: t.result.unwrap_or_default(),
+                is_error: t.is_error,
+                duration_ms: t.duration_ms.unwrap_or(0),
+            }),
+            _ => None,
+        };
+    }
+    if let Some(Ok(p)) = decode_event::<SessionsChanged>(frame) {
+        return Some(ChatEventView::SessionsChanged {
+            key: p.key,
+            reason: p.reason,
+            run_id: p.run_id,
+        });
+    }
+    None
 }
 
-fn idempotency_key() -> String {
+/// A fresh idempotency key (a retried request with the same key is the same run).
+pub fn idempotency_key() -> String {
     let mut b = [0u8; 12];
     let _ = getrandom::fill(&mut b);
     b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn ack(a: protocol::ChatAck) -> ChatAck {
+    ChatAck {
+        run_id: a.run_id,
+        session_key: a.session_key,
+    }
 }
 
 /// Sessions, newest first.
@@ -364,19 +362,16 @@ pub async fn sessions(
     limit: u32,
     offset: u32,
 ) -> Result<SessionPage, ClientError> {
-    let v = c
-        .request(
-            names::SESSIONS_LIST,
-            json!({ "search": search, "limit": limit.max(1), "offset": offset }),
-        )
-        .await?;
+    let params = SessionsListParams {
+        search: search.map(str::to_owned),
+        limit: Some(i64::from(limit.max(1))),
+        offset: Some(i64::from(offset)),
+        ..Default::default()
+    };
+    let r = c.call::<SessionsList>(&params).await?;
     Ok(SessionPage {
-        sessions: v
-            .get("sessions")
-            .and_then(Value::as_array)
-            .map(|a| a.iter().map(session_view).collect())
-            .unwrap_or_default(),
-        total: u(&v, "total").unwrap_or(0),
+        sessions: r.sessions.iter().map(session_view).collect(),
+        total: r.total,
     })
 }
 
@@ -386,116 +381,132 @@ pub async fn history(
     key: &str,
     limit: u32,
 ) -> Result<Vec<ChatMessageView>, ClientError> {
-    let v = c
-        .request(
-            names::CHAT_HISTORY,
-            json!({ "sessionKey": key, "limit": limit.max(1) }),
-        )
-        .await?;
-    Ok(v.get("messages")
-        .and_then(Value::as_array)
-        .map(|a| a.iter().map(message_view).collect())
-        .unwrap_or_default())
+    let params = ChatHistoryParams {
+        session_key: key.to_owned(),
+        limit: Some(i64::from(limit.max(1))),
+        ..Default::default()
+    };
+    let r = c.call::<ChatHistory>(&params).await?;
+    Ok(r.messages.iter().map(message_view).collect())
 }
 
 /// Sends a message; the reply arrives as events.
 pub async fn send(c: &Client, key: &str, message: &str) -> Result<ChatAck, ClientError> {
-    let v = c
-        .request(
-            names::CHAT_SEND,
-            json!({ "sessionKey": key, "message": message, "idempotencyKey": idempotency_key() }),
-        )
-        .await?;
-    Ok(ChatAck {
-        run_id: s(&v, "runId").unwrap_or_default(),
-        session_key: s(&v, "sessionKey").unwrap_or_else(|| key.to_owned()),
-    })
+    let params = ChatSendParams {
+        session_key: key.to_owned(),
+        message: message.to_owned(),
+        idempotency_key: idempotency_key(),
+        ..Default::default()
+    };
+    Ok(ack(c.call::<ChatSend>(&params).await?))
 }
 
 /// Runs the session's last message again (after a failed reply) without repeating it.
 pub async fn retry(c: &Client, key: &str) -> Result<ChatAck, ClientError> {
-    let v = c
-        .request(
-            names::CHAT_RETRY,
-            json!({ "sessionKey": key, "idempotencyKey": idempotency_key() }),
-        )
-        .await?;
-    Ok(ChatAck {
-        run_id: s(&v, "runId").unwrap_or_default(),
-        session_key: s(&v, "sessionKey").unwrap_or_else(|| key.to_owned()),
-    })
+    let params = ChatRetryParams {
+        session_key: key.to_owned(),
+        idempotency_key: idempotency_key(),
+        agent_id: None,
+    };
+    Ok(ack(c.call::<ChatRetry>(&params).await?))
 }
 
 /// Stops the reply being written in a session.
 pub async fn abort(c: &Client, key: &str) -> Result<bool, ClientError> {
-    let v = c
-        .request(names::CHAT_ABORT, json!({ "sessionKey": key }))
-        .await?;
-    Ok(v.get("aborted").and_then(Value::as_bool).unwrap_or(false))
+    let params = ChatAbortParams {
+        session_key: key.to_owned(),
+        ..Default::default()
+    };
+    Ok(c.call::<ChatAbort>(&params).await?.aborted)
 }
 
 /// Creates a new chat; returns its key.
 pub async fn create(c: &Client) -> Result<String, ClientError> {
-    let v = c.request(names::SESSIONS_CREATE, json!({})).await?;
-    Ok(s(&v, "key").unwrap_or_default())
+    Ok(c.call::<SessionsCreate>(&SessionsCreateParams::default())
+        .await?
+        .key)
 }
 
-/// Runs a session operation (`sessions.reset`, `.delete`, `.compact`) and returns its reply.
-pub async fn operate(c: &Client, method: &str, key: &str) -> Result<Value, ClientError> {
-    c.request(method, json!({ "key": key })).await
+fn session(key: &str) -> SessionKeyParams {
+    SessionKeyParams {
+        key: key.to_owned(),
+        ..Default::default()
+    }
+}
+
+/// Starts a fresh transcript in a session.
+pub async fn reset(c: &Client, key: &str) -> Result<(), ClientError> {
+    c.call::<SessionsReset>(&session(key)).await.map(|_| ())
+}
+
+/// Deletes a session and its transcripts.
+pub async fn delete(c: &Client, key: &str) -> Result<(), ClientError> {
+    c.call::<SessionsDelete>(&session(key)).await.map(|_| ())
+}
+
+/// Summarizes older turns; returns what happened, in words.
+pub async fn compact(c: &Client, key: &str) -> Result<String, ClientError> {
+    let r = c.call::<SessionsCompact>(&session(key)).await?;
+    Ok(match r.result {
+        Some(r) => format!(
+            "Summarized {} messages; kept the last {} word for word (about {} → {} tokens).",
+            r.summarized, r.kept, r.tokens_before, r.tokens_after,
+        ),
+        None => "Nothing to compact yet: the conversation is still short.".into(),
+    })
 }
 
 /// A transcript as Markdown or JSONL: (file name, content).
 pub async fn export(c: &Client, key: &str, format: &str) -> Result<(String, String), ClientError> {
-    let v = c
-        .request(
-            names::SESSIONS_EXPORT,
-            json!({ "key": key, "format": format }),
-        )
-        .await?;
-    Ok((
-        s(&v, "fileName").unwrap_or_else(|| "session.md".into()),
-        s(&v, "content").unwrap_or_default(),
-    ))
+    let params = SessionsExportParams {
+        key: key.to_owned(),
+        format: Some(format.to_owned()),
+    };
+    let r = c.call::<SessionsExport>(&params).await?;
+    Ok((r.file_name, r.content))
 }
 
 /// Models the providers offer, as `provider/model` choices.
 pub async fn models(c: &Client) -> Result<Vec<ModelOption>, ClientError> {
-    let v = c.request(names::MODELS_LIST, json!({})).await?;
-    Ok(v.get("models")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .map(|m| {
-                    let id = format!(
-                        "{}/{}",
-                        s(m, "provider").unwrap_or_default(),
-                        s(m, "id").unwrap_or_default()
-                    );
-                    ModelOption {
-                        name: s(m, "name").unwrap_or_else(|| id.clone()),
-                        id,
-                    }
-                })
-                .collect()
+    let r = c.call::<ModelsList>(&NoParams {}).await?;
+    Ok(r.models
+        .into_iter()
+        .map(|m| {
+            let id = format!("{}/{}", m.provider, m.id);
+            ModelOption {
+                name: m.name.unwrap_or_else(|| id.clone()),
+                id,
+            }
         })
-        .unwrap_or_default())
+        .collect())
 }
 
 /// Sets (or clears) a session's model.
 pub async fn set_model(c: &Client, key: &str, model: Option<&str>) -> Result<(), ClientError> {
-    c.request(names::SESSIONS_PATCH, json!({ "key": key, "model": model }))
-        .await
-        .map(|_| ())
+    let params = SessionsPatchParams {
+        key: key.to_owned(),
+        model: Some(model.map(str::to_owned)),
+        ..Default::default()
+    };
+    c.call::<SessionsPatch>(&params).await.map(|_| ())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    fn msg(v: Value) -> ChatMessageView {
+        message_view(&serde_json::from_value(v).unwrap())
+    }
+
+    fn ev(event: &str, p: &Value) -> Option<ChatEventView> {
+        event_view(&EventFrame::new(event, p.clone()))
+    }
 
     #[test]
     fn messages_and_events_become_views() {
-        let m = message_view(&json!({
+        let m = msg(json!({
             "id": "e1", "role": "assistant", "provider": "fake", "model": "m",
             "content": [{ "type": "text", "text": "Hi " }, { "type": "text", "text": "there" },
                         { "type": "toolCall", "id": "t1", "name": "read", "arguments": { "path": "a" } }],
@@ -507,12 +518,12 @@ mod tests {
         assert_eq!((m.input_tokens, m.output_tokens), (Some(10), Some(5)));
         assert_eq!(m.model.as_deref(), Some("fake/m"));
         assert_eq!(m.status.as_deref(), Some("aborted"));
-        let t = message_view(
-            &json!({ "role": "toolResult", "toolCallId": "t1", "toolName": "read", "isError": true, "details": { "durationMs": 4 }, "content": [{ "type": "text", "text": "nope" }] }),
+        let t = msg(
+            json!({ "role": "toolResult", "toolCallId": "t1", "toolName": "read", "isError": true, "details": { "durationMs": 4 }, "content": [{ "type": "text", "text": "nope" }] }),
         );
         assert!(t.is_error && t.duration_ms == Some(4) && t.text == "nope");
 
-        let d = event_view(
+        let d = ev(
             "chat",
             &json!({ "runId": "r", "sessionKey": "k", "seq": 0, "state": "delta", "deltaText": "x" }),
         );
@@ -524,12 +535,12 @@ mod tests {
                 text: "x".into()
             })
         );
-        let e = event_view(
+        let e = ev(
             "chat",
             &json!({ "runId": "r", "sessionKey": "k", "seq": 1, "state": "error", "errorMessage": "bad key" }),
         );
         assert!(matches!(e, Some(ChatEventView::Error { message, .. }) if message == "bad key"));
-        let t = event_view(
+        let t = ev(
             "agent",
             &json!({ "runId": "r", "seq": 0, "stream": "tool", "ts": 1, "data": { "phase": "result", "sessionKey": "k", "toolCallId": "t", "name": "list", "result": "a/", "isError": false, "durationMs": 3 } }),
         );
@@ -538,12 +549,12 @@ mod tests {
             Some(ChatEventView::ToolResult { duration_ms: 3, .. })
         ));
         assert_eq!(
-            event_view("agent", &json!({ "stream": "lifecycle", "data": {} })),
+            ev("agent", &json!({ "stream": "lifecycle", "data": {} })),
             None
         );
-        assert_eq!(event_view("tick", &json!({})), None);
+        assert_eq!(ev("tick", &json!({})), None);
         assert_eq!(
-            event_view("chat", &json!({ "state": "delta" })),
+            ev("chat", &json!({ "state": "delta" })),
             None,
             "no session key"
         );

@@ -3,9 +3,14 @@
 //! (often because the config is invalid), through the `tidepool config` CLI on the file itself.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::path::{Path, PathBuf};
 use tidepool_client::{Client, ClientError};
+use tidepool_protocol::config::{
+    ConfigApply, ConfigGet, ConfigSchema, ConfigWriteParams, ConfigWriteResult, SecretKind,
+    SecretsStoreSet, SecretsStoreSetParams,
+};
+use tidepool_protocol::contract::NoParams;
 
 /// Where the config could not be read, with its place.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -131,34 +136,31 @@ impl ConfigAccess {
     /// Loads through `client` when given, else from the file.
     pub async fn load(&self, client: Option<Client>) -> Result<ConfigDoc, ConfigAccessError> {
         if let Some(c) = client {
-            let v = c.request("config.get", json!({})).await?;
+            let v = c.call::<ConfigGet>(&NoParams {}).await?;
             return Ok(ConfigDoc {
-                path: str_field(&v, "path"),
-                exists: v.get("exists").and_then(Value::as_bool).unwrap_or(false),
-                raw: str_field(&v, "raw"),
-                hash: str_field(&v, "hash"),
+                path: v.path,
+                exists: v.exists,
+                raw: v.raw,
+                hash: v.hash,
                 live: true,
                 problem: None,
-                unsupported: str_list(&v, "unsupported"),
+                unsupported: v.unsupported,
             });
         }
         let out = self.cli(&["get-raw"], None).await?;
-        let v: Value = serde_json::from_str(&out).map_err(|e| {
+        let v: CliRaw = serde_json::from_str(&out).map_err(|e| {
             ConfigAccessError::Cli(format!(
                 "unexpected output from tidepool config get-raw: {e}"
             ))
         })?;
         Ok(ConfigDoc {
-            path: str_field(&v, "path"),
-            exists: v.get("exists").and_then(Value::as_bool).unwrap_or(false),
-            raw: str_field(&v, "raw"),
-            hash: str_field(&v, "hash"),
+            path: v.path,
+            exists: v.exists,
+            raw: v.raw,
+            hash: v.hash,
             live: false,
-            problem: v
-                .get("problem")
-                .filter(|p| !p.is_null())
-                .and_then(|p| serde_json::from_value(p.clone()).ok()),
-            unsupported: str_list(&v, "unsupported"),
+            problem: v.problem,
+            unsupported: v.unsupported,
         })
     }
 
@@ -171,44 +173,33 @@ impl ConfigAccess {
     ) -> Result<SaveOutcome, ConfigAccessError> {
         let base = Some(base_hash).filter(|b| !b.is_empty());
         if let Some(c) = client {
-            let mut params = json!({ "raw": raw });
-            if let (Some(b), Some(o)) = (base, params.as_object_mut()) {
-                o.insert("baseHash".into(), json!(b));
-            }
-            return match c.request("config.apply", params).await {
-                Ok(v) => Ok(saved(&v, true)),
-                Err(ClientError::Request(shape)) => Ok(refusal(
-                    shape.detail_code().unwrap_or_default(),
-                    &shape.message,
-                    shape.details.as_ref().unwrap_or(&Value::Null),
-                )),
-                Err(e) => Err(e.into()),
-            };
+            let params = ConfigWriteParams::new(raw, base);
+            return Ok(outcome(c.call::<ConfigApply>(&params).await)?);
         }
         let mut args = vec!["apply"];
         if let Some(b) = base {
             args.extend(["--base-hash", b]);
         }
         let out = self.cli(&args, Some(raw)).await?;
-        let v: Value = serde_json::from_str(&out).map_err(|e| {
+        let v: CliApplied = serde_json::from_str(&out).map_err(|e| {
             ConfigAccessError::Cli(format!("unexpected output from tidepool config apply: {e}"))
         })?;
-        if v.get("ok") == Some(&Value::Bool(true)) {
-            Ok(saved(&v, false))
+        Ok(if v.ok {
+            SaveOutcome::Saved {
+                hash: v.hash,
+                changed: v.changed,
+                restart_required: v.restart_required,
+                live: false,
+            }
         } else {
-            Ok(refusal(
-                v.get("code").and_then(Value::as_str).unwrap_or_default(),
-                &str_field(&v, "message"),
-                &v,
-            ))
-        }
+            refusal(&v.message, &v.details)
+        })
     }
 
     /// The config's JSON Schema (from the running gateway, else from the CLI).
     pub async fn schema(&self, client: Option<Client>) -> Result<Value, ConfigAccessError> {
         if let Some(c) = client {
-            let v = c.request("config.schema", json!({})).await?;
-            return Ok(v.get("schema").cloned().unwrap_or(Value::Null));
+            return Ok(c.call::<ConfigSchema>(&NoParams {}).await?.schema);
         }
         let out = self.cli(&["schema"], None).await?;
         serde_json::from_str(&out).map_err(|e| {
@@ -232,11 +223,13 @@ impl ConfigAccess {
             return Err(ConfigAccessError::Cli("the secret is empty".into()));
         }
         if let Some(c) = client {
-            c.request(
-                "secrets.store.set",
-                json!({ "name": name, "value": value, "kind": "secret" }),
-            )
-            .await?;
+            let params = SecretsStoreSetParams {
+                name: name.to_owned(),
+                value: value.to_owned(),
+                kind: SecretKind::Secret,
+                allowed_hosts: None,
+            };
+            c.call::<SecretsStoreSet>(&params).await?;
             return Ok(());
         }
         let dir = self.state_dir.display().to_string();
@@ -319,64 +312,84 @@ fn read_if_exists(path: &Path) -> Result<Option<String>, ConfigAccessError> {
     }
 }
 
-fn str_list(v: &Value, key: &str) -> Vec<String> {
-    v.get(key)
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default()
+/// `tidepool config get-raw`'s output.
+#[derive(Deserialize)]
+struct CliRaw {
+    path: String,
+    exists: bool,
+    raw: String,
+    hash: String,
+    #[serde(default)]
+    problem: Option<ConfigProblem>,
+    #[serde(default)]
+    unsupported: Vec<String>,
 }
 
-fn str_field(v: &Value, k: &str) -> String {
-    v.get(k)
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned()
+/// `tidepool config apply`'s output: the change, or the refusal with its details.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CliApplied {
+    #[serde(default)]
+    ok: bool,
+    #[serde(default)]
+    hash: String,
+    #[serde(default)]
+    changed: Vec<String>,
+    #[serde(default)]
+    restart_required: Vec<String>,
+    #[serde(default)]
+    message: String,
+    #[serde(flatten)]
+    details: RefusalDetails,
 }
 
-fn strings(v: &Value, k: &str) -> Vec<String> {
-    v.get(k)
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|s| s.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
+/// What a refused config write says besides its message (the gateway's error details, or
+/// the CLI's output).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+struct RefusalDetails {
+    code: String,
+    line: Option<u32>,
+    column: Option<u32>,
+    current_hash: String,
 }
 
-pub(crate) fn saved(v: &Value, live: bool) -> SaveOutcome {
-    SaveOutcome::Saved {
-        hash: str_field(v, "hash"),
-        changed: strings(v, "changed"),
-        restart_required: strings(v, "restartRequired"),
-        live,
+/// A config write's answer as an outcome: saved, or refused with why (a refusal is an
+/// answer, not a failure; only a broken connection is).
+pub(crate) fn outcome(
+    r: Result<ConfigWriteResult, ClientError>,
+) -> Result<SaveOutcome, ClientError> {
+    match r {
+        Ok(w) => Ok(SaveOutcome::Saved {
+            hash: w.change.hash,
+            changed: w.change.changed,
+            restart_required: w.change.restart_required,
+            live: true,
+        }),
+        Err(ClientError::Request(shape)) => {
+            let details = shape
+                .details
+                .clone()
+                .and_then(|d| serde_json::from_value::<RefusalDetails>(d).ok())
+                .unwrap_or_default();
+            Ok(refusal(&shape.message, &details))
+        }
+        Err(e) => Err(e),
     }
 }
 
-fn num(v: &Value, k: &str) -> u32 {
-    v.get(k)
-        .and_then(Value::as_u64)
-        .and_then(|n| u32::try_from(n).ok())
-        .unwrap_or(1)
-}
-
-pub(crate) fn refusal(code: &str, message: &str, details: &Value) -> SaveOutcome {
-    match code {
+fn refusal(message: &str, d: &RefusalDetails) -> SaveOutcome {
+    match d.code.as_str() {
         "CONFIG_INVALID" => SaveOutcome::Invalid {
             problem: ConfigProblem {
                 message: message.to_owned(),
-                line: num(details, "line"),
-                column: num(details, "column"),
+                line: d.line.unwrap_or(1),
+                column: d.column.unwrap_or(1),
             },
         },
         "CONFIG_CONFLICT" => SaveOutcome::Conflict {
             message: message.to_owned(),
-            current_hash: str_field(details, "currentHash"),
+            current_hash: d.current_hash.clone(),
         },
         _ => SaveOutcome::Refused {
             message: message.to_owned(),

@@ -461,8 +461,7 @@ pub async fn first_reply(
                     ));
                 }
             };
-            let payload = e.payload.unwrap_or(Value::Null);
-            match chat::event_view(&e.event, &payload) {
+            match chat::event_view(&e) {
                 Some(ChatEventView::Final { run_id, .. }) if run_id == ack.run_id => return Ok(()),
                 Some(ChatEventView::Error {
                     run_id, message, ..

@@ -14,7 +14,7 @@ use support::start_gateway;
 
 use serde_json::json;
 use tidepool_client::{Client, ClientError};
-use tidepool_control::approvals::{self, ExecRuleView};
+use tidepool_control::approvals::{self, ExecMode, ExecRule, RuleAction, RuleScope};
 use tidepool_control::config::SaveOutcome;
 
 /// Asks the gateway (as a client would) to approve `command`, without waiting.
@@ -70,7 +70,7 @@ async fn pending_resolve_history_check_and_policy_saves() {
         &first,
         "allow-always",
         Some(vec!["git status".into(), "ls **".into()]),
-        Some("agent"),
+        Some(RuleScope::Agent),
     )
     .await
     .unwrap();
@@ -107,26 +107,26 @@ async fn pending_resolve_history_check_and_policy_saves() {
 
     // The policy now has the added rules, scoped to the agent.
     let doc = approvals::policy(&c).await.unwrap();
-    assert_eq!(doc.policy.mode, "ask");
+    assert_eq!(doc.policy.mode, ExecMode::Ask);
     assert_eq!(doc.policy.rules.len(), 3);
     assert_eq!(doc.policy.rules[2].pattern, "ls **");
-    assert_eq!(doc.policy.rules[2].scope, "agent");
+    assert_eq!(doc.policy.rules[2].scope, RuleScope::Agent);
     assert_eq!(doc.policy.rules[2].agent_id.as_deref(), Some("main"));
     let now = approvals::check(&c, "ls -la /tmp", None).await.unwrap();
     assert_eq!(now.decision, "allow", "{now:?}");
 
     // A draft: deny mode refuses everything, without saving anything.
     let mut draft = doc.policy.clone();
-    draft.mode = "deny".into();
+    draft.mode = ExecMode::Deny;
     let judged = approvals::check(&c, "ls -la", Some(&draft)).await.unwrap();
     assert_eq!(judged.decision, "deny");
     // A draft with a bad pattern: the reason names it.
     let mut bad = doc.policy.clone();
-    bad.rules.push(ExecRuleView {
+    bad.rules.push(ExecRule {
         id: None,
         pattern: "git 'unclosed".into(),
-        action: "allow".into(),
-        scope: "global".into(),
+        action: RuleAction::Allow,
+        scope: RuleScope::Global,
         agent_id: None,
         session_key: None,
         note: None,
@@ -145,7 +145,7 @@ async fn pending_resolve_history_check_and_policy_saves() {
 
     // Save the draft (allowlist, a note on a rule); a stale hash then conflicts.
     let mut next = doc.policy.clone();
-    next.mode = "allowlist".into();
+    next.mode = ExecMode::Allowlist;
     next.rules[0].note = Some("never delete".into());
     let SaveOutcome::Saved { hash, live, .. } =
         approvals::save_policy(&c, &next, &doc.hash).await.unwrap()

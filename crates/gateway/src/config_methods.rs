@@ -9,29 +9,33 @@ use crate::server::registry::{CallCtx, Registry, invalid_params, parse_params};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
+use tidepool_protocol::config::{
+    ConfigApply, ConfigChanged, ConfigChangedPayload, ConfigGet, ConfigGetResult, ConfigPatch,
+    ConfigSchema, ConfigSchemaResult, ConfigWriteParams, ConfigWriteResult,
+};
+use tidepool_protocol::contract::{Event, NoParams};
 use tidepool_protocol::{ErrorCode, ErrorShape, Scope};
 
 /// `config.changed`.
-pub const CONFIG_CHANGED: &str = "config.changed";
+pub const CONFIG_CHANGED: &str = ConfigChanged::NAME;
 
 /// Registers the methods. `config.get` is `operator.read` as in OpenClaw, with credentials
 /// written in the file masked for callers without `operator.admin`; writes need admin.
 pub fn register(r: &mut Registry) {
-    r.add("config.get", Scope::Read, get);
+    r.method::<ConfigGet, _, _>(get);
     r.add("config.set", Scope::Admin, set);
-    r.add("config.apply", Scope::Admin, apply);
-    r.add("config.patch", Scope::Admin, patch);
-    r.add("config.schema", Scope::Read, |_s, _c, p| async move {
-        let _: serde::de::IgnoredAny = parse_params("config.schema", p)?;
+    r.method::<ConfigApply, _, _>(apply);
+    r.method::<ConfigPatch, _, _>(patch);
+    r.method::<ConfigSchema, _, _>(|_s, _c, _p: NoParams| async move {
         let schema = crate::config::schema::schema();
-        let mut hints = serde_json::Map::new();
-        collect_hints(&schema, "", &mut hints);
-        Ok(json!({
-            "schema": schema,
-            "uiHints": hints,
-            "version": crate::VERSION,
-            "generatedAt": crate::sysinfo::now_ms().to_string(),
-        }))
+        let mut ui_hints = serde_json::Map::new();
+        collect_hints(&schema, "", &mut ui_hints);
+        Ok(ConfigSchemaResult {
+            schema,
+            ui_hints,
+            version: crate::VERSION.to_owned(),
+            generated_at: crate::sysinfo::now_ms().to_string(),
+        })
     });
     r.add(
         "config.schema.lookup",
@@ -91,24 +95,23 @@ fn label(key: &str) -> String {
     out
 }
 
-async fn get(s: Arc<Shared>, c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
-    let _: serde::de::IgnoredAny = parse_params("config.get", p)?;
+async fn get(s: Arc<Shared>, c: CallCtx, _p: NoParams) -> Result<ConfigGetResult, ErrorShape> {
     let snap = s.config_store.snapshot();
     let (raw, config) = if c.has(Scope::Admin) {
         (snap.raw.clone(), snap.loaded.value.clone())
     } else {
         redacted(&snap.raw, &snap.loaded.value)
     };
-    Ok(json!({
-        "path": s.config_store.path().display().to_string(),
-        "exists": snap.exists,
-        "raw": raw,
-        "hash": snap.hash,
-        "config": config,
-        "parsed": config,
-        "unsupported": snap.loaded.unsupported,
-        "redacted": !c.has(Scope::Admin),
-    }))
+    Ok(ConfigGetResult {
+        path: s.config_store.path().display().to_string(),
+        exists: snap.exists,
+        raw,
+        hash: snap.hash.clone(),
+        parsed: config.clone(),
+        config,
+        unsupported: snap.loaded.unsupported.clone(),
+        redacted: !c.has(Scope::Admin),
+    })
 }
 
 /// What OpenClaw puts where a credential was (its clients know the marker).
@@ -169,33 +172,6 @@ fn redacted(raw: &str, value: &Value) -> (String, Value) {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct RawParams {
-    raw: String,
-    #[serde(default)]
-    base_hash: Option<String>,
-    /// Tidepool: allow a write that removes most of the settings.
-    #[serde(default)]
-    force: bool,
-    // OpenClaw fields, accepted for compatibility and not used by Tidepool.
-    #[allow(dead_code)]
-    #[serde(default)]
-    session_key: Option<Value>,
-    #[allow(dead_code)]
-    #[serde(default)]
-    delivery_context: Option<Value>,
-    #[allow(dead_code)]
-    #[serde(default)]
-    note: Option<String>,
-    #[allow(dead_code)]
-    #[serde(default)]
-    restart_delay_ms: Option<u64>,
-    #[allow(dead_code)]
-    #[serde(default)]
-    replace_paths: Option<Vec<String>>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct PathParams {
     path: String,
     value: Value,
@@ -203,7 +179,9 @@ struct PathParams {
     base_hash: Option<String>,
 }
 
-fn write_error(e: WriteError) -> ErrorShape {
+/// The error a refused config write answers: the reason, and a detail code with where and
+/// what (line and column of a parse error, the current hash of a conflict).
+pub(crate) fn write_error(e: WriteError) -> ErrorShape {
     let (code, detail) = match &e {
         WriteError::Conflict { .. } => (ErrorCode::InvalidRequest, "CONFIG_CONFLICT"),
         WriteError::BaseHashRequired => (ErrorCode::InvalidRequest, "BASE_HASH_REQUIRED"),
@@ -248,26 +226,23 @@ pub(crate) fn apply_hot(s: &Shared, change: &Change) {
     }
 }
 
-fn done(s: &Shared, change: Change, source: &str) -> Result<Value, ErrorShape> {
-    apply_hot(s, &change);
+/// Applies what can change at once and tells every client: the `config.changed` payload.
+pub(crate) fn announce(s: &Shared, change: &Change, source: &str) -> ConfigChangedPayload {
+    apply_hot(s, change);
     tracing::info!(
         changed = ?change.changed,
         restart_required = ?change.restart_required,
         source,
         "config changed"
     );
-    let payload = json!({
-        "hash": change.hash,
-        "changed": change.changed,
-        "restartRequired": change.restart_required,
-        "source": source,
-    });
-    s.broadcast(CONFIG_CHANGED, payload.clone());
-    let mut out = payload;
-    if let Some(o) = out.as_object_mut() {
-        o.insert("ok".into(), json!(true));
-    }
-    Ok(out)
+    let payload = ConfigChangedPayload {
+        hash: change.hash.clone(),
+        changed: change.changed.clone(),
+        restart_required: change.restart_required.clone(),
+        source: source.to_owned(),
+    };
+    s.broadcast_event::<ConfigChanged>(&payload);
+    payload
 }
 
 /// Config writes allowed per window, gateway-wide: a runaway client (or agent) cannot hammer
@@ -309,19 +284,27 @@ async fn write(
     raw: String,
     base: Option<String>,
     force: bool,
-) -> Result<Value, ErrorShape> {
+) -> Result<ConfigWriteResult, ErrorShape> {
     admit(&s)?;
     let store = s.config_store.clone();
     let change = tokio::task::spawn_blocking(move || store.write(&raw, base.as_deref(), force))
         .await
         .map_err(|e| ErrorShape::new(ErrorCode::Unavailable, format!("config writer failed: {e}")))?
         .map_err(write_error)?;
-    done(&s, change, "rpc")
+    let change = announce(&s, &change, "rpc");
+    Ok(ConfigWriteResult { ok: true, change })
 }
 
-async fn apply(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
-    let p: RawParams = parse_params("config.apply", p)?;
+async fn apply(
+    s: Arc<Shared>,
+    _c: CallCtx,
+    p: ConfigWriteParams,
+) -> Result<ConfigWriteResult, ErrorShape> {
     write(s, p.raw, p.base_hash, p.force).await
+}
+
+fn encode(r: ConfigWriteResult) -> Result<Value, ErrorShape> {
+    serde_json::to_value(r).map_err(|e| ErrorShape::new(ErrorCode::Unavailable, e.to_string()))
 }
 
 /// `config.set`: the whole text (`raw`, as OpenClaw), or one value at a dotted `path`.
@@ -335,15 +318,18 @@ async fn set(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape>
             .clone_from(&p.value);
         let raw = edit::rewrite(&snap.raw, &doc);
         let base = p.base_hash.or_else(|| Some(snap.hash.clone()));
-        return write(s, raw, base, false).await;
+        return encode(write(s, raw, base, false).await?);
     }
-    let p: RawParams = parse_params("config.set", p)?;
-    write(s, p.raw, p.base_hash, p.force).await
+    let p: ConfigWriteParams = parse_params("config.set", p)?;
+    encode(write(s, p.raw, p.base_hash, p.force).await?)
 }
 
 /// `config.patch`: `raw` is a JSON merge patch (RFC 7396) applied to the file's own text.
-async fn patch(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
-    let p: RawParams = parse_params("config.patch", p)?;
+async fn patch(
+    s: Arc<Shared>,
+    _c: CallCtx,
+    p: ConfigWriteParams,
+) -> Result<ConfigWriteResult, ErrorShape> {
     let patch: Value = crate::config::source::parse(&p.raw, std::path::Path::new("patch"))
         .map(|(v, _)| v)
         .map_err(|e| {
@@ -363,7 +349,10 @@ async fn patch(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShap
 
 /// Appends rules to `tools.exec.rules` in the file (as "allow always" does), with the same
 /// checks as any config write.
-pub(crate) async fn add_exec_rules(s: Arc<Shared>, rules: Vec<Value>) -> Result<Value, ErrorShape> {
+pub(crate) async fn add_exec_rules(
+    s: Arc<Shared>,
+    rules: Vec<Value>,
+) -> Result<ConfigWriteResult, ErrorShape> {
     let snap = s.config_store.snapshot();
     let mut doc = file_value(&snap.raw)?;
     let slot = edit::set_path(&mut doc, "tools.exec.rules")
@@ -389,7 +378,7 @@ pub(crate) async fn edit_exec(
     s: Arc<Shared>,
     base: Option<String>,
     f: impl FnOnce(&mut Value),
-) -> Result<Value, ErrorShape> {
+) -> Result<ConfigWriteResult, ErrorShape> {
     let snap = s.config_store.snapshot();
     let mut doc = file_value(&snap.raw)?;
     let slot = edit::set_path(&mut doc, "tools.exec")

@@ -2,7 +2,6 @@
 //! (100 ms debounce) and swaps it in; an invalid edit is logged and ignored, and the running
 //! config stays. `gateway.reload.mode: "off"` leaves edits for the next start.
 
-use crate::config_methods::CONFIG_CHANGED;
 use crate::server::Shared;
 use notify::{RecursiveMode, Watcher};
 use std::collections::HashSet;
@@ -129,17 +128,7 @@ pub(crate) fn spawn(shared: Arc<Shared>) {
             }
             match reloaded {
                 Ok(Ok(Some(change))) => {
-                    crate::config_methods::apply_hot(&shared, &change);
-                    tracing::info!(changed = ?change.changed, restart_required = ?change.restart_required, "config file changed");
-                    shared.broadcast(
-                        CONFIG_CHANGED,
-                        serde_json::json!({
-                            "hash": change.hash,
-                            "changed": change.changed,
-                            "restartRequired": change.restart_required,
-                            "source": "file",
-                        }),
-                    );
+                    crate::config_methods::announce(&shared, &change, "file");
                 }
                 Ok(Ok(None)) => {}
                 Ok(Err(e)) => {

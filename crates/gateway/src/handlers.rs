@@ -8,18 +8,17 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
+use tidepool_protocol::contract::NoParams;
 use tidepool_protocol::methods::{
-    ConfigReloadHealth, HealthSummary, LogsTailParams, PluginHealth, StatusResult, names,
+    ConfigReloadHealth, Health, HealthSummary, LogsTail, LogsTailParams, PluginHealth, Status,
+    StatusResult, names,
 };
 use tidepool_protocol::{ErrorCode, ErrorShape, PROTOCOL_VERSION, Scope};
 
 /// Registers every method of this module.
 pub fn register(r: &mut Registry) {
-    r.add(names::HEALTH, Scope::Read, |s, _c, p| async move {
-        let _: serde::de::IgnoredAny = parse_params(names::HEALTH, p)?;
-        to_value(health(&s))
-    });
-    r.add(names::STATUS, Scope::Read, |s, _c, p| async move {
+    r.method::<Health, _, _>(|s, _c, _p: NoParams| async move { Ok(health(&s)) });
+    r.method_raw::<Status, _, _>(|s, _c, p| async move {
         #[derive(serde::Deserialize, Default)]
         #[serde(rename_all = "camelCase")]
         struct P {
@@ -39,7 +38,7 @@ pub fn register(r: &mut Registry) {
         let _: serde::de::IgnoredAny = parse_params(names::SYSTEM_PRESENCE, p)?;
         to_value(s.presence_list())
     });
-    r.add(names::LOGS_TAIL, Scope::Read, logs_tail_handler);
+    r.method_raw::<LogsTail, _, _>(logs_tail_handler);
 }
 
 fn to_value<T: serde::Serialize>(v: T) -> Result<Value, ErrorShape> {

@@ -10,6 +10,10 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+use tidepool_protocol::config::{
+    SecretKind, SecretsStoreSet, SecretsStoreSetParams, SecretsStoreSetResult,
+};
+use tidepool_protocol::contract::Method;
 use tidepool_protocol::{ErrorCode, ErrorShape, Scope};
 use tidepool_secrets::{Choice, Kind, SecretMeta, SecretStore};
 
@@ -133,7 +137,7 @@ impl StoreLookup for Secrets {
 /// Registers `secrets.store.list|set|delete` and `secrets.reload`.
 pub fn register(r: &mut Registry) {
     r.add("secrets.store.list", Scope::Admin, list);
-    r.add("secrets.store.set", Scope::Admin, set);
+    r.method::<SecretsStoreSet, _, _>(set);
     r.add("secrets.store.delete", Scope::Admin, delete);
     r.add("secrets.reload", Scope::Admin, reload);
 }
@@ -174,19 +178,16 @@ async fn list(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape
     Ok(json!({ "entries": entries }))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct SetParams {
-    name: String,
-    value: String,
-    kind: Kind,
-    #[serde(default)]
-    allowed_hosts: Option<Vec<String>>,
-}
-
-async fn set(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
-    const M: &str = "secrets.store.set";
-    let p: SetParams = parse_params(M, p)?;
+async fn set(
+    s: Arc<Shared>,
+    _c: CallCtx,
+    p: SecretsStoreSetParams,
+) -> Result<SecretsStoreSetResult, ErrorShape> {
+    const M: &str = SecretsStoreSet::NAME;
+    let kind = match p.kind {
+        SecretKind::Secret => Kind::Secret,
+        SecretKind::Env => Kind::Env,
+    };
     if p.allowed_hosts.is_some_and(|h| !h.is_empty()) {
         return Err(invalid_params(
             M,
@@ -195,10 +196,13 @@ async fn set(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape>
     }
     tidepool_secrets::check_name(&p.name).map_err(|e| invalid_params(M, e.to_string()))?;
     let secrets = s.chat.secrets.clone();
-    blocking(move || secrets.set(&p.name, &p.value, p.kind))
+    blocking(move || secrets.set(&p.name, &p.value, kind))
         .await
         .map_err(|e| invalid_params(M, e))?;
-    Ok(json!({ "ok": true, "reloaded": true }))
+    Ok(SecretsStoreSetResult {
+        ok: true,
+        reloaded: true,
+    })
 }
 
 #[derive(Deserialize)]

@@ -3,12 +3,16 @@
 
 pub mod agents;
 pub mod chat;
+pub mod config;
+pub mod contract;
 pub mod decode;
 pub mod error;
+pub mod exec;
 pub mod frames;
 pub mod jsonrpc;
 pub mod methods;
 pub mod scopes;
+pub mod sessions;
 pub mod usage;
 
 pub use decode::{DecodeError, Inbound, decode_inbound};

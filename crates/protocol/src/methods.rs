@@ -32,6 +32,15 @@ pub mod events {
     pub const PRESENCE: &str = "presence";
 }
 
+crate::method! {
+    /// Health summary.
+    Health = "health", Read, crate::contract::NoParams => HealthSummary;
+    /// Process and listener status (OpenClaw's summary fields beside, not decoded here).
+    Status = "status", Read, crate::contract::NoParams => StatusResult;
+    /// Cursor-based tail of the JSONL log.
+    LogsTail = "logs.tail", Read, LogsTailParams => LogsTailResult;
+}
+
 /// Payload of `connect.challenge`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -4,11 +4,12 @@
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use tauri::State;
-use tidepool_control::approvals::{self, ApprovalView, CheckView, ExecPolicy, PolicyDoc};
+use tidepool_control::approvals::{
+    self, ApprovalView, CheckView, ExecPolicy, PolicyDoc, RuleScope,
+};
 use tidepool_control::config::SaveOutcome;
 
 const DECISIONS: &[&str] = &["allow-once", "allow-always", "deny"];
-const SCOPES: &[&str] = &["global", "agent", "session"];
 
 /// Commands waiting for a decision, oldest first.
 #[tauri::command]
@@ -47,12 +48,16 @@ pub async fn approvals_resolve(
             DECISIONS.join(", ")
         )));
     }
-    if let Some(sc) = scope.as_deref().filter(|s| !SCOPES.contains(s)) {
-        return Err(AppError::InvalidInput(format!(
-            "unknown scope {sc:?}; use one of {}",
-            SCOPES.join(", ")
-        )));
-    }
+    let scope = match scope.as_deref() {
+        None => None,
+        Some(sc) => Some(RuleScope::parse(sc).ok_or_else(|| {
+            let names: Vec<&str> = RuleScope::ALL.iter().map(|r| r.as_str()).collect();
+            AppError::InvalidInput(format!(
+                "unknown scope {sc:?}; use one of {}",
+                names.join(", ")
+            ))
+        })?),
+    };
     let rules = rules.map(|r| {
         r.into_iter()
             .map(|p| p.trim().to_owned())
@@ -64,7 +69,7 @@ pub async fn approvals_resolve(
             "write at least one rule to allow always, or choose Allow once".into(),
         ));
     }
-    Ok(approvals::resolve(&state.client()?, &id, &decision, rules, scope.as_deref()).await?)
+    Ok(approvals::resolve(&state.client()?, &id, &decision, rules, scope).await?)
 }
 
 /// "Would this command be allowed?" under the saved policy, or under `draft`.

@@ -7,7 +7,6 @@ use tauri::State;
 use tauri_plugin_dialog::DialogExt;
 use tidepool_client::ClientError;
 use tidepool_control::chat::{self, ChatAck, ChatMessageView, ModelOption, SessionPage};
-use tidepool_protocol::chat::names;
 
 fn err(e: ClientError) -> AppError {
     AppError::Gateway(e.to_string())
@@ -101,40 +100,21 @@ pub async fn chat_set_model(
 #[tauri::command]
 #[specta::specta]
 pub async fn sessions_reset(state: State<'_, AppState>, key: String) -> AppResult<()> {
-    chat::operate(&state.client()?, names::SESSIONS_RESET, &key)
-        .await
-        .map(|_| ())
-        .map_err(err)
+    chat::reset(&state.client()?, &key).await.map_err(err)
 }
 
 /// Deletes a session and its transcripts.
 #[tauri::command]
 #[specta::specta]
 pub async fn sessions_delete(state: State<'_, AppState>, key: String) -> AppResult<()> {
-    chat::operate(&state.client()?, names::SESSIONS_DELETE, &key)
-        .await
-        .map(|_| ())
-        .map_err(err)
+    chat::delete(&state.client()?, &key).await.map_err(err)
 }
 
 /// Summarizes older turns; returns what happened, in words.
 #[tauri::command]
 #[specta::specta]
 pub async fn sessions_compact(state: State<'_, AppState>, key: String) -> AppResult<String> {
-    let v = chat::operate(&state.client()?, names::SESSIONS_COMPACT, &key)
-        .await
-        .map_err(err)?;
-    let r = v.get("result");
-    Ok(match r {
-        Some(r) => format!(
-            "Summarized {} messages; kept the last {} word for word (about {} → {} tokens).",
-            r.get("summarized").and_then(|x| x.as_u64()).unwrap_or(0),
-            r.get("kept").and_then(|x| x.as_u64()).unwrap_or(0),
-            r.get("tokensBefore").and_then(|x| x.as_u64()).unwrap_or(0),
-            r.get("tokensAfter").and_then(|x| x.as_u64()).unwrap_or(0),
-        ),
-        None => "Nothing to compact yet: the conversation is still short.".into(),
-    })
+    chat::compact(&state.client()?, &key).await.map_err(err)
 }
 
 /// Asks where to save, then writes the transcript (`markdown` or `jsonl`); returns the path.

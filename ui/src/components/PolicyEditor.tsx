@@ -1,5 +1,5 @@
 import { createEffect, createSignal, For, Index, on, onCleanup, onMount, Show } from "solid-js";
-import { commands, type CheckView_Serialize as Check, type ExecPolicy_Serialize as Policy, type ExecRuleView_Serialize as Rule } from "../bindings";
+import { commands, type CheckView_Serialize as Check, type ExecPolicy_Serialize as Policy, type ExecRule_Serialize as Rule, type AskFallback, type RuleAction, type RuleScope } from "../bindings";
 import { errorText } from "../lib/approvals";
 import { DecisionChip, PartsList } from "./ApprovalDetails";
 import { Button } from "./Button";
@@ -19,7 +19,7 @@ const FALLBACKS = [
 ];
 
 const input = "h-8 rounded-md border border-line bg-surface px-2 text-[13px]";
-const blankRule = (): Rule => ({ id: null, pattern: "", action: "allow", scope: "global", agentId: null, sessionKey: null, note: null, source: null });
+const blankRule = (): Rule => ({ pattern: "", action: "allow", scope: "global" });
 const same = (a: Policy | null, b: Policy | null) => JSON.stringify(a) === JSON.stringify(b);
 
 /** The shell-command policy: mode, what an unanswered prompt becomes, rules, and a
@@ -139,7 +139,7 @@ export function PolicyEditor() {
               <div class="flex flex-wrap items-center gap-x-6 gap-y-2 text-[13px]">
                 <label class="flex items-center gap-2">
                   When nobody answers
-                  <select data-testid="policy-fallback" class={input} value={p().askFallback} onChange={(e) => edit((x) => ({ ...x, askFallback: e.currentTarget.value }))}>
+                  <select data-testid="policy-fallback" class={input} value={p().askFallback} onChange={(e) => edit((x) => ({ ...x, askFallback: e.currentTarget.value as AskFallback }))}>
                     <For each={FALLBACKS}>{(f) => <option value={f.id}>{f.label}</option>}</For>
                   </select>
                 </label>
@@ -208,12 +208,12 @@ export function PolicyEditor() {
                     {(r, i) => (
                       <div class="flex flex-wrap items-center gap-2" data-testid="policy-rule">
                         <input aria-label={`Pattern of rule ${i + 1}`} class={`${input} font-mono flex-1 min-w-56`} value={r().pattern} onInput={(e) => editRule(i, { pattern: e.currentTarget.value })} />
-                        <select aria-label={`Action of rule ${i + 1}`} class={input} value={r().action} onChange={(e) => editRule(i, { action: e.currentTarget.value })}>
+                        <select aria-label={`Action of rule ${i + 1}`} class={input} value={r().action} onChange={(e) => editRule(i, { action: e.currentTarget.value as RuleAction })}>
                           <option value="allow">Allow</option>
                           <option value="ask">Ask</option>
                           <option value="deny">Deny</option>
                         </select>
-                        <select aria-label={`Where rule ${i + 1} applies`} class={input} value={r().scope} onChange={(e) => editRule(i, { scope: e.currentTarget.value })}>
+                        <select aria-label={`Where rule ${i + 1} applies`} class={input} value={r().scope} onChange={(e) => editRule(i, { scope: e.currentTarget.value as RuleScope })}>
                           <option value="global">Everywhere</option>
                           <option value="agent">One agent</option>
                           <option value="session">One conversation</option>

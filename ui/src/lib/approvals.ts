@@ -1,10 +1,10 @@
 import { errorText } from "./format";
 import { createSignal } from "solid-js";
-import { commands, events, type ApprovalView_Serialize } from "../bindings";
+import { commands, events, type ApprovalView_Serialize, type RuleScope } from "../bindings";
 
 export type Approval = ApprovalView_Serialize;
 export type Decision = "allow-once" | "allow-always" | "deny";
-export type Scope = "global" | "agent" | "session";
+export type Scope = RuleScope;
 
 const [pending, setPending] = createSignal<Approval[]>([]);
 // The prompt: which approval it shows, and whether it is open.

@@ -249,7 +249,7 @@ describe("the policy editor", () => {
     mode: "ask",
     askFallback: "deny",
     approvalTimeoutSeconds: 120,
-    rules: [{ id: null, pattern: "git status", action: "allow", scope: "global", agentId: null, sessionKey: null, note: null, source: null }],
+    rules: [{ pattern: "git status", action: "allow", scope: "global" }],
   };
   beforeEach(() => {
     resetApprovalsStore();

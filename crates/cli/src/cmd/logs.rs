@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 use tidepool_client::{Client, ClientError, Reconnect};
 use tidepool_protocol::Scope;
-use tidepool_protocol::methods::{LogsTailParams, LogsTailResult, names};
+use tidepool_protocol::methods::{LogsTail, LogsTailParams};
 
 const POLL: Duration = Duration::from_millis(500);
 
@@ -40,7 +40,7 @@ async fn run(conn: &Connection, follow: bool, json: bool, limit: u32) -> Result<
         limit: Some(limit),
         max_bytes: None,
     };
-    let r: LogsTailResult = first.call(names::LOGS_TAIL, &params).await?;
+    let r = first.call::<LogsTail>(&params).await?;
     print_lines(&r.lines, json);
     if !follow {
         first.close();
@@ -65,10 +65,7 @@ async fn run(conn: &Connection, follow: bool, json: bool, limit: u32) -> Result<
             limit: Some(5000),
             max_bytes: None,
         };
-        match client
-            .call::<_, LogsTailResult>(names::LOGS_TAIL, &params)
-            .await
-        {
+        match client.call::<LogsTail>(&params).await {
             Ok(r) => {
                 if r.reset == Some(true) && !json {
                     eprintln!("-- log file rotated: {} --", r.file);

@@ -3,9 +3,12 @@
 //! read / check / save on `tools.exec`.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
 use std::collections::HashSet;
 use tidepool_client::{Client, ClientError};
+use tidepool_protocol::exec::{
+    ApprovalListParams, ApprovalRecord, ApprovalResolveParams, ExecApprovalList,
+    ExecApprovalResolve, PartVerdict,
+};
 
 /// One program a command would run, with what the policy says about it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -79,92 +82,60 @@ pub struct ApprovalView {
     pub suggested_rules: Vec<String>,
 }
 
-fn s(v: &Value, k: &str) -> Option<String> {
-    v.get(k).and_then(Value::as_str).map(str::to_owned)
-}
-
-fn strings(v: Option<&Value>) -> Vec<String> {
-    v.and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn part(v: &Value) -> ApprovalPart {
-    let args = v
-        .get("args")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .map(|arg| s(arg, "text").unwrap_or_default())
-                .collect()
-        })
-        .unwrap_or_default();
-    let flags = v
-        .get("flags")
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|f| s(f, "kind")).collect())
-        .unwrap_or_default();
+/// One part of a verdict as the window shows it.
+pub fn part(p: &PartVerdict) -> ApprovalPart {
     ApprovalPart {
-        program: s(v, "program").unwrap_or_default(),
-        args,
-        display: s(v, "display").unwrap_or_default(),
-        env: strings(v.get("env")),
-        writes: strings(v.get("writes")),
-        via: s(v, "via"),
-        flags,
-        decision: s(v, "decision").unwrap_or_else(|| "ask".into()),
-        rule: s(v, "rule"),
-        reason: s(v, "reason").unwrap_or_default(),
+        program: p.invocation.program.clone(),
+        args: p.invocation.args.iter().map(|a| a.text.clone()).collect(),
+        display: p.display.clone(),
+        env: p.invocation.env.clone(),
+        writes: p.invocation.writes.clone(),
+        via: p.invocation.via.clone(),
+        flags: p
+            .invocation
+            .flags
+            .iter()
+            .map(|f| f.kind().to_owned())
+            .collect(),
+        decision: p.decision.as_str().to_owned(),
+        rule: p.rule.clone(),
+        reason: p.reason.clone(),
     }
 }
 
 /// The view of a gateway approval record (`exec.approval.list` / `get` / `resolve`).
-pub fn approval_view(v: &Value) -> ApprovalView {
-    let empty = Value::Null;
-    let detail = v.get("detail").unwrap_or(&empty);
+pub fn approval_view(r: &ApprovalRecord) -> ApprovalView {
     ApprovalView {
-        id: s(v, "id").unwrap_or_default(),
-        command: s(v, "command").unwrap_or_default(),
-        cwd: s(v, "cwd"),
-        agent_id: s(v, "agentId"),
-        session_key: s(v, "sessionKey"),
-        requested_by: s(v, "requestedBy").unwrap_or_default(),
-        status: s(v, "status").unwrap_or_else(|| "pending".into()),
-        decision: s(v, "decision"),
-        reason: s(v, "reason"),
-        resolved_by: s(v, "resolvedBy"),
-        rules_added: strings(v.get("rulesAdded")),
-        created_at_ms: v.get("createdAtMs").and_then(Value::as_i64).unwrap_or(0),
-        expires_at_ms: v.get("expiresAtMs").and_then(Value::as_i64).unwrap_or(0),
-        resolved_at_ms: v.get("resolvedAtMs").and_then(Value::as_i64),
-        verdict: s(detail, "decision").unwrap_or_else(|| "ask".into()),
-        verdict_reason: s(detail, "reason").unwrap_or_default(),
-        mode: s(detail, "mode").unwrap_or_default(),
-        parts: detail
-            .get("parts")
-            .and_then(Value::as_array)
-            .map(|a| a.iter().map(part).collect())
-            .unwrap_or_default(),
-        suggested_rules: strings(detail.get("suggestedRules")),
+        id: r.id.clone(),
+        command: r.command.clone(),
+        cwd: r.cwd.clone(),
+        agent_id: r.agent_id.clone(),
+        session_key: r.session_key.clone(),
+        requested_by: r.requested_by.clone(),
+        status: r.status.clone(),
+        decision: r.decision.clone(),
+        reason: r.reason.clone(),
+        resolved_by: r.resolved_by.clone(),
+        rules_added: r.rules_added.clone(),
+        created_at_ms: r.created_at_ms,
+        expires_at_ms: r.expires_at_ms,
+        resolved_at_ms: r.resolved_at_ms,
+        verdict: r.detail.decision.as_str().to_owned(),
+        verdict_reason: r.detail.reason.clone(),
+        mode: r.detail.mode.as_str().to_owned(),
+        parts: r.detail.parts.iter().map(part).collect(),
+        suggested_rules: r.detail.suggested_rules.clone(),
     }
 }
 
-fn views(v: &Value) -> Vec<ApprovalView> {
-    // The pending list is a plain array (OpenClaw's form); the audit trail `{approvals}`.
-    v.as_array()
-        .or_else(|| v.get("approvals").and_then(Value::as_array))
-        .map(|a| a.iter().map(approval_view).collect())
-        .unwrap_or_default()
+async fn list(c: &Client, params: ApprovalListParams) -> Result<Vec<ApprovalView>, ClientError> {
+    let records = c.call::<ExecApprovalList>(&params).await?.into_records();
+    Ok(records.iter().map(approval_view).collect())
 }
 
 /// Approvals waiting for a decision, oldest first.
 pub async fn pending(c: &Client) -> Result<Vec<ApprovalView>, ClientError> {
-    Ok(views(&c.request("exec.approval.list", json!({})).await?))
+    list(c, ApprovalListParams::default()).await
 }
 
 /// The audit trail, newest first: `status` is `all`, `pending`, `allowed`, `denied`,
@@ -176,36 +147,33 @@ pub async fn history(
     limit: u32,
     offset: u32,
 ) -> Result<Vec<ApprovalView>, ClientError> {
-    let v = c
-        .request(
-            "exec.approval.list",
-            json!({ "status": status, "search": search.filter(|s| !s.trim().is_empty()),
-                    "limit": limit.max(1), "offset": offset }),
-        )
-        .await?;
-    Ok(views(&v))
+    let params = ApprovalListParams {
+        status: Some(status.to_owned()),
+        search: search.filter(|s| !s.trim().is_empty()).map(str::to_owned),
+        limit: Some(i64::from(limit.max(1))),
+        offset: Some(i64::from(offset)),
+    };
+    list(c, params).await
 }
 
-/// Decides a pending approval: `allow-once`, `allow-always` (adding `rules`, in `scope`:
-/// `global`, `agent` or `session`) or `deny`.
+/// Decides a pending approval: `allow-once`, `allow-always` (adding `rules`, in `scope`) or
+/// `deny`.
 pub async fn resolve(
     c: &Client,
     id: &str,
     decision: &str,
     rules: Option<Vec<String>>,
-    scope: Option<&str>,
+    scope: Option<RuleScope>,
 ) -> Result<ApprovalView, ClientError> {
-    let mut p = json!({ "id": id, "decision": decision });
-    if let Some(obj) = p.as_object_mut() {
-        if let Some(r) = rules {
-            obj.insert("rules".into(), json!(r));
-        }
-        if let Some(sc) = scope {
-            obj.insert("scope".into(), json!(sc));
-        }
-    }
-    let v = c.request("exec.approval.resolve", p).await?;
-    Ok(approval_view(v.get("approval").unwrap_or(&Value::Null)))
+    let params = ApprovalResolveParams {
+        id: id.to_owned(),
+        decision: decision.to_owned(),
+        rules,
+        scope,
+        ..Default::default()
+    };
+    let r = c.call::<ExecApprovalResolve>(&params).await?;
+    Ok(approval_view(&r.approval))
 }
 
 /// The ids in `now` that are not in `seen`: approvals that just arrived (to notify about).
@@ -229,9 +197,10 @@ pub use policy::*;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
-    fn record() -> Value {
-        json!({
+    fn record() -> ApprovalRecord {
+        serde_json::from_value(json!({
             "id": "01ab", "kind": "exec", "command": "ls -la &&\n  rm -rf build",
             "cwd": "/w", "agentId": "main", "sessionKey": "agent:main:main",
             "requestedBy": "agent:main", "status": "pending",
@@ -250,7 +219,8 @@ mod tests {
                       "display": "rm -rf $D", "decision": "ask", "reason": "no rule allows it" }
                 ]
             }
-        })
+        }))
+        .unwrap()
     }
 
     #[test]
@@ -268,12 +238,12 @@ mod tests {
     }
 
     #[test]
-    fn a_malformed_record_still_gives_a_view() {
-        let a = approval_view(&json!({ "id": "x", "detail": { "parts": [{}] } }));
-        assert_eq!(a.status, "pending");
-        assert_eq!(a.verdict, "ask");
-        assert_eq!(a.parts[0].decision, "ask");
-        assert!(approval_view(&Value::Null).id.is_empty());
+    fn a_malformed_record_is_refused_naming_the_field() {
+        let e = serde_json::from_value::<ApprovalRecord>(
+            json!({ "id": "x", "detail": { "parts": [{}] } }),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("missing field"), "{e}");
     }
 
     #[test]

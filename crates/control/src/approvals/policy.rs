@@ -1,49 +1,16 @@
 //! The policy editor: `tools.exec` read from the running config, judged drafts
 //! (`exec.approval.check`), and saves as a merge patch with the hash it was read at.
 
-use super::{ApprovalPart, part, strings};
+use super::{ApprovalPart, part};
 use crate::config::SaveOutcome;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
 use tidepool_client::{Client, ClientError};
-
-/// A rule of the policy.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-#[serde(rename_all = "camelCase")]
-pub struct ExecRuleView {
-    /// Stable id, when it has one.
-    pub id: Option<String>,
-    /// `git status`, `npm run *`, `git log **`.
-    pub pattern: String,
-    /// `allow`, `ask` or `deny`.
-    pub action: String,
-    /// `global`, `agent` or `session`.
-    pub scope: String,
-    /// For an `agent` rule.
-    pub agent_id: Option<String>,
-    /// For a `session` rule.
-    pub session_key: Option<String>,
-    /// Why it exists.
-    pub note: Option<String>,
-    /// `allow-always` when added from an approval.
-    pub source: Option<String>,
-}
-
-/// What the policy editor edits: `tools.exec` without the fields it leaves alone.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-#[serde(rename_all = "camelCase")]
-pub struct ExecPolicy {
-    /// `deny`, `allowlist`, `ask` or `full`.
-    pub mode: String,
-    /// What an unanswered approval becomes: `deny`, `allowlist` or `full`.
-    pub ask_fallback: String,
-    /// How long an approval waits, seconds.
-    pub approval_timeout_seconds: u32,
-    /// The rules, in order.
-    pub rules: Vec<ExecRuleView>,
-}
+use tidepool_protocol::config::{ConfigGet, ConfigPatch, ConfigWriteParams};
+use tidepool_protocol::contract::NoParams;
+use tidepool_protocol::exec::{ApprovalCheckParams, ExecApprovalCheck};
+pub use tidepool_protocol::exec::{
+    AskFallback, ExecMode, ExecPolicy, ExecRule, RuleAction, RuleScope,
+};
 
 /// The policy and the config hash it was read at (sent back with the save).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -71,101 +38,17 @@ pub struct CheckView {
     pub suggested_rules: Vec<String>,
 }
 
-fn text(v: &Value, k: &str) -> Option<String> {
-    v.get(k).and_then(Value::as_str).map(str::to_owned)
-}
-
-/// The effective mode of a `tools.exec` object: `mode`, else OpenClaw's `security` + `ask`.
-fn mode_of(exec: &Value) -> String {
-    if let Some(m) = text(exec, "mode") {
-        return m;
-    }
-    match text(exec, "security").as_deref() {
-        Some("full") => "full".into(),
-        Some("allowlist") if text(exec, "ask").as_deref() == Some("off") => "allowlist".into(),
-        Some("allowlist") => "ask".into(),
-        _ => "deny".into(),
-    }
-}
-
-/// The editor's view of `tools.exec` (the loaded config's value; defaults filled in).
-pub fn policy_from_config(config: &Value) -> ExecPolicy {
-    let exec = config
-        .get("tools")
-        .and_then(|t| t.get("exec"))
-        .cloned()
-        .unwrap_or(Value::Null);
-    let rules = exec
-        .get("rules")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .map(|r| ExecRuleView {
-                    id: text(r, "id"),
-                    pattern: text(r, "pattern").unwrap_or_default(),
-                    action: text(r, "action").unwrap_or_else(|| "allow".into()),
-                    scope: text(r, "scope").unwrap_or_else(|| "global".into()),
-                    agent_id: text(r, "agentId"),
-                    session_key: text(r, "sessionKey"),
-                    note: text(r, "note"),
-                    source: text(r, "source"),
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    ExecPolicy {
-        mode: mode_of(&exec),
-        ask_fallback: text(&exec, "askFallback").unwrap_or_else(|| "deny".into()),
-        approval_timeout_seconds: exec
-            .get("approvalTimeoutSeconds")
-            .and_then(Value::as_u64)
-            .and_then(|n| u32::try_from(n).ok())
-            .unwrap_or(120),
-        rules,
-    }
-}
-
-/// The `tools.exec` fields the editor owns, as config JSON (empty optional fields left out).
-pub fn policy_json(p: &ExecPolicy) -> Value {
-    let rules: Vec<Value> = p
-        .rules
-        .iter()
-        .map(|r| {
-            let mut o = Map::new();
-            let mut put = |k: &str, v: &Option<String>| {
-                if let Some(v) = v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
-                    o.insert(k.into(), json!(v));
-                }
-            };
-            put("id", &r.id);
-            put("pattern", &Some(r.pattern.clone()));
-            put("action", &Some(r.action.clone()));
-            put("scope", &Some(r.scope.clone()));
-            if r.scope == "agent" {
-                put("agentId", &r.agent_id);
-            }
-            if r.scope == "session" {
-                put("sessionKey", &r.session_key);
-            }
-            put("note", &r.note);
-            put("source", &r.source);
-            Value::Object(o)
-        })
-        .collect();
-    json!({
-        "mode": p.mode,
-        "askFallback": p.ask_fallback,
-        "approvalTimeoutSeconds": p.approval_timeout_seconds,
-        "rules": rules,
-    })
-}
-
 /// The policy as the running gateway has it, with the config hash.
 pub async fn policy(c: &Client) -> Result<PolicyDoc, ClientError> {
-    let v = c.request("config.get", json!({})).await?;
+    let v = c.call::<ConfigGet>(&NoParams {}).await?;
+    let policy = ExecPolicy::from_config(&v.config).map_err(|e| {
+        ClientError::Protocol(format!(
+            "the gateway's tools.exec does not read as a policy: {e}"
+        ))
+    })?;
     Ok(PolicyDoc {
-        policy: policy_from_config(v.get("config").unwrap_or(&Value::Null)),
-        hash: text(&v, "hash").unwrap_or_default(),
+        policy,
+        hash: v.hash,
     })
 }
 
@@ -175,22 +58,35 @@ pub async fn check(
     command: &str,
     draft: Option<&ExecPolicy>,
 ) -> Result<CheckView, ClientError> {
-    let mut p = json!({ "command": command });
-    if let (Some(d), Some(obj)) = (draft, p.as_object_mut()) {
-        obj.insert("policy".into(), policy_json(d));
-    }
-    let v = c.request("exec.approval.check", p).await?;
-    let verdict = v.get("verdict").unwrap_or(&Value::Null);
+    let params = ApprovalCheckParams {
+        command: command.to_owned(),
+        policy: draft.cloned(),
+        ..Default::default()
+    };
+    let r = c.call::<ExecApprovalCheck>(&params).await?;
     Ok(CheckView {
-        decision: text(verdict, "decision").unwrap_or_else(|| "ask".into()),
-        reason: text(verdict, "reason").unwrap_or_default(),
-        parts: verdict
-            .get("parts")
-            .and_then(Value::as_array)
-            .map(|a| a.iter().map(part).collect())
-            .unwrap_or_default(),
-        suggested_rules: strings(v.get("suggestedRules")),
+        decision: r.verdict.decision.as_str().to_owned(),
+        reason: r.verdict.reason,
+        parts: r.verdict.parts.iter().map(part).collect(),
+        suggested_rules: r.suggested_rules,
     })
+}
+
+/// The merge patch that saves `policy` into `tools.exec`.
+pub fn policy_patch(policy: &ExecPolicy) -> String {
+    #[derive(Serialize)]
+    struct Exec<'a> {
+        exec: &'a ExecPolicy,
+    }
+    #[derive(Serialize)]
+    struct Patch<'a> {
+        tools: Exec<'a>,
+    }
+    let normalized = policy.normalized();
+    serde_json::to_string(&Patch {
+        tools: Exec { exec: &normalized },
+    })
+    .unwrap_or_default()
 }
 
 /// Saves the policy if the config still has `base_hash`. A stale hash comes back as a
@@ -200,51 +96,14 @@ pub async fn save_policy(
     policy: &ExecPolicy,
     base_hash: &str,
 ) -> Result<SaveOutcome, ClientError> {
-    let patch = json!({ "tools": { "exec": policy_json(policy) } });
-    let params = json!({ "raw": patch.to_string(), "baseHash": base_hash });
-    match c.request("config.patch", params).await {
-        Ok(v) => Ok(crate::config::saved(&v, true)),
-        Err(ClientError::Request(shape)) => Ok(crate::config::refusal(
-            shape.detail_code().unwrap_or_default(),
-            &shape.message,
-            shape.details.as_ref().unwrap_or(&Value::Null),
-        )),
-        Err(e) => Err(e),
-    }
+    let params = ConfigWriteParams::new(policy_patch(policy), Some(base_hash));
+    crate::config::outcome(c.call::<ConfigPatch>(&params).await)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn openclaw_security_maps_to_a_mode_and_defaults_fill_in() {
-        let cases = [
-            (json!({}), "deny"),
-            (
-                json!({ "tools": { "exec": { "security": "full" } } }),
-                "full",
-            ),
-            (
-                json!({ "tools": { "exec": { "security": "allowlist", "ask": "off" } } }),
-                "allowlist",
-            ),
-            (
-                json!({ "tools": { "exec": { "security": "allowlist" } } }),
-                "ask",
-            ),
-            (
-                json!({ "tools": { "exec": { "mode": "ask", "security": "full" } } }),
-                "ask",
-            ),
-        ];
-        for (cfg, want) in cases {
-            let p = policy_from_config(&cfg);
-            assert_eq!(p.mode, want, "{cfg}");
-            assert_eq!(p.ask_fallback, "deny");
-            assert_eq!(p.approval_timeout_seconds, 120);
-        }
-    }
+    use serde_json::{Value, json};
 
     #[test]
     fn rules_round_trip_and_scope_fields_follow_the_scope() {
@@ -253,10 +112,11 @@ mod tests {
             { "pattern": "rm **", "action": "deny", "note": "never" },
             { "pattern": "npm test", "scope": "agent", "agentId": "main", "sessionKey": "x" },
         ] } } });
-        let mut p = policy_from_config(&cfg);
-        assert_eq!(p.rules[0].action, "allow");
-        assert_eq!(p.rules[0].scope, "global");
-        let out = policy_json(&p);
+        let mut p = ExecPolicy::from_config(&cfg).unwrap();
+        assert_eq!(p.rules[0].action, RuleAction::Allow);
+        assert_eq!(p.rules[0].scope, RuleScope::Global);
+        let out: Value = serde_json::from_str(&policy_patch(&p)).unwrap();
+        let out = &out["tools"]["exec"];
         assert_eq!(
             out["rules"][0],
             json!({ "pattern": "git status", "action": "allow", "scope": "global" })
@@ -267,6 +127,7 @@ mod tests {
         assert_eq!(out["rules"][2]["agentId"], "main");
         // Blank optional fields are left out.
         p.rules[1].note = Some("  ".into());
-        assert_eq!(policy_json(&p)["rules"][1].get("note"), None);
+        let out: Value = serde_json::from_str(&policy_patch(&p)).unwrap();
+        assert_eq!(out["tools"]["exec"]["rules"][1].get("note"), None);
     }
 }

@@ -7,7 +7,7 @@ use crate::config::Config;
 use crate::config::edit;
 use crate::config::store::{Change, WriteError};
 use crate::server::Shared;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use std::sync::Arc;
 use tidepool_protocol::{ErrorCode, ErrorShape};
 
@@ -150,33 +150,15 @@ fn file_value(raw: &str) -> Result<Value, ErrorShape> {
 }
 
 fn announce(s: &Shared, change: &Change) {
-    crate::config_methods::apply_hot(s, change);
-    tracing::info!(changed = ?change.changed, source = "agents", "config changed");
-    s.broadcast(
-        crate::config_methods::CONFIG_CHANGED,
-        json!({
-            "hash": change.hash,
-            "changed": change.changed,
-            "restartRequired": change.restart_required,
-            "source": "rpc",
-        }),
-    );
+    crate::config_methods::announce(s, change, "rpc");
 }
 
-fn write_error(e: WriteError) -> ErrorShape {
-    let (code, detail) = match &e {
-        WriteError::Conflict { .. } => (ErrorCode::InvalidRequest, "CONFIG_CONFLICT"),
-        WriteError::BaseHashRequired => (ErrorCode::InvalidRequest, "BASE_HASH_REQUIRED"),
-        WriteError::Invalid { .. } => (ErrorCode::InvalidRequest, "CONFIG_INVALID"),
-        WriteError::DropsMost { .. } => (ErrorCode::InvalidRequest, "CONFIG_DROPS_MOST"),
-        WriteError::Io { .. } => (ErrorCode::Unavailable, "CONFIG_IO"),
-    };
-    ErrorShape::new(code, e.to_string()).with_detail_code(detail)
-}
+use crate::config_methods::write_error;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn agents_are_found_in_entries_or_the_legacy_list() {

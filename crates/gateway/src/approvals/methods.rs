@@ -10,6 +10,11 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Duration;
+use tidepool_protocol::contract::Method;
+use tidepool_protocol::exec::{
+    ApprovalCheckParams, ApprovalCheckResult, ApprovalResolveParams, ApprovalResolveResult,
+    ExecApprovalCheck, ExecApprovalList, ExecApprovalResolve, RuleScope,
+};
 use tidepool_protocol::{ErrorCode, ErrorShape, Scope};
 
 /// Registers the methods.
@@ -20,10 +25,18 @@ pub fn register(r: &mut Registry) {
         Scope::Approvals,
         wait_decision,
     );
-    r.add("exec.approval.resolve", Scope::Approvals, resolve);
+    r.method::<ExecApprovalResolve, _, _>(resolve);
     // OpenClaw's `openclaw approvals resolve ID DECISION` calls this one.
-    r.add("approval.resolve", Scope::Approvals, resolve);
-    r.add("exec.approval.list", Scope::Approvals, list);
+    r.add(
+        "approval.resolve",
+        ExecApprovalResolve::SCOPE,
+        |s, c, p| async move {
+            let p = parse_params(ExecApprovalResolve::NAME, p)?;
+            let r = resolve(s, c, p).await?;
+            serde_json::to_value(r).map_err(unavailable)
+        },
+    );
+    r.method_raw::<ExecApprovalList, _, _>(list);
     r.add("plugin.approval.list", Scope::Approvals, no_approvals);
     r.add("openclaw.approval.list", Scope::Approvals, no_approvals);
     r.add("exec.approval.grants.list", Scope::Approvals, grants_list);
@@ -33,7 +46,7 @@ pub fn register(r: &mut Registry) {
         grants_revoke,
     );
     r.add("exec.approval.get", Scope::Approvals, get);
-    r.add("exec.approval.check", Scope::Read, check);
+    r.method::<ExecApprovalCheck, _, _>(check);
     r.add("approval.history", Scope::Approvals, history);
     r.add("approval.get", Scope::Approvals, snapshot_get);
     r.add("exec.approvals.get", Scope::Admin, policy_get);
@@ -139,33 +152,15 @@ async fn wait_decision(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, E
     r.map(|r| decision_json(&r)).ok_or_else(|| not_found(&p.id))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct ResolveParams {
-    id: String,
-    decision: String,
-    /// Tidepool: for `allow-always`, the rule patterns to add (edited by the user); default
-    /// the suggested ones.
-    #[serde(default)]
-    rules: Option<Vec<String>>,
-    /// Tidepool: where the added rules apply: `global` (default), `agent` or `session`.
-    #[serde(default)]
-    scope: Option<String>,
-    #[serde(default)]
-    reviewer: Option<Value>,
-    #[serde(default)]
-    grant_expires_in_days: Option<u64>,
-    /// OpenClaw's `approval.resolve` names the kind; Tidepool's approvals are all `exec`.
-    #[serde(default)]
-    kind: Option<String>,
-}
-
 /// `exec.approval.resolve {id, decision}`: `allow-once`, `allow-always` (adds rules to
 /// `tools.exec.rules` first; a rule that does not compile refuses the whole decision) or
 /// `deny`.
-async fn resolve(s: Arc<Shared>, c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
-    const M: &str = "exec.approval.resolve";
-    let p: ResolveParams = parse_params(M, p)?;
+async fn resolve(
+    s: Arc<Shared>,
+    c: CallCtx,
+    p: ApprovalResolveParams,
+) -> Result<ApprovalResolveResult, ErrorShape> {
+    const M: &str = ExecApprovalResolve::NAME;
     let _ = (&p.reviewer, p.grant_expires_in_days);
     if let Some(k) = p.kind.as_deref().filter(|k| *k != "exec") {
         return Err(invalid_params(
@@ -187,11 +182,7 @@ async fn resolve(s: Arc<Shared>, c: CallCtx, p: Value) -> Result<Value, ErrorSha
         "allow-always" => {
             let patterns: Vec<String> = match p.rules {
                 Some(r) => r,
-                None => pending
-                    .detail
-                    .get("suggestedRules")
-                    .and_then(|v| serde_json::from_value(v.clone()).ok())
-                    .unwrap_or_default(),
+                None => pending.detail.suggested_rules.clone(),
             };
             if patterns.is_empty() {
                 return Err(invalid_params(M, "allow-always needs at least one rule"));
@@ -199,7 +190,7 @@ async fn resolve(s: Arc<Shared>, c: CallCtx, p: Value) -> Result<Value, ErrorSha
             for pat in &patterns {
                 policy::Pattern::compile(pat).map_err(|e| invalid_params(M, e))?;
             }
-            let scope = p.scope.as_deref().unwrap_or("global");
+            let scope = p.scope.unwrap_or_default();
             let mut rules = Vec::new();
             for pat in &patterns {
                 let mut rule = json!({
@@ -208,20 +199,14 @@ async fn resolve(s: Arc<Shared>, c: CallCtx, p: Value) -> Result<Value, ErrorSha
                     "note": format!("added when approving `{}`", pending.command),
                 });
                 match scope {
-                    "global" => {}
-                    "agent" => {
+                    RuleScope::Global => {}
+                    RuleScope::Agent => {
                         crate::chat::set_field(&mut rule, "scope", json!("agent"));
                         crate::chat::set_field(&mut rule, "agentId", json!(pending.agent_id));
                     }
-                    "session" => {
+                    RuleScope::Session => {
                         crate::chat::set_field(&mut rule, "scope", json!("session"));
                         crate::chat::set_field(&mut rule, "sessionKey", json!(pending.session_key));
-                    }
-                    other => {
-                        return Err(invalid_params(
-                            M,
-                            format!("scope must be global, agent or session, not {other:?}"),
-                        ));
                     }
                 }
                 rules.push(rule);
@@ -241,7 +226,10 @@ async fn resolve(s: Arc<Shared>, c: CallCtx, p: Value) -> Result<Value, ErrorSha
         .resolve(&p.id, resolution, &by, s.as_ref())
         .await
         .map_err(|_| not_found(&p.id))?;
-    Ok(json!({ "ok": true, "approval": record }))
+    Ok(ApprovalResolveResult {
+        ok: true,
+        approval: record,
+    })
 }
 
 #[derive(Deserialize, Default)]
@@ -359,27 +347,17 @@ async fn get(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape>
     r.map(|r| json!(r)).ok_or_else(|| not_found(&p.id))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct CheckParams {
-    command: String,
-    #[serde(default)]
-    agent_id: Option<String>,
-    #[serde(default)]
-    session_key: Option<String>,
-    /// A policy to judge under instead of the current one (the editor's unsaved draft).
-    #[serde(default)]
-    policy: Option<Value>,
-}
-
 /// `exec.approval.check` (Tidepool): "would this command be allowed?" — the verdict without
 /// running anything, under the current policy or a draft one.
-async fn check(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
-    const M: &str = "exec.approval.check";
-    let p: CheckParams = parse_params(M, p)?;
+async fn check(
+    s: Arc<Shared>,
+    _c: CallCtx,
+    p: ApprovalCheckParams,
+) -> Result<ApprovalCheckResult, ErrorShape> {
+    const M: &str = ExecApprovalCheck::NAME;
     let cfg = match p.policy {
         Some(draft) => {
-            let text = json!({ "tools": { "exec": draft } }).to_string();
+            let text = json!({ "tools": { "exec": draft.normalized() } }).to_string();
             crate::config::parse(&text, "policy")
                 .map_err(|e| invalid_params(M, e.to_string()))?
                 .config
@@ -395,7 +373,10 @@ async fn check(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShap
         &agent,
         p.session_key.as_deref().unwrap_or(""),
     );
-    Ok(json!({ "verdict": verdict, "suggestedRules": verdict.suggested_rules() }))
+    Ok(ApprovalCheckResult {
+        suggested_rules: verdict.suggested_rules(),
+        verdict,
+    })
 }
 
 #[derive(Deserialize, Default)]
@@ -412,11 +393,7 @@ struct HistoryParams {
 /// An approval as OpenClaw's `ApprovalSnapshot` (pending, allowed, denied, expired, cancelled).
 fn snapshot(r: &Record) -> Value {
     let mut decisions = vec!["allow-once", "allow-always", "deny"];
-    if r.detail
-        .get("suggestedRules")
-        .and_then(Value::as_array)
-        .is_none_or(Vec::is_empty)
-    {
+    if r.detail.suggested_rules.is_empty() {
         decisions.retain(|d| *d != "allow-always");
     }
     let mut v = json!({
@@ -427,7 +404,7 @@ fn snapshot(r: &Record) -> Value {
         "presentation": {
             "kind": "exec",
             "commandText": r.command,
-            "commandPreview": r.detail.get("reason"),
+            "commandPreview": r.detail.reason,
             "agentId": r.agent_id.as_ref().filter(|a| !a.is_empty()),
             "allowedDecisions": decisions,
         },

@@ -9,7 +9,6 @@ pub mod openclaw;
 use crate::chat::run::Emit;
 use crate::exec::policy::Verdict;
 use crate::sysinfo::now_ms;
-use serde::Serialize;
 use serde_json::{Value, json};
 use sqlx::SqlitePool;
 use std::collections::HashMap;
@@ -67,48 +66,8 @@ impl Resolution {
     }
 }
 
-/// A command waiting for (or past) a decision, as clients see it.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Record {
-    /// Id (ULID, lowercase).
-    pub id: String,
-    /// Always `exec` for now.
-    pub kind: String,
-    /// The command as the agent wrote it.
-    pub command: String,
-    /// Where it runs.
-    pub cwd: Option<String>,
-    /// The agent.
-    pub agent_id: Option<String>,
-    /// The session.
-    pub session_key: Option<String>,
-    /// The run.
-    pub run_id: Option<String>,
-    /// The tool call.
-    pub tool_call_id: Option<String>,
-    /// `agent:<id>` for the exec tool, or the client that called `exec.approval.request`.
-    pub requested_by: String,
-    /// The verdict: `decision`, `parts` (each program with its decision and rule), `reason`,
-    /// `suggestedRules`, `mode`.
-    pub detail: Value,
-    /// `pending`, `allowed`, `denied`, `expired`, `cancelled`.
-    pub status: String,
-    /// `allow-once`, `allow-always`, `deny`.
-    pub decision: Option<String>,
-    /// `policy` (decided by the rules), `user`, `timeout`, `run-aborted`, `gateway-restart`.
-    pub reason: Option<String>,
-    /// Who decided: a client id, or `policy`.
-    pub resolved_by: Option<String>,
-    /// Rule patterns "allow always" added.
-    pub rules_added: Vec<String>,
-    /// Created, ms.
-    pub created_at_ms: i64,
-    /// When it stops waiting, ms.
-    pub expires_at_ms: i64,
-    /// Decided, ms.
-    pub resolved_at_ms: Option<i64>,
-}
+use tidepool_protocol::exec::ApprovalDetail;
+pub use tidepool_protocol::exec::ApprovalRecord as Record;
 
 /// What to ask about.
 #[derive(Debug, Clone)]
@@ -195,13 +154,7 @@ impl Approvals {
             run_id: a.run_id.clone(),
             tool_call_id: a.tool_call_id.clone(),
             requested_by: a.requested_by.clone(),
-            detail: json!({
-                "decision": a.verdict.decision,
-                "mode": a.verdict.mode,
-                "reason": a.verdict.reason,
-                "parts": a.verdict.parts,
-                "suggestedRules": a.verdict.suggested_rules(),
-            }),
+            detail: ApprovalDetail::of(&a.verdict),
             status: status.into(),
             decision: None,
             reason: None,
@@ -243,7 +196,7 @@ impl Approvals {
             .bind(&r.run_id)
             .bind(&r.tool_call_id)
             .bind(&r.requested_by)
-            .bind(r.detail.to_string())
+            .bind(serde_json::to_string(&r.detail).unwrap_or_default())
             .bind(&r.status)
             .bind(&r.decision)
             .bind(&r.reason)
@@ -491,8 +444,8 @@ pub fn requested_payload(r: &Record) -> Value {
         "request": {
             "command": r.command, "cwd": r.cwd, "agentId": r.agent_id, "sessionKey": r.session_key,
             "runId": r.run_id, "toolCallId": r.tool_call_id, "requestedBy": r.requested_by,
-            "parts": r.detail.get("parts"), "reason": r.detail.get("reason"),
-            "suggestedRules": r.detail.get("suggestedRules"),
+            "parts": r.detail.parts, "reason": r.detail.reason,
+            "suggestedRules": r.detail.suggested_rules,
         },
         "createdAtMs": r.created_at_ms,
         "expiresAtMs": r.expires_at_ms,
@@ -533,7 +486,13 @@ impl Row {
             run_id: self.run_id,
             tool_call_id: self.tool_call_id,
             requested_by: self.requested_by,
-            detail: serde_json::from_str(&self.detail).unwrap_or(Value::Null),
+            detail: serde_json::from_str(&self.detail).unwrap_or_else(|e| ApprovalDetail {
+                decision: tidepool_protocol::exec::Decision::Ask,
+                mode: tidepool_protocol::exec::ExecMode::Ask,
+                reason: format!("the stored verdict cannot be read ({e})"),
+                parts: Vec::new(),
+                suggested_rules: Vec::new(),
+            }),
             status: self.status,
             decision: self.decision,
             reason: self.reason,

@@ -26,14 +26,15 @@ impl Emit for Shared {
 
 /// Registers the chat and agent methods.
 pub fn register(r: &mut Registry) {
-    r.add(names::CHAT_SEND, Scope::Write, chat_send);
-    r.add(names::CHAT_RETRY, Scope::Write, chat_retry);
-    r.add(names::CHAT_ABORT, Scope::Write, chat_abort);
-    r.add(names::CHAT_HISTORY, Scope::Read, chat_history);
+    use tidepool_protocol::sessions as c;
+    r.method_raw::<c::ChatSend, _, _>(chat_send);
+    r.method_raw::<c::ChatRetry, _, _>(chat_retry);
+    r.method_raw::<c::ChatAbort, _, _>(chat_abort);
+    r.method_raw::<c::ChatHistory, _, _>(chat_history);
     r.add(names::AGENT, Scope::Write, agent);
     r.add(names::AGENT_WAIT, Scope::Write, agent_wait);
     r.add(names::AGENTS_LIST, Scope::Read, agents_list);
-    r.add(names::MODELS_LIST, Scope::Read, models_list);
+    r.method_raw::<c::ModelsList, _, _>(models_list);
     super::extra_methods::register(r);
 }
 

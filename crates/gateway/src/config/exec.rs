@@ -1,6 +1,7 @@
 //! `tools.exec`: whether agents may run shell commands, and under which rules.
 
 use serde::{Deserialize, Deserializer};
+pub use tidepool_protocol::exec::{AskFallback, AskWhen, ExecMode, RuleAction, RuleScope};
 
 /// Shell commands for agents (the `exec` tool).
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
@@ -85,22 +86,6 @@ fn default_max_output() -> usize {
     30_000
 }
 
-/// Whether and how agents run shell commands.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum ExecMode {
-    /// No shell.
-    Deny,
-    /// Only what the rules allow.
-    Allowlist,
-    /// What the rules do not allow is asked.
-    Ask,
-    /// Everything but what deny rules name.
-    Full,
-}
-
 /// OpenClaw's `tools.exec.security`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
@@ -110,36 +95,6 @@ pub enum OpenClawSecurity {
     /// Rules decide.
     Allowlist,
     /// Everything runs.
-    Full,
-}
-
-/// When to ask.
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema,
-)]
-#[serde(rename_all = "kebab-case")]
-pub enum AskWhen {
-    /// Never.
-    Off,
-    /// When no rule allows the command.
-    #[default]
-    OnMiss,
-    /// Every command not denied.
-    Always,
-}
-
-/// What an unanswered approval becomes.
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum AskFallback {
-    /// Refused.
-    #[default]
-    Deny,
-    /// Decided by the rules alone (an asked command was not allowed by them: refused).
-    Allowlist,
-    /// Runs.
     Full,
 }
 
@@ -173,36 +128,6 @@ pub struct ExecRule {
     /// `allow-always` when it was added from an approval.
     #[serde(default)]
     pub source: Option<String>,
-}
-
-/// What a rule does.
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum RuleAction {
-    /// Runs without asking.
-    #[default]
-    Allow,
-    /// Always asks.
-    Ask,
-    /// Never runs.
-    Deny,
-}
-
-/// Where a rule applies.
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum RuleScope {
-    /// Everywhere.
-    #[default]
-    Global,
-    /// For one agent.
-    Agent,
-    /// In one session.
-    Session,
 }
 
 /// A rule pattern, checked when the config loads: it must be one simple command.

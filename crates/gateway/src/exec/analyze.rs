@@ -12,85 +12,11 @@ use brush_parser::word::{self, WordPiece, WordPieceWithSource};
 use brush_parser::{Parser, ParserOptions};
 use serde::Serialize;
 use std::path::{Component, Path, PathBuf};
+pub use tidepool_protocol::exec::{Arg, Flag, Invocation, quote};
 
 /// How deep `sh -c`, `eval` and substitutions may nest before the command is refused as
 /// unanalyzable.
 const MAX_DEPTH: usize = 8;
-
-/// One argument (or the program word) as the shell would see it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Arg {
-    /// The unquoted text; for a dynamic word, the text as written.
-    pub text: String,
-    /// Known only when it runs: a variable, a substitution, or an unquoted glob.
-    pub dynamic: bool,
-}
-
-/// Why an invocation cannot be judged by its words alone; any of these makes a command ask
-/// (or fail an allowlist) whatever the rules say.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", content = "detail", rename_all = "camelCase")]
-pub enum Flag {
-    /// The program's name comes from a variable or substitution.
-    DynamicProgram,
-    /// An interpreter runs code given inline (`python -c`, `node -e`) or read from stdin.
-    InlineCode(String),
-    /// An environment variable that changes what runs (`LD_PRELOAD`, `PATH`, ...).
-    RiskyEnv(String),
-    /// Output is redirected to a file outside the workspace (or to an unknown path).
-    WritesOutside(String),
-    /// A part of the command could not be analyzed (nesting too deep, a parse error inside).
-    Unanalyzable(String),
-}
-
-impl Flag {
-    /// One line for people.
-    pub fn describe(&self) -> String {
-        match self {
-            Flag::DynamicProgram => "the program name is only known when it runs".into(),
-            Flag::InlineCode(how) => format!("runs code given inline ({how})"),
-            Flag::RiskyEnv(name) => format!("sets {name}, which changes what runs"),
-            Flag::WritesOutside(p) => format!("writes to {p}, outside the workspace"),
-            Flag::Unanalyzable(why) => format!("cannot be analyzed: {why}"),
-        }
-    }
-}
-
-/// One program the command would run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Invocation {
-    /// What rules match: the bare name for programs in system directories (`/bin/../bin/rm`
-    /// is `rm`), the normalized path otherwise (`./rm` is not `rm`).
-    pub program: String,
-    /// Its arguments.
-    pub args: Vec<Arg>,
-    /// `NAME=value` assignments in front of it (or given to `env`).
-    pub env: Vec<String>,
-    /// Files it writes through redirections.
-    pub writes: Vec<String>,
-    /// How it is reached, when not directly: `$(...)`, `sh -c`, `xargs`, `sudo`, ...
-    pub via: Option<String>,
-    /// What makes it impossible to judge by its words.
-    pub flags: Vec<Flag>,
-}
-
-impl Invocation {
-    /// The invocation as a command line (for display and suggested rules).
-    pub fn display(&self) -> String {
-        std::iter::once(quote(&self.program))
-            .chain(self.args.iter().map(|a| {
-                if a.dynamic {
-                    a.text.clone()
-                } else {
-                    quote(&a.text)
-                }
-            }))
-            .collect::<Vec<_>>()
-            .join(" ")
-    }
-}
 
 /// A command taken apart.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -100,18 +26,6 @@ pub struct Analysis {
     pub invocations: Vec<Invocation>,
     /// Set when the command does not parse as shell syntax.
     pub error: Option<String>,
-}
-
-/// Quotes a word for a shell command line when it needs it.
-pub fn quote(s: &str) -> String {
-    let plain = !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%^~".contains(c));
-    if plain {
-        s.to_owned()
-    } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
-    }
 }
 
 /// Takes `command` apart. Redirection targets that are absolute, under `~` or climb out with
@@ -221,7 +135,7 @@ impl Walker {
             Command::Compound(cc, redirects) => {
                 self.compound(cc, via, depth)?;
                 if let Some(r) = redirects {
-                    let mut scratch = Invocation::new(String::new(), via);
+                    let mut scratch = invocation(String::new(), via);
                     for io in &r.0 {
                         self.redirect(io, &mut scratch, depth)?;
                     }
@@ -449,7 +363,7 @@ impl Walker {
 
     fn simple(&mut self, s: &ast::SimpleCommand, via: Option<&str>, depth: usize, fed: bool) -> R {
         let mut env = Vec::new();
-        let mut inv = Invocation::new(String::new(), via);
+        let mut inv = invocation(String::new(), via);
         let mut words: Vec<Arg> = Vec::new();
         let mut heredoc_body: Option<String> = None;
         // Prefix: assignments and redirections; then the program; then, in order, its
@@ -544,15 +458,14 @@ impl Walker {
     }
 }
 
-impl Invocation {
-    pub(super) fn new(program: String, via: Option<&str>) -> Invocation {
-        Invocation {
-            program,
-            args: Vec::new(),
-            env: Vec::new(),
-            writes: Vec::new(),
-            via: via.map(str::to_owned),
-            flags: Vec::new(),
-        }
+/// A new invocation of `program` with nothing found yet.
+pub(super) fn invocation(program: String, via: Option<&str>) -> Invocation {
+    Invocation {
+        program,
+        args: Vec::new(),
+        env: Vec::new(),
+        writes: Vec::new(),
+        via: via.map(str::to_owned),
+        flags: Vec::new(),
     }
 }

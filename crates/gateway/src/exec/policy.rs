@@ -1,11 +1,11 @@
 //! Deciding whether a command may run: every program it invokes is matched against the rules
 //! in force for the agent and session; the strictest answer wins (deny, then ask, then allow).
 
-use super::analyze::{self, Analysis, Arg, Invocation, quote};
+use super::analyze::{self, Analysis, Arg, Invocation};
 use crate::config::exec::{
     AskFallback, AskWhen, ExecConfig, ExecMode, ExecRule, RuleAction, RuleScope,
 };
-use serde::Serialize;
+pub use tidepool_protocol::exec::{Decision, PartVerdict, Verdict, suggest};
 use wildmatch::WildMatch;
 
 /// A compiled rule pattern.
@@ -105,80 +105,6 @@ impl Pattern {
         }
         self.args.iter().zip(&inv.args).all(|(p, a)| p.matches(a))
     }
-}
-
-/// Allow, ask or deny.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Decision {
-    /// Runs.
-    Allow,
-    /// Waits for a person.
-    Ask,
-    /// Refused.
-    Deny,
-}
-
-/// The verdict on one invocation.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PartVerdict {
-    /// The invocation.
-    #[serde(flatten)]
-    pub invocation: Invocation,
-    /// The command line it stands for.
-    pub display: String,
-    /// Its decision.
-    pub decision: Decision,
-    /// The rule that decided, if one did (its pattern).
-    pub rule: Option<String>,
-    /// The rule's id.
-    pub rule_id: Option<String>,
-    /// Why, in words.
-    pub reason: String,
-}
-
-/// The verdict on a command.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Verdict {
-    /// The strictest of its parts.
-    pub decision: Decision,
-    /// One per invocation.
-    pub parts: Vec<PartVerdict>,
-    /// Why, in one sentence.
-    pub reason: String,
-    /// The mode it was judged under.
-    pub mode: ExecMode,
-}
-
-impl Verdict {
-    /// Rules "allow always" would add: one per part not already allowed.
-    pub fn suggested_rules(&self) -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
-        for p in self.parts.iter().filter(|p| p.decision != Decision::Allow) {
-            let s = suggest(&p.invocation);
-            if !out.contains(&s) {
-                out.push(s);
-            }
-        }
-        out
-    }
-}
-
-/// The pattern that covers exactly this invocation's intent: the program and its literal
-/// arguments; an argument known only at run time becomes `*`.
-pub fn suggest(inv: &Invocation) -> String {
-    std::iter::once(quote(&inv.program))
-        .chain(inv.args.iter().map(|a| {
-            if a.dynamic {
-                "*".to_owned()
-            } else {
-                quote(&a.text)
-            }
-        }))
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 fn applies(rule: &ExecRule, agent: &str, session: &str) -> bool {

@@ -244,7 +244,7 @@ impl Walker {
         let Some((first, more)) = rest.split_first() else {
             return Ok(flags);
         };
-        let mut inner = Invocation::new(String::new(), Some(name));
+        let mut inner = super::analyze::invocation(String::new(), Some(name));
         inner.env = inner_env;
         for e in &inner.env {
             let n = e.split('=').next().unwrap_or_default();

@@ -224,6 +224,17 @@ impl Shared {
         let _ = self.events.send(Utf8Bytes::from(text));
     }
 
+    /// Broadcasts event `E` with its typed payload.
+    pub(crate) fn broadcast_event<E: tidepool_protocol::contract::Event>(
+        &self,
+        payload: &E::Payload,
+    ) {
+        match serde_json::to_value(payload) {
+            Ok(v) => self.broadcast(E::NAME, v),
+            Err(e) => tracing::warn!(event = E::NAME, error = %e, "cannot encode an event"),
+        }
+    }
+
     pub(crate) fn subscribe(&self) -> broadcast::Receiver<Utf8Bytes> {
         self.events.subscribe()
     }

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use tidepool_protocol::contract::Method as Descriptor;
 use tidepool_protocol::error::detail_codes;
 use tidepool_protocol::{ErrorCode, ErrorShape, Scope};
 
@@ -90,6 +91,42 @@ impl Registry {
     {
         let handler: Handler = Arc::new(move |s, c, p| Box::pin(f(s, c, p)));
         self.methods.insert(name, Method { scope, handler });
+    }
+
+    /// Adds the handler of method `M` (name and scope from its descriptor): params are parsed
+    /// as `M::Params`, naming the bad field, and the answer is `M::Result`.
+    pub fn method<M, F, Fut>(&mut self, f: F)
+    where
+        M: Descriptor,
+        F: Fn(Arc<Shared>, CallCtx, M::Params) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<M::Result, ErrorShape>> + Send + 'static,
+    {
+        let f = Arc::new(f);
+        self.add(M::NAME, M::SCOPE, move |s, c, p| {
+            let f = f.clone();
+            async move {
+                let params = parse_params::<M::Params>(M::NAME, p)?;
+                let result = f(s, c, params).await?;
+                serde_json::to_value(result).map_err(|e| {
+                    ErrorShape::new(
+                        ErrorCode::Unavailable,
+                        format!("cannot encode the {} result: {e}", M::NAME),
+                    )
+                })
+            }
+        });
+    }
+
+    /// Adds the handler of method `M` (name and scope from its descriptor) that reads its raw
+    /// params and answers more than `M::Result` holds (OpenClaw's loose or richer forms; the
+    /// contract tests check the answer still decodes as `M::Result`).
+    pub fn method_raw<M, F, Fut>(&mut self, f: F)
+    where
+        M: Descriptor,
+        F: Fn(Arc<Shared>, CallCtx, Value) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Value, ErrorShape>> + Send + 'static,
+    {
+        self.add(M::NAME, M::SCOPE, f);
     }
 
     /// Method names, sorted.

@@ -18,15 +18,16 @@ use tokio_util::sync::CancellationToken;
 /// Registers the session methods. Resetting, deleting and compacting need admin, as in
 /// OpenClaw.
 pub fn register(r: &mut Registry) {
-    r.add(names::SESSIONS_LIST, Scope::Read, list);
+    use tidepool_protocol::sessions as c;
+    r.method_raw::<c::SessionsList, _, _>(list);
     r.add(names::SESSIONS_GET, Scope::Read, get);
     r.add(names::SESSIONS_PREVIEW, Scope::Read, preview);
-    r.add(names::SESSIONS_CREATE, Scope::Write, create);
-    r.add(names::SESSIONS_PATCH, Scope::Write, patch);
-    r.add(names::SESSIONS_RESET, Scope::Admin, reset);
-    r.add(names::SESSIONS_DELETE, Scope::Admin, delete);
-    r.add(names::SESSIONS_COMPACT, Scope::Admin, compact_method);
-    r.add(names::SESSIONS_EXPORT, Scope::Read, export_method);
+    r.method_raw::<c::SessionsCreate, _, _>(create);
+    r.method_raw::<c::SessionsPatch, _, _>(patch);
+    r.method_raw::<c::SessionsReset, _, _>(reset);
+    r.method_raw::<c::SessionsDelete, _, _>(delete);
+    r.method_raw::<c::SessionsCompact, _, _>(compact_method);
+    r.method_raw::<c::SessionsExport, _, _>(export_method);
     super::usage_methods::register(r);
 }
 
