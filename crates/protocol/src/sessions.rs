@@ -79,9 +79,9 @@ pub struct ChatHistoryResult {
     pub session_key: String,
     /// The messages, oldest first.
     pub messages: Vec<TranscriptMessage>,
-    /// Whether a reply is being written.
-    #[serde(default)]
-    pub running: bool,
+    /// The run writing a reply in this session, if one is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub running: Option<String>,
 }
 
 /// One message of a transcript, in OpenClaw's shape.

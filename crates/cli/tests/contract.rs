@@ -1,0 +1,285 @@
+//! The typed contract against a real gateway: every method descriptor the desktop calls is
+//! called through `Client::call::<M>` and its real answer must decode as `M::Result`; this is
+//! what keeps the `method_raw` handlers (OpenClaw's richer answers) inside their descriptors.
+//! A descriptor's scope is the one the gateway enforces, and a refusal arrives typed.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use common::chat::{config, fake};
+use common::*;
+use tidepool_client::{Client, ClientError, ConnectOptions};
+use tidepool_protocol::chat::{
+    ChatAbortParams, ChatHistoryParams, SessionKeyParams, SessionsCreateParams,
+    SessionsExportParams, SessionsListParams, SessionsPatchParams,
+};
+use tidepool_protocol::config::{ConfigApply, ConfigGet, ConfigSchema, ConfigWriteParams};
+use tidepool_protocol::contract::{Method, NoParams};
+use tidepool_protocol::exec::{
+    ApprovalCheckParams, ApprovalListParams, Decision, ExecApprovalCheck, ExecApprovalList,
+};
+use tidepool_protocol::methods::{Health, LogsTail, LogsTailParams, Status};
+use tidepool_protocol::sessions::*;
+use tidepool_protocol::{ErrorCode, Scope};
+use tidepool_testkit::{Script, ToolCall};
+
+/// Calls `M` and fails with the method's name and the client's reason (a decode failure reads
+/// "protocol error: …" with the field).
+async fn call<M: Method>(c: &Client, p: &M::Params) -> M::Result {
+    c.call::<M>(p)
+        .await
+        .unwrap_or_else(|e| panic!("{}: {e}", M::NAME))
+}
+
+#[tokio::test]
+async fn every_answer_decodes_as_its_descriptor_says() {
+    let gw = gateway()
+        .config("{ tools: { exec: { security: 'allowlist', rules: [{ action: 'allow', pattern: 'ls **' }] } } }")
+        .start()
+        .await;
+    let c = gw.client().await;
+
+    let health = call::<Health>(&c, &NoParams {}).await;
+    assert!(health.ok);
+    let status = call::<Status>(&c, &NoParams {}).await;
+    assert_eq!(status.protocol, 4);
+    assert!(status.pid > 0);
+    let logs = call::<LogsTail>(&c, &LogsTailParams::default()).await;
+    assert!(!logs.file.is_empty());
+
+    let cfg = call::<ConfigGet>(&c, &NoParams {}).await;
+    assert!(cfg.exists);
+    assert!(cfg.raw.contains("pattern: 'ls **'"), "{}", cfg.raw);
+    let _schema = call::<ConfigSchema>(&c, &NoParams {}).await;
+    let _models = call::<ModelsList>(&c, &NoParams {}).await;
+
+    // A session through its whole life, each answer typed.
+    let created = call::<SessionsCreate>(
+        &c,
+        &SessionsCreateParams {
+            label: Some("Contract".into()),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert!(created.ok);
+    let key = created.key.clone();
+    let listed = call::<SessionsList>(&c, &SessionsListParams::default()).await;
+    assert!(
+        listed.sessions.iter().any(|s| s.key == key),
+        "{key} not in {:?}",
+        listed.sessions
+    );
+    let patched = call::<SessionsPatch>(
+        &c,
+        &SessionsPatchParams {
+            key: key.clone(),
+            label: Some(Some("Renamed".into())),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(patched.entry.display_name, "Renamed");
+    let history = call::<ChatHistory>(
+        &c,
+        &ChatHistoryParams {
+            session_key: key.clone(),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert!(history.messages.is_empty());
+    assert_eq!(history.running, None);
+    let aborted = call::<ChatAbort>(
+        &c,
+        &ChatAbortParams {
+            session_key: key.clone(),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert!(!aborted.aborted, "nothing was running");
+    let export = call::<SessionsExport>(
+        &c,
+        &SessionsExportParams {
+            key: key.clone(),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert!(!export.file_name.is_empty());
+    let by_key = SessionKeyParams {
+        key: key.clone(),
+        ..Default::default()
+    };
+    let reset = call::<SessionsReset>(&c, &by_key).await;
+    assert_eq!(reset.key, key);
+    let deleted = call::<SessionsDelete>(&c, &by_key).await;
+    assert!(deleted.ok);
+
+    // The policy, typed both ways.
+    let ls = call::<ExecApprovalCheck>(
+        &c,
+        &ApprovalCheckParams {
+            command: "ls -la".into(),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(ls.verdict.decision, Decision::Allow, "{:?}", ls.verdict);
+    let rm = call::<ExecApprovalCheck>(
+        &c,
+        &ApprovalCheckParams {
+            command: "rm -rf build".into(),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_ne!(rm.verdict.decision, Decision::Allow, "{:?}", rm.verdict);
+    let _pending = call::<ExecApprovalList>(&c, &ApprovalListParams::default()).await;
+}
+
+#[tokio::test]
+async fn the_descriptor_s_scope_is_enforced_and_refusals_arrive_typed() {
+    let gw = gateway().start().await;
+    let reader = Client::connect(
+        ConnectOptions::new(gw.url(), "test", "0.0.0")
+            .token(Some(gw.token()))
+            .scopes(vec![Scope::Read]),
+    )
+    .await
+    .unwrap();
+    assert_eq!(ConfigApply::SCOPE, Scope::Admin);
+    let cfg = reader.call::<ConfigGet>(&NoParams {}).await.unwrap();
+    let err = reader
+        .call::<ConfigApply>(&ConfigWriteParams {
+            raw: "{}".into(),
+            base_hash: Some(cfg.hash.clone()),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    match err {
+        ClientError::Request(shape) => {
+            assert_eq!(shape.code, ErrorCode::Forbidden.as_str(), "{shape:?}");
+            assert!(shape.message.contains("operator.admin"), "{shape:?}");
+        }
+        other => panic!("expected a typed refusal, got {other}"),
+    }
+    // The file is untouched by the refused write.
+    let after = reader.call::<ConfigGet>(&NoParams {}).await.unwrap();
+    assert_eq!(after.hash, cfg.hash);
+
+    // A key that does not exist: the gateway's error, not a decode failure.
+    let err = reader
+        .call::<SessionsExport>(&SessionsExportParams {
+            key: "agent:main:nope".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, ClientError::Request(s) if s.message.contains("nope")),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_turn_with_a_tool_streams_typed_events_and_its_history_decodes() {
+    let f = fake().await;
+    f.push(Script::ToolCalls {
+        text: None,
+        calls: vec![ToolCall::new("t1", "list", serde_json::json!({}))],
+    });
+    f.push(Script::text(&["done: ", "notes.txt"]));
+    let gw = gateway()
+        .config(&config(&f, "openai-completions"))
+        .start()
+        .await;
+    std::fs::create_dir_all(gw.state().join("ws")).unwrap();
+    std::fs::write(gw.state().join("ws/notes.txt"), "x").unwrap();
+    let c = gw.client().await;
+    let mut events = c.events();
+    let ack = call::<ChatSend>(
+        &c,
+        &tidepool_protocol::chat::ChatSendParams {
+            session_key: "main".into(),
+            message: "What is in my workspace?".into(),
+            idempotency_key: "contract-1".into(),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(ack.session_key, "agent:main:main");
+    let (mut tools, mut text) = (Vec::new(), String::new());
+    tokio::time::timeout(std::time::Duration::from_secs(15), async {
+        loop {
+            let ev = events.recv().await.unwrap();
+            if let Some(a) = tidepool_client::decode_event::<Agent>(&ev) {
+                let a = a.unwrap_or_else(|e| panic!("agent event {:?}: {e}", ev.payload));
+                if let Some(t) = a.tool() {
+                    tools.push((t.phase, t.name, t.result));
+                }
+            }
+            if let Some(ch) = tidepool_client::decode_event::<Chat>(&ev) {
+                let ch = ch.unwrap_or_else(|e| panic!("chat event {:?}: {e}", ev.payload));
+                if ch.run_id != ack.run_id {
+                    continue;
+                }
+                match ch.state {
+                    ChatState::Delta => text.push_str(&ch.delta_text.unwrap_or_default()),
+                    ChatState::Final => return,
+                    other => panic!("the run ended {other:?}: {:?}", ch.error_message),
+                }
+            }
+        }
+    })
+    .await
+    .expect("no final chat event within 15 s");
+    assert_eq!(tools.len(), 2, "{tools:?}");
+    assert_eq!(tools[0].0, "start");
+    assert_eq!(tools[1].0, "result");
+    assert_eq!(tools[1].2.as_deref(), Some("notes.txt"));
+    assert!(text.ends_with("done: notes.txt"), "{text}");
+
+    let history = call::<ChatHistory>(
+        &c,
+        &ChatHistoryParams {
+            session_key: "main".into(),
+            ..Default::default()
+        },
+    )
+    .await;
+    let roles: Vec<_> = history.messages.iter().map(|m| m.role.as_str()).collect();
+    assert_eq!(
+        roles,
+        ["user", "assistant", "toolResult", "assistant"],
+        "{:?}",
+        history.messages
+    );
+    assert_eq!(history.messages[0].text(), "What is in my workspace?");
+    assert!(
+        history.messages[1]
+            .content
+            .iter()
+            .any(|b| matches!(b, ContentBlock::ToolCall { name, .. } if name == "list")),
+        "{:?}",
+        history.messages[1]
+    );
+    assert_eq!(history.messages[3].text(), "done: notes.txt");
+    let compact = call::<SessionsCompact>(
+        &c,
+        &SessionKeyParams {
+            key: "main".into(),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert!(compact.ok);
+    assert!(!compact.compacted, "four messages are too short to compact");
+}
