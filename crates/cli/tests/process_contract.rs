@@ -24,18 +24,27 @@ async fn ready_line_names_port_pid_and_version_and_the_port_serves() {
 
 #[tokio::test]
 async fn port_comes_from_config_and_flag_overrides_it() {
-    let free = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let gw = gateway()
-        .config(&format!("{{ gateway: {{ port: {free} }} }}"))
+    // Two different free ports: the listeners are held until both are known.
+    let (a, b) = (
+        std::net::TcpListener::bind("127.0.0.1:0").unwrap(),
+        std::net::TcpListener::bind("127.0.0.1:0").unwrap(),
+    );
+    let (in_config, on_flag) = (
+        a.local_addr().unwrap().port(),
+        b.local_addr().unwrap().port(),
+    );
+    drop((a, b));
+    let config = format!("{{ gateway: {{ port: {in_config} }} }}");
+    let from_config = gateway().config(&config).port_from_config().start().await;
+    assert_eq!(from_config.port, in_config);
+    drop(from_config);
+    let overridden = gateway()
+        .config(&config)
         .arg("--port")
-        .arg(&free.to_string())
+        .arg(&on_flag.to_string())
         .start()
         .await;
-    assert_eq!(gw.port, free);
+    assert_eq!(overridden.port, on_flag);
 }
 
 #[tokio::test]

@@ -44,6 +44,7 @@ pub struct GwBuilder {
     env: Vec<(String, String)>,
     dir: Option<tempfile::TempDir>,
     state: Option<PathBuf>,
+    port_from_config: bool,
 }
 
 pub fn gateway() -> GwBuilder {
@@ -53,6 +54,7 @@ pub fn gateway() -> GwBuilder {
         env: vec![],
         dir: None,
         state: None,
+        port_from_config: false,
     }
 }
 
@@ -78,6 +80,11 @@ impl GwBuilder {
         self.dir = Some(dir);
         self
     }
+    /// Passes no `--port 0`, so the port comes from the config (or the default).
+    pub fn port_from_config(mut self) -> Self {
+        self.port_from_config = true;
+        self
+    }
 
     /// The command, not started; stdout piped, stdin piped, stderr to `<dir>/stderr.log`.
     pub fn command(&mut self) -> (Command, tempfile::TempDir) {
@@ -96,11 +103,13 @@ impl GwBuilder {
                     .clone()
                     .unwrap_or_else(|| dir.path().to_path_buf()),
             )
-            .args(if self.args.iter().any(|a| a == "--port") {
-                vec![]
-            } else {
-                vec!["--port".to_string(), "0".to_string()]
-            })
+            .args(
+                if self.port_from_config || self.args.iter().any(|a| a == "--port") {
+                    vec![]
+                } else {
+                    vec!["--port".to_string(), "0".to_string()]
+                },
+            )
             .args(&self.args)
             .env_remove("TIDEPOOL_GATEWAY_TOKEN")
             .env_remove("OPENCLAW_GATEWAY_TOKEN")
