@@ -383,3 +383,50 @@ pub struct StatusResult {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub config_unsupported: Vec<String>,
 }
+
+/// The one line `tidepool gateway run` prints on stdout once it accepts connections (the
+/// process contract the desktop's supervisor waits for):
+/// `{"event":"ready","port":18789,"pid":4242,"version":"0.1.0"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadyLine {
+    /// Always `ready`.
+    pub event: ReadyEvent,
+    /// The port it listens on (the real one when started with `--port 0`).
+    pub port: u16,
+    /// Its process id.
+    pub pid: u32,
+    /// Its version.
+    pub version: String,
+}
+
+/// The `event` of a [`ReadyLine`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReadyEvent {
+    /// Ready for connections.
+    Ready,
+}
+
+#[cfg(test)]
+mod ready_tests {
+    use super::*;
+
+    #[test]
+    fn the_ready_line_reads_and_writes_its_documented_form() {
+        let line = r#"{"event":"ready","port":18789,"pid":4242,"version":"0.1.0"}"#;
+        let r: ReadyLine = serde_json::from_str(line).unwrap();
+        assert_eq!((r.port, r.pid, r.version.as_str()), (18789, 4242, "0.1.0"));
+        assert_eq!(serde_json::to_string(&r).unwrap(), line);
+        // Anything else on stdout is not the ready line.
+        assert!(
+            serde_json::from_str::<ReadyLine>(r#"{"event":"log","port":1,"pid":1,"version":"x"}"#)
+                .is_err()
+        );
+        assert!(
+            serde_json::from_str::<ReadyLine>(
+                r#"{"event":"ready","port":70000,"pid":1,"version":"x"}"#
+            )
+            .is_err()
+        );
+    }
+}

@@ -139,11 +139,19 @@ async fn serve(
         warn!(error = %e, "cannot write {}", runtime_path.display());
     }
     // Announce readiness last, once everything a client may look for (the runtime file) exists.
-    let ready =
-        serde_json::json!({"event": "ready", "port": addr.port(), "pid": pid, "version": VERSION});
+    let ready = tidepool_protocol::methods::ReadyLine {
+        event: tidepool_protocol::methods::ReadyEvent::Ready,
+        port: addr.port(),
+        pid,
+        version: VERSION.into(),
+    };
     {
         let mut stdout = std::io::stdout().lock();
-        let _ = writeln!(stdout, "{ready}");
+        let _ = writeln!(
+            stdout,
+            "{}",
+            serde_json::to_string(&ready).unwrap_or_default()
+        );
         let _ = stdout.flush();
     }
     info!(

@@ -144,8 +144,8 @@ impl Actor {
         let ready = loop {
             tokio::select! {
                 line = lines.next_line() => match line {
-                    Ok(Some(l)) => match serde_json::from_str::<serde_json::Value>(&l) {
-                        Ok(v) if v.get("event").and_then(|e| e.as_str()) == Some("ready") => break v,
+                    Ok(Some(l)) => match serde_json::from_str::<tidepool_protocol::methods::ReadyLine>(&l) {
+                        Ok(r) => break r,
                         _ => warn!(line = %l.chars().take(200).collect::<String>(), "unexpected output from the gateway before ready"),
                     },
                     // stdout closed: the process is exiting; its exit status says why.
@@ -183,16 +183,7 @@ impl Actor {
         };
         // Keep draining stdout so the child never blocks writing to it.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        let port = ready
-            .get("port")
-            .and_then(|p| p.as_u64())
-            .and_then(|p| u16::try_from(p).ok())
-            .unwrap_or(cfg.port);
-        let version = ready
-            .get("version")
-            .and_then(|v| v.as_str())
-            .unwrap_or("unknown")
-            .to_owned();
+        let (port, version) = (ready.port, ready.version);
         let url = format!("ws://127.0.0.1:{port}");
         let token = cfg.token.clone().or_else(|| {
             std::fs::read_to_string(cfg.state_dir.join("gateway.token"))

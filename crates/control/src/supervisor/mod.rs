@@ -517,7 +517,7 @@ impl Actor {
                     None => { self.graceful(&mut run).await; break Ended::Shutdown(None); }
                 },
                 _ = health.tick() => {
-                    match run.client.request_with_timeout("health", serde_json::Value::Null, cfg.health_timeout).await {
+                    match run.client.call_with_timeout::<tidepool_protocol::methods::Health>(&tidepool_protocol::contract::NoParams {}, cfg.health_timeout).await {
                         Ok(_) => failures = 0,
                         Err(e) => {
                             failures += 1;
