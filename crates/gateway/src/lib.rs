@@ -7,23 +7,23 @@ pub mod auth;
 pub mod auth_limit;
 pub mod chat;
 pub mod config;
-pub mod config_methods;
-mod config_watch;
 pub mod exec;
 pub mod fsutil;
-pub mod handlers;
 pub mod import;
+pub mod json;
 pub mod lifecycle;
 pub mod lock;
-pub mod logging;
-pub mod logs_tail;
+pub mod logs;
 pub mod paths;
 pub mod presence;
 pub mod providers;
 pub mod redact;
+pub mod rpc;
 pub mod secrets;
 pub mod server;
 pub mod sessions;
+pub mod state;
+pub mod status;
 pub mod sysinfo;
 pub mod tools;
 
@@ -32,3 +32,6 @@ pub use server::{Gateway, Overrides, Prepared, StartError, prepare};
 
 /// The gateway version (the crate version).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+#[cfg(test)]
+mod layout_tests;

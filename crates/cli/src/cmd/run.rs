@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use tidepool_gateway::config::Bind;
 use tidepool_gateway::lifecycle::{self, ExitCause};
-use tidepool_gateway::logging::{self, LogOptions};
+use tidepool_gateway::logs::{self as logging, LogOptions};
 use tidepool_gateway::{Gateway, Overrides, StatePaths, VERSION, fsutil, prepare};
 use tidepool_protocol::methods::ShutdownEvent;
 use tracing::{info, warn};

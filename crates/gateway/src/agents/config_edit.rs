@@ -6,7 +6,7 @@
 use crate::config::Config;
 use crate::config::edit;
 use crate::config::store::{Change, WriteError};
-use crate::server::Shared;
+use crate::state::Shared;
 use serde_json::{Map, Value};
 use std::sync::Arc;
 use tidepool_protocol::{ErrorCode, ErrorShape};
@@ -22,7 +22,7 @@ where
     T: Send + 'static,
     F: Fn(&mut Value, &Config) -> Result<T, ErrorShape> + Send + Sync + 'static,
 {
-    crate::config_methods::admit(s)?;
+    crate::config::methods::admit(s)?;
     let f = Arc::new(f);
     let mut last = None;
     for _ in 0..ATTEMPTS {
@@ -150,10 +150,10 @@ fn file_value(raw: &str) -> Result<Value, ErrorShape> {
 }
 
 fn announce(s: &Shared, change: &Change) {
-    crate::config_methods::announce(s, change, "rpc");
+    crate::config::methods::announce(s, change, "rpc");
 }
 
-use crate::config_methods::write_error;
+use crate::config::methods::write_error;
 
 #[cfg(test)]
 mod tests {

@@ -9,13 +9,13 @@ use super::config_edit::{agent_object, edit_config, entries, remove_agent};
 use super::files::{self, FileError};
 use super::identity::{self, IDENTITY_FILE};
 use super::{default_workspace, entry, find, id_from_name, one_line, target, workspace_path};
-use crate::chat::methods::current_config;
 use crate::chat::{AgentSpec, agents};
 use crate::config::Config;
 use crate::paths::StatePaths;
-use crate::server::Shared;
-use crate::server::registry::{CallCtx, Registry, invalid_params, parse_params};
+use crate::rpc::{CallCtx, invalid_params, parse_params};
 use crate::sessions::ListFilter;
+use crate::state::Methods;
+use crate::state::Shared;
 use serde_json::{Map, Value, json};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -30,7 +30,7 @@ use tidepool_protocol::{ErrorCode, ErrorShape, Scope};
 mod delete;
 
 /// Registers the agent management methods with OpenClaw's scopes.
-pub fn register(r: &mut Registry) {
+pub fn register(r: &mut Methods) {
     r.add(names::AGENTS_CREATE, Scope::Admin, create);
     r.add(names::AGENTS_UPDATE, Scope::Admin, update);
     r.add(names::AGENTS_DELETE, Scope::Admin, delete::delete);
@@ -78,7 +78,7 @@ fn file_error(method: &str, e: FileError) -> ErrorShape {
                 "name": name,
             });
             if let Some(h) = current {
-                crate::chat::set_field(&mut details, "currentHash", json!(h));
+                crate::json::set_field(&mut details, "currentHash", json!(h));
             }
             ErrorShape::new(ErrorCode::InvalidRequest, e.to_string()).with_details(details)
         }
@@ -171,7 +171,7 @@ async fn create(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorSha
     let model = p.model.as_deref().map(|m| clean_model(M, m)).transpose()?;
     let emoji = p.emoji.as_deref().map(one_line).filter(|e| !e.is_empty());
     let avatar = p.avatar.as_deref().map(one_line).filter(|a| !a.is_empty());
-    let config = current_config(&s);
+    let config = s.current_config();
     refuse_existing(&config, &s.paths, &id, &name)?;
     let workspace = match p.workspace.as_deref() {
         Some(w) => {
@@ -277,7 +277,7 @@ fn set_identity(obj: &mut Map<String, Value>, key: &str, value: Option<&str>) {
 async fn update(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
     const M: &str = names::AGENTS_UPDATE;
     let p: AgentsUpdateParams = parse_params(M, p)?;
-    let config = current_config(&s);
+    let config = s.current_config();
     let agent = find(&config, &s.paths, &p.agent_id)?;
     let name = p.name.as_deref().map(|n| clean_name(M, n)).transpose()?;
     let workspace = p
@@ -406,7 +406,7 @@ async fn update(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorSha
 
 async fn files_list(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
     let p: AgentsFilesListParams = parse_params(names::AGENTS_FILES_LIST, p)?;
-    let agent = find(&current_config(&s), &s.paths, &p.agent_id)?;
+    let agent = find(&s.current_config(), &s.paths, &p.agent_id)?;
     let ws = agent.workspace.clone();
     let list = blocking(move || files::list(&ws)).await?;
     to_value(&AgentsFilesListResult {
@@ -419,7 +419,7 @@ async fn files_list(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, Erro
 async fn files_get(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
     const M: &str = names::AGENTS_FILES_GET;
     let p: AgentsFilesGetParams = parse_params(M, p)?;
-    let agent = find(&current_config(&s), &s.paths, &p.agent_id)?;
+    let agent = find(&s.current_config(), &s.paths, &p.agent_id)?;
     let name = file_name(M, &p.name)?;
     let ws = agent.workspace.clone();
     let file = blocking(move || files::get(&ws, name))
@@ -435,7 +435,7 @@ async fn files_get(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, Error
 async fn files_set(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
     const M: &str = names::AGENTS_FILES_SET;
     let p: AgentsFilesSetParams = parse_params(M, p)?;
-    let agent = find(&current_config(&s), &s.paths, &p.agent_id)?;
+    let agent = find(&s.current_config(), &s.paths, &p.agent_id)?;
     let name = file_name(M, &p.name)?;
     let ws = agent.workspace.clone();
     let (content, expected) = (p.content, p.expected_hash);
@@ -454,7 +454,7 @@ async fn files_set(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, Error
 async fn identity_get(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
     const M: &str = names::AGENT_IDENTITY_GET;
     let p: AgentIdentityParams = parse_params(M, p)?;
-    let config = current_config(&s);
+    let config = s.current_config();
     let key = p
         .session_key
         .as_deref()

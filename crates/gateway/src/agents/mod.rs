@@ -10,7 +10,7 @@ use crate::chat::{AgentSpec, agents};
 use crate::config::Config;
 use crate::config::agents::AgentEntry;
 use crate::paths::StatePaths;
-use crate::server::registry::invalid_params;
+use crate::rpc::invalid_params;
 use std::path::{Path, PathBuf};
 use tidepool_protocol::agents::detail_codes;
 use tidepool_protocol::{ErrorCode, ErrorShape};
@@ -107,6 +107,37 @@ pub fn target(
         ));
     }
     find(config, paths, &owner).map(|a| (a, Some(key)))
+}
+
+/// The agent named by `agent_id`, or the one `key` names, or the default; and the normalized
+/// key. The error is the message for an invalid-params answer.
+pub fn pick(
+    config: &Config,
+    paths: &StatePaths,
+    agent_id: Option<&str>,
+    key: Option<&str>,
+) -> Result<(AgentSpec, Option<String>), String> {
+    let list = agents(config, paths);
+    let default = list
+        .first()
+        .map(|a| a.id.clone())
+        .unwrap_or_else(|| "main".into());
+    let normalized = match key {
+        Some(k) => Some(crate::sessions::normalize_key(
+            k,
+            agent_id.unwrap_or(&default),
+        )?),
+        None => None,
+    };
+    let want = agent_id
+        .map(str::to_owned)
+        .or_else(|| normalized.as_ref().map(|(_, a)| a.clone()))
+        .unwrap_or(default);
+    let agent = list.iter().find(|a| a.id == want).cloned().ok_or_else(|| {
+        let ids: Vec<&str> = list.iter().map(|a| a.id.as_str()).collect();
+        format!("unknown agent \"{want}\" (configured: {})", ids.join(", "))
+    })?;
+    Ok((agent, normalized.map(|(k, _)| k)))
 }
 
 /// The agent's own entry in the config (`agents.entries.<id>` or `agents.list[]`), if it has

@@ -2,10 +2,11 @@
 //! Deciding needs `operator.approvals`; changing the policy is a config write (admin).
 
 use super::{Ask, Record, Resolution};
-use crate::chat::methods::{current_config, key_of, unavailable};
 use crate::exec::{analyze, policy};
-use crate::server::Shared;
-use crate::server::registry::{CallCtx, Registry, invalid_params, parse_params};
+use crate::rpc::unavailable;
+use crate::rpc::{CallCtx, invalid_params, parse_params};
+use crate::state::Methods;
+use crate::state::Shared;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -18,7 +19,7 @@ use tidepool_protocol::exec::{
 use tidepool_protocol::{ErrorCode, ErrorShape, Scope};
 
 /// Registers the methods.
-pub fn register(r: &mut Registry) {
+pub fn register(r: &mut Methods) {
     r.add("exec.approval.request", Scope::Approvals, request);
     r.add(
         "exec.approval.waitDecision",
@@ -87,10 +88,10 @@ async fn request(s: Arc<Shared>, c: CallCtx, p: Value) -> Result<Value, ErrorSha
     if p.command.trim().is_empty() {
         return Err(invalid_params("exec.approval.request", "command is empty"));
     }
-    let cfg = current_config(&s).tools.exec.clone();
+    let cfg = s.current_config().tools.exec.clone();
     let agent = p.agent_id.clone().unwrap_or_else(|| "main".into());
     let session = match &p.session_key {
-        Some(k) => key_of(&s, "exec.approval.request", k, Some(&agent))?,
+        Some(k) => s.key_of("exec.approval.request", k, Some(&agent))?,
         None => String::new(),
     };
     let timeout = Duration::from_millis(
@@ -201,17 +202,17 @@ async fn resolve(
                 match scope {
                     RuleScope::Global => {}
                     RuleScope::Agent => {
-                        crate::chat::set_field(&mut rule, "scope", json!("agent"));
-                        crate::chat::set_field(&mut rule, "agentId", json!(pending.agent_id));
+                        crate::json::set_field(&mut rule, "scope", json!("agent"));
+                        crate::json::set_field(&mut rule, "agentId", json!(pending.agent_id));
                     }
                     RuleScope::Session => {
-                        crate::chat::set_field(&mut rule, "scope", json!("session"));
-                        crate::chat::set_field(&mut rule, "sessionKey", json!(pending.session_key));
+                        crate::json::set_field(&mut rule, "scope", json!("session"));
+                        crate::json::set_field(&mut rule, "sessionKey", json!(pending.session_key));
                     }
                 }
                 rules.push(rule);
             }
-            crate::config_methods::add_exec_rules(s.clone(), rules).await?;
+            crate::config::methods::add_exec_rules(s.clone(), rules).await?;
             Resolution::AllowAlways(patterns)
         }
         other => {
@@ -249,7 +250,7 @@ struct ListParams {
 /// sessionKey}`.
 fn openclaw_pending(r: &crate::approvals::Record) -> Value {
     let mut v = serde_json::to_value(r).unwrap_or(Value::Null);
-    crate::chat::set_field(
+    crate::json::set_field(
         &mut v,
         "request",
         json!({ "command": r.command, "cwd": r.cwd, "agentId": r.agent_id, "sessionKey": r.session_key }),
@@ -364,7 +365,7 @@ async fn check(
                 .tools
                 .exec
         }
-        None => current_config(&s).tools.exec.clone(),
+        None => s.current_config().tools.exec.clone(),
     };
     let agent = p.agent_id.unwrap_or_else(|| "main".into());
     let verdict = policy::decide(
@@ -419,37 +420,37 @@ fn snapshot(r: &Record) -> Value {
     }
     if r.status == "pending" {
         if let Some(k) = &r.session_key {
-            crate::chat::set_field(&mut v, "sourceSessionKey", json!(k));
+            crate::json::set_field(&mut v, "sourceSessionKey", json!(k));
         }
         return v;
     }
-    crate::chat::set_field(
+    crate::json::set_field(
         &mut v,
         "resolvedAtMs",
         json!(r.resolved_at_ms.unwrap_or(r.created_at_ms)),
     );
-    crate::chat::set_field(&mut v, "source", Value::Object(source));
+    crate::json::set_field(&mut v, "source", Value::Object(source));
     let resolver = match r.resolved_by.as_deref() {
         Some(by) if by.starts_with("client:") => json!({ "kind": "device", "id": by }),
         Some("policy") => json!({ "kind": "runtime" }),
         _ => json!({ "kind": "system" }),
     };
-    crate::chat::set_field(&mut v, "resolver", resolver);
+    crate::json::set_field(&mut v, "resolver", resolver);
     match r.status.as_str() {
         "allowed" => {
-            crate::chat::set_field(
+            crate::json::set_field(
                 &mut v,
                 "decision",
                 json!(r.decision.as_deref().unwrap_or("allow-once")),
             );
-            crate::chat::set_field(&mut v, "reason", json!("user"));
+            crate::json::set_field(&mut v, "reason", json!("user"));
         }
         "denied" => {
-            crate::chat::set_field(&mut v, "decision", json!("deny"));
-            crate::chat::set_field(&mut v, "reason", json!("user"));
+            crate::json::set_field(&mut v, "decision", json!("deny"));
+            crate::json::set_field(&mut v, "reason", json!("user"));
         }
-        "expired" => crate::chat::set_field(&mut v, "reason", json!("timeout")),
-        _ => crate::chat::set_field(
+        "expired" => crate::json::set_field(&mut v, "reason", json!("timeout")),
+        _ => crate::json::set_field(
             &mut v,
             "reason",
             json!(if r.reason.as_deref() == Some("run-aborted") {
@@ -496,7 +497,7 @@ async fn history(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorSh
         .collect();
     let mut out = json!({ "items": items });
     if more {
-        crate::chat::set_field(&mut out, "nextCursor", json!((offset + limit).to_string()));
+        crate::json::set_field(&mut out, "nextCursor", json!((offset + limit).to_string()));
     }
     Ok(out)
 }
@@ -541,10 +542,10 @@ pub(super) async fn policy_get(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<
         .map(|r| {
             let mut v = json!({ "pattern": r.pattern.0 });
             if let Some(id) = &r.id {
-                crate::chat::set_field(&mut v, "id", json!(id));
+                crate::json::set_field(&mut v, "id", json!(id));
             }
             if r.source.as_deref() == Some("allow-always") {
-                crate::chat::set_field(&mut v, "source", json!("allow-always"));
+                crate::json::set_field(&mut v, "source", json!("allow-always"));
             }
             v
         })

@@ -6,8 +6,8 @@
 pub mod methods;
 pub mod openclaw;
 
-use crate::chat::run::Emit;
 use crate::exec::policy::Verdict;
+use crate::rpc::Emit;
 use crate::sysinfo::now_ms;
 use serde_json::{Value, json};
 use sqlx::SqlitePool;

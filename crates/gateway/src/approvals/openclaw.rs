@@ -3,8 +3,8 @@
 //! file's defaults become the mode and each allowlist becomes allow rules (global for `*`,
 //! agent-scoped otherwise); the user's ask / deny / session rules stay as they are.
 
-use crate::server::Shared;
-use crate::server::registry::{CallCtx, invalid_params, parse_params};
+use crate::rpc::{CallCtx, invalid_params, parse_params};
+use crate::state::Shared;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
@@ -196,7 +196,7 @@ struct SetParams {
 pub async fn policy_set(s: Arc<Shared>, c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
     let p: SetParams = parse_params(M, p)?;
     let mapped = map_file(&p.file).map_err(|e| invalid_params(M, e))?;
-    crate::config_methods::edit_exec(s.clone(), p.base_hash, |exec| apply(exec, &mapped)).await?;
+    crate::config::methods::edit_exec(s.clone(), p.base_hash, |exec| apply(exec, &mapped)).await?;
     super::methods::policy_get(s, c, json!({})).await
 }
 

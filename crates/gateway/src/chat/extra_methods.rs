@@ -1,14 +1,16 @@
 //! `chat.inject`, `chat.message.get`, `chat.metadata` and `chat.startup`: the chat view's
 //! reads, and notes written into a transcript without running the model.
 
-use super::methods::{chat_history, config_dir, current_config, unavailable};
+use super::methods::chat_history;
 use super::{AgentSpec, history};
 use crate::agents::target;
 use crate::config::Config;
 use crate::providers::{self, Block};
-use crate::server::Shared;
-use crate::server::registry::{CallCtx, Registry, invalid_params, parse_params};
+use crate::rpc::unavailable;
+use crate::rpc::{CallCtx, invalid_params, parse_params};
 use crate::sessions::{EntryKind, NewEntry};
+use crate::state::Methods;
+use crate::state::Shared;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use tidepool_protocol::chat::{
@@ -17,7 +19,7 @@ use tidepool_protocol::chat::{
 use tidepool_protocol::{ErrorCode, ErrorShape, Scope};
 
 /// Registers the methods (scopes as in OpenClaw: injecting needs admin, reading read).
-pub fn register(r: &mut Registry) {
+pub fn register(r: &mut Methods) {
     r.add(names::CHAT_INJECT, Scope::Admin, chat_inject);
     r.add(names::CHAT_MESSAGE_GET, Scope::Read, chat_message_get);
     r.add(names::CHAT_METADATA, Scope::Read, chat_metadata);
@@ -52,7 +54,7 @@ async fn chat_inject(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, Err
             format!("label is longer than {MAX_LABEL_CHARS} characters"),
         ));
     }
-    let config = current_config(&s);
+    let config = s.current_config();
     let (agent, key) = target(
         &config,
         &s.paths,
@@ -86,7 +88,7 @@ async fn chat_inject(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, Err
         },
     });
     if let Some(l) = label {
-        super::set_field(&mut meta, "label", json!(l));
+        crate::json::set_field(&mut meta, "label", json!(l));
     }
     let (id, _) = store
         .append(
@@ -134,7 +136,7 @@ async fn chat_message_get(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value
             format!("maxChars must be 1 to {MAX_MESSAGE_CHARS}, got {max_chars}"),
         ));
     }
-    let config = current_config(&s);
+    let config = s.current_config();
     let (_, key) = target(
         &config,
         &s.paths,
@@ -164,7 +166,7 @@ async fn chat_message_get(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value
 /// The models a chat with `agent` can use: every configured model entry, and the agent's
 /// model and fallbacks where no entry lists them.
 fn metadata_models(s: &Shared, config: &Config, agent: &AgentSpec) -> Vec<Value> {
-    let dir = config_dir(s);
+    let dir = s.config_dir();
     let available = |pid: &str| {
         providers::resolve(config, &dir, s.chat.secrets.as_ref(), pid, &s.chat.http).is_ok()
     };
@@ -192,7 +194,7 @@ fn metadata_models(s: &Shared, config: &Config, agent: &AgentSpec) -> Vec<Value>
             "available": available(pid),
         });
         if let Some(w) = window.filter(|w| *w > 0) {
-            super::set_field(&mut m, "contextWindow", json!(w));
+            crate::json::set_field(&mut m, "contextWindow", json!(w));
         }
         out.push(m);
         seen.push(full);
@@ -226,7 +228,7 @@ fn metadata(s: &Shared, config: &Config, agent: &AgentSpec, for_session: bool) -
         "accountSelection": { "kind": "automatic", "label": "Automatic account selection" },
     });
     if for_session {
-        super::set_field(&mut v, "runtimeSelectionLocked", json!(false));
+        crate::json::set_field(&mut v, "runtimeSelectionLocked", json!(false));
     }
     v
 }
@@ -234,7 +236,7 @@ fn metadata(s: &Shared, config: &Config, agent: &AgentSpec, for_session: bool) -
 async fn chat_metadata(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
     const M: &str = names::CHAT_METADATA;
     let p: ChatMetadataParams = parse_params(M, p)?;
-    let config = current_config(&s);
+    let config = s.current_config();
     let (agent, key) = target(
         &config,
         &s.paths,
@@ -264,23 +266,23 @@ async fn chat_startup(s: Arc<Shared>, c: CallCtx, p: Value) -> Result<Value, Err
     let history_params = |key: &str, agent: Option<&str>| {
         let mut h = json!({ "sessionKey": key });
         if let Some(a) = agent {
-            super::set_field(&mut h, "agentId", json!(a));
+            crate::json::set_field(&mut h, "agentId", json!(a));
         }
         if let Some(l) = p.limit {
-            super::set_field(&mut h, "limit", json!(l));
+            crate::json::set_field(&mut h, "limit", json!(l));
         }
         if let Some(m) = p.max_chars {
-            super::set_field(&mut h, "maxChars", json!(m));
+            crate::json::set_field(&mut h, "maxChars", json!(m));
         }
         h
     };
-    let config = current_config(&s);
+    let config = s.current_config();
     match (p.session_key.as_deref(), p.short_id.as_deref()) {
         (Some(key), None) => {
             let (agent, _) = target(&config, &s.paths, M, p.agent_id.as_deref(), Some(key))?;
             let mut out =
                 chat_history(s.clone(), c, history_params(key, p.agent_id.as_deref())).await?;
-            super::set_field(&mut out, "metadata", metadata(&s, &config, &agent, true));
+            crate::json::set_field(&mut out, "metadata", metadata(&s, &config, &agent, true));
             Ok(out)
         }
         (None, Some(short)) => {
@@ -318,10 +320,14 @@ async fn chat_startup(s: Arc<Shared>, c: CallCtx, p: Value) -> Result<Value, Err
                 [one] => {
                     let key = one.get("key").and_then(Value::as_str).unwrap_or_default();
                     let mut out = chat_history(s.clone(), c, history_params(key, None)).await?;
-                    super::set_field(&mut out, "metadata", metadata(&s, &config, &agent, true));
+                    crate::json::set_field(
+                        &mut out,
+                        "metadata",
+                        metadata(&s, &config, &agent, true),
+                    );
                     let mut resolution = one.clone();
-                    super::set_field(&mut resolution, "ok", json!(true));
-                    super::set_field(&mut out, "resolution", resolution);
+                    crate::json::set_field(&mut resolution, "ok", json!(true));
+                    crate::json::set_field(&mut out, "resolution", resolution);
                     Ok(out)
                 }
                 [] => Ok(json!({ "resolution": { "ok": false } })),

@@ -1,15 +1,15 @@
 //! `chat.send`, `chat.abort`, `chat.history`, `agent`, `agent.wait`, `agents.list` and
 //! `models.list`.
 
-use super::run::{self, Emit, RunRequest};
+use super::run::{self, RunRequest};
 use super::{AgentSpec, RunOutcome, agents, history};
-use crate::config::Config;
 use crate::providers;
-use crate::server::Shared;
-use crate::server::registry::{CallCtx, Registry, invalid_params, parse_params};
+use crate::rpc::unavailable;
+use crate::rpc::{CallCtx, invalid_params, parse_params};
 use crate::sessions;
+use crate::state::Methods;
+use crate::state::Shared;
 use serde_json::{Value, json};
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use tidepool_protocol::chat::{
@@ -18,14 +18,8 @@ use tidepool_protocol::chat::{
 };
 use tidepool_protocol::{ErrorCode, ErrorShape, Scope};
 
-impl Emit for Shared {
-    fn emit(&self, event: &str, payload: Value) {
-        self.broadcast(event, payload);
-    }
-}
-
 /// Registers the chat and agent methods.
-pub fn register(r: &mut Registry) {
+pub fn register(r: &mut Methods) {
     use tidepool_protocol::sessions as c;
     r.method_raw::<c::ChatSend, _, _>(chat_send);
     r.method_raw::<c::ChatRetry, _, _>(chat_retry);
@@ -36,68 +30,6 @@ pub fn register(r: &mut Registry) {
     r.add(names::AGENTS_LIST, Scope::Read, agents_list);
     r.method_raw::<c::ModelsList, _, _>(models_list);
     super::extra_methods::register(r);
-}
-
-pub(crate) fn current_config(s: &Shared) -> Arc<Config> {
-    Arc::new(s.config_store.snapshot().loaded.config.clone())
-}
-
-pub(crate) fn config_dir(s: &Shared) -> PathBuf {
-    s.paths
-        .config()
-        .parent()
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("."))
-}
-
-pub(crate) fn unavailable(e: impl std::fmt::Display) -> ErrorShape {
-    ErrorShape::new(ErrorCode::Unavailable, e.to_string())
-}
-
-/// The agent named by `agent_id`, or the one a session key names, or the default.
-pub(crate) fn pick_agent(
-    s: &Shared,
-    config: &Config,
-    method: &str,
-    agent_id: Option<&str>,
-    key: Option<&str>,
-) -> Result<(AgentSpec, Option<String>), ErrorShape> {
-    let list = agents(config, &s.paths);
-    let default = list
-        .first()
-        .map(|a| a.id.clone())
-        .unwrap_or_else(|| "main".into());
-    let normalized = match key {
-        Some(k) => Some(
-            sessions::normalize_key(k, agent_id.unwrap_or(&default))
-                .map_err(|e| invalid_params(method, e))?,
-        ),
-        None => None,
-    };
-    let want = agent_id
-        .map(str::to_owned)
-        .or_else(|| normalized.as_ref().map(|(_, a)| a.clone()))
-        .unwrap_or(default);
-    let agent = list.iter().find(|a| a.id == want).cloned().ok_or_else(|| {
-        let ids: Vec<&str> = list.iter().map(|a| a.id.as_str()).collect();
-        invalid_params(
-            method,
-            format!("unknown agent \"{want}\" (configured: {})", ids.join(", ")),
-        )
-    })?;
-    Ok((agent, normalized.map(|(k, _)| k)))
-}
-
-/// The normalized session key a request names (bare names belong to `agent` or the default).
-pub(crate) fn key_of(
-    s: &Shared,
-    method: &str,
-    key: &str,
-    agent: Option<&str>,
-) -> Result<String, ErrorShape> {
-    let config = current_config(s);
-    let (_, k) = pick_agent(s, &config, method, agent, Some(key))?;
-    Ok(k.unwrap_or_default())
 }
 
 /// Starts a run in the background; returns its id (or the existing run for a repeated
@@ -123,8 +55,8 @@ fn start(
     let shared = s.clone();
     let run_id = req.run_id.clone();
     s.tasks.spawn(async move {
-        let config = current_config(&shared);
-        let dir = config_dir(&shared);
+        let config = shared.current_config();
+        let dir = shared.config_dir();
         let key = req.session_key.clone();
         let id = req.run_id.clone();
         let outcome = run::run(
@@ -171,8 +103,8 @@ fn turn_target(
     if idempotency_key.is_empty() {
         return Err(invalid_params(method, "idempotencyKey must not be empty"));
     }
-    let config = current_config(s);
-    let (agent, key) = pick_agent(s, &config, method, agent_id, Some(session_key))?;
+    let config = s.current_config();
+    let (agent, key) = s.pick_agent(&config, method, agent_id, Some(session_key))?;
     Ok((agent, key.unwrap_or_default()))
 }
 
@@ -250,7 +182,7 @@ async fn chat_retry(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, Erro
 
 async fn chat_abort(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
     let p: ChatAbortParams = parse_params(names::CHAT_ABORT, p)?;
-    let key = key_of(&s, names::CHAT_ABORT, &p.session_key, p.agent_id.as_deref())?;
+    let key = s.key_of(names::CHAT_ABORT, &p.session_key, p.agent_id.as_deref())?;
     let ids = s.chat.abort(&key, p.run_id.as_deref());
     for id in &ids {
         let _ = s.chat.wait(id, Duration::from_secs(5)).await;
@@ -264,12 +196,7 @@ pub(super) async fn chat_history(
     p: Value,
 ) -> Result<Value, ErrorShape> {
     let p: ChatHistoryParams = parse_params(names::CHAT_HISTORY, p)?;
-    let key = key_of(
-        &s,
-        names::CHAT_HISTORY,
-        &p.session_key,
-        p.agent_id.as_deref(),
-    )?;
+    let key = s.key_of(names::CHAT_HISTORY, &p.session_key, p.agent_id.as_deref())?;
     let limit = p.limit.unwrap_or(200).clamp(1, 10_000);
     let row = s.chat.store.get(&key).await.map_err(unavailable)?;
     let entries = s
@@ -302,12 +229,12 @@ async fn agent(s: Arc<Shared>, c: CallCtx, p: Value) -> Result<Value, ErrorShape
             "idempotencyKey must not be empty",
         ));
     }
-    let config = current_config(&s);
+    let config = s.current_config();
     let key = p
         .session_key
         .clone()
         .unwrap_or_else(|| sessions::MAIN.to_owned());
-    let (agent, key) = pick_agent(&s, &config, names::AGENT, p.agent_id.as_deref(), Some(&key))?;
+    let (agent, key) = s.pick_agent(&config, names::AGENT, p.agent_id.as_deref(), Some(&key))?;
     let session_key = key.unwrap_or_default();
     let agent_id = agent.id.clone();
     let limit =
@@ -427,7 +354,7 @@ async fn agent_wait(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, Erro
 
 async fn agents_list(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
     let _: serde::de::IgnoredAny = parse_params(names::AGENTS_LIST, p)?;
-    let config = current_config(&s);
+    let config = s.current_config();
     let list = agents(&config, &s.paths);
     let default = list
         .first()
@@ -442,7 +369,7 @@ async fn agents_list(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, Err
                 "workspace": a.workspace.display().to_string(),
             });
             if let Some(primary) = &a.model {
-                super::set_field(
+                crate::json::set_field(
                     &mut m,
                     "model",
                     json!({ "primary": primary, "fallbacks": a.fallbacks }),
@@ -468,8 +395,8 @@ async fn models_list(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, Err
         _other: serde_json::Map<String, Value>,
     }
     let p: P = parse_params(names::MODELS_LIST, p)?;
-    let config = current_config(&s);
-    let dir = config_dir(&s);
+    let config = s.current_config();
+    let dir = s.config_dir();
     // Which providers: the one asked for, else every configured one and those the agents use.
     let mut ids: Vec<String> = match &p.provider {
         Some(id) => vec![id.clone()],
@@ -521,7 +448,7 @@ async fn models_list(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, Err
                 for m in list {
                     let mut v = json!({ "id": m.id, "name": m.name, "provider": m.provider });
                     if let Some(w) = m.context_window.filter(|w| *w > 0) {
-                        super::set_field(&mut v, "contextWindow", json!(w));
+                        crate::json::set_field(&mut v, "contextWindow", json!(w));
                     }
                     models.push(v);
                 }

@@ -322,10 +322,3 @@ impl ChatRuntime {
         })
     }
 }
-
-/// Sets a field of a JSON object (no-op on other values, where `v[k] = ...` would panic).
-pub(crate) fn set_field(v: &mut serde_json::Value, key: &str, val: serde_json::Value) {
-    if let Some(o) = v.as_object_mut() {
-        o.insert(key.to_owned(), val);
-    }
-}

@@ -19,11 +19,7 @@ use std::time::{Duration, Instant};
 use tidepool_protocol::chat::events;
 use tokio_util::sync::CancellationToken;
 
-/// Where a run's events go (the server's broadcast, or a test's collector).
-pub trait Emit: Send + Sync {
-    /// Sends an event.
-    fn emit(&self, event: &str, payload: Value);
-}
+pub use crate::rpc::Emit;
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -374,7 +370,7 @@ async fn turn(
                     "error"
                 };
                 if status == "error" {
-                    super::set_field(&mut meta, "errorMessage", json!(e.to_string()));
+                    crate::json::set_field(&mut meta, "errorMessage", json!(e.to_string()));
                 }
                 let content = if partial.is_empty() {
                     vec![]
@@ -420,11 +416,11 @@ async fn turn(
                 };
                 let mut usage_json = json!({ "input": usage.input, "output": usage.output, "cacheRead": usage.cache_read, "cacheWrite": usage.cache_write, "totalTokens": usage.input + usage.output });
                 if let Some(split) = cost_breakdown(&provider, &model, usage) {
-                    super::set_field(&mut usage_json, "cost", split);
+                    crate::json::set_field(&mut usage_json, "cost", split);
                 }
-                super::set_field(&mut meta, "usage", usage_json);
-                super::set_field(&mut meta, "costUsd", json!(c));
-                super::set_field(&mut meta, "stopReason", json!(stop_str));
+                crate::json::set_field(&mut meta, "usage", usage_json);
+                crate::json::set_field(&mut meta, "costUsd", json!(c));
+                crate::json::set_field(&mut meta, "stopReason", json!(stop_str));
                 let _ = store
                     .update_entry(&entry_id, &content, "complete", &meta)
                     .await;

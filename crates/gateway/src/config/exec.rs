@@ -138,7 +138,7 @@ pub struct ExecPattern(pub String);
 impl<'de> Deserialize<'de> for ExecPattern {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        crate::exec::policy::Pattern::compile(&s).map_err(serde::de::Error::custom)?;
+        crate::exec::pattern::Pattern::compile(&s).map_err(serde::de::Error::custom)?;
         Ok(ExecPattern(s))
     }
 }

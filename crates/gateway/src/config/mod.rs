@@ -11,10 +11,12 @@ pub mod exec;
 pub mod include;
 pub mod known;
 mod known_keys;
+pub mod methods;
 pub mod schema;
 pub mod secret;
 pub mod source;
 pub mod store;
+pub(crate) mod watch;
 
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -286,7 +288,7 @@ fn default_retention() -> u32 {
     7
 }
 fn default_max_file_bytes() -> u64 {
-    crate::logging::DEFAULT_MAX_FILE_BYTES
+    crate::logs::DEFAULT_MAX_FILE_BYTES
 }
 
 /// A loaded config and the sections it has that Tidepool does not act on yet.

@@ -2,6 +2,7 @@
 //! (`policy`), and running it (`run`).
 
 pub mod analyze;
+pub mod pattern;
 pub mod policy;
 pub mod run;
 mod wrappers;

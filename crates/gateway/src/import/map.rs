@@ -362,15 +362,15 @@ fn set_workspace(cfg: &mut Value, id: &str, path: &Path, tidepool_default: &Path
         .and_then(Value::as_object_mut)
     else {
         if path != tidepool_default {
-            crate::chat::set_field(cfg, "agents", json!({}));
+            crate::json::set_field(cfg, "agents", json!({}));
             if let Some(a) = cfg.get_mut("agents") {
-                crate::chat::set_field(
+                crate::json::set_field(
                     a,
                     "defaults",
                     a.get("defaults").cloned().unwrap_or(json!({})),
                 );
                 if let Some(d) = a.get_mut("defaults") {
-                    crate::chat::set_field(d, "workspace", json!(path.display().to_string()));
+                    crate::json::set_field(d, "workspace", json!(path.display().to_string()));
                 }
             }
         }

@@ -282,7 +282,7 @@ fn add_event(p: &mut Planned, ev: &Value, created: i64) {
                     "stopReason": msg.get("stopReason"),
                 });
                 if let Some(u) = usage {
-                    crate::chat::set_field(&mut meta, "usage", u);
+                    crate::json::set_field(&mut meta, "usage", u);
                 }
                 ("assistant", blocks, meta)
             }

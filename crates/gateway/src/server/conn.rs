@@ -1,12 +1,12 @@
 //! One client connection: challenge, `connect`, then requests and events until either side
 //! closes or the gateway shuts down.
 
-use super::Shared;
 use super::out::{self, Outbound};
-use super::registry::{CallCtx, Refusal, parse_params};
 use super::reply::{Reply, send_reply};
 use crate::auth;
-use crate::handlers;
+use crate::rpc::{CallCtx, Refusal, parse_params};
+use crate::state::Shared;
+use crate::status;
 use crate::sysinfo;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
@@ -43,7 +43,7 @@ const EVENTS: &[&str] = &[
     events::TICK,
     events::SHUTDOWN,
     events::PRESENCE,
-    crate::config_methods::CONFIG_CHANGED,
+    crate::config::methods::CONFIG_CHANGED,
 ];
 
 /// Serves one accepted TCP stream.
@@ -492,7 +492,7 @@ impl Conn {
             },
             snapshot: Snapshot {
                 presence: self.shared.presence_list(),
-                health: handlers::health(&self.shared),
+                health: status::health(&self.shared),
                 state_version: self.shared.state_version(),
                 uptime_ms: self.shared.uptime_ms(),
                 config_path: Some(self.shared.paths.config().display().to_string()),
@@ -529,9 +529,9 @@ impl Conn {
                     self.shared.redactor.clone(),
                     Reply::Native(id.clone()),
                 );
-                Some(super::registry::Interim(std::sync::Arc::new(
-                    move |v: Value| send_reply(&out, &redactor, &id, Ok(v)),
-                )))
+                Some(crate::rpc::Interim(std::sync::Arc::new(move |v: Value| {
+                    send_reply(&out, &redactor, &id, Ok(v))
+                })))
             }
             Reply::JsonRpc(_) => None,
         };

@@ -3,7 +3,6 @@
 
 mod conn;
 pub mod out;
-pub mod registry;
 mod reply;
 
 use crate::auth::{self, Credential, TokenSource};
@@ -12,18 +11,15 @@ use crate::config::{AuthMode, Bind, Config, ConfigError};
 use crate::lock::{LockError, StateLock};
 use crate::paths::StatePaths;
 use crate::presence::Presence;
+use crate::state::{Methods, Shared};
 use crate::sysinfo;
-use registry::Registry;
-use serde_json::Value;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::time::{Duration, Instant};
-use tidepool_protocol::frames::{EventFrame, Frame, StateVersion, encode};
-use tidepool_protocol::methods::{PresenceEntry, ShutdownEvent, events};
+use tidepool_protocol::methods::ShutdownEvent;
 use tokio::net::TcpListener;
 use tokio::sync::broadcast;
-use tokio_tungstenite::tungstenite::Utf8Bytes;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -99,7 +95,7 @@ pub struct Prepared {
     pub store: Arc<ConfigStore>,
     /// Lets a config reload change the log levels of this process (set by the binary that
     /// installed the logger).
-    pub log_levels: Option<crate::logging::LevelControl>,
+    pub log_levels: Option<crate::logs::LevelControl>,
     /// Masks secret values in logs and frames (give it to the logger too).
     pub redactor: crate::redact::Redactor,
 }
@@ -150,115 +146,19 @@ pub fn prepare(paths: StatePaths, overrides: &Overrides) -> Result<Prepared, Sta
     })
 }
 
-/// State shared by the accept loop, connections and handlers.
-pub struct Shared {
-    pub(crate) version: String,
-    pub(crate) boot_id: String,
-    pub(crate) paths: StatePaths,
-    pub(crate) config: Config,
-    pub(crate) config_store: Arc<ConfigStore>,
-    pub(crate) config_writes: std::sync::Mutex<std::collections::VecDeque<Instant>>,
-    pub(crate) log_levels: Option<crate::logging::LevelControl>,
-    pub(crate) auth_limiter: crate::auth_limit::AuthLimiter,
-    pub(crate) credential: Credential,
-    pub(crate) auth_mode: AuthMode,
-    pub(crate) local_addr: SocketAddr,
-    pub(crate) started: Instant,
-    pub(crate) started_at_ms: u64,
-    pub(crate) registry: Registry,
-    pub(crate) presence: Presence,
-    events: broadcast::Sender<Utf8Bytes>,
-    presence_dirty: tokio::sync::Notify,
-    seq: AtomicU64,
-    pub(crate) shutdown: CancellationToken,
-    shutdown_event: std::sync::Mutex<Option<ShutdownEvent>>,
-    pub(crate) tasks: TaskTracker,
-    /// Bounds concurrent large file reads (logs.tail) across all connections.
-    pub(crate) heavy_io: tokio::sync::Semaphore,
-    /// Sessions, runs and providers.
-    pub(crate) chat: Arc<crate::chat::ChatRuntime>,
-    /// Masks secret values in every frame sent.
-    pub(crate) redactor: crate::redact::Redactor,
-}
-
-impl Shared {
-    pub(crate) fn uptime_ms(&self) -> u64 {
-        u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
-    }
-
-    pub(crate) fn state_version(&self) -> StateVersion {
-        StateVersion {
-            presence: self.presence.version(),
-            health: 1,
-        }
-    }
-
-    pub(crate) fn own_presence(&self) -> PresenceEntry {
-        PresenceEntry {
-            host: Some(sysinfo::hostname()),
-            ip: Some(self.local_addr.ip().to_string()),
-            version: Some(self.version.clone()),
-            platform: Some(sysinfo::platform().into()),
-            mode: Some("gateway".into()),
-            reason: Some("self".into()),
-            ts: sysinfo::now_ms(),
-            online_since: Some(self.started_at_ms),
-            instance_id: Some(self.boot_id.clone()),
-            ..PresenceEntry::default()
-        }
-    }
-
-    pub(crate) fn presence_list(&self) -> Vec<PresenceEntry> {
-        self.presence.list(self.own_presence())
-    }
-
-    /// Sends an event to every connected client, with a global sequence number.
-    pub(crate) fn broadcast(&self, event: &str, payload: Value) {
-        let frame = Frame::Event(EventFrame {
-            event: event.into(),
-            payload: Some(payload),
-            seq: Some(self.seq.fetch_add(1, Ordering::AcqRel) + 1),
-            state_version: Some(self.state_version()),
-        });
-        let text = self.redactor.redact_owned(encode(&frame));
-        let _ = self.events.send(Utf8Bytes::from(text));
-    }
-
-    /// Broadcasts event `E` with its typed payload.
-    pub(crate) fn broadcast_event<E: tidepool_protocol::contract::Event>(
-        &self,
-        payload: &E::Payload,
-    ) {
-        match serde_json::to_value(payload) {
-            Ok(v) => self.broadcast(E::NAME, v),
-            Err(e) => tracing::warn!(event = E::NAME, error = %e, "cannot encode an event"),
-        }
-    }
-
-    pub(crate) fn subscribe(&self) -> broadcast::Receiver<Utf8Bytes> {
-        self.events.subscribe()
-    }
-
-    /// Notes a presence change; the broadcaster coalesces bursts into one event.
-    pub(crate) fn presence_changed(&self) {
-        self.presence_dirty.notify_one();
-    }
-
-    fn broadcast_presence(&self) {
-        let list = self.presence_list();
-        self.broadcast(events::PRESENCE, serde_json::json!({ "presence": list }));
-    }
-
-    pub(crate) fn shutdown_event(&self) -> ShutdownEvent {
-        self.shutdown_event
-            .lock()
-            .ok()
-            .and_then(|e| e.clone())
-            .unwrap_or(ShutdownEvent {
-                reason: "shutdown".into(),
-                restart_expected_ms: None,
-            })
-    }
+/// Every method the gateway serves: one registration line per domain.
+pub fn methods() -> Methods {
+    let mut r = Methods::default();
+    crate::status::register(&mut r);
+    crate::logs::methods::register(&mut r);
+    crate::config::methods::register(&mut r);
+    crate::chat::methods::register(&mut r);
+    crate::sessions::methods::register(&mut r);
+    crate::approvals::methods::register(&mut r);
+    crate::secrets::methods::register(&mut r);
+    crate::agents::methods::register(&mut r);
+    crate::tools::methods::register(&mut r);
+    r
 }
 
 /// A running gateway.
@@ -312,15 +212,7 @@ impl Gateway {
             addr: addr.to_string(),
             reason: e.to_string(),
         })?;
-        let mut registry = Registry::default();
-        crate::handlers::register(&mut registry);
-        crate::config_methods::register(&mut registry);
-        crate::chat::methods::register(&mut registry);
-        crate::sessions::methods::register(&mut registry);
-        crate::approvals::methods::register(&mut registry);
-        crate::secrets::register(&mut registry);
-        crate::agents::methods::register(&mut registry);
-        crate::tools::methods::register(&mut registry);
+        let registry = methods();
         let session_store = crate::sessions::SessionStore::open(&paths.sessions_db())
             .await?
             .with_redactor(redactor.clone());
@@ -365,7 +257,7 @@ impl Gateway {
         });
         let accept = tokio::spawn(accept_loop(shared.clone(), listener));
         tokio::spawn(presence_broadcaster(shared.clone()));
-        crate::config_watch::spawn(shared.clone());
+        crate::config::watch::spawn(shared.clone());
         Ok(Gateway {
             shared,
             accept,

@@ -1,11 +1,12 @@
 //! `sessions.list|get|preview|create|reset|patch|delete|compact|export`.
 
 use super::{ListFilter, SessionRow, StoreError, export};
-use crate::chat::methods::{config_dir, current_config, key_of, pick_agent, unavailable};
 use crate::chat::{compact, history};
 use crate::providers;
-use crate::server::Shared;
-use crate::server::registry::{CallCtx, Registry, invalid_params, parse_params};
+use crate::rpc::unavailable;
+use crate::rpc::{CallCtx, invalid_params, parse_params};
+use crate::state::Methods;
+use crate::state::Shared;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use tidepool_protocol::chat::{
@@ -17,7 +18,7 @@ use tokio_util::sync::CancellationToken;
 
 /// Registers the session methods. Resetting, deleting and compacting need admin, as in
 /// OpenClaw.
-pub fn register(r: &mut Registry) {
+pub fn register(r: &mut Methods) {
     use tidepool_protocol::sessions as c;
     r.method_raw::<c::SessionsList, _, _>(list);
     r.add(names::SESSIONS_GET, Scope::Read, get);
@@ -96,7 +97,7 @@ async fn list(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape
         .map(|r| {
             let mut v = row_json(r);
             if s.chat.running_in(&r.key).is_some() {
-                crate::chat::set_field(&mut v, "status", json!("running"));
+                crate::json::set_field(&mut v, "status", json!("running"));
             }
             v
         })
@@ -106,7 +107,7 @@ async fn list(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape
 
 async fn get(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
     let p: SessionKeyParams = parse_params(names::SESSIONS_GET, p)?;
-    let key = key_of(&s, names::SESSIONS_GET, &p.key, p.agent_id.as_deref())?;
+    let key = s.key_of(names::SESSIONS_GET, &p.key, p.agent_id.as_deref())?;
     match s.chat.store.get(&key).await.map_err(store_error)? {
         Some(r) => Ok(json!({ "ok": true, "key": key, "entry": row_json(&r) })),
         None => Err(store_error(StoreError::NotFound(key))),
@@ -125,7 +126,7 @@ async fn preview(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorSh
     let max_chars = p.max_chars.unwrap_or(240).max(20);
     let mut previews = Vec::new();
     for k in &p.keys {
-        let key = key_of(&s, names::SESSIONS_PREVIEW, k, None)?;
+        let key = s.key_of(names::SESSIONS_PREVIEW, k, None)?;
         let entries = s
             .chat
             .store
@@ -143,15 +144,14 @@ async fn preview(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorSh
 
 async fn create(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
     let p: SessionsCreateParams = parse_params(names::SESSIONS_CREATE, p)?;
-    let config = current_config(&s);
+    let config = s.current_config();
     let raw_key = p.key.clone().unwrap_or_else(|| {
         format!(
             "chat-{}",
             ulid::Ulid::new().to_string().to_ascii_lowercase()
         )
     });
-    let (agent, key) = pick_agent(
-        &s,
+    let (agent, key) = s.pick_agent(
         &config,
         names::SESSIONS_CREATE,
         p.agent_id.as_deref(),
@@ -177,7 +177,7 @@ async fn create(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorSha
 
 async fn patch(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
     let p: SessionsPatchParams = parse_params(names::SESSIONS_PATCH, p)?;
-    let key = key_of(&s, names::SESSIONS_PATCH, &p.key, None)?;
+    let key = s.key_of(names::SESSIONS_PATCH, &p.key, None)?;
     if let Some(Some(m)) = &p.model {
         providers::split_model_ref(m).map_err(|e| invalid_params(names::SESSIONS_PATCH, e))?;
     }
@@ -221,7 +221,7 @@ fn refuse_if_running(s: &Shared, key: &str, what: &str) -> Result<(), ErrorShape
 
 async fn reset(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
     let p: SessionKeyParams = parse_params(names::SESSIONS_RESET, p)?;
-    let key = key_of(&s, names::SESSIONS_RESET, &p.key, p.agent_id.as_deref())?;
+    let key = s.key_of(names::SESSIONS_RESET, &p.key, p.agent_id.as_deref())?;
     refuse_if_running(&s, &key, "reset")?;
     let row = s.chat.store.reset(&key).await.map_err(store_error)?;
     s.broadcast(
@@ -233,7 +233,7 @@ async fn reset(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShap
 
 async fn delete(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
     let p: SessionKeyParams = parse_params(names::SESSIONS_DELETE, p)?;
-    let key = key_of(&s, names::SESSIONS_DELETE, &p.key, p.agent_id.as_deref())?;
+    let key = s.key_of(names::SESSIONS_DELETE, &p.key, p.agent_id.as_deref())?;
     refuse_if_running(&s, &key, "delete")?;
     let deleted = s.chat.store.delete(&key).await.map_err(store_error)?;
     if deleted {
@@ -247,9 +247,8 @@ async fn delete(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorSha
 
 async fn compact_method(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
     let p: SessionKeyParams = parse_params(names::SESSIONS_COMPACT, p)?;
-    let config = current_config(&s);
-    let (agent, key) = pick_agent(
-        &s,
+    let config = s.current_config();
+    let (agent, key) = s.pick_agent(
         &config,
         names::SESSIONS_COMPACT,
         p.agent_id.as_deref(),
@@ -276,7 +275,7 @@ async fn compact_method(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, 
     let (pid, model) = providers::split_model_ref(&model_ref).map_err(fail)?;
     let provider = providers::resolve(
         &config,
-        &config_dir(&s),
+        &s.config_dir(),
         s.chat.secrets.as_ref(),
         pid,
         &s.chat.http,
@@ -302,7 +301,7 @@ async fn compact_method(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, 
 
 async fn export_method(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
     let p: SessionsExportParams = parse_params(names::SESSIONS_EXPORT, p)?;
-    let key = key_of(&s, names::SESSIONS_EXPORT, &p.key, None)?;
+    let key = s.key_of(names::SESSIONS_EXPORT, &p.key, None)?;
     let row = s
         .chat
         .store

@@ -3,9 +3,10 @@
 
 use super::usage::{self, Counted, Prices, RangeRequest, Rollup, Scope, Transcript};
 use super::{SessionRow, normalize_key};
-use crate::chat::methods::{current_config, unavailable};
-use crate::server::Shared;
-use crate::server::registry::{CallCtx, Registry, invalid_params, parse_params};
+use crate::rpc::unavailable;
+use crate::rpc::{CallCtx, invalid_params, parse_params};
+use crate::state::Methods;
+use crate::state::Shared;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -16,7 +17,7 @@ use tidepool_protocol::usage::{
 use tidepool_protocol::{ErrorShape, Scope as AuthScope};
 
 /// Registers the usage methods (all `operator.read`, as in OpenClaw).
-pub fn register(r: &mut Registry) {
+pub fn register(r: &mut Methods) {
     r.add(names::SESSIONS_USAGE, AuthScope::Read, sessions_usage);
     r.add(names::USAGE_COST, AuthScope::Read, usage_cost);
     r.add(names::USAGE_STATUS, AuthScope::Read, usage_status);
@@ -33,7 +34,7 @@ fn to_value<T: serde::Serialize>(v: &T) -> Result<Value, ErrorShape> {
 /// The configured agent id that `id` names (ignoring case), else `id` as given: usage of an
 /// agent removed from the config is still in the database.
 fn agent_id_for(s: &Shared, id: &str) -> String {
-    let config = current_config(s);
+    let config = s.current_config();
     let id = id.trim();
     crate::chat::agents(&config, &s.paths)
         .into_iter()
@@ -43,7 +44,7 @@ fn agent_id_for(s: &Shared, id: &str) -> String {
 }
 
 fn default_agent(s: &Shared) -> String {
-    let config = current_config(s);
+    let config = s.current_config();
     crate::chat::agents(&config, &s.paths)
         .first()
         .map(|a| a.id.clone())
@@ -119,7 +120,7 @@ async fn usage_cost(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, Erro
         .usage_entries(&scope, range.start_ms, range.end_ms)
         .await
         .map_err(unavailable)?;
-    let prices = Prices::from_config(&current_config(&s));
+    let prices = Prices::from_config(&s.current_config());
     let (daily, totals) = usage::daily_totals(&entries, &range, &prices);
     to_value(&UsageCostResult {
         updated_at: now_ms(),
@@ -264,7 +265,7 @@ async fn sessions_usage(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, 
         .usage_entries(&entry_scope, range.start_ms, range.end_ms)
         .await
         .map_err(unavailable)?;
-    let prices = Prices::from_config(&current_config(&s));
+    let prices = Prices::from_config(&s.current_config());
     // An earlier transcript asked for by its key is one instance, whatever the grouping.
     let family = family && old_instance.is_none();
     // Roll entries up by transcript, or by session key for family rows.

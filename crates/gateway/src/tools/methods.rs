@@ -3,14 +3,15 @@
 
 use super::{Tool, listed};
 use crate::agents::{find, target};
-use crate::chat::methods::{config_dir, current_config};
+
 use crate::chat::{AgentSpec, agents};
 use crate::config::Config;
 use crate::config::exec::ExecMode;
 use crate::config::secret::{Secret, SecretSource};
 use crate::providers;
-use crate::server::Shared;
-use crate::server::registry::{CallCtx, Registry, invalid_params, parse_params};
+use crate::rpc::{CallCtx, invalid_params, parse_params};
+use crate::state::Methods;
+use crate::state::Shared;
 use serde_json::Value;
 use std::sync::Arc;
 use tidepool_protocol::agents::{
@@ -22,7 +23,7 @@ use tidepool_protocol::agents::{
 use tidepool_protocol::{ErrorCode, ErrorShape, Scope};
 
 /// Registers the tool and command catalogue methods (read scope, as in OpenClaw).
-pub fn register(r: &mut Registry) {
+pub fn register(r: &mut Methods) {
     r.add(names::TOOLS_CATALOG, Scope::Read, catalog);
     r.add(names::TOOLS_EFFECTIVE, Scope::Read, effective);
     r.add(names::COMMANDS_LIST, Scope::Read, commands);
@@ -61,7 +62,7 @@ fn summary(description: &str) -> String {
 
 async fn catalog(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
     let p: ToolsCatalogParams = parse_params(names::TOOLS_CATALOG, p)?;
-    let config = current_config(&s);
+    let config = s.current_config();
     let agent = match p.agent_id.as_deref() {
         Some(id) => find(&config, &s.paths, id)?,
         None => target(&config, &s.paths, names::TOOLS_CATALOG, None, None)?.0,
@@ -138,7 +139,7 @@ async fn effective(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, Error
     if p.session_key.trim().is_empty() {
         return Err(invalid_params(M, "sessionKey: must not be empty"));
     }
-    let config = current_config(&s);
+    let config = s.current_config();
     let (agent, _) = target(
         &config,
         &s.paths,
@@ -236,7 +237,7 @@ async fn commands(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorS
             format!("scope: \"{scope}\" is not one of text, native, both"),
         ));
     }
-    let config = current_config(&s);
+    let config = s.current_config();
     target(
         &config,
         &s.paths,
@@ -309,7 +310,7 @@ fn status_of(config: &Config, s: &Shared, id: &str) -> ProviderAuthStatus {
                 env_var: None,
             },
         });
-        match secret.resolve(&config_dir(s), s.chat.secrets.as_ref()) {
+        match secret.resolve(&s.config_dir(), s.chat.secrets.as_ref()) {
             Ok(v) if !v.is_empty() => out.status = "static".into(),
             Ok(_) => {
                 out.reason = Some(format!(
@@ -348,7 +349,7 @@ fn status_of(config: &Config, s: &Shared, id: &str) -> ProviderAuthStatus {
 
 async fn auth_status(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
     let p: ModelsAuthStatusParams = parse_params(names::MODELS_AUTH_STATUS, p)?;
-    let config = current_config(&s);
+    let config = s.current_config();
     if let Some(id) = p.agent_id.as_deref().filter(|i| !i.is_empty()) {
         find(&config, &s.paths, id)?;
     }

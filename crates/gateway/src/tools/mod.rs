@@ -66,7 +66,7 @@ impl ToolEvents {
     }
 }
 
-impl crate::chat::run::Emit for ToolEvents {
+impl crate::rpc::Emit for ToolEvents {
     fn emit(&self, event: &str, payload: Value) {
         self.send(ToolEvent::Broadcast(event.to_owned(), payload));
     }

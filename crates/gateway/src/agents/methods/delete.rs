@@ -135,7 +135,7 @@ async fn sessions_of(s: &Shared, id: &str) -> Result<Vec<String>, ErrorShape> {
 pub(super) async fn delete(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
     const M: &str = names::AGENTS_DELETE;
     let p: AgentsDeleteParams = parse_params(M, p)?;
-    let config = current_config(&s);
+    let config = s.current_config();
     let agent = find(&config, &s.paths, &p.agent_id)?;
     refuse_required(&agents(&config, &s.paths), &agent.id)?;
     let delete_files = p.delete_files.unwrap_or(false);
@@ -161,7 +161,7 @@ pub(super) async fn delete(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Valu
     .await?;
     let (mut removed, mut failed) = (vec![], vec![]);
     if delete_files {
-        let remaining: Vec<(String, PathBuf)> = agents(&current_config(&s), &s.paths)
+        let remaining: Vec<(String, PathBuf)> = agents(&s.current_config(), &s.paths)
             .into_iter()
             .filter(|a| a.id != agent.id)
             .map(|a| (a.id, a.workspace))

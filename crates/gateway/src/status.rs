@@ -1,22 +1,20 @@
-//! The methods of this issue: `health`, `status`, `logs.tail`, `system-presence`.
+//! How the gateway is doing: `health`, `status` and `system-presence`.
 
-use crate::logs_tail;
-use crate::server::Shared;
-use crate::server::registry::{CallCtx, Registry, invalid_params, parse_params};
+use crate::rpc::parse_params;
+use crate::state::Methods;
+use crate::state::Shared;
 use crate::sysinfo;
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::time::Instant;
 use tidepool_protocol::contract::NoParams;
 use tidepool_protocol::methods::{
-    ConfigReloadHealth, Health, HealthSummary, LogsTail, LogsTailParams, PluginHealth, Status,
-    StatusResult, names,
+    ConfigReloadHealth, Health, HealthSummary, PluginHealth, Status, StatusResult, names,
 };
 use tidepool_protocol::{ErrorCode, ErrorShape, PROTOCOL_VERSION, Scope};
 
 /// Registers every method of this module.
-pub fn register(r: &mut Registry) {
+pub fn register(r: &mut Methods) {
     r.method::<Health, _, _>(|s, _c, _p: NoParams| async move { Ok(health(&s)) });
     r.method_raw::<Status, _, _>(|s, _c, p| async move {
         #[derive(serde::Deserialize, Default)]
@@ -38,7 +36,6 @@ pub fn register(r: &mut Registry) {
         let _: serde::de::IgnoredAny = parse_params(names::SYSTEM_PRESENCE, p)?;
         to_value(s.presence_list())
     });
-    r.method_raw::<LogsTail, _, _>(logs_tail_handler);
 }
 
 fn to_value<T: serde::Serialize>(v: T) -> Result<Value, ErrorShape> {
@@ -129,7 +126,7 @@ async fn openclaw_summary(s: &Shared, cli_projection: bool) -> Value {
         },
     });
     if cli_projection {
-        crate::chat::set_field(
+        crate::json::set_field(
             &mut v,
             "cliProjection",
             serde_json::json!({
@@ -161,7 +158,7 @@ pub fn status(s: &Shared) -> StatusResult {
         state_dir: s.paths.root().display().to_string(),
         config_path: s.paths.config().display().to_string(),
         config_exists: s.paths.config().exists(),
-        log_file: crate::logging::current_log_file(&s.paths.logs())
+        log_file: crate::logs::current_log_file(&s.paths.logs())
             .display()
             .to_string(),
         connections: s.presence.len() as u64,
@@ -170,47 +167,4 @@ pub fn status(s: &Shared) -> StatusResult {
         platform: sysinfo::platform().into(),
         config_unsupported: s.config_store.snapshot().loaded.unsupported.clone(),
     }
-}
-
-async fn logs_tail_handler(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
-    let params: LogsTailParams = parse_params(names::LOGS_TAIL, p)?;
-    if let Some(l) = params.limit
-        && !(1..=logs_tail::MAX_LIMIT).contains(&l)
-    {
-        return Err(invalid_params(
-            names::LOGS_TAIL,
-            format!(
-                "params.limit is {l}; it must be between 1 and {}",
-                logs_tail::MAX_LIMIT
-            ),
-        ));
-    }
-    if let Some(b) = params.max_bytes
-        && !(1..=logs_tail::MAX_MAX_BYTES).contains(&b)
-    {
-        return Err(invalid_params(
-            names::LOGS_TAIL,
-            format!(
-                "params.maxBytes is {b}; it must be between 1 and {}",
-                logs_tail::MAX_MAX_BYTES
-            ),
-        ));
-    }
-    let path = crate::logging::current_log_file(&s.paths.logs());
-    // Reads of up to 1 MB each: a few at a time keeps peak memory bounded however many
-    // requests clients pile up.
-    let _permit = s.heavy_io.acquire().await.map_err(|_| {
-        ErrorShape::new(ErrorCode::Unavailable, "the gateway is shutting down").retry_after(None)
-    })?;
-    let result = tokio::task::spawn_blocking(move || logs_tail::tail(&path, &params))
-        .await
-        .map_err(|e| ErrorShape::new(ErrorCode::Unavailable, format!("log reader failed: {e}")))?
-        .map_err(|e| {
-            ErrorShape::new(
-                ErrorCode::Unavailable,
-                format!("cannot read the log file: {e}"),
-            )
-            .retry_after(Some(1000))
-        })?;
-    to_value(result)
 }

@@ -4,8 +4,9 @@
 
 use crate::config::edit;
 use crate::config::store::{Change, WriteError};
-use crate::server::Shared;
-use crate::server::registry::{CallCtx, Registry, invalid_params, parse_params};
+use crate::rpc::{CallCtx, invalid_params, parse_params};
+use crate::state::Methods;
+use crate::state::Shared;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -21,7 +22,7 @@ pub const CONFIG_CHANGED: &str = ConfigChanged::NAME;
 
 /// Registers the methods. `config.get` is `operator.read` as in OpenClaw, with credentials
 /// written in the file masked for callers without `operator.admin`; writes need admin.
-pub fn register(r: &mut Registry) {
+pub fn register(r: &mut Methods) {
     r.method::<ConfigGet, _, _>(get);
     r.add("config.set", Scope::Admin, set);
     r.method::<ConfigApply, _, _>(apply);

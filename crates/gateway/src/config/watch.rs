@@ -2,7 +2,7 @@
 //! (100 ms debounce) and swaps it in; an invalid edit is logged and ignored, and the running
 //! config stays. `gateway.reload.mode: "off"` leaves edits for the next start.
 
-use crate::server::Shared;
+use crate::state::Shared;
 use notify::{RecursiveMode, Watcher};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -128,7 +128,7 @@ pub(crate) fn spawn(shared: Arc<Shared>) {
             }
             match reloaded {
                 Ok(Ok(Some(change))) => {
-                    crate::config_methods::announce(&shared, &change, "file");
+                    crate::config::methods::announce(&shared, &change, "file");
                 }
                 Ok(Ok(None)) => {}
                 Ok(Err(e)) => {

@@ -1,7 +1,6 @@
 //! The method registry: each method's required scope and handler. Native frames and JSON-RPC
 //! requests are both served from here.
 
-use super::Shared;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -54,20 +53,27 @@ impl CallCtx {
 
 /// A boxed handler future.
 pub type HandlerFuture = Pin<Box<dyn Future<Output = Result<Value, ErrorShape>> + Send>>;
-type Handler = Arc<dyn Fn(Arc<Shared>, CallCtx, Value) -> HandlerFuture + Send + Sync>;
+type Handler<S> = Arc<dyn Fn(Arc<S>, CallCtx, Value) -> HandlerFuture + Send + Sync>;
 
-struct Method {
+struct Method<S> {
     scope: Scope,
-    handler: Handler,
+    handler: Handler<S>,
 }
 
-/// Methods by name.
-#[derive(Default)]
-pub struct Registry {
-    methods: BTreeMap<&'static str, Method>,
+/// Methods by name; each handler receives the state `S` the server was started with.
+pub struct Registry<S> {
+    methods: BTreeMap<&'static str, Method<S>>,
 }
 
-impl std::fmt::Debug for Registry {
+impl<S> Default for Registry<S> {
+    fn default() -> Self {
+        Registry {
+            methods: BTreeMap::new(),
+        }
+    }
+}
+
+impl<S> std::fmt::Debug for Registry<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_list().entries(self.methods.keys()).finish()
     }
@@ -82,14 +88,14 @@ pub enum Refusal {
     MissingScope(Scope),
 }
 
-impl Registry {
+impl<S: Send + Sync + 'static> Registry<S> {
     /// Adds a method that needs `scope`.
     pub fn add<F, Fut>(&mut self, name: &'static str, scope: Scope, f: F)
     where
-        F: Fn(Arc<Shared>, CallCtx, Value) -> Fut + Send + Sync + 'static,
+        F: Fn(Arc<S>, CallCtx, Value) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<Value, ErrorShape>> + Send + 'static,
     {
-        let handler: Handler = Arc::new(move |s, c, p| Box::pin(f(s, c, p)));
+        let handler: Handler<S> = Arc::new(move |s, c, p| Box::pin(f(s, c, p)));
         self.methods.insert(name, Method { scope, handler });
     }
 
@@ -98,7 +104,7 @@ impl Registry {
     pub fn method<M, F, Fut>(&mut self, f: F)
     where
         M: Descriptor,
-        F: Fn(Arc<Shared>, CallCtx, M::Params) -> Fut + Send + Sync + 'static,
+        F: Fn(Arc<S>, CallCtx, M::Params) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<M::Result, ErrorShape>> + Send + 'static,
     {
         let f = Arc::new(f);
@@ -123,7 +129,7 @@ impl Registry {
     pub fn method_raw<M, F, Fut>(&mut self, f: F)
     where
         M: Descriptor,
-        F: Fn(Arc<Shared>, CallCtx, Value) -> Fut + Send + Sync + 'static,
+        F: Fn(Arc<S>, CallCtx, Value) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<Value, ErrorShape>> + Send + 'static,
     {
         self.add(M::NAME, M::SCOPE, f);
@@ -137,7 +143,7 @@ impl Registry {
     /// Looks up a method and checks the caller's scopes; returns the future to run.
     pub fn prepare(
         &self,
-        shared: Arc<Shared>,
+        shared: Arc<S>,
         name: &str,
         ctx: CallCtx,
         params: Value,

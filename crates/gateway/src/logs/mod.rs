@@ -2,6 +2,9 @@
 //! retention in days, 0600 files) with fields `time, level, target, message` plus the fields of
 //! the enclosing spans (`conn_id`, `session_id`, ...), and readable lines on stderr.
 
+pub mod methods;
+pub mod tail;
+
 use serde_json::{Map, Value};
 use std::fs::File;
 use std::io::{self, IsTerminal, Write};

@@ -1,0 +1,187 @@
+//! The gateway's state, at the bottom of the method modules: the config store, the domain
+//! handles (chat runtime with sessions, approvals and secrets; presence; logs), the broadcast
+//! of events and the shutdown token. Method modules receive it; it imports no method module
+//! and no server code.
+
+use crate::auth::Credential;
+use crate::chat::AgentSpec;
+use crate::config::store::ConfigStore;
+use crate::config::{AuthMode, Config};
+use crate::paths::StatePaths;
+use crate::presence::Presence;
+use crate::rpc::{Emit, Registry, invalid_params};
+use crate::sysinfo;
+use serde_json::Value;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+use tidepool_protocol::ErrorShape;
+use tidepool_protocol::frames::{EventFrame, Frame, StateVersion, encode};
+use tidepool_protocol::methods::{PresenceEntry, ShutdownEvent, events};
+use tokio::sync::broadcast;
+use tokio_tungstenite::tungstenite::Utf8Bytes;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+/// The methods this gateway serves, each handed the state.
+pub type Methods = Registry<Shared>;
+
+/// State shared by the accept loop, connections and handlers.
+pub struct Shared {
+    pub(crate) version: String,
+    pub(crate) boot_id: String,
+    pub(crate) paths: StatePaths,
+    pub(crate) config: Config,
+    pub(crate) config_store: Arc<ConfigStore>,
+    pub(crate) config_writes: std::sync::Mutex<std::collections::VecDeque<Instant>>,
+    pub(crate) log_levels: Option<crate::logs::LevelControl>,
+    pub(crate) auth_limiter: crate::auth_limit::AuthLimiter,
+    pub(crate) credential: Credential,
+    pub(crate) auth_mode: AuthMode,
+    pub(crate) local_addr: SocketAddr,
+    pub(crate) started: Instant,
+    pub(crate) started_at_ms: u64,
+    pub(crate) registry: Methods,
+    pub(crate) presence: Presence,
+    pub(crate) events: broadcast::Sender<Utf8Bytes>,
+    pub(crate) presence_dirty: tokio::sync::Notify,
+    pub(crate) seq: AtomicU64,
+    pub(crate) shutdown: CancellationToken,
+    pub(crate) shutdown_event: std::sync::Mutex<Option<ShutdownEvent>>,
+    pub(crate) tasks: TaskTracker,
+    /// Bounds concurrent large file reads (logs.tail) across all connections.
+    pub(crate) heavy_io: tokio::sync::Semaphore,
+    /// Sessions, runs and providers.
+    pub(crate) chat: Arc<crate::chat::ChatRuntime>,
+    /// Masks secret values in every frame sent.
+    pub(crate) redactor: crate::redact::Redactor,
+}
+
+impl Shared {
+    pub(crate) fn uptime_ms(&self) -> u64 {
+        u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    pub(crate) fn state_version(&self) -> StateVersion {
+        StateVersion {
+            presence: self.presence.version(),
+            health: 1,
+        }
+    }
+
+    pub(crate) fn own_presence(&self) -> PresenceEntry {
+        PresenceEntry {
+            host: Some(sysinfo::hostname()),
+            ip: Some(self.local_addr.ip().to_string()),
+            version: Some(self.version.clone()),
+            platform: Some(sysinfo::platform().into()),
+            mode: Some("gateway".into()),
+            reason: Some("self".into()),
+            ts: sysinfo::now_ms(),
+            online_since: Some(self.started_at_ms),
+            instance_id: Some(self.boot_id.clone()),
+            ..PresenceEntry::default()
+        }
+    }
+
+    pub(crate) fn presence_list(&self) -> Vec<PresenceEntry> {
+        self.presence.list(self.own_presence())
+    }
+
+    /// Sends an event to every connected client, with a global sequence number.
+    pub(crate) fn broadcast(&self, event: &str, payload: Value) {
+        let frame = Frame::Event(EventFrame {
+            event: event.into(),
+            payload: Some(payload),
+            seq: Some(self.seq.fetch_add(1, Ordering::AcqRel) + 1),
+            state_version: Some(self.state_version()),
+        });
+        let text = self.redactor.redact_owned(encode(&frame));
+        let _ = self.events.send(Utf8Bytes::from(text));
+    }
+
+    /// Broadcasts event `E` with its typed payload.
+    pub(crate) fn broadcast_event<E: tidepool_protocol::contract::Event>(
+        &self,
+        payload: &E::Payload,
+    ) {
+        match serde_json::to_value(payload) {
+            Ok(v) => self.broadcast(E::NAME, v),
+            Err(e) => tracing::warn!(event = E::NAME, error = %e, "cannot encode an event"),
+        }
+    }
+
+    pub(crate) fn subscribe(&self) -> broadcast::Receiver<Utf8Bytes> {
+        self.events.subscribe()
+    }
+
+    /// Notes a presence change; the broadcaster coalesces bursts into one event.
+    pub(crate) fn presence_changed(&self) {
+        self.presence_dirty.notify_one();
+    }
+
+    pub(crate) fn broadcast_presence(&self) {
+        let list = self.presence_list();
+        self.broadcast(events::PRESENCE, serde_json::json!({ "presence": list }));
+    }
+
+    pub(crate) fn shutdown_event(&self) -> ShutdownEvent {
+        self.shutdown_event
+            .lock()
+            .ok()
+            .and_then(|e| e.clone())
+            .unwrap_or(ShutdownEvent {
+                reason: "shutdown".into(),
+                restart_expected_ms: None,
+            })
+    }
+}
+
+impl Shared {
+    /// The config in force now (it changes on reload).
+    pub(crate) fn current_config(&self) -> Arc<Config> {
+        Arc::new(self.config_store.snapshot().loaded.config.clone())
+    }
+
+    /// The folder of the config file (relative paths in the config resolve from here).
+    pub(crate) fn config_dir(&self) -> PathBuf {
+        self.paths
+            .config()
+            .parent()
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("."))
+    }
+
+    /// The agent named by `agent_id`, or the one a session key names, or the default; and the
+    /// normalized key.
+    pub(crate) fn pick_agent(
+        &self,
+        config: &Config,
+        method: &str,
+        agent_id: Option<&str>,
+        key: Option<&str>,
+    ) -> Result<(AgentSpec, Option<String>), ErrorShape> {
+        crate::agents::pick(config, &self.paths, agent_id, key)
+            .map_err(|m| invalid_params(method, m))
+    }
+
+    /// The normalized session key a request names (bare names belong to `agent` or the default).
+    pub(crate) fn key_of(
+        &self,
+        method: &str,
+        key: &str,
+        agent: Option<&str>,
+    ) -> Result<String, ErrorShape> {
+        let config = self.current_config();
+        let (_, k) = self.pick_agent(&config, method, agent, Some(key))?;
+        Ok(k.unwrap_or_default())
+    }
+}
+
+impl Emit for Shared {
+    fn emit(&self, event: &str, payload: Value) {
+        self.broadcast(event, payload);
+    }
+}
