@@ -1,25 +1,25 @@
 import { createEffect, createSignal, lazy, Match, on, onCleanup, onMount, Show, Suspense, Switch } from "solid-js";
-import { ApprovalPrompt } from "./components/ApprovalPrompt";
-import { Header } from "./components/Header";
-import { PAGES, type Page, Sidebar } from "./components/Sidebar";
+import { ApprovalPrompt } from "./features/approvals/ApprovalPrompt";
+import { Header } from "./shared/ui/Header";
+import { PAGES, type Page, Sidebar } from "./shared/ui/Sidebar";
 import { commands } from "./bindings";
-import { initApprovals, pageRequests } from "./lib/approvals";
-import { initGateway } from "./lib/gateway";
-import { initLogs } from "./lib/logs";
-import { closeSetup, loadSetup, setup, setupError } from "./lib/onboarding";
-import { initSelfTest } from "./lib/selftest";
-import { initSettings } from "./lib/settings";
-import { Dashboard } from "./pages/Dashboard";
-import { Logs } from "./pages/Logs";
-import { Onboarding } from "./pages/Onboarding";
-import { Settings } from "./pages/Settings";
+import { initApprovals, pageRequests } from "./features/approvals/store";
+import { initGateway } from "./shared/lib/gateway";
+import { initLogs } from "./features/logs/store";
+import { closeSetup, loadSetup, setup, setupError } from "./features/onboarding/store";
+import { initSelfTest } from "./features/dashboard/selftest";
+import { initSettings } from "./features/settings/store";
+import { Dashboard } from "./features/dashboard/Page";
+import { Logs } from "./features/logs/Page";
+import { Onboarding } from "./features/onboarding/Page";
+import { Settings } from "./features/settings/Page";
 
 // The editor (CodeMirror) loads when the Config page opens, not at start-up.
-const Config = lazy(() => import("./pages/Config").then((m) => ({ default: m.Config })));
+const Config = lazy(() => import("./features/config/Page").then((m) => ({ default: m.Config })));
 // Chat brings the Markdown renderer and code highlighter; it too loads when first opened.
-const Chat = lazy(() => import("./pages/Chat").then((m) => ({ default: m.Chat })));
-const Sessions = lazy(() => import("./pages/Sessions").then((m) => ({ default: m.Sessions })));
-const Approvals = lazy(() => import("./pages/Approvals").then((m) => ({ default: m.Approvals })));
+const Chat = lazy(() => import("./features/chat/Page").then((m) => ({ default: m.Chat })));
+const Sessions = lazy(() => import("./features/sessions/Page").then((m) => ({ default: m.Sessions })));
+const Approvals = lazy(() => import("./features/approvals/Page").then((m) => ({ default: m.Approvals })));
 
 export function App() {
   const [page, setPage] = createSignal<Page>("dashboard");
@@ -54,6 +54,11 @@ export function App() {
   createEffect(on(pageRequests, () => setPage("approvals"), { defer: true }));
 
   const title = () => PAGES.find((p) => p.id === page())?.label ?? "";
+  /** The setup to show the wizard for, when it is needed. */
+  const wizard = () => {
+    const s = setup();
+    return s?.needed ? s : null;
+  };
 
   const main = () => (
     <div class="flex h-full">
@@ -66,17 +71,17 @@ export function App() {
               <Dashboard onOpenConfig={() => setPage("config")} />
             </Match>
             <Match when={page() === "chat"}>
-              <Suspense fallback={<div class="tp-skeleton m-6 h-64" aria-busy="true" aria-label="Loading" />}>
+              <Suspense fallback={<div class="tp-skeleton m-6 h-64" role="progressbar" aria-busy="true" aria-label="Loading" />}>
                 <Chat />
               </Suspense>
             </Match>
             <Match when={page() === "sessions"}>
-              <Suspense fallback={<div class="tp-skeleton m-6 h-64" aria-busy="true" aria-label="Loading" />}>
+              <Suspense fallback={<div class="tp-skeleton m-6 h-64" role="progressbar" aria-busy="true" aria-label="Loading" />}>
                 <Sessions onOpen={() => setPage("chat")} />
               </Suspense>
             </Match>
             <Match when={page() === "approvals"}>
-              <Suspense fallback={<div class="tp-skeleton m-6 h-64" aria-busy="true" aria-label="Loading" />}>
+              <Suspense fallback={<div class="tp-skeleton m-6 h-64" role="progressbar" aria-busy="true" aria-label="Loading" />}>
                 <Approvals />
               </Suspense>
             </Match>
@@ -84,7 +89,7 @@ export function App() {
               <Logs />
             </Match>
             <Match when={page() === "config"}>
-              <Suspense fallback={<div class="tp-skeleton m-6 h-64" aria-busy="true" aria-label="Loading" />}>
+              <Suspense fallback={<div class="tp-skeleton m-6 h-64" role="progressbar" aria-busy="true" aria-label="Loading" />}>
                 <Config />
               </Suspense>
             </Match>
@@ -102,14 +107,16 @@ export function App() {
   // moment it takes to ask, so the app does not flash before the wizard.
   return (
     <Show when={setup() || setupError()}>
-      <Show when={setup()?.needed} fallback={main()}>
-        <Onboarding
-          info={setup()!}
-          onDone={() => {
-            closeSetup();
-            setPage("chat");
-          }}
-        />
+      <Show when={wizard()} fallback={main()}>
+        {(info) => (
+          <Onboarding
+            info={info()}
+            onDone={() => {
+              closeSetup();
+              setPage("chat");
+            }}
+          />
+        )}
       </Show>
     </Show>
   );

@@ -1,4 +1,7 @@
 //! `tidepool config ...` on a state dir, with and without a running gateway.
+
+// The binary under test is started directly, with exactly the environment each case sets.
+#![allow(clippy::disallowed_methods)]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -179,13 +182,13 @@ fn apply_from_stdin_replaces_an_invalid_file_without_making_it_last_good() {
 #[test]
 fn the_ui_schema_fixture_matches_the_gateway() {
     let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../ui/src/test/config-schema.json");
+        .join("../../ui/src/features/config/config-schema.json");
     let dir = tempfile::tempdir().unwrap();
     let now: serde_json::Value = serde_json::from_str(&out(&tp(dir.path(), &["schema"]))).unwrap();
     let saved: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&fixture).unwrap()).unwrap();
     assert!(
         now == saved,
-        "ui/src/test/config-schema.json is stale: run `tidepool config schema > ui/src/test/config-schema.json`"
+        "ui/src/features/config/config-schema.json is stale: run `tidepool config schema > ui/src/features/config/config-schema.json`"
     );
 }

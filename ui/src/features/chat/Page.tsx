@@ -1,0 +1,346 @@
+import { createEffect, createMemo, createSignal, For, on, onMount, Show } from "solid-js";
+import { commands, type ChatMessageView, type ModelOption } from "../../bindings";
+import { Button } from "../../shared/ui/Button";
+import { GatewayDown } from "../../shared/ui/GatewayDown";
+import { ArrowUp, ChevronRight, LoaderCircle, MessageSquare, Plus, RotateCw, Square, TriangleAlert, Wrench } from "../../shared/ui/icons";
+import {
+  current,
+  errorText,
+  initChat,
+  live,
+  loadError,
+  loading,
+  messages,
+  newChat,
+  openSession,
+  refreshSessions,
+  send,
+  retry,
+  sendError,
+  sessions,
+  sessionsLoaded,
+  setSendError,
+  stop,
+  type LiveTool,
+} from "./store";
+import { isUp } from "../../shared/lib/gateway";
+import { renderMarkdown } from "../../shared/lib/markdown";
+
+const money = (usd: number) => (usd === 0 ? "$0" : usd < 0.01 ? "<$0.01" : `$${usd.toFixed(2)}`);
+const tokens = (n: number) => (n >= 10_000 ? `${(n / 1000).toFixed(0)}k` : n >= 1000 ? `${(n / 1000).toFixed(1)}k` : `${n}`);
+
+/** One tool call: name, arguments and result, collapsed until opened. */
+function ToolCard(props: { name: string; args: string; result?: ChatMessageView | LiveTool }) {
+  const [open, setOpen] = createSignal(false);
+  const running = () => props.result === undefined;
+  const failed = () => props.result?.isError === true;
+  const output = () => {
+    const r = props.result;
+    if (!r) return "";
+    return "text" in r ? r.text : (r.result ?? "");
+  };
+  return (
+    <div data-testid="tool-card" class={`rounded-md border ${failed() ? "border-err/50" : "border-line"} bg-surface-2/60 text-[13px]`}>
+      <button
+        type="button"
+        class="w-full flex items-center gap-2 px-3 h-8 text-left"
+        aria-expanded={open()}
+        onClick={() => setOpen(!open())}
+      >
+        <ChevronRight size={14} class={`transition-transform ${open() ? "rotate-90" : ""}`} aria-hidden="true" />
+        <Wrench size={14} class="text-muted" aria-hidden="true" />
+        <span class="font-mono">{props.name}</span>
+        <span class="ml-auto text-muted text-xs">
+          <Show when={!running()} fallback={<span class="inline-flex items-center gap-1"><LoaderCircle size={12} class="animate-spin" /> running</span>}>
+            {failed() ? "failed" : "done"}
+            <Show when={props.result?.durationMs != null}> · {props.result?.durationMs} ms</Show>
+          </Show>
+        </span>
+      </button>
+      <Show when={open()}>
+        <div class="border-t border-line px-3 py-2 space-y-2">
+          <div>
+            <div class="text-xs text-muted mb-1">Arguments</div>
+            <pre class="font-mono text-xs whitespace-pre-wrap break-all">{props.args}</pre>
+          </div>
+          <Show when={!running()}>
+            <div>
+              <div class="text-xs text-muted mb-1">{failed() ? "Error" : "Result"}</div>
+              <pre data-testid="tool-result" class={`font-mono text-xs whitespace-pre-wrap break-all max-h-64 overflow-auto ${failed() ? "text-err" : ""}`}>{output()}</pre>
+            </div>
+          </Show>
+        </div>
+      </Show>
+    </div>
+  );
+}
+
+function Markdown(props: { text: string }) {
+  // Links would navigate the app's own window: they are shown, not followed.
+  const onClick = (e: MouseEvent) => {
+    if (e.target instanceof Element && e.target.closest("a")) e.preventDefault();
+  };
+  // biome-ignore lint/a11y/noStaticElementInteractions lint/a11y/useKeyWithClickEvents: not a control: it catches clicks on the rendered links (which keys activate too) to stop them navigating
+  return <div class="tp-markdown" onClick={onClick} innerHTML={renderMarkdown(props.text)} />;
+}
+
+const statusNote: Record<string, string> = {
+  aborted: "Stopped.",
+  incomplete: "Cut off: the gateway stopped while writing this reply.",
+  streaming: "Being written…",
+};
+
+export function Chat() {
+  const [draft, setDraft] = createSignal("");
+  const [models, setModels] = createSignal<ModelOption[]>([]);
+  let scroller: HTMLDivElement | undefined;
+  let input: HTMLTextAreaElement | undefined;
+
+  const running = isUp;
+  const session = createMemo(() => sessions().find((s) => s.key === current()));
+  const liveReply = () => live()[current()];
+  const busy = () => liveReply() !== undefined;
+  const results = createMemo(() => {
+    const m = new Map<string, ChatMessageView>();
+    for (const x of messages()) if (x.role === "toolResult" && x.toolCallId) m.set(x.toolCallId, x);
+    return m;
+  });
+  const shown = () => messages().filter((m) => m.role !== "toolResult");
+  // Retry belongs to the failure the conversation ends on, not to older ones.
+  const lastId = () => messages().at(-1)?.id;
+
+  const load = async () => {
+    await initChat();
+    await refreshSessions();
+    await openSession(current());
+    const r = await commands.chatModels();
+    if (r.status === "ok") setModels(r.data);
+  };
+  onMount(() => {
+    if (running()) void load();
+  });
+  createEffect(on(running, (r, was) => r && was === false && void load(), { defer: true }));
+
+  // Typing goes straight into the composer: when the page opens (also right after the setup's
+  // "Open Chat"), when the gateway comes up under it and when another conversation opens.
+  // After a frame: the page may still be attaching (lazy load, Suspense). An open dialog (an
+  // approval prompt) keeps its focus.
+  const focusComposer = () =>
+    requestAnimationFrame(() => {
+      if (!input?.isConnected || document.querySelector('[role="dialog"], [role="alertdialog"]')) return;
+      input.focus({ preventScroll: true });
+    });
+  createEffect(on([running, current], ([r]) => r && focusComposer()));
+
+  // Keep the newest text in view while it streams.
+  createEffect(() => {
+    void messages().length;
+    void liveReply()?.text;
+    queueMicrotask(() => {
+      if (scroller) scroller.scrollTop = scroller.scrollHeight;
+    });
+  });
+
+  const submit = async () => {
+    const text = draft().trim();
+    if (!text || busy()) return;
+    setDraft("");
+    const ok = await send(text);
+    if (!ok) setDraft(text);
+    input?.focus();
+  };
+
+  const onKey = (e: KeyboardEvent) => {
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      void submit();
+    }
+    if (e.key === "Escape" && busy()) void stop();
+  };
+
+  const setModel = async (id: string) => {
+    const r = await commands.chatSetModel(current(), id === "" ? null : id);
+    if (r.status === "error") setSendError(`Could not change the model: ${errorText(r.error)}`);
+    await refreshSessions();
+  };
+
+  return (
+    <Show
+      when={running()}
+      fallback={<GatewayDown icon={<MessageSquare size={28} />} why="Your assistant answers through the gateway." />}
+    >
+      <div class="h-full flex min-h-0">
+        <aside class="w-60 shrink-0 border-r border-line bg-surface flex flex-col min-h-0" aria-label="Conversations">
+          <div class="p-2 border-b border-line">
+            <Button class="w-full justify-center" icon={<Plus size={15} />} onClick={() => void newChat()} data-testid="new-chat">
+              New chat
+            </Button>
+          </div>
+          <ul class="flex-1 overflow-auto p-2 space-y-0.5">
+            <Show when={sessionsLoaded()} fallback={<For each={[1, 2, 3]}>{() => <li class="tp-skeleton h-10" />}</For>}>
+              <Show when={sessions().length > 0} fallback={<li class="text-muted text-[13px] px-2 py-3">No conversations yet.</li>}>
+                <For each={sessions()}>
+                  {(s) => (
+                    <li>
+                      <button
+                        type="button"
+                        data-testid="session-item"
+                        aria-current={s.key === current() ? "true" : undefined}
+                        onClick={() => void openSession(s.key)}
+                        class={`w-full text-left rounded-md px-2.5 py-1.5 ${s.key === current() ? "bg-accent/12" : "hover:bg-surface-2"}`}
+                      >
+                        <div class="text-[13px] font-medium truncate flex items-center gap-1.5">
+                          <Show when={s.running}>
+                            <span class="size-1.5 rounded-full bg-warn shrink-0" title="Writing a reply" />
+                          </Show>
+                          {s.title}
+                        </div>
+                        <div class="text-xs text-muted truncate">{s.preview ?? "Empty"}</div>
+                      </button>
+                    </li>
+                  )}
+                </For>
+              </Show>
+            </Show>
+          </ul>
+        </aside>
+
+        <section class="flex-1 min-w-0 flex flex-col">
+          <div class="flex items-center gap-3 px-4 h-11 border-b border-line text-[13px]">
+            <span class="font-medium truncate">{session()?.title ?? "Main"}</span>
+            <span class="text-muted text-xs" data-testid="usage">
+              {tokens(session()?.totalTokens ?? 0)} tokens · {money(session()?.costUsd ?? 0)}
+            </span>
+            <label class="ml-auto flex items-center gap-2 text-xs text-muted">
+              Model
+              <select
+                class="h-7 rounded-md border border-line bg-surface text-fg text-xs px-1.5 max-w-56"
+                value={session()?.model ?? ""}
+                onChange={(e) => void setModel(e.currentTarget.value)}
+              >
+                <option value="">Agent default</option>
+                <For each={models()}>{(m) => <option value={m.id}>{m.name === m.id.split("/").slice(1).join("/") ? m.id : `${m.name} (${m.id})`}</option>}</For>
+              </select>
+            </label>
+          </div>
+
+          <div ref={scroller} class="flex-1 overflow-auto px-4 py-4" data-testid="messages">
+            <div class="max-w-3xl mx-auto space-y-4">
+              <Show when={loadError()}>
+                <div role="alert" class="rounded-md border border-err/40 bg-err/5 p-3 text-[13px] flex items-start gap-2">
+                  <TriangleAlert size={16} class="text-err mt-0.5 shrink-0" />
+                  <div class="flex-1">{loadError()}</div>
+                  <Button variant="ghost" onClick={() => void openSession(current())}>Retry</Button>
+                </div>
+              </Show>
+              <Show when={loading() && messages().length === 0}>
+                <div class="space-y-3" role="progressbar" aria-busy="true" aria-label="Loading">
+                  <div class="tp-skeleton h-10 w-2/3 ml-auto" />
+                  <div class="tp-skeleton h-24 w-5/6" />
+                </div>
+              </Show>
+              <Show when={!loading() && !loadError() && messages().length === 0 && !busy()}>
+                <div class="text-center text-muted py-16 space-y-2">
+                  <MessageSquare size={28} class="mx-auto" />
+                  <div class="text-fg font-medium">Say hello to your assistant</div>
+                  <div class="text-[13px]">It can read and write files in its workspace and fetch web pages.</div>
+                </div>
+              </Show>
+              <For each={shown()}>
+                {(m) => (
+                  <Show
+                    when={m.role !== "compaction"}
+                    fallback={
+                      <details class="text-xs text-muted border-y border-line py-2">
+                        <summary class="cursor-pointer">Earlier conversation summarized</summary>
+                        <div class="mt-2 whitespace-pre-wrap">{m.text}</div>
+                      </details>
+                    }
+                  >
+                    <div data-testid={`msg-${m.role}`} class={m.role === "user" ? "flex justify-end" : ""}>
+                      <Show
+                        when={m.role === "assistant"}
+                        fallback={<div class="max-w-[80%] rounded-lg bg-accent/12 px-3 py-2 whitespace-pre-wrap text-[14px]">{m.text}</div>}
+                      >
+                        <div class="space-y-2">
+                          <Show when={m.text}>
+                            <Markdown text={m.text} />
+                          </Show>
+                          <For each={m.toolCalls}>
+                            {(t) => (
+                              <ToolCard name={t.name} args={t.arguments} result={results().get(t.id) ?? liveReply()?.tools.find((l) => l.callId === t.id && l.result !== undefined)} />
+                            )}
+                          </For>
+                          <Show when={m.status && statusNote[m.status]}>
+                            <div class="text-xs text-muted italic">{statusNote[m.status ?? ""]}</div>
+                          </Show>
+                          <Show when={m.status === "error"}>
+                            <div role="alert" data-testid="chat-error" class="rounded-md border border-err/40 bg-err/5 p-3 text-[13px] flex items-start gap-2">
+                              <TriangleAlert size={16} class="text-err mt-0.5 shrink-0" />
+                              <div class="flex-1">{m.errorMessage ?? "The reply failed."}</div>
+                              <Show when={m.id === lastId() && !busy()}>
+                                <Button variant="ghost" data-testid="retry" icon={<RotateCw size={14} />} onClick={() => void retry()}>
+                                  Retry
+                                </Button>
+                              </Show>
+                            </div>
+                          </Show>
+                        </div>
+                      </Show>
+                    </div>
+                  </Show>
+                )}
+              </For>
+              <Show when={liveReply()}>
+                {(l) => (
+                  <div data-testid="live-reply" class="space-y-2">
+                    <Show when={l().text} fallback={<Show when={l().tools.every((t) => t.result !== undefined)}><div class="text-muted text-[13px] inline-flex items-center gap-2"><LoaderCircle size={14} class="animate-spin" /> Thinking…</div></Show>}>
+                      <Markdown text={l().text} />
+                    </Show>
+                  </div>
+                )}
+              </Show>
+            </div>
+          </div>
+
+          <div class="border-t border-line p-3">
+            <div class="max-w-3xl mx-auto">
+              <Show when={sendError()}>
+                <div role="alert" class="mb-2 text-[13px] text-err">{sendError()}</div>
+              </Show>
+              <div class="flex items-end gap-2 rounded-lg border border-line bg-surface px-3 py-2 focus-within:border-accent">
+                <textarea
+                  ref={input}
+                  data-testid="composer"
+                  aria-label="Message"
+                  rows={1}
+                  placeholder="Message your assistant (Enter to send, Shift+Enter for a new line)"
+                  class="flex-1 resize-none bg-transparent outline-none text-[14px] max-h-48 py-1"
+                  value={draft()}
+                  onInput={(e) => {
+                    setDraft(e.currentTarget.value);
+                    e.currentTarget.style.height = "auto";
+                    e.currentTarget.style.height = `${e.currentTarget.scrollHeight}px`;
+                  }}
+                  onKeyDown={onKey}
+                />
+                <Show
+                  when={busy()}
+                  fallback={
+                    <Button variant="primary" aria-label="Send" data-testid="send" disabled={!draft().trim()} icon={<ArrowUp size={15} />} onClick={() => void submit()}>
+                      Send
+                    </Button>
+                  }
+                >
+                  <Button aria-label="Stop" data-testid="stop" icon={<Square size={13} />} onClick={() => void stop()}>
+                    Stop
+                  </Button>
+                </Show>
+              </div>
+            </div>
+          </div>
+        </section>
+      </div>
+    </Show>
+  );
+}

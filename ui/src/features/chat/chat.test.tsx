@@ -1,0 +1,198 @@
+import { cleanup, fireEvent, render, screen, waitFor } from "@solidjs/testing-library";
+import { clearMocks } from "@tauri-apps/api/mocks";
+import { emit } from "@tauri-apps/api/event";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { ChatMessageView } from "../../bindings";
+import { resetChatStore } from "./store";
+import { initGateway, resetGatewayStore } from "../../shared/lib/gateway";
+import { Chat } from "./Page";
+import { running, stopped } from "../../shared/test/fixtures";
+import { byTestId, defined } from "../../shared/test/dom";
+import { KEY, msg, session, setup } from "./fixtures";
+
+const stream = (payload: object) => emit("chat-stream", payload);
+
+describe("Chat", () => {
+  beforeEach(() => {
+    resetGatewayStore();
+    resetChatStore();
+  });
+  afterEach(() => {
+    cleanup();
+    clearMocks();
+  });
+
+  it("shows the transcript with Markdown, highlighted code and tool cards that open", async () => {
+    setup({
+      history: () => [
+        msg({ role: "user", text: "list my files" }),
+        msg({ role: "assistant", text: "Here:\n\n```rust\nfn main() {}\n```", toolCalls: [{ id: "t1", name: "list", arguments: '{\n  "path": "."\n}' }] }),
+        msg({ role: "toolResult", toolCallId: "t1", toolName: "list", text: "notes/\ntodo.txt", durationMs: 3 }),
+      ],
+    });
+    await initGateway();
+    render(() => <Chat />);
+    const reply = await screen.findByTestId("msg-assistant");
+    expect(reply.querySelector("pre code")?.getAttribute("data-lang")).toBe("rust");
+    expect(reply.querySelector(".hljs-keyword")?.textContent).toBe("fn");
+    const card = screen.getByTestId("tool-card");
+    expect(card.textContent).toContain("list");
+    expect(card.textContent).toContain("3 ms");
+    fireEvent.click(defined(card.querySelector("button")));
+    expect(screen.getByTestId("tool-result").textContent).toBe("notes/\ntodo.txt");
+    expect(screen.getByTestId("usage").textContent).toBe("1.5k tokens · <$0.01");
+  });
+
+  it("sends with Enter, streams the reply, offers Stop, and reloads the transcript at the end", async () => {
+    let history: ChatMessageView[] = [];
+    const calls = setup({
+      history: () => history,
+      handler: (cmd) => {
+        if (cmd === "chat_send") return { runId: "r1", sessionKey: KEY };
+        if (cmd === "chat_abort") return true;
+      },
+    });
+    await initGateway();
+    render(() => <Chat />);
+    await screen.findByText("Say hello to your assistant");
+    const box = byTestId("composer", HTMLTextAreaElement);
+    fireEvent.input(box, { target: { value: "hi there" } });
+    fireEvent.keyDown(box, { key: "Enter" });
+    await waitFor(() => expect(calls.find((c) => c.cmd === "chat_send")?.args).toEqual({ key: KEY, message: "hi there" }));
+    expect(box.value).toBe("");
+    expect(screen.getByTestId("msg-user").textContent).toBe("hi there");
+    await stream({ kind: "delta", runId: "r1", sessionKey: KEY, text: "Hel" });
+    await stream({ kind: "delta", runId: "r1", sessionKey: KEY, text: "lo **you**" });
+    await waitFor(() => expect(screen.getByTestId("live-reply").innerHTML).toContain("<strong>you</strong>"));
+    fireEvent.click(screen.getByTestId("stop"));
+    await waitFor(() => expect(calls.some((c) => c.cmd === "chat_abort")).toBe(true));
+    history = [msg({ role: "user", text: "hi there" }), msg({ role: "assistant", text: "Hello", status: "aborted" })];
+    await stream({ kind: "aborted", runId: "r1", sessionKey: KEY });
+    await waitFor(() => expect(screen.queryByTestId("live-reply")).toBeNull());
+    expect(screen.getByText("Stopped.")).toBeTruthy();
+    expect(screen.getByTestId("send")).toBeTruthy();
+  });
+
+  it("catches up from the session event when the end of a reply was missed", async () => {
+    let history: ChatMessageView[] = [];
+    setup({ history: () => history, handler: (cmd) => (cmd === "chat_send" ? { runId: "r9", sessionKey: KEY } : undefined) });
+    await initGateway();
+    render(() => <Chat />);
+    await screen.findByText("Say hello to your assistant");
+    const box = byTestId("composer", HTMLTextAreaElement);
+    fireEvent.input(box, { target: { value: "q" } });
+    fireEvent.keyDown(box, { key: "Enter" });
+    await stream({ kind: "delta", runId: "r9", sessionKey: KEY, text: "partial" });
+    await screen.findByTestId("live-reply");
+    // Another run's end does not touch this one.
+    await stream({ kind: "sessionsChanged", key: KEY, reason: "message", runId: "other" });
+    expect(screen.getByTestId("live-reply")).toBeTruthy();
+    history = [msg({ role: "user", text: "q" }), msg({ role: "assistant", text: "the whole answer" })];
+    await stream({ kind: "sessionsChanged", key: KEY, reason: "message", runId: "r9" });
+    await waitFor(() => expect(screen.queryByTestId("live-reply")).toBeNull());
+    expect(screen.getByTestId("msg-assistant").textContent).toContain("the whole answer");
+  });
+
+  it("shows a failed reply inline with its reason and retries the last message", async () => {
+    const calls = setup({
+      history: () => [
+        msg({ role: "user", text: "older" }),
+        msg({ role: "assistant", status: "error", errorMessage: "an older failure" }),
+        msg({ role: "user", text: "hello?" }),
+        msg({ role: "assistant", status: "error", errorMessage: "fake refused the API key (invalid x-api-key); check the key in Config or Settings" }),
+      ],
+      handler: (cmd) => (cmd === "chat_retry" ? { runId: "r2", sessionKey: KEY } : undefined),
+    });
+    await initGateway();
+    render(() => <Chat />);
+    await waitFor(() => expect(screen.getAllByTestId("chat-error")).toHaveLength(2));
+    expect(screen.getAllByTestId("chat-error")[1].textContent).toContain("refused the API key");
+    // Only the failure the conversation ends on can be retried.
+    expect(screen.getAllByTestId("retry")).toHaveLength(1);
+    fireEvent.click(screen.getByTestId("retry"));
+    await waitFor(() => expect(calls.find((c) => c.cmd === "chat_retry")?.args).toEqual({ key: KEY }));
+    // The question is not added again; the reply streams as usual.
+    expect(screen.getAllByTestId("msg-user")).toHaveLength(2);
+    expect(calls.some((c) => c.cmd === "chat_send")).toBe(false);
+    await stream({ kind: "delta", runId: "r2", sessionKey: KEY, text: "now it works" });
+    expect((await screen.findByTestId("live-reply")).textContent).toContain("now it works");
+  });
+
+  it("a retry the gateway refuses says why", async () => {
+    setup({
+      history: () => [msg({ role: "user", text: "q" }), msg({ role: "assistant", status: "error", errorMessage: "boom" })],
+      handler: (cmd) => {
+        if (cmd === "chat_retry") throw { kind: "gateway", message: "a reply is still being written in agent:main:main" };
+      },
+    });
+    await initGateway();
+    render(() => <Chat />);
+    fireEvent.click(await screen.findByTestId("retry"));
+    expect(await screen.findByText(/still being written/)).toBeTruthy();
+    expect(screen.queryByTestId("live-reply")).toBeNull();
+  });
+
+  it("never renders scripts or event handlers from model output", async () => {
+    setup({ history: () => [msg({ role: "assistant", text: 'hi <img src="x" onerror="alert(1)"> <script>alert(2)</script> [link](javascript:alert(3))' })] });
+    await initGateway();
+    render(() => <Chat />);
+    const reply = await screen.findByTestId("msg-assistant");
+    expect(reply.querySelector("script")).toBeNull();
+    expect(reply.querySelector("img")?.getAttribute("onerror")).toBeNull();
+    expect(reply.querySelector("a")?.getAttribute("href") ?? "").not.toContain("javascript");
+  });
+
+  it("says the gateway is not running and offers to start it", async () => {
+    setup({ status: stopped });
+    await initGateway();
+    render(() => <Chat />);
+    expect(await screen.findByText("The gateway is not running")).toBeTruthy();
+    expect(screen.getByText("Start the gateway")).toBeTruthy();
+  });
+
+  it("a send the gateway refuses keeps the draft and says why", async () => {
+    setup({
+      handler: (cmd) => {
+        if (cmd === "chat_send") throw { kind: "gateway", message: "a reply is still being written in agent:main:main" };
+      },
+    });
+    await initGateway();
+    render(() => <Chat />);
+    await screen.findByText("Say hello to your assistant");
+    const box = byTestId("composer", HTMLTextAreaElement);
+    fireEvent.input(box, { target: { value: "again" } });
+    fireEvent.click(screen.getByTestId("send"));
+    expect((await screen.findByRole("alert")).textContent).toContain("still being written");
+    expect(box.value).toBe("again");
+  });
+
+  it("puts the cursor in the composer when the page opens and when the gateway comes up under it", async () => {
+    setup({});
+    await initGateway();
+    const { unmount } = render(() => <Chat />);
+    const box = await screen.findByTestId("composer");
+    await waitFor(() => expect(document.activeElement).toBe(box));
+    unmount();
+
+    resetGatewayStore();
+    setup({ status: stopped });
+    await initGateway();
+    render(() => <Chat />);
+    await screen.findByText("The gateway is not running");
+    await emit("gateway-status-changed", running);
+    const again = await screen.findByTestId("composer");
+    await waitFor(() => expect(document.activeElement).toBe(again));
+  });
+
+  it("moves the cursor back to the composer when another conversation opens", async () => {
+    setup({ sessions: [session(), session({ key: "agent:main:ideas", title: "Ideas" })] });
+    await initGateway();
+    render(() => <Chat />);
+    const box = await screen.findByTestId("composer");
+    const items = await screen.findAllByTestId("session-item");
+    items[1].focus();
+    expect(document.activeElement).toBe(items[1]);
+    fireEvent.click(items[1]);
+    await waitFor(() => expect(document.activeElement).toBe(box));
+  });
+});

@@ -1,0 +1,264 @@
+import { For, type JSX, Match, Show, Switch } from "solid-js";
+import { AddEntry, singular } from "./AddEntry";
+import { Trash2 } from "../../shared/ui/icons";
+import { SecretField } from "./SecretField";
+
+/** A JSON Schema node (the subset the gateway's schema uses). */
+export type SchemaNode = {
+  type?: string | string[];
+  description?: string;
+  default?: unknown;
+  properties?: Record<string, SchemaNode>;
+  oneOf?: { const?: string; description?: string }[];
+  anyOf?: SchemaNode[];
+  enum?: string[];
+  examples?: string[];
+  minimum?: number;
+  maximum?: number;
+  $ref?: string;
+  additionalProperties?: SchemaNode | boolean;
+  "x-reloadKind"?: "hot" | "restart" | "none";
+};
+
+type Obj = Record<string, unknown>;
+
+/** Parsed JSON that is an object (not an array, not null). */
+function isObj(v: unknown): v is Obj {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** `value[key]` when the value is an object. */
+const at = (value: unknown, key: string): unknown => (isObj(value) ? value[key] : undefined);
+
+/** The schema of a map's entries. */
+const entries = (n: SchemaNode): SchemaNode => (typeof n.additionalProperties === "object" ? n.additionalProperties : {});
+
+function resolve(node: SchemaNode, root: SchemaNode & { $defs?: Record<string, SchemaNode> }): SchemaNode {
+  // `Option<Enum>` comes as `anyOf: [{$ref}, {type: "null"}]`: show it as the enum (secrets
+  // keep their own field).
+  const any = node.anyOf ?? [];
+  const refs = any.filter((a) => a.$ref);
+  const ref = refs.length === 1 ? refs[0].$ref : undefined;
+  if (!node.$ref && ref && any.length === 2 && any.some((a) => a.type === "null") && !ref.endsWith("/Secret")) {
+    return resolve({ ...node, anyOf: undefined, $ref: ref }, root);
+  }
+  if (!node.$ref) return node;
+  const name = node.$ref.replace("#/$defs/", "");
+  const target = root.$defs?.[name] ?? {};
+  // The property's own description wins over the definition's.
+  return { ...target, ...node, $ref: undefined, description: node.description ?? target.description };
+}
+
+function choices(n: SchemaNode): { value: string; help?: string }[] | null {
+  if (n.enum) return n.enum.map((v) => ({ value: v }));
+  if (n.oneOf?.every((o) => typeof o.const === "string")) return n.oneOf.flatMap((o) => (o.const === undefined ? [] : [{ value: o.const, help: o.description }]));
+  return null;
+}
+
+function kind(n: SchemaNode): string {
+  if (n.anyOf?.some((a) => a.$ref?.endsWith("/Secret"))) return "secret";
+  const t = Array.isArray(n.type) ? n.type.find((x) => x !== "null") : n.type;
+  if (choices(n)) return "choice";
+  if (n.properties) return "object";
+  if (n.additionalProperties && typeof n.additionalProperties === "object") return "map";
+  return t ?? "string";
+}
+
+/** Help text with `code` spans (the schema's descriptions come from Rust doc comments). */
+function Help(props: { text?: string; class?: string }) {
+  return (
+    <Show when={props.text}>
+      {(text) => (
+        <p class={props.class ?? "text-xs text-muted"}>
+          <For each={text().split("`")}>
+            {(part, i) => (i() % 2 === 1 ? <code class="font-mono text-[11px] text-fg/80">{part}</code> : part)}
+          </For>
+        </p>
+      )}
+    </Show>
+  );
+}
+
+/** How the config refers to an environment variable, shown as text. */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: the config's own `${VAR}` syntax, not a template
+const ENV_SYNTAX = "${ENV_VAR}";
+
+const WORDS: Record<string, string> = { api: "API", url: "URL", urls: "URLs", id: "ID", ids: "IDs", ms: "(ms)", http: "HTTP", tls: "TLS", llm: "LLM" };
+
+/** "maxPayload" → "Max payload", "baseUrl" → "Base URL", "drainTimeoutMs" → "Drain timeout (ms)". */
+export function label(key: string): string {
+  const words = key
+    .replace(/^\$/, "")
+    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+    .toLowerCase()
+    .split(" ")
+    .map((w) => WORDS[w] ?? w)
+    .join(" ");
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/** The value a new map entry starts with. */
+function blank(n: SchemaNode): unknown {
+  const k = kind(n);
+  if (k === "object" || k === "map") return {};
+  if (k === "boolean") return false;
+  if (k === "integer" || k === "number") return 0;
+  return "";
+}
+
+const sensitive = (key: string) => /token|password|secret|apikey/i.test(key);
+
+/** Fields generated from the gateway's JSON Schema. Values come from `value`; a change calls
+ *  `onChange(path, value)` with `undefined` to remove the key (back to its default). */
+export function ConfigForm(props: {
+  schema: SchemaNode & { $defs?: Record<string, SchemaNode> };
+  value: Obj;
+  onChange: (path: string[], value: unknown) => void;
+  /** Stores a secret for a `{source: "store"}` reference; resolves with an error, or null. */
+  onStoreSecret?: (name: string, value: string) => Promise<string | null>;
+}) {
+  const sections = () =>
+    Object.entries(props.schema.properties ?? {})
+      .map(([k, n]) => [k, resolve(n, props.schema)] as const)
+      .filter(([, n]) => n.properties);
+
+  function Field(p: { path: string[]; node: SchemaNode; value: unknown; rawKey?: boolean }): JSX.Element {
+    const n = () => resolve(p.node, props.schema);
+    const key = () => p.path[p.path.length - 1];
+    const title = () => (p.rawKey ? key() : label(key()));
+    const id = () => `cfg-${p.path.join("-")}`;
+    const set = (v: unknown) => props.onChange(p.path, v === "" || v === undefined ? undefined : v);
+    const shown = () => (p.value === undefined ? undefined : p.value);
+    /** How many items a list setting has; null when it is not a list. */
+    const items = () => {
+      const v = shown();
+      return Array.isArray(v) ? v.length : null;
+    };
+    return (
+      <Switch>
+        <Match when={kind(n()) === "object"}>
+          <fieldset class="border-l-2 border-line pl-4 my-2 space-y-1">
+            <legend class="text-[13px] font-semibold">{title()}</legend>
+            <Help text={n().description} />
+            <For each={Object.entries(n().properties ?? {})}>
+              {([k, child]) => <Field path={[...p.path, k]} node={child} value={at(p.value, k)} />}
+            </For>
+          </fieldset>
+        </Match>
+        <Match when={kind(n()) === "map"}>
+          <fieldset class="border-l-2 border-line pl-4 my-2 space-y-1" data-testid={id()}>
+            <legend class="text-[13px] font-semibold">{title()}</legend>
+            <Help text={n().description} />
+            <For
+              each={isObj(p.value) ? Object.keys(p.value) : []}
+              fallback={<p class="text-xs text-muted py-2">None yet.</p>}
+            >
+              {(k) => (
+                <div class="relative" data-testid={`${id()}-entry-${k}`}>
+                  {/* A scalar entry is removed by clearing it; an object entry has a button. */}
+                  <Show when={typeof at(p.value, k) === "object" && at(p.value, k) !== null}>
+                    <button
+                      type="button"
+                      class="absolute right-0 top-1 z-10 inline-flex items-center gap-1 rounded px-2 h-7 text-[12px] text-muted hover:bg-surface-2 hover:text-err"
+                      data-testid={`${id()}-remove-${k}`}
+                      aria-label={`Remove ${singular(key())} ${k}`}
+                      title="Remove (nothing is saved until Review & save)"
+                      onClick={() => props.onChange([...p.path, k], undefined)}
+                    >
+                      <Trash2 size={14} aria-hidden="true" /> Remove
+                    </button>
+                  </Show>
+                  <Field path={[...p.path, k]} node={entries(n())} value={at(p.value, k)} rawKey />
+                </div>
+              )}
+            </For>
+            <AddEntry
+              id={id()}
+              noun={singular(key())}
+              existing={isObj(p.value) ? Object.keys(p.value) : []}
+              onAdd={(name) => props.onChange([...p.path, name], blank(resolve(entries(n()), props.schema)))}
+            />
+          </fieldset>
+        </Match>
+        <Match when={true}>
+          <div class="flex items-start gap-6 py-3 border-b border-line last:border-0">
+            <div class="flex-1 min-w-0">
+              <label for={id()} class="text-[13px] font-medium">
+                {title()}
+              </label>
+              <Show when={n()["x-reloadKind"] === "restart"}>
+                <span class="ml-2 rounded bg-surface-2 px-1.5 text-[11px] text-muted">restart</span>
+              </Show>
+              <Help text={n().description} />
+            </div>
+            <Switch>
+              <Match when={kind(n()) === "boolean"}>
+                <input id={id()} type="checkbox" class="size-4 accent-[var(--accent)]" checked={Boolean(shown() ?? n().default)} onChange={(e) => set(e.currentTarget.checked)} />
+              </Match>
+              <Match when={kind(n()) === "choice"}>
+                <select id={id()} data-testid={id()} class="h-8 rounded-md border border-line bg-surface px-2 text-[13px]" value={String(shown() ?? n().default ?? "")} onChange={(e) => set(e.currentTarget.value)}>
+                  <Show when={n().default === undefined}>
+                    <option value="">(default)</option>
+                  </Show>
+                  <For each={choices(n()) ?? []}>{(c) => <option value={c.value} title={c.help}>{c.value}</option>}</For>
+                </select>
+              </Match>
+              <Match when={kind(n()) === "secret"}>
+                <SecretField id={id()} path={p.path} value={shown()} onChange={set} onStore={props.onStoreSecret} />
+              </Match>
+              <Match when={kind(n()) === "array"}>
+                <span class="text-[12px] text-muted h-8 inline-flex items-center" data-testid={id()}>
+                  {items() === null ? "None" : `${items()} item(s)`}; edit the list in Raw.
+                </span>
+              </Match>
+              <Match when={kind(n()) === "integer" || kind(n()) === "number"}>
+                <input
+                  id={id()}
+                  data-testid={id()}
+                  type="number"
+                  inputmode="numeric"
+                  class="w-36 h-8 rounded-md border border-line bg-surface px-2 font-mono text-[13px]"
+                  placeholder={n().default == null ? "" : String(n().default)}
+                  value={shown() == null ? "" : String(shown())}
+                  onChange={(e) => set(e.currentTarget.value === "" ? undefined : Number(e.currentTarget.value))}
+                />
+              </Match>
+              <Match when={true}>
+                <div class="flex flex-col items-end gap-1">
+                  <input
+                    id={id()}
+                    data-testid={id()}
+                    type={sensitive(key()) ? "password" : "text"}
+                    class="w-56 h-8 rounded-md border border-line bg-surface px-2 font-mono text-[13px]"
+                    placeholder={n().default == null ? (n().examples?.join(", ") ?? "") : String(n().default)}
+                    value={shown() == null ? "" : String(shown())}
+                    onChange={(e) => set(e.currentTarget.value)}
+                  />
+                  <Show when={sensitive(key())}>
+                    <span class="text-[11px] text-muted">Prefer {ENV_SYNTAX} to keep it out of the file.</span>
+                  </Show>
+                </div>
+              </Match>
+            </Switch>
+          </div>
+        </Match>
+      </Switch>
+    );
+  }
+
+  return (
+    <div class="space-y-4" data-testid="config-form">
+      <For each={sections()}>
+        {([key, node]) => (
+          <section class="rounded-lg border border-line bg-surface px-5 py-3">
+            <h2 class="font-semibold">{label(key)}</h2>
+            <Help text={node.description} class="text-[13px] text-muted mb-1" />
+            <For each={Object.entries(node.properties ?? {})}>
+              {([k, child]) => <Field path={[key, k]} node={child} value={at(props.value[key], k)} />}
+            </For>
+          </section>
+        )}
+      </For>
+    </div>
+  );
+}

@@ -1,0 +1,345 @@
+import JSON5 from "json5";
+import { createMemo, createSignal, onCleanup, onMount, Show } from "solid-js";
+import { commands, type ConfigDoc_Serialize as ConfigDoc, events, type SaveOutcome } from "../../bindings";
+import { Button } from "../../shared/ui/Button";
+import { CodeEditor, type Marker } from "./CodeEditor";
+import { ConfigForm, label as keyLabel, type SchemaNode } from "./ConfigForm";
+import { DiffView } from "../../shared/ui/DiffView";
+import { RotateCw, TriangleAlert } from "../../shared/ui/icons";
+import { Modal } from "../../shared/ui/Modal";
+import { UnsupportedNotice } from "./UnsupportedNotice";
+import { errorText } from "../../shared/lib/format";
+import { act, busy, status } from "../../shared/lib/gateway";
+
+type Saved = Extract<SaveOutcome, { outcome: "saved" }>;
+
+/** `["gateway", "auth", "mode"]` → "Gateway › Auth › Mode". */
+const label = (path: string[]) => path.map(keyLabel).join(" › ");
+
+/** The gateway's config file: a JSON5 editor with the gateway's own validation, a diff before
+ *  every save, conflicts detected by hash, and a way back to the last good file. */
+export function Config() {
+  const [doc, setDoc] = createSignal<ConfigDoc | null>(null);
+  const [text, setText] = createSignal("");
+  const [loadError, setLoadError] = createSignal<string | null>(null);
+  const [markers, setMarkers] = createSignal<Marker[]>([]);
+  const [reviewing, setReviewing] = createSignal(false);
+  const [saving, setSaving] = createSignal(false);
+  const [saved, setSaved] = createSignal<Saved | null>(null);
+  const [conflict, setConflict] = createSignal<string | null>(null);
+  const [refused, setRefused] = createSignal<string | null>(null);
+  const [confirmRestore, setConfirmRestore] = createSignal(false);
+  const [notice, setNotice] = createSignal<string | null>(null);
+  const [tab, setTab] = createSignal<"form" | "raw">("form");
+  const [schema, setSchema] = createSignal<SchemaNode | null>(null);
+  let editor: { goto: (line: number) => void } | undefined;
+
+  /** The text as an object for the form; null while the text does not parse. */
+  const parsed = createMemo<Record<string, unknown> | null>(() => {
+    try {
+      const v = JSON5.parse(text().trim() === "" ? "{}" : text());
+      return v && typeof v === "object" && !Array.isArray(v) ? v : null;
+    } catch {
+      return null;
+    }
+  });
+  const [formError, setFormError] = createSignal<string | null>(null);
+
+  /** Secrets go to the gateway's store; the form then holds only the reference. */
+  async function storeSecret(name: string, value: string): Promise<string | null> {
+    const r = await commands.configStoreSecret(name, value);
+    return r.status === "ok" ? null : errorText(r.error);
+  }
+
+  /** A form change edits the text in place (the app's core keeps comments and layout); the raw
+   *  view shows it and Review & save works as usual. Edits run one after another, each on the
+   *  text the previous one left. */
+  let edits: Promise<void> = Promise.resolve();
+  function setField(path: string[], value: unknown) {
+    edits = edits.then(async () => {
+      const r = await commands.configEdit(text(), path, value === undefined ? null : JSON.stringify(value));
+      if (r.status === "ok") {
+        setFormError(null);
+        onEdit(r.data);
+      } else setFormError(`${label(path)}: ${errorText(r.error)}`);
+    });
+  }
+
+  const dirty = () => {
+    const d = doc();
+    return d !== null && text() !== d.raw;
+  };
+  const running = () => status()?.state.kind === "running";
+  /** OpenClaw settings in the file that Tidepool does not use. */
+  const unsupported = () => doc()?.unsupported ?? [];
+  const formUnavailable = (why: string) => (
+    <div class="rounded-lg border border-line bg-surface p-5 text-[13px] text-muted" data-testid="form-unavailable">
+      {why}
+    </div>
+  );
+
+  async function load(keepText = false) {
+    setLoadError(null);
+    const r = await commands.configLoad();
+    if (r.status === "error") {
+      setLoadError("message" in r.error ? r.error.message : "cancelled");
+      return;
+    }
+    setDoc(r.data);
+    if (!keepText) setText(r.data.raw);
+    const p = r.data.problem;
+    setMarkers(p ? [{ line: p.line, column: p.column, message: p.message }] : []);
+  }
+
+  onMount(() => {
+    // Another editor, the CLI or another client changed the file.
+    let unlisten: (() => void) | undefined;
+    let gone = false;
+    onCleanup(() => {
+      gone = true;
+      unlisten?.();
+    });
+    void events.gatewayConfigChanged
+      .listen((e) => {
+        const d = doc();
+        if (!d || e.payload.hash === d.hash) return;
+        if (dirty()) setConflict("The file changed while you were editing (another editor or the CLI).");
+        else {
+          void load();
+          setNotice(`The file changed outside this page and was reloaded${e.payload.changed.length ? `: ${e.payload.changed.join(", ")}` : ""}.`);
+        }
+      })
+      .then((u) => {
+        if (gone) u();
+        else unlisten = u;
+      });
+    void load();
+    void commands.configSchema().then((r) => {
+      if (r.status === "ok") setSchema(JSON.parse(r.data) as SchemaNode);
+    });
+  });
+
+  /** Typing makes old error markers and messages stale: they go until the next save. */
+  function onEdit(v: string) {
+    setText(v);
+    if (markers().length) setMarkers([]);
+    if (refused()) setRefused(null);
+    if (saved()) setSaved(null);
+  }
+
+  async function save() {
+    const d = doc();
+    if (!d) return;
+    setSaving(true);
+    setRefused(null);
+    const r = await commands.configSave(text(), d.hash);
+    setSaving(false);
+    setReviewing(false);
+    if (r.status === "error") {
+      setRefused("message" in r.error ? r.error.message : "cancelled");
+      return;
+    }
+    const o = r.data;
+    switch (o.outcome) {
+      case "saved":
+        setSaved(o);
+        setConflict(null);
+        setMarkers([]);
+        setDoc({ ...d, raw: text(), hash: o.hash, exists: true, problem: null });
+        break;
+      case "invalid":
+        setMarkers([{ line: o.problem.line, column: o.problem.column, message: o.problem.message }]);
+        setRefused(o.problem.message);
+        setTab("raw");
+        editor?.goto(o.problem.line);
+        break;
+      case "conflict":
+        setConflict("The file changed since you opened it.");
+        break;
+      case "refused":
+        setRefused(o.message);
+        break;
+    }
+  }
+
+  async function restore() {
+    setConfirmRestore(false);
+    const r = await commands.configRestoreLastGood();
+    if (r.status === "error") setRefused("message" in r.error ? r.error.message : "cancelled");
+    else {
+      setNotice(r.data);
+      await load();
+    }
+  }
+
+  return (
+    // biome-ignore lint/a11y/noStaticElementInteractions: not a control: Ctrl/Cmd+S for the whole page, caught as it bubbles up from the editor and the form
+    <div class="flex flex-col h-full" onKeyDown={(e) => {
+      if ((e.ctrlKey || e.metaKey) && e.key === "s") {
+        e.preventDefault();
+        if (dirty()) setReviewing(true);
+      }
+    }}>
+      <div class="flex flex-wrap items-center gap-2 px-6 py-3 border-b border-line bg-surface">
+        <span class="font-mono text-[12px] text-muted truncate max-w-md" title={doc()?.path}>{doc()?.path ?? "…"}</span>
+        <Show when={doc()}>
+          {(d) => (
+            <span
+              data-testid="config-mode"
+              class={`rounded-full border px-2 h-6 inline-flex items-center text-xs font-semibold ${d().live ? "text-ok border-ok/30 bg-ok/10" : "text-warn border-warn/30 bg-warn/10"}`}
+              title={d().live ? "Saved through the running gateway, which reloads it" : "The gateway is not running: saved to the file"}
+            >
+              {d().live ? "Live" : "File only"}
+            </span>
+          )}
+        </Show>
+        <div role="tablist" aria-label="View" class="ml-3 inline-flex rounded-md border border-line p-0.5 bg-surface-2">
+          <button type="button" role="tab" data-testid="tab-form" aria-selected={tab() === "form"} onClick={() => setTab("form")}
+            class={`px-3 h-7 rounded text-[13px] ${tab() === "form" ? "bg-surface shadow-sm" : "text-muted"}`}>Form</button>
+          <button type="button" role="tab" data-testid="tab-raw" aria-selected={tab() === "raw"} onClick={() => setTab("raw")}
+            class={`px-3 h-7 rounded text-[13px] ${tab() === "raw" ? "bg-surface shadow-sm" : "text-muted"}`}>Raw</button>
+        </div>
+        <div class="ml-auto flex gap-2">
+          <Button variant="ghost" icon={<RotateCw size={15} />} onClick={() => void load()}>
+            Reload
+          </Button>
+          <Button disabled={!dirty()} onClick={() => setText(doc()?.raw ?? "")}>
+            Revert
+          </Button>
+          <Button variant="primary" data-testid="config-review" disabled={!dirty()} onClick={() => setReviewing(true)}>
+            Review & save
+          </Button>
+        </div>
+      </div>
+
+      <Show when={loadError()}>
+        <div role="alert" class="m-4 rounded-lg border border-err/40 bg-err/10 p-3 text-[13px]">
+          The config could not be read: {loadError()}
+          <Button class="ml-3" onClick={() => void load()}>Try again</Button>
+        </div>
+      </Show>
+      <Show when={!dirty() && doc()?.problem}>
+        {(problem) => (
+          <div role="alert" data-testid="config-problem" class="mx-4 mt-4 flex flex-wrap items-center gap-3 rounded-lg border border-err/40 bg-err/10 p-3 text-[13px]">
+            <TriangleAlert size={18} class="text-err shrink-0" />
+            <span class="flex-1 min-w-0 break-words">{problem().message}</span>
+            <Button onClick={() => { setTab("raw"); editor?.goto(problem().line); }}>Go to line {problem().line}</Button>
+            <Button variant="danger" data-testid="config-restore" onClick={() => setConfirmRestore(true)}>
+              Restore last good
+            </Button>
+          </div>
+        )}
+      </Show>
+      <Show when={refused()}>
+        <div role="alert" data-testid="config-refused" class="mx-4 mt-4 rounded-lg border border-err/40 bg-err/10 p-3 text-[13px]">
+          Not saved: {refused()}
+        </div>
+      </Show>
+      <Show when={conflict()}>
+        <div role="alert" data-testid="config-conflict" class="mx-4 mt-4 flex flex-wrap items-center gap-3 rounded-lg border border-warn/40 bg-warn/10 p-3 text-[13px]">
+          <span class="flex-1">{conflict()} Your text is still here.</span>
+          <Button onClick={async () => { await load(true); setConflict(null); setReviewing(true); }}>
+            Compare with the new file
+          </Button>
+          <Button variant="ghost" onClick={async () => { await load(); setConflict(null); }}>
+            Discard mine
+          </Button>
+        </div>
+      </Show>
+      <Show when={saved()}>
+        {(s) => (
+          <div role="status" data-testid="config-saved" class="mx-4 mt-4 flex flex-wrap items-center gap-3 rounded-lg border border-ok/40 bg-ok/10 p-3 text-[13px]">
+            <span class="flex-1">
+              {s().live
+                ? s().restartRequired.length
+                  ? "Saved and reloaded by the gateway."
+                  : "Saved and applied by the running gateway."
+                : "Saved to the file."}
+              <Show when={s().restartRequired.length > 0}>
+                {" "}Takes effect after a restart: <span class="font-mono">{s().restartRequired.join(", ")}</span>.
+              </Show>
+            </span>
+            <Show when={s().restartRequired.length > 0 && running()}>
+              <Button variant="primary" loading={busy() === "restart"} onClick={() => act("restart")}>
+                Restart gateway
+              </Button>
+            </Show>
+            <Show when={!running()}>
+              <Button variant="primary" loading={busy() === "start"} onClick={() => act("start")}>
+                Start gateway
+              </Button>
+            </Show>
+          </div>
+        )}
+      </Show>
+      <Show when={notice()}>
+        <div role="status" class="mx-4 mt-4 rounded-lg border border-line bg-surface p-3 text-[13px]">{notice()}</div>
+      </Show>
+      <Show when={unsupported().length > 0}>
+        <div class="mx-4 mt-4">
+          <UnsupportedNotice paths={unsupported()} />
+        </div>
+      </Show>
+
+      <Show when={tab() === "form" && doc()}>
+        <div class="flex-1 min-h-0 overflow-auto px-4 pb-4 pt-4">
+          {/* Two levels, so that typing (a new parse) does not count as a new schema. */}
+          <Show when={schema()} fallback={formUnavailable("Loading the settings…")}>
+            {(s) => (
+              <Show when={parsed()} fallback={formUnavailable("The text has a syntax error, so the form cannot show it. Fix it in the Raw view.")}>
+                {(value) => (
+                  <>
+                    <Show when={formError()}>
+                      <div role="alert" data-testid="form-error" class="mb-3 rounded-lg border border-err/40 bg-err/10 p-3 text-[13px]">
+                        Not changed: {formError()}
+                      </div>
+                    </Show>
+                    <ConfigForm schema={s()} value={value()} onChange={setField} onStoreSecret={storeSecret} />
+                  </>
+                )}
+              </Show>
+            )}
+          </Show>
+        </div>
+      </Show>
+      <div class={`flex-1 min-h-0 m-4 rounded-lg border border-line overflow-hidden ${tab() === "raw" || !doc() ? "" : "hidden"}`}>
+        <Show when={doc()} fallback={<div class="tp-skeleton h-full" role="progressbar" aria-busy="true" aria-label="Loading" />}>
+          <CodeEditor value={text()} onChange={onEdit} markers={markers()} onReady={(api) => (editor = api)} />
+        </Show>
+      </div>
+
+      <Modal
+        open={reviewing()}
+        onClose={() => setReviewing(false)}
+        title="Review your changes"
+        wide
+        actions={
+          <>
+            <Button onClick={() => setReviewing(false)}>Cancel</Button>
+            <Button variant="primary" data-testid="config-save" loading={saving()} onClick={save}>
+              Save
+            </Button>
+          </>
+        }
+      >
+        <DiffView before={doc()?.raw ?? ""} after={text()} />
+      </Modal>
+      <Modal
+        open={confirmRestore()}
+        onClose={() => setConfirmRestore(false)}
+        title="Restore the last good config?"
+        actions={
+          <>
+            <Button onClick={() => setConfirmRestore(false)}>Cancel</Button>
+            <Button variant="danger" data-testid="config-restore-confirm" onClick={restore}>
+              Restore tidepool.json.last-good
+            </Button>
+          </>
+        }
+      >
+        The current file is replaced by the last one that was valid. The current text is kept beside it
+        (tidepool.json.replaced.…), so nothing is lost.
+      </Modal>
+    </div>
+  );
+}

@@ -1,0 +1,368 @@
+import { cleanup, fireEvent, render, screen, waitFor } from "@solidjs/testing-library";
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import { emit } from "@tauri-apps/api/event";
+import { EditorView } from "codemirror";
+import JSON5 from "json5";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { initGateway, resetGatewayStore } from "../../shared/lib/gateway";
+import { Config } from "./Page";
+import { running } from "../../shared/test/fixtures";
+import { byTestId, defined, element, findByTestId } from "../../shared/test/dom";
+import { argsOf } from "../../shared/test/ipc";
+import schema from "./config-schema.json";
+
+const RAW = "// mine\n{\n  gateway: { port: 18789 },\n}\n";
+const doc = (over: object = {}) => ({ path: "/home/me/.tidepool/tidepool.json", exists: true, raw: RAW, hash: "h1", live: true, problem: null, ...over });
+
+function typeInto(newText: string) {
+  const el = element(screen.getByTestId("code-editor").querySelector(".cm-editor"), HTMLElement);
+  const view = defined(EditorView.findFromDOM(el), "the editor");
+  view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: newText } });
+}
+
+type Calls = { cmd: string; args: Record<string, unknown> }[];
+
+type EditArgs = { text: string; path: string[]; value: string | null };
+
+/** What the page sent to `config_edit`, checked. */
+function editArgs(args: Record<string, unknown>): EditArgs {
+  const { text, path, value } = args;
+  const isPath = (p: unknown): p is string[] => Array.isArray(p) && p.every((k) => typeof k === "string");
+  if (typeof text !== "string" || !isPath(path) || (value !== null && typeof value !== "string")) throw new Error(`config_edit sent ${JSON.stringify(args)}`);
+  return { text, path, value };
+}
+
+/** Stands in for the core's in-place edit (tested in crates/config-text): sets the value and
+ *  marks the text, so a test can tell the page used the core's answer. */
+function edit(args: EditArgs) {
+  const v = JSON5.parse(args.text.trim() === "" ? "{}" : args.text);
+  let cur = v;
+  for (const k of args.path.slice(0, -1)) cur = cur[k] ??= {};
+  const last = args.path[args.path.length - 1];
+  if (args.value === null) delete cur[last];
+  else cur[last] = JSON.parse(args.value);
+  return `// mine\n${JSON5.stringify(v, { space: 2, quote: "'" })}\n`;
+}
+
+function setup(handler: (cmd: string, args: unknown) => unknown): Calls {
+  const calls: Calls = [];
+  mockIPC(
+    (cmd, args) => {
+      calls.push({ cmd, args: argsOf(args) });
+      if (cmd === "gateway_status") return running;
+      if (cmd === "gateway_metrics") return [];
+      if (cmd === "config_schema") return JSON.stringify(schema);
+      const answer = handler(cmd, argsOf(args));
+      if (answer === undefined && cmd === "config_edit") return edit(editArgs(argsOf(args)));
+      return answer;
+    },
+    { shouldMockEvents: true },
+  );
+  return calls;
+}
+
+describe("Config", () => {
+  beforeEach(() => resetGatewayStore());
+  afterEach(() => {
+    cleanup();
+    clearMocks();
+  });
+
+  it("shows a skeleton, then the file; review shows a diff; save reports what needs a restart", async () => {
+    const calls = setup((cmd) => {
+      if (cmd === "config_load") return doc();
+      if (cmd === "config_save") return { outcome: "saved", hash: "h2", changed: ["gateway.port"], restartRequired: ["gateway.port"], live: true };
+    });
+    await initGateway();
+    render(() => <Config />);
+    expect(screen.getByLabelText("Loading")).toBeTruthy();
+    expect((await screen.findByTestId("config-mode")).textContent).toBe("Live");
+    expect(byTestId("config-review", HTMLButtonElement).disabled).toBe(true);
+    typeInto(RAW.replace("18789", "19000"));
+    await waitFor(() => expect(byTestId("config-review", HTMLButtonElement).disabled).toBe(false));
+    fireEvent.click(screen.getByTestId("config-review"));
+    const diff = await screen.findByTestId("diff");
+    expect(diff.querySelector('[data-kind="del"]')?.textContent).toContain("18789");
+    expect(diff.querySelector('[data-kind="add"]')?.textContent).toContain("19000");
+    fireEvent.click(screen.getByTestId("config-save"));
+    const saved = await screen.findByTestId("config-saved");
+    expect(saved.textContent).toContain("reloaded by the gateway");
+    expect(saved.textContent).toContain("gateway.port");
+    expect(saved.textContent).toContain("Restart gateway");
+    expect(defined(calls.find((c) => c.cmd === "config_save")).args).toMatchObject({ baseHash: "h1", raw: expect.stringContaining("19000") });
+  });
+
+  it("marks an invalid save at its line and keeps the text", async () => {
+    setup((cmd) => {
+      if (cmd === "config_load") return doc();
+      if (cmd === "config_save")
+        return { outcome: "invalid", problem: { message: "config tidepool.json:3:15: at `gateway.prot`: unknown field (did you mean `port`?)", line: 3, column: 15 } };
+    });
+    render(() => <Config />);
+    await screen.findByTestId("config-mode");
+    typeInto(RAW.replace("port", "prot"));
+    fireEvent.click(screen.getByTestId("config-review"));
+    fireEvent.click(await screen.findByTestId("config-save"));
+    expect((await screen.findByTestId("config-refused")).textContent).toContain("did you mean `port`?");
+    await waitFor(() => expect(document.querySelector(".cm-lint-marker-error")).toBeTruthy());
+    // Editing again clears the stale marker and message.
+    typeInto(RAW);
+    await waitFor(() => expect(document.querySelector(".cm-lint-marker-error")).toBeNull());
+    expect(screen.queryByTestId("config-refused")).toBeNull();
+  });
+
+  it("on a conflict keeps the user's text and compares it with the new file", async () => {
+    let loads = 0;
+    setup((cmd) => {
+      if (cmd === "config_load") return doc({ hash: `h${++loads}`, raw: loads > 1 ? RAW.replace("18789", "18800") : RAW });
+      if (cmd === "config_save") return { outcome: "conflict", message: "the config changed since you loaded it", currentHash: "h2" };
+    });
+    render(() => <Config />);
+    await screen.findByTestId("config-mode");
+    typeInto(RAW.replace("18789", "19000"));
+    fireEvent.click(screen.getByTestId("config-review"));
+    fireEvent.click(await screen.findByTestId("config-save"));
+    fireEvent.click(await screen.findByText("Compare with the new file"));
+    const diff = await screen.findByTestId("diff");
+    expect(diff.querySelector('[data-kind="del"]')?.textContent).toContain("18800");
+    expect(diff.querySelector('[data-kind="add"]')?.textContent).toContain("19000");
+  });
+
+  it("offers the last good config when the file is invalid, after confirmation", async () => {
+    const calls = setup((cmd) => {
+      if (cmd === "config_load")
+        return doc({ live: false, problem: { message: "config tidepool.json:2:14: at `gateway.port`: invalid type", line: 2, column: 14 } });
+      if (cmd === "config_restore_last_good") return "Restored tidepool.json from tidepool.json.last-good";
+    });
+    render(() => <Config />);
+    expect((await screen.findByTestId("config-mode")).textContent).toBe("File only");
+    expect((await screen.findByTestId("config-problem")).textContent).toContain("Go to line 2");
+    fireEvent.click(screen.getByTestId("config-restore"));
+    fireEvent.click(await screen.findByTestId("config-restore-confirm"));
+    expect(await screen.findByText(/Restored tidepool.json/)).toBeTruthy();
+    expect(calls.filter((c) => c.cmd === "config_restore_last_good").length).toBe(1);
+  });
+
+  it("the form shows the file's values and edits the text through the core; the raw text updates the form", async () => {
+    const calls = setup((cmd) => (cmd === "config_load" ? doc() : undefined));
+    render(() => <Config />);
+    const port = await findByTestId("cfg-gateway-port", HTMLInputElement);
+    expect(port.value).toBe("18789");
+    const tick = byTestId("cfg-gateway-tickIntervalMs", HTMLInputElement);
+    expect(tick.value).toBe("");
+    expect(tick.placeholder).toBe("30000");
+    expect(byTestId("cfg-gateway-auth-mode", HTMLSelectElement).value).toBe("token");
+    // Two changes in a row: the second is made on the text the first left.
+    fireEvent.change(port, { target: { value: "19000" } });
+    fireEvent.change(screen.getByTestId("cfg-gateway-auth-mode"), { target: { value: "password" } });
+    await waitFor(() => expect(byTestId("config-review", HTMLButtonElement).disabled).toBe(false));
+    await waitFor(() => expect(calls.filter((c) => c.cmd === "config_edit").length).toBe(2));
+    const edits = calls.filter((c) => c.cmd === "config_edit").map((c) => editArgs(c.args));
+    expect(edits[0]).toEqual({ text: RAW, path: ["gateway", "port"], value: "19000" });
+    expect(edits[1].path).toEqual(["gateway", "auth", "mode"]);
+    expect(edits[1].value).toBe('"password"');
+    expect(edits[1].text).toContain("port: 19000");
+    fireEvent.click(screen.getByTestId("config-review"));
+    const diff = await screen.findByTestId("diff");
+    expect(diff.textContent).toContain("port: 19000");
+    expect(diff.textContent).toContain("mode: 'password'");
+    // Clearing a field removes the key (back to its default).
+    fireEvent.click(screen.getByText("Cancel"));
+    fireEvent.change(screen.getByTestId("cfg-gateway-port"), { target: { value: "" } });
+    await waitFor(() => expect(calls.filter((c) => c.cmd === "config_edit").length).toBe(3));
+    expect(defined(calls.filter((c) => c.cmd === "config_edit").at(-1)).args).toMatchObject({ path: ["gateway", "port"], value: null });
+    // Raw → form.
+    fireEvent.click(screen.getByTestId("tab-raw"));
+    typeInto("{ gateway: { port: 20000 }, logging: { level: 'debug' } }");
+    fireEvent.click(screen.getByTestId("tab-form"));
+    await waitFor(() => expect(byTestId("cfg-gateway-port", HTMLInputElement).value).toBe("20000"));
+    expect(byTestId("cfg-logging-level", HTMLInputElement).value).toBe("debug");
+    // A syntax error: the form says where to fix it.
+    fireEvent.click(screen.getByTestId("tab-raw"));
+    typeInto("{ gateway: ");
+    fireEvent.click(screen.getByTestId("tab-form"));
+    expect((await screen.findByTestId("form-unavailable")).textContent).toContain("Fix it in the Raw view");
+  });
+
+  it("shows where a secret comes from, never its value", async () => {
+    setup((cmd) =>
+      cmd === "config_load" ? doc({ raw: "{ gateway: { auth: { token: { source: 'env', id: 'GW_TOKEN' }, password: { source: 'store', id: 'GW_PW' } } } }" }) : undefined,
+    );
+    render(() => <Config />);
+    expect((await screen.findByTestId("cfg-gateway-auth-token-where")).textContent).toContain("From the environment: $GW_TOKEN");
+    expect(screen.getByTestId("cfg-gateway-auth-password-where").textContent).toContain("In the keychain as GW_PW");
+  });
+
+  it("a provider key goes to the keychain and the file gets only the reference", async () => {
+    const KEY = "sk-form-secret-0042";
+    let refuse = true;
+    const calls = setup((cmd, args) => {
+      if (cmd === "config_load")
+        return doc({ raw: "{ models: { providers: { openai: { baseUrl: 'https://api.openai.com/v1', models: [{ id: 'gpt-4.1' }] } } } }" });
+      if (cmd === "config_store_secret") {
+        if (refuse) {
+          refuse = false;
+          throw { kind: "keychain", message: "the system keychain is locked" };
+        }
+        return null;
+      }
+      void args;
+    });
+    render(() => <Config />);
+    // The providers map is shown entry by entry, with its list summarized.
+    expect((await screen.findByTestId("cfg-models-providers")).textContent).toContain("openai");
+    expect(screen.getByTestId("cfg-models-providers-openai-models").textContent).toContain("1 item(s)");
+    expect(screen.getByTestId("cfg-models-providers-openai-apiKey-where").textContent).toContain("Not set");
+    fireEvent.click(screen.getByTestId("cfg-models-providers-openai-apiKey-set"));
+    expect(byTestId("cfg-models-providers-openai-apiKey-name", HTMLInputElement).value).toBe("OPENAI_API_KEY");
+    fireEvent.input(screen.getByTestId("cfg-models-providers-openai-apiKey-value"), { target: { value: KEY } });
+    fireEvent.click(screen.getByTestId("cfg-models-providers-openai-apiKey-save"));
+    // A refusal is shown and nothing changes; the second try stores it.
+    expect((await screen.findByRole("alert")).textContent).toContain("keychain is locked");
+    expect(byTestId("config-review", HTMLButtonElement).disabled).toBe(true);
+    fireEvent.click(screen.getByTestId("cfg-models-providers-openai-apiKey-save"));
+    await waitFor(() => expect(screen.getByTestId("cfg-models-providers-openai-apiKey-where").textContent).toContain("In the keychain as OPENAI_API_KEY"));
+    const stored = defined(calls.filter((c) => c.cmd === "config_store_secret").at(-1)).args;
+    expect(stored).toEqual({ name: "OPENAI_API_KEY", value: KEY });
+    fireEvent.click(screen.getByTestId("config-review"));
+    const diff = await screen.findByTestId("diff");
+    expect(diff.textContent).toContain("source: 'store'");
+    expect(diff.textContent).toContain("id: 'OPENAI_API_KEY'");
+    expect(document.body.innerHTML).not.toContain(KEY);
+  });
+
+  it("a change the core refuses is explained and leaves the text alone", async () => {
+    setup((cmd) => {
+      if (cmd === "config_load") return doc({ raw: "{ gateway: 7 }" });
+      if (cmd === "config_edit") throw { kind: "invalidInput", message: "`gateway.port` cannot be set: `port` is inside a value that is not an object" };
+    });
+    render(() => <Config />);
+    fireEvent.change(await screen.findByTestId("cfg-gateway-port"), { target: { value: "19000" } });
+    const alert = await screen.findByTestId("form-error");
+    expect(alert.textContent).toContain("Gateway › Port");
+    expect(alert.textContent).toContain("inside a value that is not an object");
+    expect(byTestId("config-review", HTMLButtonElement).disabled).toBe(true);
+  });
+
+  it("adds a provider by name (checking the name) and removes one; nothing is saved until review", async () => {
+    const calls = setup((cmd) =>
+      cmd === "config_load" ? doc({ raw: "{ models: { providers: { openai: { apiKey: { source: 'store', id: 'OPENAI_API_KEY' } } } } }" }) : undefined,
+    );
+    render(() => <Config />);
+    fireEvent.click(await screen.findByTestId("cfg-models-providers-add"));
+    const name = byTestId("cfg-models-providers-new-name", HTMLInputElement);
+    const add = byTestId("cfg-models-providers-new-add", HTMLButtonElement);
+    expect(add.disabled).toBe(true);
+    for (const [bad, why] of [["lm studio", "spaces"], ["a/b", "“/”"], ["openai", "already exists"]]) {
+      fireEvent.input(name, { target: { value: bad } });
+      expect(screen.getByTestId("cfg-models-providers-new-problem").textContent).toContain(why);
+      expect(add.disabled).toBe(true);
+    }
+    // Escape closes without adding.
+    fireEvent.keyDown(name, { key: "Escape" });
+    expect(screen.queryByTestId("cfg-models-providers-new-name")).toBeNull();
+    fireEvent.click(screen.getByTestId("cfg-models-providers-add"));
+    const again = byTestId("cfg-models-providers-new-name", HTMLInputElement);
+    expect(again.value).toBe("");
+    fireEvent.input(again, { target: { value: " lmstudio " } });
+    fireEvent.submit(defined(again.closest("form")));
+    // The new provider's own fields appear, ready to fill in.
+    const baseUrl = await findByTestId("cfg-models-providers-lmstudio-baseUrl", HTMLInputElement);
+    expect(defined(calls.find((c) => c.cmd === "config_edit")).args).toMatchObject({ path: ["models", "providers", "lmstudio"], value: "{}" });
+    // Its wire format is a picker (an optional enum), and names read as words.
+    const api = byTestId("cfg-models-providers-lmstudio-api", HTMLSelectElement);
+    expect(api.tagName).toBe("SELECT");
+    expect([...api.options].map((o) => o.value)).toContain("anthropic-messages");
+    expect(document.querySelector('label[for="cfg-models-providers-lmstudio-baseUrl"]')?.textContent).toBe("Base URL");
+    fireEvent.change(baseUrl, { target: { value: "http://127.0.0.1:1234/v1" } });
+    await waitFor(() => expect(calls.filter((c) => c.cmd === "config_edit").length).toBe(2));
+    // Remove the other one.
+    fireEvent.click(screen.getByTestId("cfg-models-providers-remove-openai"));
+    await waitFor(() => expect(screen.queryByTestId("cfg-models-providers-entry-openai")).toBeNull());
+    expect(defined(calls.filter((c) => c.cmd === "config_edit").at(-1)).args).toMatchObject({ path: ["models", "providers", "openai"], value: null });
+    expect(calls.some((c) => c.cmd === "config_save")).toBe(false);
+    fireEvent.click(screen.getByTestId("config-review"));
+    const diff = await screen.findByTestId("diff");
+    expect(diff.textContent).toContain("lmstudio");
+    expect(diff.querySelector('[data-kind="del"]')?.textContent).toContain("openai");
+  });
+
+  it("a token written in clear is moved to the keychain in one click", async () => {
+    const calls = setup((cmd) => {
+      if (cmd === "config_load") return doc({ raw: "{ gateway: { auth: { token: 'plain-token-123' } } }" });
+      if (cmd === "config_store_secret") return null;
+    });
+    render(() => <Config />);
+    expect((await screen.findByTestId("cfg-gateway-auth-token-where")).textContent).toContain("Written in the file in clear");
+    fireEvent.click(screen.getByTestId("cfg-gateway-auth-token-move"));
+    await waitFor(() => expect(screen.getByTestId("cfg-gateway-auth-token-where").textContent).toContain("In the keychain as GATEWAY_AUTH_TOKEN"));
+    expect(defined(calls.find((c) => c.cmd === "config_store_secret")).args).toEqual({ name: "GATEWAY_AUTH_TOKEN", value: "plain-token-123" });
+  });
+
+  it("follows outside changes: reloads when clean, warns when the user is editing", async () => {
+    let loads = 0;
+    setup((cmd) => (cmd === "config_load" ? doc({ hash: `h${++loads}`, raw: loads > 1 ? RAW.replace("18789", "18800") : RAW }) : undefined));
+    render(() => <Config />);
+    await screen.findByTestId("config-mode");
+    await emit("gateway-config-changed", { hash: "h2", changed: ["gateway.port"], restartRequired: ["gateway.port"], source: "file" });
+    expect(await screen.findByText(/changed outside this page and was reloaded: gateway.port/)).toBeTruthy();
+    await waitFor(() => expect(byTestId("cfg-gateway-port", HTMLInputElement).value).toBe("18800"));
+    typeInto(RAW.replace("18789", "19000"));
+    await emit("gateway-config-changed", { hash: "h9", changed: ["logging.level"], restartRequired: [], source: "file" });
+    expect((await screen.findByTestId("config-conflict")).textContent).toContain("Compare with the new file");
+  });
+
+  it("explains a failed load and retries", async () => {
+    let first = true;
+    setup((cmd) => {
+      if (cmd === "config_load") {
+        if (first) {
+          first = false;
+          throw { kind: "gateway", message: "cannot run /opt/tidepool: No such file" };
+        }
+        return doc();
+      }
+    });
+    render(() => <Config />);
+    expect((await screen.findByRole("alert")).textContent).toContain("cannot run /opt/tidepool");
+    fireEvent.click(screen.getByText("Try again"));
+    expect((await screen.findByTestId("config-mode")).textContent).toBe("Live");
+  });
+
+  it("lists OpenClaw settings Tidepool does not use yet as a calm note that opens", async () => {
+    setup((cmd) => {
+      if (cmd === "config_load") return doc({ unsupported: ["channels.telegram", "talk.voiceId", "browser.enabled"] });
+    });
+    await initGateway();
+    render(() => <Config />);
+    const note = await screen.findByTestId("config-unsupported");
+    expect(note.getAttribute("role")).toBe("note");
+    expect(note.textContent).toContain("3 OpenClaw settings are not used by Tidepool yet");
+    // Not an error, and folded until asked.
+    expect(note.closest('[role="alert"]')).toBeNull();
+    expect(screen.queryByTestId("config-unsupported-list")).toBeNull();
+    const toggle = screen.getByTestId("config-unsupported-toggle");
+    expect(toggle.getAttribute("aria-expanded")).toBe("false");
+    fireEvent.click(toggle);
+    expect(toggle.getAttribute("aria-expanded")).toBe("true");
+    const items = [...screen.getByTestId("config-unsupported-list").querySelectorAll("li")].map((li) => li.textContent);
+    expect(items).toEqual(["channels.telegram", "talk.voiceId", "browser.enabled"]);
+    fireEvent.click(toggle);
+    expect(screen.queryByTestId("config-unsupported-list")).toBeNull();
+  });
+
+  it("says one setting in the singular, and nothing when all are used", async () => {
+    let unsupported = ["talk.voiceId"];
+    setup((cmd) => {
+      if (cmd === "config_load") return doc({ unsupported });
+    });
+    await initGateway();
+    const { unmount } = render(() => <Config />);
+    expect((await screen.findByTestId("config-unsupported")).textContent).toContain("1 OpenClaw setting is not used by Tidepool yet");
+    unmount();
+    unsupported = [];
+    render(() => <Config />);
+    await screen.findByTestId("config-mode");
+    expect(screen.queryByTestId("config-unsupported")).toBeNull();
+  });
+});

@@ -1,0 +1,218 @@
+import { Play, RotateCw, TriangleAlert } from "../../shared/ui/icons";
+import { createSignal, type JSX, Match, onCleanup, onMount, Show, Switch } from "solid-js";
+import { Button } from "../../shared/ui/Button";
+import { RestoreLastGood } from "./RestoreLastGood";
+import { Sparkline } from "../../shared/ui/Sparkline";
+import { StatePill } from "../../shared/ui/StatePill";
+import { bytes, duration } from "../../shared/lib/format";
+import { act, actionError, busy, metrics, remoteHost, remoteUrl, status } from "../../shared/lib/gateway";
+import { info } from "../settings/store";
+
+function Card(props: { label: string; children: JSX.Element; testid?: string }) {
+  return (
+    <div class="rounded-lg border border-line bg-surface p-4 min-w-0" data-testid={props.testid}>
+      <div class="text-xs font-medium uppercase tracking-wide text-muted mb-1.5">{props.label}</div>
+      <div class="text-[15px] font-semibold truncate">{props.children}</div>
+    </div>
+  );
+}
+
+function Skeleton() {
+  return (
+    <div class="grid grid-cols-3 gap-4" role="progressbar" aria-busy="true" aria-label="Loading">
+      <div class="tp-skeleton h-20" />
+      <div class="tp-skeleton h-20" />
+      <div class="tp-skeleton h-20" />
+      <div class="tp-skeleton h-20 col-span-3" />
+    </div>
+  );
+}
+
+/** The gateway's exit code for an invalid config (EX_CONFIG): restarting cannot fix it. */
+const EX_CONFIG = 78;
+
+/** `invalid gateway config: config /x/tidepool.json:3:14: at `a.b`: …` → where (file, line,
+ *  column) and what the gateway said; the heading already says the rest in words. */
+function configReason(reason: string): { where: string | null; what: string } {
+  const said = reason.replace(/^invalid gateway config:\s*/, "");
+  const m = /^config (.+?):(\d+):(\d+): ([\s\S]*)$/.exec(said);
+  if (!m) return { where: null, what: said };
+  const file = m[1].split(/[\\/]/).pop() ?? m[1];
+  return { where: `${file}, line ${m[2]}, column ${m[3]}`, what: m[4] };
+}
+
+export function Dashboard(props: { onOpenConfig?: () => void }) {
+  const [now, setNow] = createSignal(Date.now());
+  const [restored, setRestored] = createSignal<string | null>(null);
+  onMount(() => {
+    const t = setInterval(() => setNow(Date.now()), 1000);
+    onCleanup(() => clearInterval(t));
+  });
+  const s = status;
+  const running = () => {
+    const st = s()?.state;
+    return st?.kind === "running" ? st : null;
+  };
+  const crashed = () => {
+    const st = s()?.state;
+    return st?.kind === "crashed" ? st : null;
+  };
+  /** Gave up because the config on this computer is invalid (never for a remote gateway). */
+  const badConfig = () => !remoteUrl() && crashed()?.exitCode === EX_CONFIG;
+  const memory = () => metrics().map((m) => m.rssBytes ?? 0).filter((v) => v > 0);
+  const lastMemory = () => {
+    const m = metrics();
+    return m.length ? m[m.length - 1].rssBytes : null;
+  };
+  const lastConnections = () => {
+    const m = metrics();
+    return m.length ? m[m.length - 1].connections : null;
+  };
+
+  return (
+    <div class="p-6 space-y-5 max-w-5xl">
+      <Show when={info()?.tokenHome === "stateFile"}>
+        <div role="status" class="flex gap-3 rounded-lg border border-warn/40 bg-warn/10 p-3 text-[13px]">
+          <TriangleAlert size={18} class="text-warn shrink-0" />
+          <div>
+            <b>No system keychain found.</b> The gateway token stays in {info()?.stateDir}/gateway.token, readable only
+            by you. Install a keychain (e.g. GNOME Keyring) to keep it there instead.
+          </div>
+        </div>
+      </Show>
+      <Show when={restored()}>
+        <div role="status" data-testid="restored" class="flex items-start gap-3 rounded-lg border border-ok/40 bg-ok/10 p-3 text-[13px]">
+          <div class="flex-1 min-w-0 break-words">
+            <b>The last working config is back.</b> {restored()}
+          </div>
+          <Button variant="ghost" class="h-6 px-2" onClick={() => setRestored(null)}>
+            Dismiss
+          </Button>
+        </div>
+      </Show>
+      {/* A start refused for the reason the crash card explains is not said twice. */}
+      <Show when={actionError() && actionError() !== crashed()?.reason}>
+        <div role="alert" data-testid="action-error" class="flex gap-3 rounded-lg border border-err/40 bg-err/10 p-3 text-[13px]">
+          <TriangleAlert size={18} class="text-err shrink-0" />
+          <div>{actionError()}</div>
+        </div>
+      </Show>
+      <Switch fallback={<Skeleton />}>
+        <Match when={badConfig() && crashed()}>
+          {(c) => (
+            <section class="rounded-lg border border-err/40 bg-surface p-5 space-y-3" data-testid="crashed-config">
+              <div class="flex items-center gap-3">
+                <StatePill status={s()} />
+                <h2 class="font-semibold">The gateway cannot start: its config file has a mistake</h2>
+              </div>
+              <p class="text-[13px] text-muted">
+                Tidepool stopped trying, because every start would fail the same way until the file is fixed.
+                {configReason(c().reason).where ? ` The mistake is in ${configReason(c().reason).where}:` : " The gateway said:"}
+              </p>
+              <p class="text-[13px] font-mono text-err break-words rounded-md bg-err/5 border border-err/20 px-3 py-2" data-testid="crashed-reason">
+                {configReason(c().reason).what}
+              </p>
+              <p class="text-[13px] text-muted">
+                Go back to the last version of the file that worked (you see the difference first), or fix it by hand.
+              </p>
+              <RestoreLastGood onOpenConfig={props.onOpenConfig} onRestored={setRestored} />
+            </section>
+          )}
+        </Match>
+        <Match when={crashed()}>
+          {(c) => (
+            <section class="rounded-lg border border-err/40 bg-surface p-5 space-y-3" data-testid="crashed">
+              <div class="flex items-center gap-3">
+                <StatePill status={s()} />
+                <h2 class="font-semibold">
+                  {remoteHost()
+                    ? `Tidepool cannot connect to the gateway at ${remoteHost()}`
+                    : "The gateway stopped and Tidepool gave up restarting it"}
+                </h2>
+              </div>
+              <p class="text-[13px] font-mono text-err break-words">{c().reason}</p>
+              <p class="text-[13px] text-muted">
+                {remoteUrl()
+                  ? "Check the token on that machine, or choose another gateway in Settings → Gateway, then connect again."
+                  : "Fix the cause (the Logs page shows the gateway's last lines), then start it again."}
+              </p>
+              <Button variant="primary" icon={<Play size={15} />} loading={busy() === "start"} onClick={() => act("start")}>
+                {remoteUrl() ? "Connect again" : "Start again"}
+              </Button>
+            </section>
+          )}
+        </Match>
+        <Match when={s()?.state.kind === "stopped"}>
+          <section class="rounded-lg border border-dashed border-line bg-surface p-8 text-center space-y-3" data-testid="stopped">
+            <h2 class="text-base font-semibold">{remoteUrl() ? "Not connected" : "The gateway is stopped"}</h2>
+            <p class="text-[13px] text-muted max-w-md mx-auto">
+              {remoteUrl()
+                ? `Your assistant runs at ${remoteUrl()}. Connect to chat with it and manage it from here.`
+                : "Start it so your assistant and its apps can connect. It runs on this computer only (127.0.0.1) and needs a token to talk to."}
+            </p>
+            <Button variant="primary" icon={<Play size={15} />} loading={busy() === "start"} onClick={() => act("start")}>
+              {remoteUrl() ? "Connect" : "Start gateway"}
+            </Button>
+          </section>
+        </Match>
+        <Match when={s() && !running()}>
+          <section class="rounded-lg border border-line bg-surface p-5 flex items-center gap-3" data-testid="transition">
+            <StatePill status={s()} />
+            <span class="text-[13px] text-muted">
+              {s()?.state.kind === "restarting"
+                ? `${remoteUrl() ? "Reconnecting" : "Restarting after a crash"}${s()?.lastError ? `: ${s()?.lastError}` : ""}`
+                : "Working…"}
+            </span>
+            <div class="ml-auto h-1.5 w-40 overflow-hidden rounded bg-surface-2" role="progressbar" aria-label="In progress">
+              <div class="h-full w-1/3 bg-warn animate-pulse" />
+            </div>
+          </section>
+        </Match>
+        <Match when={running()}>
+          {(r) => (
+            <div class="space-y-4" data-testid="running">
+              <div class="grid grid-cols-2 md:grid-cols-4 gap-4">
+                <Card label="Address" testid="card-address">
+                  <span title={remoteUrl() ?? undefined}>{remoteHost() ?? `127.0.0.1:${r().port}`}</span>
+                </Card>
+                <Card label={remoteUrl() ? "Runs on" : "Process"} testid="card-pid">
+                  {r().pid != null ? `pid ${r().pid}` : remoteUrl()?.startsWith("wss:") ? "another machine (encrypted)" : "another machine"}
+                </Card>
+                <Card label="Version" testid="card-version">{r().version}</Card>
+                <Card label="Uptime" testid="card-uptime">
+                  {duration(now() - (s()?.startedAtMs ?? now()))}
+                </Card>
+              </div>
+              <div class="grid grid-cols-1 md:grid-cols-3 gap-4">
+                <div class="rounded-lg border border-line bg-surface p-4 md:col-span-2" data-testid="card-memory">
+                  <div class="flex items-baseline justify-between">
+                    <div class="text-xs font-medium uppercase tracking-wide text-muted">Memory</div>
+                    <div class="text-[15px] font-semibold">{bytes(lastMemory())}</div>
+                  </div>
+                  <div class="mt-2">
+                    <Sparkline values={memory()} width={520} height={48} label="Gateway memory over the last minutes" />
+                  </div>
+                </div>
+                <div class="grid gap-4">
+                  <Card label="Clients">{lastConnections() ?? "—"}</Card>
+                  <Card label="Restarts" testid="card-restarts">{s()?.restarts ?? 0}</Card>
+                </div>
+              </div>
+              <Show when={s()?.lastError}>
+                <div class="rounded-lg border border-line bg-surface p-4 text-[13px]">
+                  <span class="text-muted">Last error: </span>
+                  <span class="font-mono">{s()?.lastError}</span>
+                </div>
+              </Show>
+              <div class="flex gap-2">
+                <Button icon={<RotateCw size={15} />} loading={busy() === "restart"} disabled={!!busy()} onClick={() => act("restart")}>
+                  {remoteUrl() ? "Reconnect" : "Restart gateway"}
+                </Button>
+              </div>
+            </div>
+          )}
+        </Match>
+      </Switch>
+    </div>
+  );
+}

@@ -1,0 +1,210 @@
+import { createVirtualizer } from "@tanstack/solid-virtual";
+import { Copy, Download, Pause, Play, Search, Trash2 } from "../../shared/ui/icons";
+import { createEffect, createMemo, createSignal, For, on, Show } from "solid-js";
+import { commands, type LogLine } from "../../bindings";
+import { Button } from "../../shared/ui/Button";
+import { clock } from "../../shared/lib/format";
+import { remoteUrl } from "../../shared/lib/gateway";
+import { clearLines, held, lineText, lines, loaded, paused, setPaused } from "./store";
+
+const LEVELS = ["error", "warn", "info", "debug"] as const;
+type Level = (typeof LEVELS)[number];
+
+const levelClass: Record<string, string> = {
+  error: "text-err",
+  warn: "text-warn",
+  info: "text-ok",
+  debug: "text-muted",
+  trace: "text-muted",
+  raw: "text-muted",
+};
+
+export function Logs() {
+  const [query, setQuery] = createSignal("");
+  const [levels, setLevels] = createSignal<Set<Level>>(new Set(LEVELS));
+  const [notice, setNotice] = createSignal<string | null>(null);
+  const [follow, setFollow] = createSignal(true);
+  let scroller!: HTMLElement;
+
+  const filtered = createMemo(() => {
+    const q = query().trim().toLowerCase();
+    const lv = levels();
+    const all = lines();
+    if (!q && lv.size === LEVELS.length) return all;
+    return all.filter((l) => {
+      const level = LEVELS.find((x) => x === l.level);
+      if (level && !lv.has(level)) return false;
+      if (!q) return true;
+      return lineText(l).toLowerCase().includes(q);
+    });
+  });
+
+  const virtual = createVirtualizer({
+    get count() {
+      return filtered().length;
+    },
+    getScrollElement: () => scroller,
+    estimateSize: () => 22,
+    overscan: 20,
+    // Measured on mount; the initial size lets the first frame (and jsdom) render rows.
+    initialRect: { width: 800, height: 600 },
+  });
+
+  // Stick to the newest line unless the user scrolled up.
+  createEffect(
+    on(filtered, (f) => {
+      if (follow() && f.length) queueMicrotask(() => virtual.scrollToIndex(f.length - 1, { align: "end" }));
+    }),
+  );
+
+  function onScroll() {
+    const el = scroller;
+    setFollow(el.scrollHeight - el.scrollTop - el.clientHeight < 40);
+  }
+
+  function toggle(l: Level) {
+    const next = new Set(levels());
+    if (next.has(l)) next.delete(l);
+    else next.add(l);
+    setLevels(next);
+  }
+
+  async function copy() {
+    const text = filtered().map(lineText).join("\n");
+    try {
+      await navigator.clipboard.writeText(text);
+      setNotice(`Copied ${filtered().length} lines`);
+    } catch {
+      setNotice("The clipboard is not available here; use Export instead");
+    }
+  }
+
+  async function exportLines() {
+    const r = await commands.logsExport(`${filtered().map(lineText).join("\n")}\n`);
+    if (r.status === "ok") setNotice(`Saved to ${r.data}`);
+    else if (r.error.kind !== "cancelled") setNotice(r.error.message);
+  }
+
+  return (
+    <div class="flex flex-col h-full">
+      <Show when={remoteUrl()}>
+        <div role="status" data-testid="logs-remote" class="px-6 py-2 border-b border-line bg-warn/10 text-[13px]">
+          These are the logs of the gateway on this computer. The gateway at <span class="font-mono">{remoteUrl()}</span> keeps
+          its logs on its own machine (<span class="font-mono">tidepool logs</span> there).
+        </div>
+      </Show>
+      <div class="flex flex-wrap items-center gap-2 px-6 py-3 border-b border-line bg-surface">
+        <div class="relative flex-1 min-w-40 max-w-72">
+          <Search size={15} class="absolute left-2.5 top-2 text-muted" aria-hidden="true" />
+          <input
+            type="search"
+            data-testid="log-search"
+            placeholder="Search logs"
+            aria-label="Search logs"
+            class="h-8 w-full rounded-md border border-line bg-surface pl-8 pr-2 text-[13px]"
+            value={query()}
+            onInput={(e) => setQuery(e.currentTarget.value)}
+          />
+        </div>
+        <fieldset aria-label="Levels" class="flex gap-1">
+          <For each={LEVELS}>
+            {(l) => (
+              <button
+                type="button"
+                aria-pressed={levels().has(l)}
+                data-testid={`level-${l}`}
+                onClick={() => toggle(l)}
+                class={`h-8 px-2.5 rounded-md border text-xs font-semibold uppercase ${levels().has(l) ? `border-line bg-surface-2 ${levelClass[l]}` : "border-transparent text-muted line-through"}`}
+              >
+                {l}
+              </button>
+            )}
+          </For>
+        </fieldset>
+        <div class="ml-auto flex gap-1.5">
+          <Button
+            data-testid="log-pause"
+            icon={paused() ? <Play size={15} /> : <Pause size={15} />}
+            onClick={() => setPaused(!paused())}
+          >
+            {paused() ? `Resume${held() ? ` (${held()} new)` : ""}` : "Pause"}
+          </Button>
+          <Button icon={<Copy size={15} />} onClick={copy} disabled={!filtered().length}>
+            Copy
+          </Button>
+          <Button icon={<Download size={15} />} onClick={exportLines} disabled={!filtered().length}>
+            Export
+          </Button>
+          <Button variant="ghost" data-testid="log-clear" icon={<Trash2 size={15} />} onClick={clearLines} disabled={!lines().length}>
+            Clear
+          </Button>
+        </div>
+      </div>
+      <div class="flex items-center gap-3 px-6 h-8 text-xs text-muted border-b border-line" aria-live="polite">
+        <span data-testid="log-count">
+          {filtered().length === lines().length
+            ? `${lines().length.toLocaleString()} lines`
+            : `${filtered().length.toLocaleString()} of ${lines().length.toLocaleString()} lines`}
+        </span>
+        <Show when={notice()}>
+          <span class="text-fg">{notice()}</span>
+        </Show>
+        <Show when={!follow() && filtered().length > 0}>
+          <button type="button" class="ml-auto text-accent" onClick={() => { setFollow(true); virtual.scrollToIndex(filtered().length - 1, { align: "end" }); }}>
+            Jump to newest
+          </button>
+        </Show>
+      </div>
+      <section ref={scroller} onScroll={onScroll} class="flex-1 overflow-auto font-mono text-[12px] leading-[22px]" data-testid="log-list" tabindex="0" aria-label="Log lines">
+        <Show
+          when={loaded() || lines().length > 0}
+          fallback={
+            <div class="p-6 space-y-2" role="progressbar" aria-busy="true" aria-label="Loading">
+              <div class="tp-skeleton h-4 w-3/4" />
+              <div class="tp-skeleton h-4 w-2/3" />
+              <div class="tp-skeleton h-4 w-4/5" />
+            </div>
+          }
+        >
+          <Show
+            when={filtered().length > 0}
+            fallback={
+              <div class="p-10 text-center font-sans text-[13px] text-muted" data-testid="log-empty">
+                {lines().length === 0
+                  ? "No log lines yet. When the gateway runs, its log appears here — even while it is restarting."
+                  : "No line matches the search and level filters."}
+              </div>
+            }
+          >
+            <div style={{ height: `${virtual.getTotalSize()}px`, position: "relative" }}>
+              <For each={virtual.getVirtualItems()}>
+                {(row) => {
+                  const l = (): LogLine | undefined => filtered()[row.index];
+                  return (
+                    <div
+                      data-testid="log-line"
+                      class="absolute left-0 right-0 px-6 whitespace-pre overflow-hidden text-ellipsis hover:bg-surface-2"
+                      style={{ transform: `translateY(${row.start}px)`, height: "22px" }}
+                    >
+                      <span class="text-muted">{clock(l()?.time ?? "")}</span>{" "}
+                      <span class={`inline-block w-12 font-semibold uppercase ${levelClass[l()?.level ?? "raw"] ?? "text-muted"}`}>{l()?.level}</span>{" "}
+                      <span>{l()?.message}</span>
+                      <For each={l()?.fields ?? []}>
+                        {([k, v]) => (
+                          <span class="text-muted">
+                            {" "}
+                            {k}=<span class="text-fg/80">{v}</span>
+                          </span>
+                        )}
+                      </For>
+                    </div>
+                  );
+                }}
+              </For>
+            </div>
+          </Show>
+        </Show>
+      </section>
+    </div>
+  );
+}

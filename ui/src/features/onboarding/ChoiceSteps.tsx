@@ -1,0 +1,160 @@
+import { createSignal, For, Show } from "solid-js";
+import { commands } from "../../bindings";
+import { errorText } from "../../shared/lib/format";
+import { Button } from "../../shared/ui/Button";
+import { Choice, modelsSentence, type Progress, SAFETY, StepHeading } from "./common";
+
+/** Step 3: one of the provider's models, the suggested one preselected. */
+export function ModelStep(props: { progress: Progress; onBack: () => void; onNext: (p: Partial<Progress>) => void }) {
+  const [model, setModel] = createSignal(props.progress.model ?? props.progress.models[0]?.id ?? "");
+  const [filter, setFilter] = createSignal("");
+  const shown = () => {
+    const f = filter().trim().toLowerCase();
+    return props.progress.models.filter((m) => !f || m.id.toLowerCase().includes(f) || m.name.toLowerCase().includes(f));
+  };
+  return (
+    <form
+      class="space-y-5"
+      data-testid="step-model"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (model()) props.onNext({ model: model(), step: "workspace" });
+      }}
+    >
+      <StepHeading
+        title="Pick a model"
+        text={`${modelsSentence(props.progress.provider, props.progress.models.length)} The one selected is a good start; you can switch per conversation later.`}
+      />
+      <Show when={props.progress.models.length > 8}>
+        <input
+          aria-label="Filter models"
+          class="w-full h-9 rounded-md border border-line bg-surface px-3 text-[13px]"
+          placeholder="Filter…"
+          value={filter()}
+          onInput={(e) => setFilter(e.currentTarget.value)}
+        />
+      </Show>
+      <div role="radiogroup" aria-label="Model" class="grid gap-1.5 max-h-[340px] overflow-auto pr-1">
+        <For each={shown()}>
+          {(m) => (
+            <label
+              data-testid="model-option"
+              class={`flex items-center gap-3 rounded-md border px-3 py-2 cursor-pointer ${model() === m.id ? "border-accent bg-accent/5" : "border-line bg-surface hover:bg-surface-2"}`}
+            >
+              <input type="radio" name="model" checked={model() === m.id} onChange={() => setModel(m.id)} />
+              <span class="text-[13px] font-medium">{m.name}</span>
+              <Show when={m.name !== m.id}>
+                <span class="text-[12px] text-muted font-mono">{m.id}</span>
+              </Show>
+              <Show when={m.id === props.progress.model}>
+                <span class="ml-auto text-[11px] text-accent">suggested</span>
+              </Show>
+            </label>
+          )}
+        </For>
+        <Show when={shown().length === 0}>
+          <div class="text-[13px] text-muted p-3">No model matches “{filter()}”.</div>
+        </Show>
+      </div>
+      <div class="flex justify-between pt-2">
+        <Button variant="ghost" onClick={() => props.onBack()}>
+          Back
+        </Button>
+        <Button type="submit" variant="primary" disabled={!model()} data-testid="model-next">
+          Continue
+        </Button>
+      </div>
+    </form>
+  );
+}
+
+/** Step 4: the workspace folder and what the assistant may do with the shell. */
+export function WorkspaceStep(props: {
+  progress: Progress;
+  defaultWorkspace: string;
+  onBack: () => void;
+  onNext: (p: Partial<Progress>) => void;
+}) {
+  const [folder, setFolder] = createSignal(props.progress.workspace ?? props.defaultWorkspace);
+  const [mode, setMode] = createSignal(props.progress.execMode || "ask");
+  const [browsing, setBrowsing] = createSignal(false);
+  const [browseError, setBrowseError] = createSignal<string | null>(null);
+
+  /** The system's folder dialog, from the app's core; Cancel leaves the field as it was. */
+  async function browse() {
+    setBrowseError(null);
+    setBrowsing(true);
+    const r = await commands.pickFolder(folder().trim() || null);
+    setBrowsing(false);
+    if (r.status === "error") setBrowseError(`The folder dialog did not open: ${errorText(r.error)}`);
+    else if (r.data) setFolder(r.data);
+  }
+
+  return (
+    <form
+      class="space-y-5"
+      data-testid="step-workspace"
+      onSubmit={(e) => {
+        e.preventDefault();
+        const f = folder().trim();
+        props.onNext({
+          workspace: f && f !== props.defaultWorkspace ? f : null,
+          execMode: mode(),
+          step: "finish",
+        });
+      }}
+    >
+      <StepHeading
+        title="Where it works, and what it may run"
+        text="The assistant reads and writes files only inside its folder."
+      />
+      <div class="space-y-2">
+        <label class="block text-[13px] font-medium" for="ob-folder">
+          Folder
+        </label>
+        <div class="flex gap-2">
+          <input
+            id="ob-folder"
+            data-testid="workspace-folder"
+            class="flex-1 min-w-0 h-9 rounded-md border border-line bg-surface px-3 text-[13px] font-mono"
+            value={folder()}
+            onInput={(e) => setFolder(e.currentTarget.value)}
+          />
+          <Button class="h-9" loading={browsing()} onClick={() => void browse()} data-testid="workspace-browse">
+            Browse…
+          </Button>
+        </div>
+        <Show when={browseError()}>
+          <p role="alert" class="text-[12px] text-err" data-testid="workspace-browse-error">
+            {browseError()}
+          </p>
+        </Show>
+        <p class="text-[12px] text-muted">Created if it does not exist. Put notes here you want the assistant to see.</p>
+      </div>
+      <div role="radiogroup" aria-label="Running programs" class="grid gap-2">
+        <div class="text-[13px] font-medium">Running programs on this computer</div>
+        <For each={SAFETY}>
+          {(s) => (
+            <Choice
+              name="safety"
+              testid={`safety-${s.id}`}
+              checked={mode() === s.id}
+              onSelect={() => setMode(s.id)}
+              title={s.title}
+              text={s.text}
+              badge={s.recommended ? "Recommended" : undefined}
+            />
+          )}
+        </For>
+      </div>
+      <div class="flex justify-between pt-2">
+        <Button variant="ghost" onClick={() => props.onBack()}>
+          Back
+        </Button>
+        <Button type="submit" variant="primary" data-testid="workspace-next">
+          Continue
+        </Button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,121 @@
+import { type JSX, Show } from "solid-js";
+import type { ProviderKind, SetupProgress_Serialize } from "../../bindings";
+import { plural } from "../../shared/lib/format";
+
+export type Progress = SetupProgress_Serialize;
+
+export const PROVIDERS: { id: ProviderKind; name: string; blurb: string; keyHint: string }[] = [
+  {
+    id: "anthropic",
+    name: "Anthropic",
+    blurb: "Claude models. Needs an API key from console.anthropic.com.",
+    keyHint: "sk-ant-…",
+  },
+  {
+    id: "openai",
+    name: "OpenAI",
+    blurb: "GPT models. Needs an API key from platform.openai.com.",
+    keyHint: "sk-…",
+  },
+  {
+    id: "local",
+    name: "On this computer",
+    blurb: "Ollama, LM Studio or any server with an OpenAI-compatible API. No key needed.",
+    keyHint: "optional",
+  },
+];
+
+export function providerName(id: ProviderKind): string {
+  return PROVIDERS.find((p) => p.id === id)?.name ?? id;
+}
+
+/** The model step's first sentence: a service "offers" models, a server here was searched. */
+export function modelsSentence(id: ProviderKind, count: number): string {
+  return id === "local"
+    ? `Found ${plural(count, "model")} on your server.`
+    : `${providerName(id)} offers ${plural(count, "model")}.`;
+}
+
+/** What happens to the key: a service checks it; a server here may not need one at all. */
+export function keyNote(id: ProviderKind): string {
+  return id === "local"
+    ? "A key you enter here is kept in your system's keychain, never written to a file."
+    : `The key is checked with ${providerName(id)} and then kept in your system's keychain. It is never written to a file.`;
+}
+
+/** The headline of a refused key. */
+export function refusedKey(id: ProviderKind): string {
+  return id === "local" ? "Your server refused that key" : `${providerName(id)} refused that key`;
+}
+
+export const SAFETY: { id: string; title: string; text: string; recommended?: boolean }[] = [
+  {
+    id: "ask",
+    title: "Ask me first",
+    text: "When the assistant wants to run a program, it waits until you allow or deny it.",
+    recommended: true,
+  },
+  {
+    id: "allowlist",
+    title: "Only what I have allowed",
+    text: "Commands you have allowed before run on their own; anything else is refused without asking.",
+  },
+  {
+    id: "deny",
+    title: "Never run programs",
+    text: "The assistant can read and write files in its folder, but cannot run anything.",
+  },
+];
+
+/** A selectable card in a radio group (arrow keys move between cards). */
+export function Choice(props: {
+  name: string;
+  checked: boolean;
+  onSelect: () => void;
+  title: string;
+  text: string;
+  badge?: string;
+  testid: string;
+}) {
+  return (
+    <label
+      data-testid={props.testid}
+      class={`flex gap-3 rounded-lg border p-4 cursor-pointer transition-colors ${props.checked ? "border-accent bg-accent/5" : "border-line bg-surface hover:bg-surface-2"}`}
+    >
+      <input
+        type="radio"
+        name={props.name}
+        class="mt-1 accent-[var(--accent)]"
+        checked={props.checked}
+        onChange={() => props.onSelect()}
+      />
+      <div class="min-w-0">
+        <div class="font-medium text-[14px] flex items-center gap-2">
+          {props.title}
+          <Show when={props.badge}>
+            <span class="rounded-full bg-accent/15 text-accent px-2 py-0.5 text-[11px] font-medium">{props.badge}</span>
+          </Show>
+        </div>
+        <div class="text-[13px] text-muted mt-0.5">{props.text}</div>
+      </div>
+    </label>
+  );
+}
+
+export function Problem(props: { title: string; children: JSX.Element; testid?: string }) {
+  return (
+    <div role="alert" data-testid={props.testid} class="rounded-lg border border-err/40 bg-err/10 p-3 text-[13px]">
+      <div class="font-medium">{props.title}</div>
+      <div class="mt-1 text-muted break-words">{props.children}</div>
+    </div>
+  );
+}
+
+export function StepHeading(props: { title: string; text: string }) {
+  return (
+    <div class="space-y-1">
+      <h2 class="text-[20px] font-semibold">{props.title}</h2>
+      <p class="text-[14px] text-muted">{props.text}</p>
+    </div>
+  );
+}

@@ -1,0 +1,94 @@
+import { cleanup, fireEvent, render, screen, waitFor } from "@solidjs/testing-library";
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { initSettings, resetSettingsStore } from "./store";
+import { Settings } from "./Page";
+import { info, settings } from "../../shared/test/fixtures";
+import { byTestId, findByTestId, radio } from "../../shared/test/dom";
+import { argsOf } from "../../shared/test/ipc";
+
+/** What the page sent to `settings_set`. */
+const isSettings = (v: unknown): v is typeof settings => typeof v === "object" && v !== null && "theme" in v && "port" in v;
+
+function setup(onSet?: (s: typeof settings) => unknown) {
+  const saved: (typeof settings)[] = [];
+  mockIPC((cmd, args) => {
+    if (cmd === "settings_get") return settings;
+    if (cmd === "app_info") return info;
+    if (cmd === "settings_set") {
+      const s = argsOf(args).settings;
+      if (!isSettings(s)) throw new Error(`settings_set sent ${JSON.stringify(args)}`);
+      saved.push(s);
+      return onSet ? onSet(s) : s;
+    }
+  });
+  return saved;
+}
+
+describe("Settings", () => {
+  beforeEach(() => {
+    resetSettingsStore();
+    document.documentElement.classList.remove("dark");
+  });
+  afterEach(() => {
+    cleanup();
+    clearMocks();
+  });
+
+  it("shows a skeleton while loading, then the values", async () => {
+    setup();
+    render(() => <Settings />);
+    expect(screen.getByLabelText("Loading")).toBeTruthy();
+    await initSettings();
+    await screen.findByTestId("theme-system");
+    expect(radio("theme-system").checked).toBe(true);
+    expect(screen.getByTestId("start-on-launch").getAttribute("aria-checked")).toBe("true");
+    expect(byTestId("port", HTMLInputElement).value).toBe("18789");
+    expect(screen.getByText("/home/me/.tidepool")).toBeTruthy();
+  });
+
+  it("says so when the settings cannot be loaded", async () => {
+    mockIPC((cmd) => {
+      if (cmd === "settings_get") throw "the settings store is unreadable";
+    });
+    render(() => <Settings />);
+    await initSettings();
+    expect((await screen.findByRole("alert")).textContent).toContain("Settings could not be loaded: the settings store is unreadable");
+  });
+
+  it("switches to dark and saves it", async () => {
+    const saved = setup();
+    render(() => <Settings />);
+    await initSettings();
+    fireEvent.click(await screen.findByTestId("theme-dark"));
+    await waitFor(() => expect(document.documentElement.classList.contains("dark")).toBe(true));
+    expect(saved.at(-1)?.theme).toBe("dark");
+    fireEvent.click(screen.getByTestId("theme-light"));
+    await waitFor(() => expect(document.documentElement.classList.contains("dark")).toBe(false));
+  });
+
+  it("toggles a switch", async () => {
+    const saved = setup();
+    render(() => <Settings />);
+    await initSettings();
+    fireEvent.click(await screen.findByTestId("close-to-tray"));
+    await waitFor(() => expect(saved.at(-1)?.closeToTray).toBe(false));
+    await waitFor(() => expect(screen.getByTestId("close-to-tray").getAttribute("aria-checked")).toBe("false"));
+  });
+
+  it("explains a bad port before sending it, and shows the app's refusal", async () => {
+    const saved = setup((s) => {
+      throw { kind: "invalidInput", message: `port ${s.port} needs administrator rights; choose 1024-65535` };
+    });
+    render(() => <Settings />);
+    await initSettings();
+    const input = await findByTestId("port", HTMLInputElement);
+    fireEvent.input(input, { target: { value: "http" } });
+    fireEvent.keyDown(input, { key: "Enter" });
+    expect((await screen.findByTestId("settings-error")).textContent).toContain('"http" is not a port');
+    expect(saved.length).toBe(0);
+    fireEvent.input(input, { target: { value: "80" } });
+    fireEvent.keyDown(input, { key: "Enter" });
+    await waitFor(() => expect(screen.getByTestId("settings-error").textContent).toContain("needs administrator rights"));
+  });
+});

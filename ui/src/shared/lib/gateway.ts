@@ -1,0 +1,118 @@
+import { errorText } from "./format";
+import { createSignal } from "solid-js";
+import { commands, events, type GatewayMetrics_Serialize as GatewayMetrics, type Status_Serialize as Status } from "../../bindings";
+
+export type GatewayStatus = Status;
+export type Action = "start" | "stop" | "restart";
+
+const [status, setStatus] = createSignal<GatewayStatus | null>(null);
+const [metrics, setMetrics] = createSignal<GatewayMetrics[]>([]);
+const [busy, setBusy] = createSignal<Action | null>(null);
+const [actionError, setActionError] = createSignal<string | null>(null);
+
+export { status, setStatus, metrics, busy, actionError };
+
+/** The gateway answers (running here, or connected to elsewhere). */
+export const isUp = () => status()?.state.kind === "running";
+
+/** The remote gateway's URL when the app connects to one instead of running its own. */
+export const remoteUrl = () => status()?.remote ?? null;
+
+/** `host[:port]` of a gateway URL, for short labels. */
+export function hostOf(url: string): string {
+  const rest = url.includes("://") ? url.slice(url.indexOf("://") + 3) : url;
+  return rest.split("/")[0];
+}
+
+/** `host[:port]` of the remote gateway; null when the app runs its own. */
+export const remoteHost = () => {
+  const url = remoteUrl();
+  return url ? hostOf(url) : null;
+};
+
+/** Button words: a remote gateway is connected to, not started. */
+export function verbs(remote: boolean): Record<Action, string> {
+  return remote
+    ? { start: "Connect", stop: "Disconnect", restart: "Reconnect" }
+    : { start: "Start", stop: "Stop", restart: "Restart" };
+}
+
+/** How a state is shown: label, colour token, and whether it is in motion. */
+export function describe(s: GatewayStatus | null): { label: string; tone: "ok" | "warn" | "err" | "idle"; moving: boolean } {
+  if (s?.remote) {
+    switch (s.state.kind) {
+      case "running":
+        return { label: "Connected", tone: "ok", moving: false };
+      case "starting":
+        return { label: "Connecting", tone: "warn", moving: true };
+      case "stopping":
+        return { label: "Disconnecting", tone: "warn", moving: true };
+      case "restarting":
+        return { label: "Reconnecting", tone: "warn", moving: true };
+      case "crashed":
+        return { label: "Cannot connect", tone: "err", moving: false };
+      case "stopped":
+        return { label: "Disconnected", tone: "idle", moving: false };
+    }
+  }
+  switch (s?.state.kind) {
+    case "running":
+      return { label: "Running", tone: "ok", moving: false };
+    case "starting":
+      return { label: "Starting", tone: "warn", moving: true };
+    case "stopping":
+      return { label: "Stopping", tone: "warn", moving: true };
+    case "restarting":
+      return { label: "Restarting", tone: "warn", moving: true };
+    case "crashed":
+      return { label: "Crashed", tone: "err", moving: false };
+    case "stopped":
+      return { label: "Stopped", tone: "idle", moving: false };
+    default:
+      return { label: "Loading", tone: "idle", moving: true };
+  }
+}
+
+let started = false;
+
+/** Loads the current state and follows changes. Safe to call more than once. */
+export async function initGateway(): Promise<void> {
+  if (started) return;
+  started = true;
+  await events.gatewayStatusChanged.listen((e) => setStatus(e.payload));
+  await events.gatewayMetrics.listen((e) => setMetrics((m) => [...m.slice(-119), e.payload]));
+  setStatus(await commands.gatewayStatus());
+  setMetrics(await commands.gatewayMetrics());
+}
+
+/** For tests: forget everything. */
+export function resetGatewayStore(): void {
+  started = false;
+  setStatus(null);
+  setMetrics([]);
+  setBusy(null);
+  setActionError(null);
+}
+
+const message = errorText;
+
+/** Runs a Start/Stop/Restart; the buttons disable while it runs and show its error. */
+export async function act(action: Action): Promise<void> {
+  if (busy()) return;
+  setBusy(action);
+  setActionError(null);
+  try {
+    const r =
+      action === "start"
+        ? await commands.gatewayStart()
+        : action === "stop"
+          ? await commands.gatewayStop()
+          : await commands.gatewayRestart();
+    if (r.status === "ok") setStatus(r.data);
+    else setActionError(message(r.error));
+  } catch (e) {
+    setActionError(String(e));
+  } finally {
+    setBusy(null);
+  }
+}
