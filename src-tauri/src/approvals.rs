@@ -23,6 +23,17 @@ pub struct ApprovalWatch {
 /// The tray, when the desktop has one.
 pub struct TrayHandle<R: Runtime>(pub Option<Arc<Tray<R>>>);
 
+/// Re-reads the pending approvals when the gateway announces a change to them; false for
+/// other events.
+pub fn on_gateway_event(app: &AppHandle, ev: &tidepool_protocol::EventFrame) -> bool {
+    if !tidepool_protocol::exec::is_approval_event(&ev.event) {
+        return false;
+    }
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move { refresh(&app).await });
+    true
+}
+
 /// Fetches the pending approvals and announces what changed.
 pub async fn refresh<R: Runtime>(app: &AppHandle<R>) {
     let state = app.state::<AppState>();

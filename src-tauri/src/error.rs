@@ -6,9 +6,28 @@ use serde::Serialize;
 #[derive(Debug, Clone, PartialEq, Serialize, specta::Type, thiserror::Error)]
 #[serde(tag = "kind", content = "message", rename_all = "camelCase")]
 pub enum AppError {
-    /// The gateway could not be started, stopped or reached.
+    /// The gateway could not be started or stopped, or failed a request in a way not named below.
     #[error("{0}")]
     Gateway(String),
+    /// No gateway to talk to (not running, unreachable, the connection dropped): start or
+    /// reconnect it.
+    #[error("{0}")]
+    NotConnected(String),
+    /// The gateway refused the credentials (wrong token, untrusted certificate).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// The connection lacks the permission (scope) this action needs.
+    #[error("{0}")]
+    Forbidden(String),
+    /// What was edited changed meanwhile (e.g. the config file): reload, then try again.
+    #[error("{0}")]
+    Conflict(String),
+    /// What was named no longer exists (an answered approval, a deleted session).
+    #[error("{0}")]
+    NotFound(String),
+    /// The gateway cannot do this right now (starting, stopping, busy): try again shortly.
+    #[error("{0}")]
+    Unavailable(String),
     /// A setting was invalid.
     #[error("{0}")]
     InvalidInput(String),
@@ -30,8 +49,31 @@ impl From<tidepool_control::SupervisorError> for AppError {
 }
 
 impl From<tidepool_client::ClientError> for AppError {
+    /// The kind comes from the gateway's error code and detail code (`ClientError::kind`).
     fn from(e: tidepool_client::ClientError) -> Self {
-        AppError::Gateway(e.to_string())
+        use tidepool_client::ErrorKind;
+        let message = e.to_string();
+        match e.kind() {
+            ErrorKind::NotConnected => AppError::NotConnected(message),
+            ErrorKind::Unauthorized => AppError::Unauthorized(message),
+            ErrorKind::Forbidden => AppError::Forbidden(message),
+            ErrorKind::Conflict => AppError::Conflict(message),
+            ErrorKind::NotFound => AppError::NotFound(message),
+            ErrorKind::Unavailable => AppError::Unavailable(message),
+            ErrorKind::Invalid => AppError::InvalidInput(message),
+            ErrorKind::Other => AppError::Gateway(message),
+        }
+    }
+}
+
+impl From<tidepool_control::config::ConfigAccessError> for AppError {
+    fn from(e: tidepool_control::config::ConfigAccessError) -> Self {
+        use tidepool_control::config::ConfigAccessError;
+        match e {
+            ConfigAccessError::Io(m) => AppError::Io(m),
+            ConfigAccessError::Gateway(e) => AppError::from(e),
+            e @ ConfigAccessError::Cli(_) => AppError::Gateway(e.to_string()),
+        }
     }
 }
 

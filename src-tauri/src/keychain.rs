@@ -8,6 +8,17 @@ const SERVICE: &str = "ai.tidepool.desktop";
 const ACCOUNT: &str = "gateway-token";
 const REMOTE_ACCOUNT: &str = "remote-gateway-token";
 
+/// Why the OS keychain could not be used (its message says so in words).
+#[derive(Debug, thiserror::Error)]
+#[error("the system keychain is not available ({0})")]
+pub struct KeychainError(#[from] keyring::Error);
+
+/// The app's own keychain entry for `account` (the one place the desktop opens entries).
+#[allow(clippy::disallowed_methods)] // This module is the desktop's home of keychain entries.
+fn entry(account: &str) -> Result<keyring::Entry, KeychainError> {
+    Ok(keyring::Entry::new(SERVICE, account)?)
+}
+
 /// Where the token lives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
@@ -20,20 +31,22 @@ pub enum TokenHome {
 
 /// Gets the token from the keychain, creating it (or moving the gateway's token file into the
 /// keychain) on first use. `Err` carries why the keychain could not be used.
-pub fn gateway_token(state_dir: &Path) -> Result<String, String> {
-    let entry = keyring::Entry::new(SERVICE, ACCOUNT).map_err(describe)?;
+pub fn gateway_token(state_dir: &Path) -> Result<String, KeychainError> {
+    let entry = entry(ACCOUNT)?;
     match entry.get_password() {
         Ok(t) if !t.is_empty() => return Ok(t),
         Ok(_) | Err(keyring::Error::NoEntry) => {}
-        Err(e) => return Err(describe(e)),
+        Err(e) => return Err(e.into()),
     }
     let file = state_dir.join("gateway.token");
     let existing = std::fs::read_to_string(&file)
         .ok()
         .map(|t| t.trim().to_owned())
         .filter(|t| t.len() >= 16);
-    let token = existing.clone().unwrap_or_else(new_token);
-    entry.set_password(&token).map_err(describe)?;
+    let token = existing
+        .clone()
+        .unwrap_or_else(tidepool_platform::new_token);
+    entry.set_password(&token).map_err(KeychainError::from)?;
     if existing.is_some() {
         // Moved: the keychain is now the only copy.
         let _ = std::fs::remove_file(&file);
@@ -42,37 +55,23 @@ pub fn gateway_token(state_dir: &Path) -> Result<String, String> {
 }
 
 /// The token of the remote gateway the app connects to, if one is saved.
-pub fn remote_token() -> Result<Option<String>, String> {
-    let entry = keyring::Entry::new(SERVICE, REMOTE_ACCOUNT).map_err(describe)?;
+pub fn remote_token() -> Result<Option<String>, KeychainError> {
+    let entry = entry(REMOTE_ACCOUNT)?;
     match entry.get_password() {
         Ok(t) if !t.is_empty() => Ok(Some(t)),
         Ok(_) | Err(keyring::Error::NoEntry) => Ok(None),
-        Err(e) => Err(describe(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
 /// Saves (or, with `None`, deletes) the remote gateway's token.
-pub fn set_remote_token(token: Option<&str>) -> Result<(), String> {
-    let entry = keyring::Entry::new(SERVICE, REMOTE_ACCOUNT).map_err(describe)?;
+pub fn set_remote_token(token: Option<&str>) -> Result<(), KeychainError> {
+    let entry = entry(REMOTE_ACCOUNT)?;
     match token {
-        Some(t) => entry.set_password(t).map_err(describe),
+        Some(t) => entry.set_password(t).map_err(KeychainError::from),
         None => match entry.delete_credential() {
             Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
-            Err(e) => Err(describe(e)),
+            Err(e) => Err(e.into()),
         },
     }
-}
-
-fn new_token() -> String {
-    // Like the gateway's generator: 32 bytes from the OS RNG, hex.
-    let mut bytes = [0u8; 32];
-    if getrandom::fill(&mut bytes).is_err() {
-        // Never fall back to a weak token.
-        std::process::abort();
-    }
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn describe(e: keyring::Error) -> String {
-    format!("the system keychain is not available ({e})")
 }

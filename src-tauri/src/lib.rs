@@ -16,16 +16,13 @@ use crate::events::{
     GatewayStatusChanged, LogBatch,
 };
 use crate::keychain::TokenHome;
-use crate::state::{AppPaths, AppState, LOG_HISTORY, METRIC_SAMPLES};
+use crate::state::{AppPaths, AppState, LOG_HISTORY};
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Duration;
 use tauri::{Manager, RunEvent, WindowEvent};
-use tauri_specta::{Builder, Event, collect_commands, collect_events};
-use tidepool_client::decode_event;
+use tauri_specta::{Builder, collect_commands, collect_events};
 use tidepool_control::{LogBuffer, LogFollower, SidecarConfig, Supervisor};
-use tidepool_protocol::config::ConfigChanged;
-use tidepool_protocol::contract::{Event as _, NoParams};
 
 /// The command and event registry, shared by the app and the bindings test.
 pub fn specta_builder() -> Builder<tauri::Wry> {
@@ -55,10 +52,10 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             commands::chat::chat_new,
             commands::chat::chat_models,
             commands::chat::chat_set_model,
-            commands::chat::sessions_reset,
-            commands::chat::sessions_delete,
-            commands::chat::sessions_compact,
-            commands::chat::sessions_export::<tauri::Wry>,
+            commands::sessions::sessions_reset,
+            commands::sessions::sessions_delete,
+            commands::sessions::sessions_compact,
+            commands::sessions::sessions_export::<tauri::Wry>,
             commands::approvals::approvals_pending,
             commands::approvals::approvals_history,
             commands::approvals::approvals_resolve,
@@ -95,16 +92,6 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
 
 /// Where the generated TypeScript bindings live.
 pub const BINDINGS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../ui/src/bindings.ts");
-
-fn state_dir() -> PathBuf {
-    if let Some(d) = std::env::var_os("TIDEPOOL_STATE_DIR") {
-        return PathBuf::from(d);
-    }
-    let home = std::env::var_os(if cfg!(windows) { "USERPROFILE" } else { "HOME" })
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("."));
-    home.join(".tidepool")
-}
 
 /// The bundled sidecar: next to the app's executable (`TIDEPOOL_SIDECAR` overrides).
 fn sidecar_path() -> PathBuf {
@@ -212,7 +199,7 @@ pub fn run() {
 
 fn setup(app: &tauri::AppHandle) -> Result<(), Box<dyn std::error::Error>> {
     let settings = settings::load(app);
-    let state_dir = state_dir();
+    let state_dir = tidepool_platform::state_dir();
     let paths = AppPaths {
         log_dir: state_dir.join("logs"),
         sidecar: sidecar_path(),
@@ -224,7 +211,7 @@ fn setup(app: &tauri::AppHandle) -> Result<(), Box<dyn std::error::Error>> {
         Ok(t) => (Some(t), TokenHome::Keychain, None),
         Err(why) => {
             tracing::warn!(%why, "using the gateway's own token file");
-            (None, TokenHome::StateFile, Some(why))
+            (None, TokenHome::StateFile, Some(why.to_string()))
         }
     };
     let mut cfg = SidecarConfig::new(paths.sidecar.clone(), paths.state_dir.clone());
@@ -258,10 +245,10 @@ fn setup(app: &tauri::AppHandle) -> Result<(), Box<dyn std::error::Error>> {
         }
     };
     app.manage(approvals::TrayHandle(tray.clone()));
-    forward_gateway_events(app.clone(), status_rx.clone());
-    forward_status(app.clone(), status_rx, tray);
-    forward_logs(app.clone(), log_rx);
-    sample_metrics(app.clone());
+    commands::gateway::forward_events(app.clone(), status_rx.clone());
+    commands::gateway::forward_status(app.clone(), status_rx, tray);
+    commands::logs::forward(app.clone(), log_rx);
+    commands::gateway::sample_metrics(app.clone());
     if settings.start_on_launch {
         let app = app.clone();
         tauri::async_runtime::spawn(async move {
@@ -271,145 +258,4 @@ fn setup(app: &tauri::AppHandle) -> Result<(), Box<dyn std::error::Error>> {
         });
     }
     Ok(())
-}
-
-fn forward_status(
-    app: tauri::AppHandle,
-    mut rx: tokio::sync::watch::Receiver<tidepool_control::Status>,
-    tray: Option<std::sync::Arc<tray::Tray<tauri::Wry>>>,
-) {
-    tauri::async_runtime::spawn(async move {
-        loop {
-            let status = rx.borrow_and_update().clone();
-            if let Some(t) = &tray {
-                // On the main thread, without waiting: the tray's calls wait for the main
-                // thread, and a Tokio worker blocked on them could starve the runtime while
-                // the main thread waits for the gateway to stop (at exit): a deadlock.
-                let (t, s) = (t.clone(), status.clone());
-                let _ = app.run_on_main_thread(move || t.update(&s));
-            }
-            let _ = GatewayStatusChanged(status).emit(&app);
-            if rx.changed().await.is_err() {
-                break;
-            }
-        }
-    });
-}
-
-/// Batches follower output into one event per ~50 ms so a log flood cannot swamp the UI.
-fn forward_logs(
-    app: tauri::AppHandle,
-    mut rx: tokio::sync::mpsc::UnboundedReceiver<Vec<tidepool_control::LogLine>>,
-) {
-    tauri::async_runtime::spawn(async move {
-        while let Some(first) = rx.recv().await {
-            let mut batch = first;
-            let deadline = tokio::time::sleep(Duration::from_millis(50));
-            tokio::pin!(deadline);
-            loop {
-                tokio::select! {
-                    _ = &mut deadline => break,
-                    more = rx.recv() => match more {
-                        Some(m) => batch.extend(m),
-                        None => break,
-                    },
-                }
-            }
-            if let Ok(mut buf) = app.state::<AppState>().logs.lock() {
-                buf.extend(batch.iter().cloned());
-            }
-            let _ = LogBatch(batch).emit(&app);
-        }
-    });
-}
-
-/// Forwards the running gateway's `config.changed`, chat and approval events to the window,
-/// following restarts; the pending approvals are re-read at each (re)connect.
-fn forward_gateway_events(
-    app: tauri::AppHandle,
-    mut status: tokio::sync::watch::Receiver<tidepool_control::Status>,
-) {
-    tauri::async_runtime::spawn(async move {
-        loop {
-            let client = app.state::<AppState>().supervisor.client();
-            match client {
-                Some(c) => {
-                    let mut events = c.events();
-                    approvals::refresh(&app).await;
-                    loop {
-                        tokio::select! {
-                            ev = events.recv() => match ev {
-                                Ok(ev) if ev.event == ConfigChanged::NAME => {
-                                    if let Some(Ok(p)) = decode_event::<ConfigChanged>(&ev) {
-                                        let _ = GatewayConfigChanged::from(p).emit(&app);
-                                    }
-                                }
-                                Ok(ev) if tidepool_protocol::exec::is_approval_event(&ev.event) => {
-                                    let app = app.clone();
-                                    tauri::async_runtime::spawn(async move { approvals::refresh(&app).await });
-                                }
-                                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-                                    // Missed events may include approvals: re-read them.
-                                    approvals::refresh(&app).await;
-                                }
-                                Ok(ev) => {
-                                    if let Some(v) = tidepool_control::chat::event_view(&ev) {
-                                        let _ = ChatStream(v).emit(&app);
-                                    }
-                                }
-                                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
-                            },
-                            changed = status.changed() => {
-                                if changed.is_err() {
-                                    return;
-                                }
-                                break;
-                            }
-                        }
-                    }
-                }
-                None => {
-                    approvals::refresh(&app).await;
-                    if status.changed().await.is_err() {
-                        return;
-                    }
-                }
-            }
-        }
-    });
-}
-
-fn sample_metrics(app: tauri::AppHandle) {
-    tauri::async_runtime::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(2));
-        loop {
-            tick.tick().await;
-            let state = app.state::<AppState>();
-            let Some(client) = state.supervisor.client() else {
-                continue;
-            };
-            let Ok(s) = client
-                .call::<tidepool_protocol::methods::Status>(&NoParams {})
-                .await
-            else {
-                continue;
-            };
-            let sample = GatewayMetrics {
-                ts: std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map(|d| u64::try_from(d.as_millis()).unwrap_or(0))
-                    .unwrap_or(0),
-                rss_bytes: s.rss_bytes,
-                connections: s.connections,
-                uptime_ms: s.uptime_ms,
-            };
-            if let Ok(mut m) = state.metrics.lock() {
-                if m.len() == METRIC_SAMPLES {
-                    m.pop_front();
-                }
-                m.push_back(sample.clone());
-            }
-            let _ = sample.emit(&app);
-        }
-    });
 }

@@ -48,7 +48,7 @@ impl AppState {
     /// The running gateway's connection, or why there is none.
     pub fn client(&self) -> crate::error::AppResult<tidepool_client::Client> {
         self.supervisor.client().ok_or_else(|| {
-            crate::error::AppError::Gateway(
+            crate::error::AppError::NotConnected(
                 "the gateway is not running; start it from the Dashboard".into(),
             )
         })
@@ -59,7 +59,7 @@ impl AppState {
     pub fn config_client(&self) -> crate::error::AppResult<Option<tidepool_client::Client>> {
         let client = self.supervisor.client();
         match (self.supervisor.status().remote, client) {
-            (Some(url), None) => Err(crate::error::AppError::Gateway(format!(
+            (Some(url), None) => Err(crate::error::AppError::NotConnected(format!(
                 "not connected to the gateway at {url}; connect to it (Dashboard) to see and \
                  edit its config"
             ))),

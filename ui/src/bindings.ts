@@ -157,8 +157,23 @@ export const events = {
 /* Types */
 /**  What went wrong, as the webview sees it: `{kind, message}`. */
 export type AppError = 
-/**  The gateway could not be started, stopped or reached. */
+/**  The gateway could not be started or stopped, or failed a request in a way not named below. */
 { kind: "gateway"; message: string } | 
+/**
+ *  No gateway to talk to (not running, unreachable, the connection dropped): start or
+ *  reconnect it.
+ */
+{ kind: "notConnected"; message: string } | 
+/**  The gateway refused the credentials (wrong token, untrusted certificate). */
+{ kind: "unauthorized"; message: string } | 
+/**  The connection lacks the permission (scope) this action needs. */
+{ kind: "forbidden"; message: string } | 
+/**  What was edited changed meanwhile (e.g. the config file): reload, then try again. */
+{ kind: "conflict"; message: string } | 
+/**  What was named no longer exists (an answered approval, a deleted session). */
+{ kind: "notFound"; message: string } | 
+/**  The gateway cannot do this right now (starting, stopping, busy): try again shortly. */
+{ kind: "unavailable"; message: string } | 
 /**  A setting was invalid. */
 { kind: "invalidInput"; message: string } | 
 /**  The OS keychain refused or is missing. */

@@ -2,6 +2,9 @@
 //! can; a client receives them as `chat` events. Reports the end-to-end delta rate and the
 //! gateway's CPU time per delta (from /proc, so Linux only).
 //! Run: `cargo bench -p tidepool-cli --bench chat_stream`.
+
+// The binary under test is started directly, with exactly the environment each case sets.
+#![allow(clippy::disallowed_methods)]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

@@ -2,6 +2,9 @@
 //! round trips (sequential and 100 concurrent clients, out of process; sequential in process).
 //! Run: `cargo bench -p tidepool-cli --bench gateway` (release profile). Prints a Markdown
 //! report; `BENCH_REPORT=path` also writes it to a file. `BENCH_QUICK=1` shortens every phase.
+
+// The binary under test is started directly, with exactly the environment each case sets.
+#![allow(clippy::disallowed_methods)]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

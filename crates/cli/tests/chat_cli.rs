@@ -1,5 +1,8 @@
 //! `tidepool agent send|chat` and `tidepool sessions ...` against a real gateway and the
 //! provider fake.
+
+// The binary under test is started directly, with exactly the environment each case sets.
+#![allow(clippy::disallowed_methods)]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

@@ -1,4 +1,7 @@
 //! The `tidepool` CLI against a real gateway: human and `--json` output, follow, and errors.
+
+// The binary under test is started directly, with exactly the environment each case sets.
+#![allow(clippy::disallowed_methods)]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

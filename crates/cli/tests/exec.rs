@@ -2,6 +2,9 @@
 //! provider fake) asking to run commands, and a client deciding them — allow once, allow
 //! always, deny, nobody answering, an abort while waiting, two at once — plus the process
 //! limits (timeout kills the group, output cap, scrubbed environment, exit codes).
+
+// The binary under test is started directly, with exactly the environment each case sets.
+#![allow(clippy::disallowed_methods)]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

@@ -2,6 +2,9 @@
 //! operator uses, each with its output checked. The CLI is installed by `scripts/test` into a
 //! cache outside the clone (`~/.cache/tidepool-test/openclaw-<version>`, or
 //! `TIDEPOOL_OPENCLAW_DIR`), so a machine fetches it once. Grow the table as features land.
+
+// The binary under test is started directly, with exactly the environment each case sets.
+#![allow(clippy::disallowed_methods)]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

@@ -1,4 +1,7 @@
 //! The gateway process contract (DESIGN.md), tested on the real binary.
+
+// The binary under test is started directly, with exactly the environment each case sets.
+#![allow(clippy::disallowed_methods)]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

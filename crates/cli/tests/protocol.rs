@@ -1,5 +1,8 @@
 //! The WebSocket protocol against the real gateway: handshake, requests, events, JSON-RPC,
 //! and every kind of bad input, each with a specific error or close while others are served.
+
+// The binary under test is started directly, with exactly the environment each case sets.
+#![allow(clippy::disallowed_methods)]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

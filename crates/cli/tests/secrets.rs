@@ -1,6 +1,9 @@
 //! The secrets store through the real `tidepool` binary: the CLI (values from stdin, never
 //! argv), the gateway's `secrets.*` methods, `{ source: "store" }` API keys, and masking: a
 //! provider error that echoes the key leaves no trace of it in frames, logs or the state dir.
+
+// The binary under test is started directly, with exactly the environment each case sets.
+#![allow(clippy::disallowed_methods)]
 #![cfg(unix)]
 #![allow(
     clippy::unwrap_used,

@@ -1,6 +1,9 @@
 //! `wss://`: a real gateway behind a TLS-terminating proxy (as behind nginx or Caddy), reached
 //! by the real CLI. A certificate from a CA this computer trusts connects; one it does not
 //! trust is refused with a reason, and the token is never sent.
+
+// The binary under test is started directly, with exactly the environment each case sets.
+#![allow(clippy::disallowed_methods)]
 #![cfg(target_os = "linux")]
 #![allow(
     clippy::unwrap_used,

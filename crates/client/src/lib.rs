@@ -6,7 +6,7 @@ mod error;
 mod socket;
 mod tls;
 
-pub use error::ClientError;
+pub use error::{ClientError, ErrorKind};
 pub use socket::connect_params;
 pub use tidepool_protocol as protocol;
 

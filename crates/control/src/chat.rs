@@ -1,19 +1,19 @@
 //! Chat for the desktop: the gateway's OpenClaw-shaped messages, session rows and `chat` /
-//! `agent` events turned into typed views, and the calls behind the Chat and Sessions pages.
+//! `agent` events turned into typed views, and the calls behind the Chat page (the session
+//! list and what the Sessions page does are in `sessions`).
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tidepool_client::{Client, ClientError, decode_event};
 use tidepool_protocol::EventFrame;
 use tidepool_protocol::chat::{
-    ChatAbortParams, ChatHistoryParams, ChatRetryParams, ChatSendParams, SessionKeyParams,
-    SessionsCreateParams, SessionsExportParams, SessionsListParams, SessionsPatchParams,
+    ChatAbortParams, ChatHistoryParams, ChatRetryParams, ChatSendParams, SessionsCreateParams,
+    SessionsPatchParams,
 };
 use tidepool_protocol::contract::NoParams;
 use tidepool_protocol::sessions::{
     self as protocol, Agent, Chat as ChatEventDesc, ChatAbort, ChatHistory, ChatRetry, ChatSend,
-    ChatState, ContentBlock, ModelsList, SessionRow, SessionsChanged, SessionsCompact,
-    SessionsCreate, SessionsDelete, SessionsExport, SessionsList, SessionsPatch, SessionsReset,
+    ChatState, ContentBlock, ModelsList, SessionsChanged, SessionsCreate, SessionsPatch,
     TranscriptMessage,
 };
 
@@ -65,46 +65,6 @@ pub struct ChatMessageView {
     pub model: Option<String>,
     /// When, ms since the epoch.
     pub timestamp: u64,
-}
-
-/// A session in the switcher and the Sessions table.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-#[serde(rename_all = "camelCase")]
-pub struct SessionView {
-    /// `agent:<id>:<name>`.
-    pub key: String,
-    /// Label, else the first message, else the name.
-    pub title: String,
-    /// The last message, shortened.
-    pub preview: Option<String>,
-    /// Agent.
-    pub agent_id: String,
-    /// Last change, ms.
-    pub updated_at: u64,
-    /// Messages in the transcript.
-    pub message_count: u64,
-    /// Tokens used, all turns.
-    pub total_tokens: u64,
-    /// Estimated cost, USD.
-    pub cost_usd: f64,
-    /// Model override.
-    pub model: Option<String>,
-    /// A reply is being written.
-    pub running: bool,
-    /// The last turn's error.
-    pub last_error: Option<String>,
-}
-
-/// A page of sessions.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-#[serde(rename_all = "camelCase")]
-pub struct SessionPage {
-    /// Rows.
-    pub sessions: Vec<SessionView>,
-    /// Matching sessions in all.
-    pub total: u64,
 }
 
 /// Live chat activity, for the window.
@@ -218,7 +178,7 @@ fn pretty(v: &Value) -> String {
     serde_json::to_string_pretty(v).unwrap_or_default()
 }
 
-fn model_ref(provider: Option<&String>, model: Option<&String>) -> Option<String> {
+pub(crate) fn model_ref(provider: Option<&String>, model: Option<&String>) -> Option<String> {
     match (provider, model) {
         (Some(p), Some(m)) => Some(format!("{p}/{m}")),
         _ => None,
@@ -264,23 +224,6 @@ pub fn message_view(m: &TranscriptMessage) -> ChatMessageView {
         cost_usd: m.cost_usd,
         model: model_ref(m.provider.as_ref(), m.model.as_ref()),
         timestamp: m.timestamp,
-    }
-}
-
-/// One `SessionRow` as a view.
-pub fn session_view(r: &SessionRow) -> SessionView {
-    SessionView {
-        key: r.key.clone(),
-        title: r.display_name.clone(),
-        preview: r.last_message_preview.clone(),
-        agent_id: r.agent_id.clone(),
-        updated_at: r.updated_at as u64,
-        message_count: r.message_count,
-        total_tokens: r.total_tokens,
-        cost_usd: r.estimated_cost_usd,
-        model: model_ref(r.model_provider.as_ref(), r.model.as_ref()),
-        running: r.status.as_deref() == Some("running"),
-        last_error: r.last_run_error.clone(),
     }
 }
 
@@ -342,37 +285,13 @@ pub fn event_view(frame: &EventFrame) -> Option<ChatEventView> {
 }
 
 /// A fresh idempotency key (a retried request with the same key is the same run).
-pub fn idempotency_key() -> String {
-    let mut b = [0u8; 12];
-    let _ = getrandom::fill(&mut b);
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
+pub use tidepool_platform::idempotency_key;
 
 fn ack(a: protocol::ChatAck) -> ChatAck {
     ChatAck {
         run_id: a.run_id,
         session_key: a.session_key,
     }
-}
-
-/// Sessions, newest first.
-pub async fn sessions(
-    c: &Client,
-    search: Option<&str>,
-    limit: u32,
-    offset: u32,
-) -> Result<SessionPage, ClientError> {
-    let params = SessionsListParams {
-        search: search.map(str::to_owned),
-        limit: Some(i64::from(limit.max(1))),
-        offset: Some(i64::from(offset)),
-        ..Default::default()
-    };
-    let r = c.call::<SessionsList>(&params).await?;
-    Ok(SessionPage {
-        sessions: r.sessions.iter().map(session_view).collect(),
-        total: r.total,
-    })
 }
 
 /// A session's transcript (the last `limit` messages).
@@ -425,45 +344,6 @@ pub async fn create(c: &Client) -> Result<String, ClientError> {
     Ok(c.call::<SessionsCreate>(&SessionsCreateParams::default())
         .await?
         .key)
-}
-
-fn session(key: &str) -> SessionKeyParams {
-    SessionKeyParams {
-        key: key.to_owned(),
-        ..Default::default()
-    }
-}
-
-/// Starts a fresh transcript in a session.
-pub async fn reset(c: &Client, key: &str) -> Result<(), ClientError> {
-    c.call::<SessionsReset>(&session(key)).await.map(|_| ())
-}
-
-/// Deletes a session and its transcripts.
-pub async fn delete(c: &Client, key: &str) -> Result<(), ClientError> {
-    c.call::<SessionsDelete>(&session(key)).await.map(|_| ())
-}
-
-/// Summarizes older turns; returns what happened, in words.
-pub async fn compact(c: &Client, key: &str) -> Result<String, ClientError> {
-    let r = c.call::<SessionsCompact>(&session(key)).await?;
-    Ok(match r.result {
-        Some(r) => format!(
-            "Summarized {} messages; kept the last {} word for word (about {} → {} tokens).",
-            r.summarized, r.kept, r.tokens_before, r.tokens_after,
-        ),
-        None => "Nothing to compact yet: the conversation is still short.".into(),
-    })
-}
-
-/// A transcript as Markdown or JSONL: (file name, content).
-pub async fn export(c: &Client, key: &str, format: &str) -> Result<(String, String), ClientError> {
-    let params = SessionsExportParams {
-        key: key.to_owned(),
-        format: Some(format.to_owned()),
-    };
-    let r = c.call::<SessionsExport>(&params).await?;
-    Ok((r.file_name, r.content))
 }
 
 /// Models the providers offer, as `provider/model` choices.

@@ -1,19 +1,4 @@
-//! Directories that hold secrets or logs are created readable by the owner only.
+//! Directories that hold secrets or logs are created readable by the owner only
+//! (`tidepool-platform` is their one home).
 
-use std::path::Path;
-
-/// Creates `path` (and missing parents) with mode 0700 on Unix. An existing directory keeps
-/// its permissions.
-pub fn create_private_dir(path: &Path) -> std::io::Result<()> {
-    if path.is_dir() {
-        return Ok(());
-    }
-    let mut b = std::fs::DirBuilder::new();
-    b.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        b.mode(0o700);
-    }
-    b.create(path)
-}
+pub use tidepool_platform::{create_private_dir, write_private};

@@ -9,6 +9,7 @@ pub mod fsutil;
 pub mod logs;
 pub mod onboarding;
 pub mod remote;
+pub mod sessions;
 /// The spawn helper lives in `tidepool-process`, shared with the gateway.
 pub use tidepool_process as process;
 pub mod supervisor;

@@ -16,7 +16,7 @@ use std::time::Duration;
 use tidepool_control::remote::{self, RemoteCheck, RemoteGateway, Transport};
 use tidepool_control::{GatewayState, SidecarConfig, Supervisor, SupervisorError};
 use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
+use tokio::process::Child;
 
 const TOKEN: &str = "remote-test-token-0123456789abcdef";
 
@@ -34,7 +34,7 @@ impl Remote {
     }
 
     async fn start_in(dir: tempfile::TempDir, port: u16) -> Remote {
-        let mut child = Command::new(tidepool_bin())
+        let mut child = tidepool_control::process::command(tidepool_bin())
             .args(["gateway", "run", "--port", &port.to_string(), "--state-dir"])
             .arg(dir.path())
             .env("TIDEPOOL_GATEWAY_TOKEN", TOKEN)

@@ -145,12 +145,7 @@ pub fn read_token_file(path: &Path) -> Result<Option<String>, AuthSetupError> {
 
 /// A new random token: 32 bytes from the OS RNG, hex-encoded (64 characters).
 pub fn generate_token() -> String {
-    let mut bytes = [0u8; 32];
-    if getrandom::fill(&mut bytes).is_err() {
-        // The OS RNG never fails on supported platforms; refuse to fall back to a weak value.
-        std::process::abort();
-    }
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    tidepool_platform::new_token()
 }
 
 fn write_token_file(path: &Path, token: &str) -> Result<(), AuthSetupError> {

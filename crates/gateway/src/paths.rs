@@ -24,9 +24,7 @@ impl StatePaths {
     /// Resolves from an explicit dir, else `TIDEPOOL_STATE_DIR`, else `~/.tidepool`; the config
     /// path from `TIDEPOOL_CONFIG_PATH` when set.
     pub fn resolve(explicit: Option<PathBuf>) -> Self {
-        let root = explicit
-            .or_else(|| std::env::var_os(STATE_DIR_ENV).map(PathBuf::from))
-            .unwrap_or_else(|| home_dir().join(".tidepool"));
+        let root = explicit.unwrap_or_else(tidepool_platform::state_dir);
         let config = std::env::var_os(CONFIG_PATH_ENV).map(PathBuf::from);
         StatePaths::new(root, config)
     }
@@ -67,13 +65,5 @@ impl StatePaths {
     }
 }
 
-/// The user's home directory (`HOME`, `USERPROFILE`).
-pub fn home_dir() -> PathBuf {
-    #[cfg(windows)]
-    let var = "USERPROFILE";
-    #[cfg(not(windows))]
-    let var = "HOME";
-    std::env::var_os(var)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("."))
-}
+/// The user's home directory (one home: `tidepool-platform`).
+pub use tidepool_platform::home_dir;

@@ -52,7 +52,5 @@ pub fn platform() -> &'static str {
 
 /// A random id: 16 bytes from the OS RNG, hex.
 pub fn random_id() -> String {
-    let mut bytes = [0u8; 16];
-    let _ = getrandom::fill(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    tidepool_platform::random_hex(16)
 }

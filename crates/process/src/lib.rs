@@ -7,6 +7,7 @@ use std::ffi::OsStr;
 use tokio::process::Command;
 
 /// A command for `program` with the project's spawn policy applied.
+#[allow(clippy::disallowed_methods)] // The one home of process spawning.
 pub fn command(program: impl AsRef<OsStr>) -> Command {
     let mut cmd = Command::new(program);
     cmd.kill_on_drop(true);

@@ -212,6 +212,7 @@ pub enum Kind {
     Env,
 }
 
+#[allow(clippy::disallowed_methods)] // Key material: the failure is reported, not an abort.
 fn random_hex(n: usize) -> Result<String> {
     let mut b = vec![0u8; n];
     getrandom::fill(&mut b).map_err(|e| SecretsError::Keychain(format!("no randomness: {e}")))?;
@@ -247,12 +248,14 @@ pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
+#[allow(clippy::disallowed_methods)] // The store is the home of its keychain entries.
 fn keychain_entry(store_id: &str, name: &str) -> Result<keyring::Entry> {
     keyring::Entry::new(SERVICE, &format!("{store_id}:{name}"))
         .map_err(|e| SecretsError::Keychain(e.to_string()))
 }
 
 /// Whether the keychain answers (an unknown entry is an answer); `Err` says why not.
+#[allow(clippy::disallowed_methods)] // The store is the home of its keychain entries.
 pub fn keychain_available() -> std::result::Result<(), String> {
     let entry = keyring::Entry::new(SERVICE, "probe:tidepool").map_err(|e| e.to_string())?;
     match entry.get_password() {

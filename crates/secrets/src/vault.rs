@@ -59,6 +59,7 @@ pub(crate) struct Vault {
     fresh: bool,
 }
 
+#[allow(clippy::disallowed_methods)] // Key and nonce bytes: the failure is reported, not an abort.
 fn random<const N: usize>() -> Result<[u8; N]> {
     let mut b = [0u8; N];
     getrandom::fill(&mut b).map_err(|e| SecretsError::Keychain(format!("no randomness: {e}")))?;

@@ -1,16 +1,12 @@
-//! The Chat and Sessions pages: thin adapters over `tidepool_control::chat` on the running
-//! gateway's connection.
+//! The Chat page: thin adapters over `tidepool_control::chat` on the running gateway's
+//! connection (the session list it shares with the Sessions page comes from `sessions`).
 
 use crate::error::{AppError, AppResult};
+use crate::events::ChatStream;
 use crate::state::AppState;
 use tauri::State;
-use tauri_plugin_dialog::DialogExt;
-use tidepool_client::ClientError;
-use tidepool_control::chat::{self, ChatAck, ChatMessageView, ModelOption, SessionPage};
-
-fn err(e: ClientError) -> AppError {
-    AppError::Gateway(e.to_string())
-}
+use tidepool_control::chat::{self, ChatAck, ChatMessageView, ModelOption};
+use tidepool_control::sessions::{self, SessionPage};
 
 /// A page of sessions, newest first (optionally those matching `search`), after `offset`.
 #[tauri::command]
@@ -21,9 +17,9 @@ pub async fn chat_sessions(
     limit: u32,
     offset: u32,
 ) -> AppResult<SessionPage> {
-    chat::sessions(&state.client()?, search.as_deref(), limit, offset)
+    sessions::list(&state.client()?, search.as_deref(), limit, offset)
         .await
-        .map_err(err)
+        .map_err(AppError::from)
 }
 
 /// A session's last `limit` messages.
@@ -36,7 +32,7 @@ pub async fn chat_history(
 ) -> AppResult<Vec<ChatMessageView>> {
     chat::history(&state.client()?, &key, limit)
         .await
-        .map_err(err)
+        .map_err(AppError::from)
 }
 
 /// Sends a message; the reply streams as `ChatStream` events.
@@ -52,35 +48,39 @@ pub async fn chat_send(
     }
     chat::send(&state.client()?, &key, &message)
         .await
-        .map_err(err)
+        .map_err(AppError::from)
 }
 
 /// Runs the session's last message again after a failed reply; streams like `chat_send`.
 #[tauri::command]
 #[specta::specta]
 pub async fn chat_retry(state: State<'_, AppState>, key: String) -> AppResult<ChatAck> {
-    chat::retry(&state.client()?, &key).await.map_err(err)
+    chat::retry(&state.client()?, &key)
+        .await
+        .map_err(AppError::from)
 }
 
 /// Stops the reply being written in a session.
 #[tauri::command]
 #[specta::specta]
 pub async fn chat_abort(state: State<'_, AppState>, key: String) -> AppResult<bool> {
-    chat::abort(&state.client()?, &key).await.map_err(err)
+    chat::abort(&state.client()?, &key)
+        .await
+        .map_err(AppError::from)
 }
 
 /// Starts a new chat; returns its key.
 #[tauri::command]
 #[specta::specta]
 pub async fn chat_new(state: State<'_, AppState>) -> AppResult<String> {
-    chat::create(&state.client()?).await.map_err(err)
+    chat::create(&state.client()?).await.map_err(AppError::from)
 }
 
 /// The models the configured providers offer.
 #[tauri::command]
 #[specta::specta]
 pub async fn chat_models(state: State<'_, AppState>) -> AppResult<Vec<ModelOption>> {
-    chat::models(&state.client()?).await.map_err(err)
+    chat::models(&state.client()?).await.map_err(AppError::from)
 }
 
 /// Sets (or clears, with `null`) a session's model.
@@ -93,62 +93,17 @@ pub async fn chat_set_model(
 ) -> AppResult<()> {
     chat::set_model(&state.client()?, &key, model.as_deref())
         .await
-        .map_err(err)
+        .map_err(AppError::from)
 }
 
-/// Starts a fresh transcript in a session.
-#[tauri::command]
-#[specta::specta]
-pub async fn sessions_reset(state: State<'_, AppState>, key: String) -> AppResult<()> {
-    chat::reset(&state.client()?, &key).await.map_err(err)
-}
-
-/// Deletes a session and its transcripts.
-#[tauri::command]
-#[specta::specta]
-pub async fn sessions_delete(state: State<'_, AppState>, key: String) -> AppResult<()> {
-    chat::delete(&state.client()?, &key).await.map_err(err)
-}
-
-/// Summarizes older turns; returns what happened, in words.
-#[tauri::command]
-#[specta::specta]
-pub async fn sessions_compact(state: State<'_, AppState>, key: String) -> AppResult<String> {
-    chat::compact(&state.client()?, &key).await.map_err(err)
-}
-
-/// Asks where to save, then writes the transcript (`markdown` or `jsonl`); returns the path.
-#[tauri::command]
-#[specta::specta]
-pub async fn sessions_export<R: tauri::Runtime>(
-    app: tauri::AppHandle<R>,
-    state: State<'_, AppState>,
-    key: String,
-    format: String,
-) -> AppResult<String> {
-    let (name, content) = chat::export(&state.client()?, &key, &format)
-        .await
-        .map_err(err)?;
-    let ext = if format == "jsonl" { "jsonl" } else { "md" };
-    let picked = app
-        .dialog()
-        .file()
-        .set_title("Export conversation")
-        .set_file_name(&name)
-        .add_filter(
-            if ext == "md" {
-                "Markdown"
-            } else {
-                "JSON lines"
-            },
-            &[ext],
-        )
-        .blocking_save_file()
-        .ok_or(AppError::Cancelled)?;
-    let path = picked
-        .into_path()
-        .map_err(|e| AppError::Io(format!("cannot use that location: {e}")))?;
-    std::fs::write(&path, content)
-        .map_err(|e| AppError::Io(format!("cannot write {}: {e}", path.display())))?;
-    Ok(path.display().to_string())
+/// Shows the gateway's chat and agent events in the window; false for other events.
+pub(crate) fn on_gateway_event(app: &tauri::AppHandle, ev: &tidepool_protocol::EventFrame) -> bool {
+    use tauri_specta::Event;
+    match chat::event_view(ev) {
+        Some(v) => {
+            let _ = ChatStream(v).emit(app);
+            true
+        }
+        None => false,
+    }
 }

@@ -3,19 +3,12 @@
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use tauri::State;
-use tidepool_control::config::{ConfigAccess, ConfigAccessError, ConfigDoc, LastGood, SaveOutcome};
+use tidepool_control::config::{ConfigAccess, ConfigDoc, LastGood, SaveOutcome};
 
 fn access(state: &AppState) -> ConfigAccess {
     ConfigAccess {
         program: state.paths.sidecar.clone(),
         state_dir: state.paths.state_dir.clone(),
-    }
-}
-
-fn err(e: ConfigAccessError) -> AppError {
-    match e {
-        ConfigAccessError::Io(m) => AppError::Io(m),
-        e => AppError::Gateway(e.to_string()),
     }
 }
 
@@ -38,7 +31,7 @@ pub async fn config_load(state: State<'_, AppState>) -> AppResult<ConfigDoc> {
     access(&state)
         .load(state.config_client()?)
         .await
-        .map_err(err)
+        .map_err(AppError::from)
 }
 
 /// Saves `raw` if the file still has `base_hash`; says what happened.
@@ -52,7 +45,7 @@ pub async fn config_save(
     access(&state)
         .save(state.config_client()?, &raw, &base_hash)
         .await
-        .map_err(err)
+        .map_err(AppError::from)
 }
 
 /// Puts `tidepool.json.last-good` back; returns what was done.
@@ -60,7 +53,10 @@ pub async fn config_save(
 #[specta::specta]
 pub async fn config_restore_last_good(state: State<'_, AppState>) -> AppResult<String> {
     refuse_remote(&state)?;
-    access(&state).restore_last_good().await.map_err(err)
+    access(&state)
+        .restore_last_good()
+        .await
+        .map_err(AppError::from)
 }
 
 /// The config file's text beside `tidepool.json.last-good` (absent when there is none), for
@@ -69,7 +65,7 @@ pub async fn config_restore_last_good(state: State<'_, AppState>) -> AppResult<S
 #[specta::specta]
 pub async fn config_last_good(state: State<'_, AppState>) -> AppResult<LastGood> {
     refuse_remote(&state)?;
-    access(&state).last_good().map_err(err)
+    access(&state).last_good().map_err(AppError::from)
 }
 
 /// Stores `value` as secret `name` in the gateway's secrets store (the OS keychain, or its
@@ -85,7 +81,7 @@ pub async fn config_store_secret(
     access(&state)
         .store_secret(state.config_client()?, name.trim(), &value)
         .await
-        .map_err(err)
+        .map_err(AppError::from)
 }
 
 /// The config's JSON Schema as JSON text (fields, help, defaults, enums, `x-reloadKind`).
@@ -95,7 +91,7 @@ pub async fn config_schema(state: State<'_, AppState>) -> AppResult<String> {
     let v = access(&state)
         .schema(state.supervisor.client())
         .await
-        .map_err(err)?;
+        .map_err(AppError::from)?;
     Ok(v.to_string())
 }
 
@@ -115,4 +111,22 @@ pub async fn config_edit(
         .map_err(|e| AppError::InvalidInput(format!("the new value is not JSON: {e}")))?;
     tidepool_control::config::edit_text(&text, &path, value.as_ref())
         .map_err(|e| AppError::InvalidInput(e.to_string()))
+}
+
+/// Tells the window the config changed (`config.changed`); false for other events.
+pub(crate) fn on_gateway_event(app: &tauri::AppHandle, ev: &tidepool_protocol::EventFrame) -> bool {
+    use tauri_specta::Event;
+    use tidepool_protocol::config::ConfigChanged;
+    use tidepool_protocol::contract::Event as _;
+    if ev.event != ConfigChanged::NAME {
+        return false;
+    }
+    match tidepool_client::decode_event::<ConfigChanged>(ev) {
+        Some(Ok(p)) => {
+            let _ = crate::events::GatewayConfigChanged::from(p).emit(app);
+        }
+        Some(Err(e)) => tracing::warn!(error = %e, "a config.changed event did not decode"),
+        None => {}
+    }
+    true
 }

@@ -1,9 +1,13 @@
 //! Log history and export.
 
 use crate::error::{AppError, AppResult};
+use crate::events::LogBatch;
 use crate::state::AppState;
+use std::time::Duration;
+use tauri::Manager;
 use tauri::State;
 use tauri_plugin_dialog::DialogExt;
+use tauri_specta::Event;
 use tidepool_control::LogLine;
 
 /// The most recent `limit` lines (the live ones arrive as `LogBatch` events).
@@ -47,4 +51,31 @@ fn chrono_like_now() -> String {
         .map(|d| d.as_secs())
         .unwrap_or(0);
     secs.to_string()
+}
+
+/// Batches follower output into one event per ~50 ms so a log flood cannot swamp the UI.
+pub(crate) fn forward(
+    app: tauri::AppHandle,
+    mut rx: tokio::sync::mpsc::UnboundedReceiver<Vec<tidepool_control::LogLine>>,
+) {
+    tauri::async_runtime::spawn(async move {
+        while let Some(first) = rx.recv().await {
+            let mut batch = first;
+            let deadline = tokio::time::sleep(Duration::from_millis(50));
+            tokio::pin!(deadline);
+            loop {
+                tokio::select! {
+                    _ = &mut deadline => break,
+                    more = rx.recv() => match more {
+                        Some(m) => batch.extend(m),
+                        None => break,
+                    },
+                }
+            }
+            if let Ok(mut buf) = app.state::<AppState>().logs.lock() {
+                buf.extend(batch.iter().cloned());
+            }
+            let _ = LogBatch(batch).emit(&app);
+        }
+    });
 }

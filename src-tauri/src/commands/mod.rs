@@ -8,4 +8,5 @@ pub mod gateway;
 pub mod logs;
 pub mod onboarding;
 pub mod remote;
+pub mod sessions;
 pub mod settings;

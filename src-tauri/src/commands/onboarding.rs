@@ -112,12 +112,6 @@ fn err(e: OnboardingError) -> AppError {
     }
 }
 
-fn home() -> std::path::PathBuf {
-    std::env::var_os(if cfg!(windows) { "USERPROFILE" } else { "HOME" })
-        .map(std::path::PathBuf::from)
-        .unwrap_or_default()
-}
-
 /// The saved progress and whether the wizard should open. A state dir that already has a
 /// config (an existing user) needs no setup.
 #[tauri::command]
@@ -136,7 +130,8 @@ pub fn onboarding_info<R: tauri::Runtime>(
     Ok(SetupInfo {
         needed: progress.status != SetupStatus::Done,
         progress,
-        openclaw: onboarding::openclaw_dir(&home()).map(|d| d.display().to_string()),
+        openclaw: onboarding::openclaw_dir(&tidepool_platform::home_dir())
+            .map(|d| d.display().to_string()),
         default_workspace: state
             .paths
             .state_dir
@@ -184,7 +179,7 @@ pub async fn onboarding_import(
     state: State<'_, AppState>,
     dry_run: bool,
 ) -> AppResult<ImportReport> {
-    let from = onboarding::openclaw_dir(&home())
+    let from = onboarding::openclaw_dir(&tidepool_platform::home_dir())
         .ok_or_else(|| AppError::InvalidInput("no OpenClaw setup was found".into()))?;
     onboarding::import_openclaw(&state.paths.sidecar, &state.paths.state_dir, &from, dry_run)
         .await
@@ -206,20 +201,12 @@ pub async fn onboarding_write_config(state: State<'_, AppState>, plan: SetupPlan
     } else {
         state.supervisor.client()
     };
-    let doc = access
-        .load(client.clone())
-        .await
-        .map_err(|e| AppError::Gateway(e.to_string()))?;
-    match access
-        .save(client, &raw, &doc.hash)
-        .await
-        .map_err(|e| AppError::Gateway(e.to_string()))?
-    {
+    let doc = access.load(client.clone()).await?;
+    match access.save(client, &raw, &doc.hash).await? {
         SaveOutcome::Saved { .. } => Ok(()),
         SaveOutcome::Invalid { problem } => Err(AppError::InvalidInput(problem.message)),
-        SaveOutcome::Conflict { message, .. } | SaveOutcome::Refused { message } => {
-            Err(AppError::Gateway(message))
-        }
+        SaveOutcome::Conflict { message, .. } => Err(AppError::Conflict(message)),
+        SaveOutcome::Refused { message } => Err(AppError::Gateway(message)),
     }
 }
 

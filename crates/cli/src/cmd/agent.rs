@@ -113,12 +113,6 @@ fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
         })
 }
 
-fn idempotency_key() -> String {
-    let mut b = [0u8; 12];
-    let _ = getrandom::fill(&mut b);
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
 /// How a streamed turn ended.
 enum Ended {
     Final,
@@ -134,8 +128,7 @@ async fn turn(
     message: &str,
 ) -> Result<Ended, ClientError> {
     let mut rx = client.events();
-    let mut params =
-        json!({ "sessionKey": session, "message": message, "idempotencyKey": idempotency_key() });
+    let mut params = json!({ "sessionKey": session, "message": message, "idempotencyKey": tidepool_platform::idempotency_key() });
     if let (Some(a), Some(o)) = (agent, params.as_object_mut()) {
         o.insert("agentId".into(), json!(a));
     }

@@ -1,5 +1,8 @@
 //! Test harness: starts the real `tidepool` binary in a temp state dir, waits for its ready
 //! line, and speaks the protocol over real sockets.
+
+// The binary under test is started directly, with exactly the environment each case sets.
+#![allow(clippy::disallowed_methods)]
 #![allow(
     dead_code,
     clippy::unwrap_used,

@@ -550,3 +550,12 @@ impl Actor {
         }
     }
 }
+
+/// One reading of the gateway's vitals for the dashboard's charts (`status`): resident
+/// memory, open connections and uptime.
+pub async fn sample(
+    c: &Client,
+) -> Result<tidepool_protocol::methods::StatusResult, tidepool_client::ClientError> {
+    c.call::<tidepool_protocol::methods::Status>(&tidepool_protocol::contract::NoParams {})
+        .await
+}

@@ -52,10 +52,7 @@ pub struct AgentSpec {
 
 fn expand(path: &str, paths: &StatePaths) -> PathBuf {
     if let Some(rest) = path.strip_prefix("~/") {
-        let home = std::env::var_os(if cfg!(windows) { "USERPROFILE" } else { "HOME" })
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from("."));
-        return home.join(rest);
+        return crate::paths::home_dir().join(rest);
     }
     let p = Path::new(path);
     if p.is_absolute() {

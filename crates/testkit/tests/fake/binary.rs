@@ -5,13 +5,13 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
+use tokio::process::Child;
 
 use crate::{KEY, client};
 
 /// Starts the binary and returns it with the port from its ready line.
 async fn spawn() -> (Child, u16) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_fake-provider"))
+    let mut child = tidepool_process::command(env!("CARGO_BIN_EXE_fake-provider"))
         .env("FAKE_PROVIDER_API_KEY", KEY)
         .env("FAKE_PROVIDER_MODELS", "m-a, m-b")
         .stdin(Stdio::piped())
@@ -135,9 +135,10 @@ async fn binary_serves_magic_prompts_and_stops_when_stdin_closes() {
 async fn binary_stops_on_sigterm() {
     let (child, _port) = spawn().await;
     let pid = child.id().expect("pid");
-    let kill = std::process::Command::new("kill")
+    let kill = tidepool_process::command("kill")
         .args(["-TERM", &pid.to_string()])
         .status()
+        .await
         .expect("kill");
     assert!(kill.success());
     exits_cleanly(child).await;
