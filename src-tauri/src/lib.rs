@@ -11,83 +11,89 @@ pub mod settings;
 pub mod state;
 pub mod tray;
 
-use crate::events::{
-    ApprovalFocus, ApprovalsPending, ChatStream, GatewayConfigChanged, GatewayMetrics,
-    GatewayStatusChanged, LogBatch,
-};
 use crate::keychain::TokenHome;
 use crate::state::{AppPaths, AppState, LOG_HISTORY};
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Duration;
 use tauri::{Manager, RunEvent, WindowEvent};
-use tauri_specta::{Builder, collect_commands, collect_events};
+use tauri_specta::Builder;
 use tidepool_control::{LogBuffer, LogFollower, SidecarConfig, Supervisor};
+
+/// The command and event registry for runtime `$r`: the app uses it through
+/// `specta_builder()`, the command tests with Tauri's mock runtime, so both serve exactly the
+/// same commands. (A macro because `collect_commands!` cannot see a function's type parameter.)
+#[macro_export]
+macro_rules! specta_builder_for {
+    ($r:ty) => {
+        ::tauri_specta::Builder::<$r>::new()
+            .commands(::tauri_specta::collect_commands![
+                $crate::commands::gateway::gateway_status,
+                $crate::commands::gateway::gateway_start,
+                $crate::commands::gateway::gateway_stop,
+                $crate::commands::gateway::gateway_restart,
+                $crate::commands::gateway::gateway_metrics,
+                $crate::commands::logs::logs_recent,
+                $crate::commands::logs::logs_export::<$r>,
+                $crate::commands::settings::settings_get,
+                $crate::commands::settings::settings_set::<$r>,
+                $crate::commands::config::config_load,
+                $crate::commands::config::config_save,
+                $crate::commands::config::config_restore_last_good,
+                $crate::commands::config::config_last_good,
+                $crate::commands::config::config_schema,
+                $crate::commands::config::config_store_secret,
+                $crate::commands::config::config_edit,
+                $crate::commands::chat::chat_sessions,
+                $crate::commands::chat::chat_history,
+                $crate::commands::chat::chat_send,
+                $crate::commands::chat::chat_retry,
+                $crate::commands::chat::chat_abort,
+                $crate::commands::chat::chat_new,
+                $crate::commands::chat::chat_models,
+                $crate::commands::chat::chat_set_model,
+                $crate::commands::sessions::sessions_reset,
+                $crate::commands::sessions::sessions_delete,
+                $crate::commands::sessions::sessions_compact,
+                $crate::commands::sessions::sessions_export::<$r>,
+                $crate::commands::approvals::approvals_pending,
+                $crate::commands::approvals::approvals_history,
+                $crate::commands::approvals::approvals_resolve,
+                $crate::commands::approvals::approvals_check,
+                $crate::commands::approvals::approvals_policy,
+                $crate::commands::approvals::approvals_policy_save,
+                $crate::commands::onboarding::onboarding_info::<$r>,
+                $crate::commands::onboarding::onboarding_save::<$r>,
+                $crate::commands::onboarding::onboarding_check_provider,
+                $crate::commands::onboarding::onboarding_import,
+                $crate::commands::onboarding::onboarding_write_config,
+                $crate::commands::onboarding::onboarding_start_gateway::<$r>,
+                $crate::commands::onboarding::onboarding_finish::<$r>,
+                $crate::commands::onboarding::pick_folder::<$r>,
+                $crate::commands::remote::remote_check,
+                $crate::commands::remote::remote_connect::<$r>,
+                $crate::commands::remote::remote_forget::<$r>,
+                $crate::commands::app::app_info::<$r>,
+                $crate::commands::app::app_quit::<$r>,
+                $crate::commands::app::app_self_test_passed::<$r>,
+                $crate::commands::app::app_hide::<$r>,
+            ])
+            .events(::tauri_specta::collect_events![
+                $crate::events::GatewayStatusChanged,
+                $crate::events::LogBatch,
+                $crate::events::GatewayMetrics,
+                $crate::events::GatewayConfigChanged,
+                $crate::events::ChatStream,
+                $crate::events::ApprovalsPending,
+                $crate::events::ApprovalFocus
+            ])
+            .dangerously_cast_bigints_to_number()
+    };
+}
 
 /// The command and event registry, shared by the app and the bindings test.
 pub fn specta_builder() -> Builder<tauri::Wry> {
-    Builder::<tauri::Wry>::new()
-        .commands(collect_commands![
-            commands::gateway::gateway_status,
-            commands::gateway::gateway_start,
-            commands::gateway::gateway_stop,
-            commands::gateway::gateway_restart,
-            commands::gateway::gateway_metrics,
-            commands::logs::logs_recent,
-            commands::logs::logs_export::<tauri::Wry>,
-            commands::settings::settings_get,
-            commands::settings::settings_set::<tauri::Wry>,
-            commands::config::config_load,
-            commands::config::config_save,
-            commands::config::config_restore_last_good,
-            commands::config::config_last_good,
-            commands::config::config_schema,
-            commands::config::config_store_secret,
-            commands::config::config_edit,
-            commands::chat::chat_sessions,
-            commands::chat::chat_history,
-            commands::chat::chat_send,
-            commands::chat::chat_retry,
-            commands::chat::chat_abort,
-            commands::chat::chat_new,
-            commands::chat::chat_models,
-            commands::chat::chat_set_model,
-            commands::sessions::sessions_reset,
-            commands::sessions::sessions_delete,
-            commands::sessions::sessions_compact,
-            commands::sessions::sessions_export::<tauri::Wry>,
-            commands::approvals::approvals_pending,
-            commands::approvals::approvals_history,
-            commands::approvals::approvals_resolve,
-            commands::approvals::approvals_check,
-            commands::approvals::approvals_policy,
-            commands::approvals::approvals_policy_save,
-            commands::onboarding::onboarding_info::<tauri::Wry>,
-            commands::onboarding::onboarding_save::<tauri::Wry>,
-            commands::onboarding::onboarding_check_provider,
-            commands::onboarding::onboarding_import,
-            commands::onboarding::onboarding_write_config,
-            commands::onboarding::onboarding_start_gateway::<tauri::Wry>,
-            commands::onboarding::onboarding_finish::<tauri::Wry>,
-            commands::onboarding::pick_folder::<tauri::Wry>,
-            commands::remote::remote_check,
-            commands::remote::remote_connect::<tauri::Wry>,
-            commands::remote::remote_forget::<tauri::Wry>,
-            commands::app::app_info::<tauri::Wry>,
-            commands::app::app_quit::<tauri::Wry>,
-            commands::app::app_self_test_passed::<tauri::Wry>,
-            commands::app::app_hide::<tauri::Wry>,
-        ])
-        .events(collect_events![
-            GatewayStatusChanged,
-            LogBatch,
-            GatewayMetrics,
-            GatewayConfigChanged,
-            ChatStream,
-            ApprovalsPending,
-            ApprovalFocus
-        ])
-        .dangerously_cast_bigints_to_number()
+    specta_builder_for!(tauri::Wry)
 }
 
 /// Where the generated TypeScript bindings live.

@@ -44,14 +44,22 @@ impl Default for Settings {
     }
 }
 
+/// A setting that cannot be used, or a store that cannot be written.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    /// A privileged port.
+    #[error("port {0} needs administrator rights; choose 1024-65535 (or 0 for any free port)")]
+    PrivilegedPort(u16),
+    /// The settings file could not be written.
+    #[error("{0}")]
+    Store(String),
+}
+
 impl Settings {
     /// Checks values a user can type.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), SettingsError> {
         if self.port != 0 && self.port < 1024 {
-            return Err(format!(
-                "port {} needs administrator rights; choose 1024-65535 (or 0 for any free port)",
-                self.port
-            ));
+            return Err(SettingsError::PrivilegedPort(self.port));
         }
         Ok(())
     }
@@ -72,11 +80,15 @@ pub fn load<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Settings {
 }
 
 /// Saves the settings.
-pub fn save<R: tauri::Runtime>(app: &tauri::AppHandle<R>, s: &Settings) -> Result<(), String> {
+pub fn save<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
+    s: &Settings,
+) -> Result<(), SettingsError> {
     use tauri_plugin_store::StoreExt;
-    let store = app.store(STORE_FILE).map_err(|e| e.to_string())?;
-    store.set(KEY, serde_json::to_value(s).map_err(|e| e.to_string())?);
-    store.save().map_err(|e| e.to_string())
+    let store = |e: &dyn std::fmt::Display| SettingsError::Store(e.to_string());
+    let file = app.store(STORE_FILE).map_err(|e| store(&e))?;
+    file.set(KEY, serde_json::to_value(s).map_err(|e| store(&e))?);
+    file.save().map_err(|e| store(&e))
 }
 
 #[cfg(test)]
@@ -89,7 +101,7 @@ mod tests {
             port: 80,
             ..Settings::default()
         };
-        assert!(s.validate().unwrap_err().contains("1024-65535"));
+        assert!(s.validate().unwrap_err().to_string().contains("1024-65535"));
         assert!(Settings::default().validate().is_ok());
         let any = Settings {
             port: 0,

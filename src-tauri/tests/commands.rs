@@ -15,7 +15,6 @@ use tauri::test::{
 };
 use tauri::webview::InvokeRequest;
 use tidepool_control::{LogBuffer, LogLine, SidecarConfig, Supervisor};
-use tidepool_desktop::commands;
 use tidepool_desktop::keychain::TokenHome;
 use tidepool_desktop::settings::Settings;
 use tidepool_desktop::state::{AppPaths, AppState};
@@ -36,17 +35,12 @@ fn app(dir: &tempfile::TempDir) -> (tauri::App<MockRuntime>, tauri::WebviewWindo
     logs.extend(
         (1..=3).map(|i| LogLine::parse(i, &format!(r#"{{"level":"info","message":"line {i}"}}"#))),
     );
+    // The app's own registry: every command and event, exactly as the app mounts them.
+    let builder = tidepool_desktop::specta_builder_for!(MockRuntime);
     let app = mock_builder()
-        .invoke_handler(tauri::generate_handler![
-            commands::gateway::gateway_status,
-            commands::gateway::gateway_start,
-            commands::gateway::gateway_metrics,
-            commands::logs::logs_recent,
-            commands::settings::settings_get,
-            commands::settings::settings_set,
-            commands::app::app_info,
-            commands::config::config_last_good,
-        ])
+        .invoke_handler(builder.invoke_handler())
+        .manage(tidepool_desktop::approvals::ApprovalWatch::default())
+        .manage(tidepool_desktop::approvals::TrayHandle::<MockRuntime>(None))
         .manage(AppState {
             supervisor,
             logs: Mutex::new(logs),
@@ -59,6 +53,7 @@ fn app(dir: &tempfile::TempDir) -> (tauri::App<MockRuntime>, tauri::WebviewWindo
         })
         .build(mock_context(noop_assets()))
         .unwrap();
+    builder.mount_events(&app);
     let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
         .build()
         .unwrap();
@@ -106,10 +101,22 @@ fn errors_arrive_as_kind_and_message() {
     let (_app, w) = app(&dir);
     let err = call(&w, "gateway_start", json!({})).unwrap_err();
     assert_eq!(err["kind"], "gateway");
+    // No gateway running: the window is told to start one, by kind.
     let msg = err["message"].as_str().unwrap();
     assert!(
         msg.contains("cannot start") && msg.contains("no-such-tidepool"),
         "{msg}"
+    );
+
+    // No gateway running: the window is told to start one, by kind.
+    let down = call(&w, "chat_new", json!({})).unwrap_err();
+    assert_eq!(down["kind"], "notConnected", "{down}");
+    assert!(
+        down["message"]
+            .as_str()
+            .unwrap()
+            .contains("start it from the Dashboard"),
+        "{down}"
     );
 
     let bad = json!({"settings": {"theme": "dark", "startOnLaunch": true, "closeToTray": true, "port": 80}});
@@ -163,4 +170,66 @@ fn the_last_good_config_reaches_the_webview_beside_the_current_file() {
             .contains("tidepool.json.last-good"),
         "{err}"
     );
+}
+
+/// Not called here: they open a native dialog or end the process, or (called without
+/// arguments) would write the app's settings store in this user's data folder.
+const NOT_HERE: &[&str] = &[
+    "app_quit",
+    "logs_export",
+    "pick_folder",
+    "sessions_export",
+    "onboarding_info",
+    "onboarding_start_gateway",
+    "remote_forget",
+];
+
+/// Every command the window can call (from the generated bindings) is registered in the app's
+/// builder and answers, with a value or a `{kind, message}` error, never "not found" or a
+/// missing state.
+#[test]
+fn every_command_in_the_bindings_is_registered_and_answers() {
+    let bindings = std::fs::read_to_string(tidepool_desktop::BINDINGS).unwrap();
+    let names: Vec<&str> = bindings
+        .split("TAURI_INVOKE(\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .collect();
+    assert!(
+        names.len() >= 40,
+        "the bindings list {} commands",
+        names.len()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, w) = app(&dir);
+    let mut not_connected = Vec::new();
+    for name in names.iter().filter(|n| !NOT_HERE.contains(n)) {
+        let answer = call(&w, name, json!({}));
+        let text = format!("{answer:?}");
+        assert!(
+            !text.contains("not found") && !text.contains("state not managed"),
+            "{name}: {text}"
+        );
+        if let Err(e) = &answer
+            && let Some(kind) = e.get("kind")
+        {
+            assert!(e["message"].is_string(), "{name}: {e}");
+            if kind == "notConnected" {
+                not_connected.push(*name);
+            }
+        }
+    }
+    // Those that need the gateway and take no arguments refuse by kind, so the window can
+    // offer to start it.
+    for name in [
+        "chat_new",
+        "chat_models",
+        "approvals_pending",
+        "approvals_policy",
+    ] {
+        assert!(
+            not_connected.contains(&name),
+            "{name} is not refused as notConnected: {not_connected:?}"
+        );
+    }
 }

@@ -6,7 +6,7 @@
 // The token never reaches a file or the window.
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -126,15 +126,25 @@ test("a gateway elsewhere: wrong token refused → connected → chat → both e
   await fill("composer", "Hello from the desktop");
   await win().keys("Enter");
   await el("msg-assistant");
+  // The fake provider answers "echo: <message>": that text, not an error bubble, is the reply.
   await win().waitUntil(
-    () => win().execute(() => (document.querySelector('[data-testid="msg-assistant"]')?.textContent ?? "").trim().length > 0),
-    { timeout: 20000, timeoutMsg: "no reply from the far gateway" },
+    () =>
+      win().execute(() =>
+        (document.querySelector('[data-testid="msg-assistant"]')?.textContent ?? "").includes("echo: Hello from the desktop"),
+      ),
+    { timeout: 20000, timeoutMsg: "no echo reply from the far gateway" },
   );
   await shot("remote-4-chat-light");
-  assert.ok(
-    files(farState).some((f) => f.endsWith(".sqlite") || f.endsWith(".db")),
-    `no conversation store in the far state dir: ${files(farState)}`,
+  // The conversation is kept by the far gateway: its own session list has it, both turns.
+  const listed = JSON.parse(
+    execFileSync(SIDECAR, ["gateway", "call", "sessions.list", "--url", `ws://127.0.0.1:${far.port}`, "--token", TOKEN], {
+      encoding: "utf8",
+      env: { ...process.env, TIDEPOOL_STATE_DIR: farState },
+    }),
   );
+  const kept = (listed.sessions ?? []).find((r) => (r.lastMessagePreview ?? "").includes("echo: Hello from the desktop"));
+  assert.ok(kept, `the far gateway has no session with the reply: ${JSON.stringify(listed)}`);
+  assert.ok(kept.messageCount >= 2, `the far session holds ${kept.messageCount} messages`);
 
   // The token is in the keychain only: not in the app's files, the state dir or the window.
   for (const f of files(home)) assert.ok(!fs.readFileSync(f).includes(TOKEN), `the token is in ${f}`);

@@ -239,7 +239,7 @@ impl ConfigAccess {
             Some(value),
         )
         .await
-        .map_err(ConfigAccessError::Cli)?;
+        .map_err(|e| ConfigAccessError::Cli(e.to_string()))?;
         if out.ok {
             Ok(())
         } else {
@@ -285,7 +285,7 @@ impl ConfigAccess {
         all.extend(["--state-dir", dir.as_str()]);
         let out = crate::cli::run(&self.program, &all, stdin)
             .await
-            .map_err(ConfigAccessError::Cli)?;
+            .map_err(|e| ConfigAccessError::Cli(e.to_string()))?;
         if out.ok || (args.first() == Some(&"apply") && !out.stdout.trim().is_empty()) {
             return Ok(out.stdout);
         }

@@ -212,7 +212,7 @@ async fn tidepool(
 ) -> Result<(bool, String, String), OnboardingError> {
     let out = crate::cli::run(program, args, stdin)
         .await
-        .map_err(OnboardingError::Cli)?;
+        .map_err(|e| OnboardingError::Cli(e.to_string()))?;
     Ok((out.ok, out.stdout, out.stderr))
 }
 

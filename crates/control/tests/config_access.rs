@@ -9,7 +9,7 @@
 )]
 
 mod support;
-use support::{start_gateway, tidepool_bin};
+use support::{start_gateway, tidepool_vault};
 
 use tidepool_control::config::{ConfigAccess, SaveOutcome};
 
@@ -19,7 +19,7 @@ async fn offline_an_invalid_file_is_shown_fixed_and_restorable() {
     let file = dir.path().join("tidepool.json");
     std::fs::write(&file, "{\n  gateway: { port: 'x' },\n}\n").unwrap();
     let access = ConfigAccess {
-        program: tidepool_bin(),
+        program: tidepool_vault(dir.path()),
         state_dir: dir.path().to_path_buf(),
     };
     let doc = access.load(None).await.unwrap();
@@ -122,7 +122,7 @@ async fn live_saves_go_through_the_gateway() {
     .unwrap();
     let sup = start_gateway(dir.path()).await;
     let access = ConfigAccess {
-        program: tidepool_bin(),
+        program: tidepool_vault(dir.path()),
         state_dir: dir.path().to_path_buf(),
     };
     let doc = access.load(sup.client()).await.unwrap();
@@ -177,7 +177,7 @@ fn files_contain(dir: &std::path::Path, needle: &str) -> Vec<std::path::PathBuf>
 async fn secrets_for_references_are_stored_through_the_gateway_or_the_cli() {
     let dir = tempfile::tempdir().unwrap();
     let access = ConfigAccess {
-        program: tidepool_bin(),
+        program: tidepool_vault(dir.path()),
         state_dir: dir.path().to_path_buf(),
     };
     const OFFLINE: &str = "offline-secret-value-4f1c";

@@ -38,6 +38,7 @@ impl Remote {
             .args(["gateway", "run", "--port", &port.to_string(), "--state-dir"])
             .arg(dir.path())
             .env("TIDEPOOL_GATEWAY_TOKEN", TOKEN)
+            .env("TIDEPOOL_SECRETS_BACKEND", "vault")
             .env("NO_COLOR", "1")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

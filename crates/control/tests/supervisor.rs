@@ -9,7 +9,7 @@
 )]
 
 mod support;
-use support::{tidepool_bin, wait_for};
+use support::{tidepool_vault, wait_for};
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -73,7 +73,7 @@ async fn wait_gone(pid: u32, within: Duration) {
 #[tokio::test]
 async fn real_gateway_start_stop_restart_and_crash_recovery() {
     let dir = tempfile::tempdir().unwrap();
-    let sup = Supervisor::new(config(tidepool_bin(), &dir));
+    let sup = Supervisor::new(config(tidepool_vault(dir.path()), &dir));
     sup.start().await.unwrap();
     let s = sup.status();
     let pid = running_pid(&s).expect("running");
@@ -81,10 +81,10 @@ async fn real_gateway_start_stop_restart_and_crash_recovery() {
     let health = sup
         .client()
         .unwrap()
-        .request("health", serde_json::Value::Null)
+        .call::<tidepool_protocol::methods::Health>(&tidepool_protocol::contract::NoParams {})
         .await
         .unwrap();
-    assert_eq!(health["ok"], true);
+    assert!(health.ok);
 
     sup.stop().await.unwrap();
     assert_eq!(sup.status().state, GatewayState::Stopped);
@@ -145,7 +145,7 @@ async fn invalid_config_is_not_retried_and_says_why() {
         "{ gateway: { port: 'x' } }",
     )
     .unwrap();
-    let sup = Supervisor::new(config(tidepool_bin(), &dir));
+    let sup = Supervisor::new(config(tidepool_vault(dir.path()), &dir));
     let err = sup.start().await.unwrap_err();
     let SupervisorError::Failed(msg) = err else {
         panic!("{err:?}")
@@ -270,17 +270,21 @@ async fn garbage_before_the_ready_line_is_tolerated() {
     assert!(running_pid(&sup.status()).is_some());
 }
 
+/// The real gateway, stopped with SIGSTOP (the process is there and its socket accepts, but
+/// nothing answers): the health checks find it, it is killed and a new one runs.
 #[tokio::test]
 async fn a_hung_gateway_is_restarted() {
     let dir = tempfile::tempdir().unwrap();
-    let mut cfg = config(fake(&dir, &[("FAKE_HANG_AFTER_MS", "100")]), &dir);
+    let mut cfg = config(tidepool_vault(dir.path()), &dir);
     cfg.health_failures = 2;
     cfg.health_timeout = Duration::from_millis(300);
+    cfg.stop_timeout = Duration::from_millis(500);
     let sup = Supervisor::new(cfg);
     sup.start().await.unwrap();
     let first = running_pid(&sup.status()).unwrap();
-    let s = wait_for(&sup, "restart after failed health checks", |s| {
-        s.restarts >= 1
+    unsafe_kill(first, libc::SIGSTOP);
+    let s = wait_for(&sup, "a new gateway after failed health checks", |s| {
+        s.restarts >= 1 && running_pid(s).is_some_and(|p| p != first)
     })
     .await;
     assert!(
@@ -290,7 +294,16 @@ async fn a_hung_gateway_is_restarted() {
             .contains("stopped answering health checks"),
         "{s:?}"
     );
-    wait_gone(first, Duration::from_secs(2)).await;
+    // The stopped one is gone (a stopped process still dies of SIGKILL) and the new one answers.
+    wait_gone(first, Duration::from_secs(3)).await;
+    let health = sup
+        .client()
+        .unwrap()
+        .call::<tidepool_protocol::methods::Health>(&tidepool_protocol::contract::NoParams {})
+        .await
+        .unwrap();
+    assert!(health.ok);
+    sup.shutdown().await;
 }
 
 #[tokio::test]
@@ -325,7 +338,7 @@ async fn stop_while_restarting_cancels_the_retry() {
 #[tokio::test]
 async fn dropping_the_supervisor_stops_the_gateway() {
     let dir = tempfile::tempdir().unwrap();
-    let sup = Supervisor::new(config(tidepool_bin(), &dir));
+    let sup = Supervisor::new(config(tidepool_vault(dir.path()), &dir));
     sup.start().await.unwrap();
     let pid = running_pid(&sup.status()).unwrap();
     drop(sup);

@@ -56,7 +56,7 @@ pub enum AuthSetupError {
     NoPassword,
     /// A secret reference that cannot be resolved.
     #[error("gateway.auth: {0}")]
-    Secret(String),
+    Secret(crate::config::secret::SecretError),
     /// A token too short to be safe.
     #[error(
         "the gateway token is {0} characters; use at least 16 (or remove it to have one generated)"

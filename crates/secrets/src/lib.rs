@@ -256,11 +256,12 @@ fn keychain_entry(store_id: &str, name: &str) -> Result<keyring::Entry> {
 
 /// Whether the keychain answers (an unknown entry is an answer); `Err` says why not.
 #[allow(clippy::disallowed_methods)] // The store is the home of its keychain entries.
-pub fn keychain_available() -> std::result::Result<(), String> {
-    let entry = keyring::Entry::new(SERVICE, "probe:tidepool").map_err(|e| e.to_string())?;
+pub fn keychain_available() -> Result<()> {
+    let entry = keyring::Entry::new(SERVICE, "probe:tidepool")
+        .map_err(|e| SecretsError::Keychain(e.to_string()))?;
     match entry.get_password() {
         Ok(_) | Err(keyring::Error::NoEntry) => Ok(()),
-        Err(e) => Err(e.to_string()),
+        Err(e) => Err(SecretsError::Keychain(e.to_string())),
     }
 }
 
@@ -318,7 +319,7 @@ impl SecretStore {
             None => {
                 let backend = match choice {
                     Choice::Keychain => {
-                        keychain_available().map_err(SecretsError::Keychain)?;
+                        keychain_available()?;
                         "keychain"
                     }
                     Choice::Vault => "vault",

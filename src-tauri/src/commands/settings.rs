@@ -20,7 +20,9 @@ pub fn settings_set<R: tauri::Runtime>(
     state: State<'_, AppState>,
     settings: Settings,
 ) -> AppResult<Settings> {
-    settings.validate().map_err(AppError::InvalidInput)?;
+    settings
+        .validate()
+        .map_err(|e| AppError::InvalidInput(e.to_string()))?;
     settings::save(&app, &settings)
         .map_err(|e| AppError::Io(format!("cannot save settings: {e}")))?;
     state.supervisor.update_config(|c| c.port = settings.port);

@@ -78,7 +78,7 @@ pub fn run(cmd: ConfigCommand, state_dir: Option<PathBuf>) -> ExitCode {
         ConfigCommand::Get { path } => get(&file, path.as_deref()),
         ConfigCommand::Set { path, value } => edit_file(&file, &path, |doc| {
             let v = parse_value(&value);
-            *edit::set_path(doc, &path)? = v;
+            *edit::set_path(doc, &path).map_err(|e| e.to_string())? = v;
             Ok(())
         }),
         ConfigCommand::Unset { path } => edit_file(&file, &path, |doc| {

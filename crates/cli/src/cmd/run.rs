@@ -31,7 +31,7 @@ pub struct RunArgs {
     no_stdin_watch: bool,
 }
 
-fn parse_bind(s: &str) -> Result<Bind, String> {
+fn parse_bind(s: &str) -> Result<Bind, tidepool_gateway::config::BindError> {
     Bind::parse(s)
 }
 

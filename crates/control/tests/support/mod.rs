@@ -7,19 +7,82 @@ use std::time::Duration;
 use tidepool_control::{SidecarConfig, Status, Supervisor};
 
 /// The real gateway binary, built by the same workspace build (`cargo nextest run --workspace`).
+/// Refuses one older than the sources it is built from: a stale binary would test old code.
 pub fn tidepool_bin() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let bin = exe
         .parent()
         .and_then(|d| d.parent())
         .unwrap()
-        .join("tidepool");
+        .join(if cfg!(windows) {
+            "tidepool.exe"
+        } else {
+            "tidepool"
+        });
     assert!(
         bin.exists(),
         "{} is missing: run `cargo build -p tidepool-cli` first",
         bin.display()
     );
+    let built = std::fs::metadata(&bin).and_then(|m| m.modified()).unwrap();
+    let crates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let newest = [
+        "cli",
+        "gateway",
+        "protocol",
+        "client",
+        "secrets",
+        "process",
+        "platform",
+        "config-text",
+    ]
+    .iter()
+    .filter_map(|c| newest_source(&crates.join(c).join("src")))
+    .max();
+    if let Some((when, file)) = newest {
+        assert!(
+            when <= built,
+            "{} is older than {} : run `cargo build -p tidepool-cli` (or the whole workspace) first",
+            bin.display(),
+            file.display()
+        );
+    }
     bin
+}
+
+/// `tidepool_bin()` behind a wrapper in `dir` that pins the secrets store to the vault, so a
+/// test never writes into the keyring of the developer running it (CI has none; a desktop
+/// session has a real one). The wrapper `exec`s, so the pid is the gateway's.
+pub fn tidepool_vault(dir: &std::path::Path) -> PathBuf {
+    let script = dir.join("tidepool-vault.sh");
+    let body = format!(
+        "#!/bin/sh\nexport TIDEPOOL_SECRETS_BACKEND=vault\nunset TIDEPOOL_VAULT_PASSPHRASE\nexec '{}' \"$@\"\n",
+        tidepool_bin().display()
+    );
+    std::fs::write(&script, body).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    script
+}
+
+/// The most recently changed `.rs` file under `dir`.
+fn newest_source(dir: &std::path::Path) -> Option<(std::time::SystemTime, PathBuf)> {
+    let mut newest: Option<(std::time::SystemTime, PathBuf)> = None;
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).ok()?.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs")
+                && let Ok(t) = entry.metadata().and_then(|m| m.modified())
+                && newest.as_ref().is_none_or(|(n, _)| t > *n)
+            {
+                newest = Some((t, path));
+            }
+        }
+    }
+    newest
 }
 
 /// Waits (at most 15 s) for a published status that satisfies `pred`.
@@ -40,7 +103,7 @@ pub async fn wait_for(sup: &Supervisor, what: &str, pred: impl Fn(&Status) -> bo
 
 /// A supervisor running the real gateway for `state_dir` on any free port.
 pub async fn start_gateway(state_dir: &std::path::Path) -> Supervisor {
-    let mut cfg = SidecarConfig::new(tidepool_bin(), state_dir.to_path_buf());
+    let mut cfg = SidecarConfig::new(tidepool_vault(state_dir), state_dir.to_path_buf());
     cfg.port = 0;
     let sup = Supervisor::new(cfg);
     sup.start().await.unwrap();

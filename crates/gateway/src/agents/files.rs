@@ -47,18 +47,18 @@ pub enum FileError {
     Io(String),
 }
 
-/// The allowed name `name` is, or the message that lists the allowed ones.
-pub fn check_name(name: &str) -> Result<&'static str, String> {
+/// A name that is not one of the workspace bootstrap files.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("\"{0}\" is not a workspace bootstrap file; use one of {list} (names only, no paths)", list = ALLOWED.join(", "))]
+pub struct NotABootstrapFile(pub String);
+
+/// The allowed name `name` is, or why it is not one.
+pub fn check_name(name: &str) -> Result<&'static str, NotABootstrapFile> {
     ALLOWED
         .iter()
         .find(|n| **n == name.trim())
         .copied()
-        .ok_or_else(|| {
-            format!(
-                "\"{name}\" is not a workspace bootstrap file; use one of {} (names only, no paths)",
-                ALLOWED.join(", ")
-            )
-        })
+        .ok_or_else(|| NotABootstrapFile(name.to_owned()))
 }
 
 fn ms(meta: &std::fs::Metadata) -> Option<u64> {
@@ -241,7 +241,7 @@ mod tests {
         assert_eq!(check_name("SOUL.md"), Ok("SOUL.md"));
         for bad in ["../SOUL.md", "soul.md", "x/AGENTS.md", "", "HEARTBEAT.md"] {
             let e = check_name(bad).unwrap_err();
-            assert!(e.contains("AGENTS.md, SOUL.md"), "{e}");
+            assert!(e.to_string().contains("AGENTS.md, SOUL.md"), "{e}");
         }
     }
 

@@ -109,14 +109,41 @@ pub fn target(
     find(config, paths, &owner).map(|a| (a, Some(key)))
 }
 
+/// Why a request names no agent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PickError {
+    /// The session key is not one.
+    #[error(transparent)]
+    Key(#[from] crate::sessions::KeyError),
+    /// No such agent.
+    #[error("unknown agent \"{want}\" (configured: {})", .configured.join(", "))]
+    Unknown {
+        /// The id asked for.
+        want: String,
+        /// The ids there are.
+        configured: Vec<String>,
+    },
+}
+
+/// Why a workspace path is not one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WorkspaceError {
+    /// Blank.
+    #[error("workspace is empty")]
+    Empty,
+    /// Has a NUL byte.
+    #[error("workspace contains a NUL byte")]
+    Nul,
+}
+
 /// The agent named by `agent_id`, or the one `key` names, or the default; and the normalized
-/// key. The error is the message for an invalid-params answer.
+/// key.
 pub fn pick(
     config: &Config,
     paths: &StatePaths,
     agent_id: Option<&str>,
     key: Option<&str>,
-) -> Result<(AgentSpec, Option<String>), String> {
+) -> Result<(AgentSpec, Option<String>), PickError> {
     let list = agents(config, paths);
     let default = list
         .first()
@@ -133,10 +160,14 @@ pub fn pick(
         .map(str::to_owned)
         .or_else(|| normalized.as_ref().map(|(_, a)| a.clone()))
         .unwrap_or(default);
-    let agent = list.iter().find(|a| a.id == want).cloned().ok_or_else(|| {
-        let ids: Vec<&str> = list.iter().map(|a| a.id.as_str()).collect();
-        format!("unknown agent \"{want}\" (configured: {})", ids.join(", "))
-    })?;
+    let agent = list
+        .iter()
+        .find(|a| a.id == want)
+        .cloned()
+        .ok_or_else(|| PickError::Unknown {
+            configured: list.iter().map(|a| a.id.clone()).collect(),
+            want,
+        })?;
     Ok((agent, normalized.map(|(k, _)| k)))
 }
 
@@ -155,13 +186,13 @@ pub fn entry(config: &Config, id: &str) -> Option<AgentEntry> {
 
 /// A workspace path as the config means it: `~/` is the home folder, a relative path is
 /// inside the state dir.
-pub fn workspace_path(raw: &str, paths: &StatePaths) -> Result<PathBuf, String> {
+pub fn workspace_path(raw: &str, paths: &StatePaths) -> Result<PathBuf, WorkspaceError> {
     let raw = raw.trim();
     if raw.is_empty() {
-        return Err("workspace is empty".into());
+        return Err(WorkspaceError::Empty);
     }
     if raw.contains('\0') {
-        return Err("workspace contains a NUL byte".into());
+        return Err(WorkspaceError::Nul);
     }
     if let Some(rest) = raw.strip_prefix("~/") {
         return Ok(crate::paths::home_dir().join(rest));

@@ -48,8 +48,18 @@ pub fn rule_pattern(p: &str) -> String {
     }
 }
 
+/// Why OpenClaw's approvals file cannot be taken as it is: names the field and what Tidepool
+/// supports instead.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct MapError(String);
+
 /// Maps the file; an error names the field and what Tidepool supports instead.
-pub fn map_file(file: &Value) -> Result<Mapped, String> {
+pub fn map_file(file: &Value) -> Result<Mapped, MapError> {
+    map(file).map_err(MapError)
+}
+
+fn map(file: &Value) -> Result<Mapped, String> {
     if file.get("version").and_then(Value::as_f64) != Some(1.0) {
         return Err("file.version must be 1".into());
     }
@@ -289,7 +299,7 @@ mod tests {
         ];
         for (file, want) in cases {
             let e = map_file(&file).unwrap_err();
-            assert!(e.contains(want), "{file}: {e}");
+            assert!(e.to_string().contains(want), "{file}: {e}");
         }
     }
 

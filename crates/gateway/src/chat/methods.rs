@@ -51,7 +51,7 @@ fn start(
     let cancel = s
         .chat
         .begin(&req.run_id, &req.session_key, idempotency_key)
-        .map_err(|m| ErrorShape::new(ErrorCode::Unavailable, m).retry_after(None))?;
+        .map_err(|m| ErrorShape::new(ErrorCode::Unavailable, m.to_string()).retry_after(None))?;
     let shared = s.clone();
     let run_id = req.run_id.clone();
     s.tasks.spawn(async move {

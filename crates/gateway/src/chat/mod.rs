@@ -147,6 +147,24 @@ struct ActiveRun {
     cancel: CancellationToken,
 }
 
+/// Why a run could not start.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BeginError {
+    /// A reply is already being written in the session.
+    #[error(
+        "a reply is still being written in {session_key} (run {run_id}); wait for it or call chat.abort"
+    )]
+    Busy {
+        /// The session.
+        session_key: String,
+        /// The run writing it.
+        run_id: String,
+    },
+    /// The run table is unusable after a panic elsewhere.
+    #[error("internal error: run table poisoned")]
+    Poisoned,
+}
+
 /// Shared runtime state of chat: the store, the HTTP client and the active runs.
 #[derive(Debug)]
 pub struct ChatRuntime {
@@ -203,15 +221,13 @@ impl ChatRuntime {
         run_id: &str,
         session_key: &str,
         idempotency_key: &str,
-    ) -> Result<CancellationToken, String> {
-        let mut active = self
-            .active
-            .lock()
-            .map_err(|_| "internal error: run table poisoned".to_owned())?;
+    ) -> Result<CancellationToken, BeginError> {
+        let mut active = self.active.lock().map_err(|_| BeginError::Poisoned)?;
         if let Some((id, _)) = active.iter().find(|(_, r)| r.session_key == session_key) {
-            return Err(format!(
-                "a reply is still being written in {session_key} (run {id}); wait for it or call chat.abort"
-            ));
+            return Err(BeginError::Busy {
+                session_key: session_key.to_owned(),
+                run_id: id.clone(),
+            });
         }
         let cancel = CancellationToken::new();
         active.insert(

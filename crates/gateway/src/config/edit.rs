@@ -29,23 +29,30 @@ pub fn merge_patch(target: &mut Value, patch: Value) {
     }
 }
 
+/// Why a dotted path names no slot that can be set.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct PathError(String);
+
 /// The slot at a dotted path, creating objects on the way.
-pub fn set_path<'a>(doc: &'a mut Value, path: &str) -> Result<&'a mut Value, String> {
+pub fn set_path<'a>(doc: &'a mut Value, path: &str) -> Result<&'a mut Value, PathError> {
     let mut cur = doc;
     for key in path.split('.') {
         if key.is_empty() {
-            return Err(format!("params.path `{path}` has an empty segment"));
+            return Err(PathError(format!(
+                "params.path `{path}` has an empty segment"
+            )));
         }
         if !cur.is_object() {
-            return Err(format!(
+            return Err(PathError(format!(
                 "params.path `{path}`: `{key}` is inside a value that is not an object"
-            ));
+            )));
         }
         cur = match cur {
             Value::Object(m) => m
                 .entry(key.to_owned())
                 .or_insert(Value::Object(Default::default())),
-            _ => return Err(format!("params.path `{path}` cannot be set")),
+            _ => return Err(PathError(format!("params.path `{path}` cannot be set"))),
         };
     }
     Ok(cur)

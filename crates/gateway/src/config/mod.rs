@@ -151,15 +151,21 @@ pub enum Bind {
     Addr(IpAddr),
 }
 
+/// A bind value that is none of `loopback`, `lan` or an IP address.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("\"{0}\" is not a bind mode: use loopback, lan, or an IP address like 127.0.0.1")]
+pub struct BindError(pub String);
+
 impl Bind {
     /// Parses `loopback`, `lan` or an IP address.
-    pub fn parse(s: &str) -> Result<Bind, String> {
+    pub fn parse(s: &str) -> Result<Bind, BindError> {
         match s {
             "loopback" | "localhost" => Ok(Bind::Loopback),
             "lan" | "all" => Ok(Bind::Lan),
-            other => other.parse::<IpAddr>().map(Bind::Addr).map_err(|_| {
-                format!("\"{other}\" is not a bind mode: use loopback, lan, or an IP address like 127.0.0.1")
-            }),
+            other => other
+                .parse::<IpAddr>()
+                .map(Bind::Addr)
+                .map_err(|_| BindError(other.to_owned())),
         }
     }
 

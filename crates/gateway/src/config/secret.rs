@@ -50,10 +50,29 @@ impl std::fmt::Debug for Secret {
     }
 }
 
+/// Why a secret reference has no value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SecretError {
+    /// `{ source: "env" }` names a variable that is not set.
+    #[error("environment variable {0} (a secret reference) is not set")]
+    EnvUnset(String),
+    /// `{ source: "file" }` names a file that cannot be read.
+    #[error("cannot read the secret file {path}: {reason}")]
+    File {
+        /// The file.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+    /// `{ source: "store" }`: the store has no such secret, or cannot be read.
+    #[error("{0}")]
+    Store(String),
+}
+
 /// Where `{ source: "store" }` references are looked up.
 pub trait StoreLookup {
     /// The value stored under `id`, or why there is none.
-    fn lookup(&self, id: &str) -> Result<String, String>;
+    fn lookup(&self, id: &str) -> Result<String, SecretError>;
     /// A secret value just resolved (from any source), to be masked from now on.
     fn remember(&self, _value: &str) {}
 }
@@ -63,37 +82,45 @@ pub trait StoreLookup {
 pub struct NoStore;
 
 impl StoreLookup for NoStore {
-    fn lookup(&self, id: &str) -> Result<String, String> {
-        Err(format!(
+    fn lookup(&self, id: &str) -> Result<String, SecretError> {
+        Err(SecretError::Store(format!(
             "the secrets store is only read by the running gateway ({{ source: \"store\", id: \"{id}\" }})"
-        ))
+        )))
     }
 }
 
 impl Secret {
     /// The secret's value. `config_dir` anchors `file` references; `store` answers `store`
     /// ones. Whatever the source, the value is handed to `store.remember` for masking.
-    pub fn resolve(&self, config_dir: &Path, store: &dyn StoreLookup) -> Result<String, String> {
+    pub fn resolve(
+        &self,
+        config_dir: &Path,
+        store: &dyn StoreLookup,
+    ) -> Result<String, SecretError> {
         let v = self.resolve_raw(config_dir, store)?;
         store.remember(&v);
         Ok(v)
     }
 
-    fn resolve_raw(&self, config_dir: &Path, store: &dyn StoreLookup) -> Result<String, String> {
+    fn resolve_raw(
+        &self,
+        config_dir: &Path,
+        store: &dyn StoreLookup,
+    ) -> Result<String, SecretError> {
         match self {
             Secret::Plain(s) => Ok(s.clone()),
             Secret::Ref(r) => match r.source {
-                SecretSource::Env => std::env::var(&r.id).map_err(|_| {
-                    format!(
-                        "environment variable {} (a secret reference) is not set",
-                        r.id
-                    )
-                }),
+                SecretSource::Env => {
+                    std::env::var(&r.id).map_err(|_| SecretError::EnvUnset(r.id.clone()))
+                }
                 SecretSource::File => {
                     let p = config_dir.join(&r.id);
                     std::fs::read_to_string(&p)
                         .map(|s| s.trim_end_matches(['\n', '\r']).to_owned())
-                        .map_err(|e| format!("cannot read the secret file {}: {e}", p.display()))
+                        .map_err(|e| SecretError::File {
+                            path: p.display().to_string(),
+                            reason: e.to_string(),
+                        })
                 }
                 SecretSource::Store => store.lookup(&r.id),
             },
@@ -119,6 +146,7 @@ mod tests {
         assert!(
             env.resolve(dir.path(), &NoStore)
                 .unwrap_err()
+                .to_string()
                 .contains("TP_SECRET_REF_UNSET")
         );
         let store: Secret = serde_json::from_str(r#"{"source":"store","id":"gw"}"#).unwrap();
@@ -126,6 +154,7 @@ mod tests {
             store
                 .resolve(dir.path(), &NoStore)
                 .unwrap_err()
+                .to_string()
                 .contains("only read by the running gateway")
         );
         assert!(serde_json::from_str::<Secret>(r#"{"source":"vault","id":"x"}"#).is_err());

@@ -36,24 +36,29 @@ impl Piece {
     }
 }
 
+/// Why a rule pattern does not compile, in words (shown with the rule).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct PatternError(String);
+
 impl Pattern {
     /// Compiles `text` (one simple command; `*` and `**` unquoted are wildcards).
-    pub fn compile(text: &str) -> Result<Pattern, String> {
+    pub fn compile(text: &str) -> Result<Pattern, PatternError> {
         let a = analyze::analyze(text);
         if let Some(e) = a.error {
-            return Err(format!("the pattern {text:?} is {e}"));
+            return Err(PatternError(format!("the pattern {text:?} is {e}")));
         }
         let plain = |i: &Invocation| i.via.is_none() && i.env.is_empty() && i.writes.is_empty();
         if !a.invocations.iter().all(plain) {
-            return Err(format!(
+            return Err(PatternError(format!(
                 "the pattern {text:?} must be a plain command: no substitutions, variables or redirections"
-            ));
+            )));
         }
         let [inv] = a.invocations.as_slice() else {
-            return Err(format!(
+            return Err(PatternError(format!(
                 "the pattern {text:?} must be one command, like \"git status\" or \"npm run *\" (it names {})",
                 a.invocations.len()
-            ));
+            )));
         };
         let piece = |a: &Arg| {
             if a.dynamic {
@@ -71,9 +76,9 @@ impl Pattern {
             .iter()
             .any(|p| matches!(p, Piece::Glob(_, s) if s.contains("**")))
         {
-            return Err(format!(
+            return Err(PatternError(format!(
                 "in the pattern {text:?}, `**` may only be the last word"
-            ));
+            )));
         }
         let program = if inv.flags.contains(&analyze::Flag::DynamicProgram) {
             Piece::Glob(WildMatch::new(&inv.program), inv.program.clone())

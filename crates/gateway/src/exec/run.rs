@@ -106,8 +106,27 @@ impl Capped {
     }
 }
 
+/// Why a command could not be run at all (its own failures are in the `Outcome`).
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// No POSIX shell to run it with.
+    #[error("shell commands need a POSIX shell (sh.exe from Git for Windows) on PATH")]
+    NoShell,
+    /// The shell could not be started.
+    #[error("could not start {shell}: {source}")]
+    Spawn {
+        /// The shell.
+        shell: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Reading its output or waiting for it failed.
+    #[error("{0}")]
+    Io(String),
+}
+
 /// The shell commands run through.
-fn shell() -> Result<PathBuf, String> {
+fn shell() -> Result<PathBuf, RunError> {
     if cfg!(unix) {
         return Ok(PathBuf::from("/bin/sh"));
     }
@@ -116,9 +135,7 @@ fn shell() -> Result<PathBuf, String> {
     std::env::split_paths(&path)
         .flat_map(|d| [d.join("sh.exe"), d.join("bash.exe")])
         .find(|p| p.is_file())
-        .ok_or_else(|| {
-            "shell commands need a POSIX shell (sh.exe from Git for Windows) on PATH".to_owned()
-        })
+        .ok_or(RunError::NoShell)
 }
 
 /// Runs `command`, calling `on_output` with output as it arrives.
@@ -126,7 +143,7 @@ pub async fn run(
     command: &str,
     opts: &Options,
     mut on_output: impl FnMut(&str) + Send,
-) -> Result<Outcome, String> {
+) -> Result<Outcome, RunError> {
     let mut cmd = tidepool_process::command(shell()?);
     cmd.arg("-c")
         .arg(command)
@@ -145,11 +162,9 @@ pub async fn run(
         }
     }
     let started = Instant::now();
-    let mut child = cmd.spawn().map_err(|e| {
-        format!(
-            "could not start {}: {e}",
-            shell().unwrap_or_default().display()
-        )
+    let mut child = cmd.spawn().map_err(|source| RunError::Spawn {
+        shell: shell().unwrap_or_default().display().to_string(),
+        source,
     })?;
     let pid = child.id();
     let mut stdout = child.stdout.take();

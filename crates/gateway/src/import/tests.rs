@@ -42,10 +42,12 @@ fn vault(f: &Fixture) -> SecretStore {
 struct Lookup(SecretStore);
 
 impl crate::config::secret::StoreLookup for Lookup {
-    fn lookup(&self, id: &str) -> Result<String, String> {
+    fn lookup(&self, id: &str) -> Result<String, crate::config::secret::SecretError> {
         match self.0.get(id) {
             Ok(Some(v)) => Ok(v.as_str().to_owned()),
-            _ => Err(format!("{id} is not stored")),
+            _ => Err(crate::config::secret::SecretError::Store(format!(
+                "{id} is not stored"
+            ))),
         }
     }
 }

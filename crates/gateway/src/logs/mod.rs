@@ -383,10 +383,15 @@ impl std::fmt::Debug for LevelControl {
     }
 }
 
+/// A log level or filter that does not parse, with the parser's reason.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct LevelError(String);
+
 impl LevelControl {
     /// Applies new levels (or filters like `info,tidepool_gateway=debug`).
-    pub fn set(&self, file: &str, console: &str) -> Result<(), String> {
-        (self.0)(file, console)
+    pub fn set(&self, file: &str, console: &str) -> Result<(), LevelError> {
+        (self.0)(file, console).map_err(LevelError)
     }
 }
 

@@ -23,12 +23,13 @@ fn unavailable(e: String) -> ErrorShape {
     ErrorShape::new(ErrorCode::Unavailable, e)
 }
 
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, String> + Send + 'static,
+async fn blocking<T: Send + 'static, E: std::fmt::Display + Send + 'static>(
+    f: impl FnOnce() -> Result<T, E> + Send + 'static,
 ) -> Result<T, String> {
     tokio::task::spawn_blocking(f)
         .await
         .map_err(|e| format!("the secrets store failed: {e}"))?
+        .map_err(|e| e.to_string())
 }
 
 async fn list(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {

@@ -2,13 +2,19 @@
 //! here, `secrets.store.*` and `secrets.reload` manage it, and every stored secret's value is
 //! handed to the redactor so it is masked in logs and RPC output.
 
-use crate::config::secret::StoreLookup;
+use crate::config::secret::{SecretError, StoreLookup};
 use crate::redact::Redactor;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use tidepool_secrets::{Choice, Kind, SecretMeta, SecretStore};
 
 pub mod methods;
+
+/// Why the secrets store could not do what was asked (unavailable, busy, or the backend's
+/// refusal), in words.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct SecretsStoreError(String);
 
 /// An entry as listed: its metadata, and its value for an env entry.
 pub type Listed = (SecretMeta, Option<String>);
@@ -69,7 +75,7 @@ impl Secrets {
     }
 
     /// `keychain` or `vault`, and the entries (env entries with their values).
-    pub fn list(&self) -> Result<(&'static str, Vec<Listed>), String> {
+    pub fn list(&self) -> Result<(&'static str, Vec<Listed>), SecretsStoreError> {
         self.with(|s| {
             let mut out = Vec::new();
             for m in s.list() {
@@ -84,11 +90,19 @@ impl Secrets {
             }
             Ok((s.backend_name(), out))
         })
+        .map_err(SecretsStoreError)
     }
 
     /// Stores a value; a secret's value is masked from now on.
-    pub fn set(&self, name: &str, value: &str, kind: Kind) -> Result<SecretMeta, String> {
-        let meta = self.with(|s| s.set(name, value, kind).map_err(|e| e.to_string()))?;
+    pub fn set(
+        &self,
+        name: &str,
+        value: &str,
+        kind: Kind,
+    ) -> Result<SecretMeta, SecretsStoreError> {
+        let meta = self
+            .with(|s| s.set(name, value, kind).map_err(|e| e.to_string()))
+            .map_err(SecretsStoreError)?;
         if kind == Kind::Secret {
             self.redactor.remember(value);
         }
@@ -96,29 +110,32 @@ impl Secrets {
     }
 
     /// Deletes an entry; false when there was none.
-    pub fn delete(&self, name: &str) -> Result<bool, String> {
+    pub fn delete(&self, name: &str) -> Result<bool, SecretsStoreError> {
         self.with(|s| s.delete(name).map_err(|e| e.to_string()))
+            .map_err(SecretsStoreError)
     }
 
     /// Reads the store again from disk (after `tidepool secrets set` from another process).
-    pub fn reload(&self) -> Result<usize, String> {
+    pub fn reload(&self) -> Result<usize, SecretsStoreError> {
         let fresh = open_store(&self.dir, &self.redactor);
         let count = fresh.as_ref().map(|s| s.list().len()).map_err(Clone::clone);
         if let Ok(mut g) = self.store.lock() {
             *g = fresh;
         }
-        count
+        count.map_err(SecretsStoreError)
     }
 }
 
 impl StoreLookup for Secrets {
-    fn lookup(&self, id: &str) -> Result<String, String> {
-        let v = self.with(|s| s.get(id).map_err(|e| e.to_string()))?;
+    fn lookup(&self, id: &str) -> Result<String, SecretError> {
+        let v = self
+            .with(|s| s.get(id).map_err(|e| e.to_string()))
+            .map_err(SecretError::Store)?;
         match v {
             Some(v) => Ok(v.to_string()),
-            None => Err(format!(
+            None => Err(SecretError::Store(format!(
                 "the secrets store has no {id:?}; add it with `tidepool secrets set {id}` or in the desktop app"
-            )),
+            ))),
         }
     }
 

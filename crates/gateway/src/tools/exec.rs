@@ -140,7 +140,7 @@ async fn exec(ctx: ToolCtx, input: Value) -> Result<String, ToolError> {
         }
     })
     .await
-    .map_err(ToolError)?;
+    .map_err(|e| ToolError(e.to_string()))?;
     if !pending.is_empty() {
         let _ = ctx
             .events

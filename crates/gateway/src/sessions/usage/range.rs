@@ -175,9 +175,18 @@ pub(super) fn day_end(d: Date, tz: &TimeZone) -> Result<i64, String> {
     Ok(day_start(next, tz)? - 1)
 }
 
+/// Why a request names no date range (the field and what it must be).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct RangeError(String);
+
 /// The range a request asks for: `startDate`..`endDate` (both), else `range`, else the last
 /// `days` (default 30) days up to the end of today, in the request's zone.
-pub fn resolve_range(r: &RangeRequest<'_>, now: Timestamp) -> Result<Range, String> {
+pub fn resolve_range(r: &RangeRequest<'_>, now: Timestamp) -> Result<Range, RangeError> {
+    range_of(r, now).map_err(RangeError)
+}
+
+fn range_of(r: &RangeRequest<'_>, now: Timestamp) -> Result<Range, String> {
     let tz = zone(r)?;
     fn given(v: Option<&str>) -> Option<&str> {
         v.filter(|s| !s.trim().is_empty())

@@ -74,7 +74,10 @@ fn date_ranges_follow_openclaw() {
             "range \"2w\"",
         ),
     ] {
-        let e = resolve_range(&req, now).err().unwrap_or_default();
+        let e = resolve_range(&req, now)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(e.contains(want), "{e:?} lacks {want:?}");
     }
 }

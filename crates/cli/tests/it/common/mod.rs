@@ -119,6 +119,9 @@ impl GwBuilder {
             .env_remove("TIDEPOOL_LOG")
             .env_remove("TIDEPOOL_STATE_DIR")
             .env_remove("TIDEPOOL_CONFIG_PATH")
+            // Never the developer's keyring (a test's own `.env` below may choose another).
+            .env("TIDEPOOL_SECRETS_BACKEND", "vault")
+            .env_remove("TIDEPOOL_VAULT_PASSPHRASE")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::from(stderr))
@@ -282,6 +285,7 @@ impl Gw {
             .arg(self.state())
             .env_remove("TIDEPOOL_GATEWAY_TOKEN")
             .env_remove("TIDEPOOL_GATEWAY_URL")
+            .env("TIDEPOOL_SECRETS_BACKEND", "vault")
             .output()
             .unwrap()
     }
