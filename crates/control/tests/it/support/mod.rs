@@ -1,5 +1,5 @@
-//! Shared by the control crate's integration tests (the fake gateway in this folder is a
-//! separate binary target).
+//! Shared by the control crate's integration tests: the real gateway and the fake one (from
+//! `tidepool-testkit`), found in the build's target dir and refused when stale.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::PathBuf;
@@ -9,40 +9,51 @@ use tidepool_control::{SidecarConfig, Status, Supervisor};
 /// The real gateway binary, built by the same workspace build (`cargo nextest run --workspace`).
 /// Refuses one older than the sources it is built from: a stale binary would test old code.
 pub fn tidepool_bin() -> PathBuf {
+    workspace_bin(
+        "tidepool",
+        "tidepool-cli",
+        &[
+            "cli",
+            "gateway",
+            "protocol",
+            "client",
+            "secrets",
+            "process",
+            "platform",
+            "config-text",
+        ],
+    )
+}
+
+/// The fake gateway of `tidepool-testkit` (the supervisor tests' misbehaving stand-in).
+pub fn fake_gateway_bin() -> PathBuf {
+    workspace_bin("fake-gateway", "tidepool-testkit", &["testkit", "protocol"])
+}
+
+/// A binary of another workspace crate in this build's target dir, checked to exist and to be
+/// newer than every `.rs` file of `crates` (the crates it is built from).
+fn workspace_bin(name: &str, package: &str, crates: &[&str]) -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let bin = exe
         .parent()
         .and_then(|d| d.parent())
         .unwrap()
-        .join(if cfg!(windows) {
-            "tidepool.exe"
-        } else {
-            "tidepool"
-        });
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     assert!(
         bin.exists(),
-        "{} is missing: run `cargo build -p tidepool-cli` first",
+        "{} is missing: run `cargo build -p {package}` first (or test the whole workspace)",
         bin.display()
     );
     let built = std::fs::metadata(&bin).and_then(|m| m.modified()).unwrap();
-    let crates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let newest = [
-        "cli",
-        "gateway",
-        "protocol",
-        "client",
-        "secrets",
-        "process",
-        "platform",
-        "config-text",
-    ]
-    .iter()
-    .filter_map(|c| newest_source(&crates.join(c).join("src")))
-    .max();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let newest = crates
+        .iter()
+        .filter_map(|c| newest_source(&root.join(c).join("src")))
+        .max();
     if let Some((when, file)) = newest {
         assert!(
             when <= built,
-            "{} is older than {} : run `cargo build -p tidepool-cli` (or the whole workspace) first",
+            "{} is older than {}: run `cargo build -p {package}` (or test the whole workspace) first",
             bin.display(),
             file.display()
         );

@@ -8,14 +8,12 @@
     clippy::indexing_slicing
 )]
 
-mod support;
-use support::{tidepool_vault, wait_for};
+use crate::support;
+use support::{fake_gateway_bin, tidepool_vault, wait_for};
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use tidepool_control::{GatewayState, SidecarConfig, Status, Supervisor, SupervisorError};
-
-const FAKE: &str = env!("CARGO_BIN_EXE_fake-gateway");
 
 fn config(program: PathBuf, dir: &tempfile::TempDir) -> SidecarConfig {
     let mut c = SidecarConfig::new(program, dir.path().to_path_buf());
@@ -35,7 +33,7 @@ fn fake(dir: &tempfile::TempDir, env: &[(&str, &str)]) -> PathBuf {
     for (k, v) in env {
         body.push_str(&format!("export {k}='{v}'\n"));
     }
-    body.push_str(&format!("exec '{FAKE}' \"$@\"\n"));
+    body.push_str(&format!("exec '{}' \"$@\"\n", fake_gateway_bin().display()));
     std::fs::write(&script, body).unwrap();
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();

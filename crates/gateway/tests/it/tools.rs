@@ -7,9 +7,7 @@
 //! The agent tools through their public entry point `tools::call`: the file tools in a temporary
 //! workspace (escapes refused, happy paths) and `web_fetch` against a local HTTP server.
 
-#[path = "tools/fs.rs"]
 mod fs;
-#[path = "tools/web.rs"]
 mod web;
 
 use serde_json::Value;

@@ -8,7 +8,7 @@
     clippy::indexing_slicing
 )]
 
-mod support;
+use crate::support;
 use support::{start_gateway, tidepool_vault};
 
 use tidepool_control::config::{ConfigAccess, SaveOutcome};

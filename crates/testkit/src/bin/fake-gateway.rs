@@ -1,5 +1,5 @@
 //! A stand-in for `tidepool gateway run` whose behaviour comes from env vars, so supervisor
-//! tests can make a gateway crash, hang, never get ready, fail its config, ignore SIGTERM or
+//! tests can make a gateway crash, never get ready, fail its config, ignore SIGTERM or
 //! print garbage. When healthy it speaks just enough of the protocol: challenge, `hello-ok`,
 //! `health`.
 //!
@@ -10,7 +10,7 @@
 //! FAKE_CRASH_FIRST=K                   with FAKE_STARTS_FILE: crash only the first K starts
 //! FAKE_STARTS_FILE=path                append one line per start
 //! FAKE_IGNORE_SIGTERM=1                ignore SIGTERM and stdin closing
-//! FAKE_HANG_AFTER_MS=N                 stop answering requests N ms after ready
+//! (A hung gateway is the real one under SIGSTOP: see the supervisor tests.)
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[cfg(unix)]
@@ -18,7 +18,7 @@ use futures_util::{SinkExt, StreamExt};
 #[cfg(unix)]
 use std::io::Write;
 #[cfg(unix)]
-use std::time::{Duration, Instant};
+use std::time::Duration;
 #[cfg(unix)]
 use tidepool_protocol::methods::*;
 #[cfg(unix)]
@@ -89,10 +89,8 @@ async fn main() {
         std::process::id()
     );
     std::io::stdout().flush().unwrap();
-    let ready_at = Instant::now();
     let crash_after = env_ms("FAKE_CRASH_AFTER_MS")
         .filter(|_| env_ms("FAKE_CRASH_FIRST").is_none_or(|k| starts as u64 <= k));
-    let hang_after = env_ms("FAKE_HANG_AFTER_MS").map(Duration::from_millis);
     let crash = async {
         match crash_after {
             Some(ms) => {
@@ -123,14 +121,14 @@ async fn main() {
                 if !ignore_term { return }
             }
             Ok((stream, _)) = listener.accept() => {
-                tokio::spawn(serve(stream, ready_at, hang_after));
+                tokio::spawn(serve(stream));
             }
         }
     }
 }
 
 #[cfg(unix)]
-async fn serve(stream: tokio::net::TcpStream, ready_at: Instant, hang_after: Option<Duration>) {
+async fn serve(stream: tokio::net::TcpStream) {
     let Ok(mut ws) = tokio_tungstenite::accept_async(stream).await else {
         return;
     };
@@ -143,9 +141,6 @@ async fn serve(stream: tokio::net::TcpStream, ready_at: Instant, hang_after: Opt
         .await;
     while let Some(Ok(msg)) = ws.next().await {
         let Message::Text(t) = msg else { continue };
-        if hang_after.is_some_and(|h| ready_at.elapsed() > h) {
-            continue;
-        }
         let Ok(Frame::Req(req)) = serde_json::from_str::<Frame>(t.as_str()) else {
             continue;
         };

@@ -440,7 +440,6 @@ macro_rules! both_apis {
     };
 }
 
-#[path = "providers/errors.rs"]
 mod errors;
 
 both_apis!(

@@ -8,7 +8,7 @@
     clippy::indexing_slicing
 )]
 
-mod support;
+use crate::support;
 use support::{tidepool_bin, wait_for};
 
 use std::process::Stdio;

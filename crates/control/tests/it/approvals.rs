@@ -9,7 +9,7 @@
     clippy::indexing_slicing
 )]
 
-mod support;
+use crate::support;
 use support::start_gateway;
 
 use serde_json::json;

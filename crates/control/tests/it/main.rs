@@ -1,0 +1,10 @@
+//! The control crate's integration tests, one binary: the supervisor, the desktop's config
+//! access, the remote gateway and approvals, against the real `tidepool` binary (and, for what
+//! the real one cannot do, the testkit's fake gateway). `support` holds what they share.
+
+mod support;
+
+mod approvals;
+mod config_access;
+mod remote;
+mod supervisor;
