@@ -1,5 +1,5 @@
 //! Chat test helpers: the provider fake with a key, a config pointing at it, and a connection
-//! that keeps the events it reads while waiting for responses.
+//! (through `tidepool-client`) that keeps the events it reads while waiting for others.
 
 use super::*;
 use serde_json::{Value, json};
@@ -29,55 +29,59 @@ pub fn config(f: &FakeProvider, api: &str) -> String {
     )
 }
 
-/// A connection that keeps the events it reads while waiting for responses.
+/// A connection through `tidepool-client` that keeps the events it reads while waiting for
+/// the ones a test asks for. Answers come back frame-shaped (`{ok, payload | error}`) so tests
+/// can assert refusals by code.
 pub struct Conn {
-    pub ws: Ws,
+    client: tidepool_client::Client,
+    rx: tokio::sync::broadcast::Receiver<tidepool_protocol::EventFrame>,
     pub events: VecDeque<Value>,
     n: u64,
 }
 
 impl Conn {
     pub async fn open(gw: &Gw) -> Conn {
-        let (ws, _) = gw.authed().await;
-        Conn {
-            ws,
-            events: VecDeque::new(),
-            n: 0,
-        }
+        Conn::with_client(gw.client().await)
     }
 
     /// A connection with a given token (a gateway whose token comes from its config).
     #[allow(dead_code)]
     pub async fn open_with_token(gw: &Gw, token: &str) -> Conn {
-        let (mut ws, _) = gw.raw().await;
-        let hello = connect(&mut ws, Some(token), ALL_SCOPES).await;
-        assert_eq!(hello["ok"], true, "{hello}");
+        let client = tidepool_client::Client::connect(
+            tidepool_client::ConnectOptions::new(gw.url(), "test", "0.0.0")
+                .token(Some(token.to_owned()))
+                .scopes(tidepool_protocol::Scope::ALL.to_vec()),
+        )
+        .await
+        .unwrap();
+        Conn::with_client(client)
+    }
+
+    fn with_client(client: tidepool_client::Client) -> Conn {
         Conn {
-            ws,
+            rx: client.events(),
+            client,
             events: VecDeque::new(),
             n: 0,
         }
     }
 
+    /// The answer as a response frame. Its payload or error is the gateway's; the envelope
+    /// (`type`, an `id`) is rebuilt here, the gateway's own envelopes being checked on raw frames
+    /// by the conformance and protocol tests.
     pub async fn call(&mut self, method: &str, params: Value) -> Value {
         self.n += 1;
         let id = format!("r{}", self.n);
-        send(
-            &mut self.ws,
-            &json!({"type": "req", "id": id, "method": method, "params": params}),
-        )
-        .await;
-        loop {
-            let v = tokio::time::timeout(Duration::from_secs(20), next_json(&mut self.ws))
-                .await
-                .expect("no response in 20 s")
-                .expect("closed");
-            if v["type"] == "res" && v["id"] == id {
-                return v;
+        let answer = self
+            .client
+            .request_with_timeout(method, params, Duration::from_secs(20))
+            .await;
+        match answer {
+            Ok(payload) => json!({ "type": "res", "id": id, "ok": true, "payload": payload }),
+            Err(tidepool_client::ClientError::Request(e)) => {
+                json!({ "type": "res", "id": id, "ok": false, "error": e })
             }
-            if v["type"] == "event" {
-                self.events.push_back(v);
-            }
+            Err(e) => panic!("{method}: {e}"),
         }
     }
 
@@ -93,15 +97,13 @@ impl Conn {
             return self.events.remove(i).unwrap();
         }
         loop {
-            let v = tokio::time::timeout(Duration::from_secs(20), next_json(&mut self.ws))
+            let frame = tokio::time::timeout(Duration::from_secs(20), self.rx.recv())
                 .await
                 .unwrap_or_else(|_| {
                     panic!("no matching event in 20 s; buffered: {:?}", self.events)
                 })
-                .expect("closed");
-            if v["type"] != "event" {
-                continue;
-            }
+                .expect("the event stream ended or lagged");
+            let v = serde_json::to_value(tidepool_protocol::Frame::Event(frame)).unwrap();
             if pred(&v) {
                 return v;
             }
