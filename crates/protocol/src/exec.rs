@@ -474,11 +474,102 @@ crate::method! {
     ExecApprovalCheck = "exec.approval.check", Read, ApprovalCheckParams => ApprovalCheckResult;
 }
 
+/// What a pending approval asks (`request` of `exec.approval.requested`): OpenClaw's fields and
+/// Tidepool's parsed verdict.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct ApprovalRequest {
+    /// The command as the agent wrote it.
+    pub command: String,
+    /// Where it runs.
+    pub cwd: Option<String>,
+    /// The agent.
+    pub agent_id: Option<String>,
+    /// The session.
+    pub session_key: Option<String>,
+    /// The run.
+    pub run_id: Option<String>,
+    /// The tool call.
+    pub tool_call_id: Option<String>,
+    /// `agent:<id>` for the exec tool, or the client that called `exec.approval.request`.
+    pub requested_by: String,
+    /// Each program with its decision and rule.
+    pub parts: Vec<PartVerdict>,
+    /// Why it asks, in one sentence.
+    pub reason: String,
+    /// The rules "allow always" would add.
+    pub suggested_rules: Vec<String>,
+}
+
+/// `exec.approval.requested`: OpenClaw's `{id, request, createdAtMs, expiresAtMs}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct ApprovalRequested {
+    /// The approval's id.
+    pub id: String,
+    /// What it asks.
+    pub request: ApprovalRequest,
+    /// Created, ms.
+    pub created_at_ms: i64,
+    /// When it stops waiting, ms.
+    pub expires_at_ms: i64,
+}
+
+impl ApprovalRequested {
+    /// The event for a record.
+    pub fn of(r: &ApprovalRecord) -> ApprovalRequested {
+        ApprovalRequested {
+            id: r.id.clone(),
+            request: ApprovalRequest {
+                command: r.command.clone(),
+                cwd: r.cwd.clone(),
+                agent_id: r.agent_id.clone(),
+                session_key: r.session_key.clone(),
+                run_id: r.run_id.clone(),
+                tool_call_id: r.tool_call_id.clone(),
+                requested_by: r.requested_by.clone(),
+                parts: r.detail.parts.clone(),
+                reason: r.detail.reason.clone(),
+                suggested_rules: r.detail.suggested_rules.clone(),
+            },
+            created_at_ms: r.created_at_ms,
+            expires_at_ms: r.expires_at_ms,
+        }
+    }
+}
+
+/// `exec.approval.resolved`: a pending approval was decided, expired or cancelled.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct ApprovalResolved {
+    /// The approval's id.
+    pub id: String,
+    /// `allow-once`, `allow-always`, `deny` (none when it expired or was cancelled).
+    pub decision: Option<String>,
+    /// `allowed`, `denied`, `expired`, `cancelled`.
+    pub status: String,
+    /// `policy`, `user`, `timeout`, `run-aborted`, `gateway-restart`.
+    pub reason: Option<String>,
+    /// Who decided: a client id, or `policy`.
+    pub resolved_by: Option<String>,
+    /// Rule patterns "allow always" added.
+    pub rules_added: Vec<String>,
+    /// When, ms.
+    pub ts: i64,
+    /// The session.
+    pub session_key: Option<String>,
+    /// The agent.
+    pub agent_id: Option<String>,
+}
+
 crate::event! {
     /// A command waits for a decision.
-    ExecApprovalRequested = "exec.approval.requested" => serde_json::Value;
+    ExecApprovalRequested = "exec.approval.requested" => ApprovalRequested;
     /// A pending approval was decided, expired or cancelled.
-    ExecApprovalResolved = "exec.approval.resolved" => serde_json::Value;
+    ExecApprovalResolved = "exec.approval.resolved" => ApprovalResolved;
 }
 
 /// Whether `event` is one of the approval events (the window refreshes its list on them).

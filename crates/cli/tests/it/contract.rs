@@ -283,3 +283,88 @@ async fn a_turn_with_a_tool_streams_typed_events_and_its_history_decodes() {
     assert!(compact.ok);
     assert!(!compact.compacted, "four messages are too short to compact");
 }
+
+/// The approval events the window follows decode as their descriptors say: a command that asks,
+/// decided through the typed `exec.approval.resolve`, then the resolution.
+#[tokio::test]
+async fn approval_events_decode_as_their_descriptors_say() {
+    use tidepool_protocol::contract::Event as _;
+    use tidepool_protocol::exec::{
+        ApprovalResolveParams, ExecApprovalRequested, ExecApprovalResolve, ExecApprovalResolved,
+    };
+    let f = fake().await;
+    f.push(Script::ToolCalls {
+        text: None,
+        calls: vec![ToolCall::new(
+            "c1",
+            "exec",
+            serde_json::json!({ "command": "ls" }),
+        )],
+    });
+    f.push(Script::text(&["done"]));
+    let base = config(&f, "openai-completions");
+    let cfg = format!(
+        "{}, tools: {{ exec: {{ mode: 'ask' }} }} }}",
+        base.trim_end().trim_end_matches('}')
+    );
+    let gw = gateway().config(&cfg).start().await;
+    std::fs::create_dir_all(gw.state().join("ws")).unwrap();
+    let c = gw.client().await;
+    let mut events = c.events();
+    call::<ChatSend>(
+        &c,
+        &tidepool_protocol::chat::ChatSendParams {
+            session_key: "main".into(),
+            message: "list my files".into(),
+            idempotency_key: "contract-approval".into(),
+            ..Default::default()
+        },
+    )
+    .await;
+    let ev = next(&mut events, ExecApprovalRequested::NAME).await;
+    let asked = tidepool_client::decode_event::<ExecApprovalRequested>(&ev)
+        .unwrap()
+        .unwrap_or_else(|e| panic!("{:?}: {e}", ev.payload));
+    assert_eq!(asked.request.command, "ls");
+    assert_eq!(
+        asked.request.session_key.as_deref(),
+        Some("agent:main:main")
+    );
+    assert_eq!(asked.request.suggested_rules, vec!["ls".to_owned()]);
+    assert!(asked.expires_at_ms > asked.created_at_ms);
+    let decided = call::<ExecApprovalResolve>(
+        &c,
+        &ApprovalResolveParams {
+            id: asked.id.clone(),
+            decision: "deny".into(),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(decided.approval.status, "denied");
+    let ev = next(&mut events, ExecApprovalResolved::NAME).await;
+    let resolved = tidepool_client::decode_event::<ExecApprovalResolved>(&ev)
+        .unwrap()
+        .unwrap_or_else(|e| panic!("{:?}: {e}", ev.payload));
+    assert_eq!(resolved.id, asked.id);
+    assert_eq!(resolved.decision.as_deref(), Some("deny"));
+    assert_eq!(resolved.status, "denied");
+    assert_eq!(resolved.reason.as_deref(), Some("user"));
+}
+
+/// The next event named `name` (others are skipped), within 15 s.
+async fn next(
+    events: &mut tokio::sync::broadcast::Receiver<tidepool_protocol::EventFrame>,
+    name: &str,
+) -> tidepool_protocol::EventFrame {
+    tokio::time::timeout(std::time::Duration::from_secs(15), async {
+        loop {
+            let ev = events.recv().await.unwrap();
+            if ev.event == name {
+                return ev;
+            }
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("no {name} within 15 s"))
+}

@@ -322,9 +322,18 @@ impl Approvals {
         }
         emit.emit(
             events::RESOLVED,
-            json!({ "id": r.id, "decision": r.decision, "status": r.status, "reason": r.reason,
-                    "resolvedBy": r.resolved_by, "rulesAdded": r.rules_added, "ts": t,
-                    "sessionKey": r.session_key, "agentId": r.agent_id }),
+            serde_json::to_value(tidepool_protocol::exec::ApprovalResolved {
+                id: r.id.clone(),
+                decision: r.decision.clone(),
+                status: r.status.clone(),
+                reason: r.reason.clone(),
+                resolved_by: r.resolved_by.clone(),
+                rules_added: r.rules_added.clone(),
+                ts: t,
+                session_key: r.session_key.clone(),
+                agent_id: r.agent_id.clone(),
+            })
+            .unwrap_or(Value::Null),
         );
         let _ = pending.done.send(Some(r.clone()));
         Some(r)
@@ -437,19 +446,9 @@ impl Approvals {
 }
 
 /// `exec.approval.requested`: OpenClaw's `{id, request, createdAtMs, expiresAtMs}`, the
-/// request carrying Tidepool's parsed verdict too.
+/// request carrying Tidepool's parsed verdict too (`ApprovalRequested` in the protocol).
 pub fn requested_payload(r: &Record) -> Value {
-    json!({
-        "id": r.id,
-        "request": {
-            "command": r.command, "cwd": r.cwd, "agentId": r.agent_id, "sessionKey": r.session_key,
-            "runId": r.run_id, "toolCallId": r.tool_call_id, "requestedBy": r.requested_by,
-            "parts": r.detail.parts, "reason": r.detail.reason,
-            "suggestedRules": r.detail.suggested_rules,
-        },
-        "createdAtMs": r.created_at_ms,
-        "expiresAtMs": r.expires_at_ms,
-    })
+    serde_json::to_value(tidepool_protocol::exec::ApprovalRequested::of(r)).unwrap_or(Value::Null)
 }
 
 #[derive(sqlx::FromRow)]
