@@ -9,7 +9,7 @@ pub mod openclaw;
 use crate::exec::policy::Verdict;
 use crate::rpc::Emit;
 use crate::sysinfo::now_ms;
-use serde_json::{Value, json};
+use serde_json::Value;
 use sqlx::SqlitePool;
 use std::collections::HashMap;
 use std::sync::Mutex;
