@@ -114,7 +114,8 @@ test("first run: wizard → wrong key refused → key in the keychain → quit a
   const reply = await win().$('[data-testid="finish-reply"]');
   await reply.waitForDisplayed({ timeout: 60000 });
   const said = await text("finish-reply");
-  assert.ok(said.replace("Your assistant says:", "").trim().length > 0, said);
+  // The fake provider answers "echo: <what it was sent>": the model's reply, not an error.
+  assert.match(said.replace("Your assistant says:", "").trim(), /^echo: \S/, said);
   await shot("setup-6-done-light");
 
   // The config has a reference, not the key; the workspace and safety are as chosen.
@@ -131,12 +132,15 @@ test("first run: wizard → wrong key refused → key in the keychain → quit a
     timeout: 10000,
     timeoutMsg: "the composer does not have the focus after Open Chat",
   });
+  // The first exchange is in Chat: the message the setup sent and the model's echo of it.
   await win().waitUntil(
     () =>
-      win().execute(
-        () => !!document.querySelector('[data-testid="msg-user"]') && !!document.querySelector('[data-testid="msg-assistant"]'),
-      ),
-    { timeout: 15000, timeoutMsg: "the first exchange is not in Chat" },
+      win().execute(() => {
+        const user = document.querySelector('[data-testid="msg-user"]')?.textContent?.trim() ?? "";
+        const reply = document.querySelector('[data-testid="msg-assistant"]')?.textContent ?? "";
+        return user.length > 0 && reply.includes(`echo: ${user.slice(0, 20)}`);
+      }),
+    { timeout: 15000, timeoutMsg: "the first exchange (the message and its echo) is not in Chat" },
   );
   await shot("setup-7-chat-light");
 
