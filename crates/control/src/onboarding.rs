@@ -230,6 +230,32 @@ pub fn suggest(kind: ProviderKind, models: &[ModelChoice]) -> Option<String> {
         .map(|m| m.id.clone())
 }
 
+/// What `tidepool providers check --json` prints (the fields the setup reads; the CLI's models
+/// carry more).
+#[derive(Debug, Deserialize)]
+struct CheckReport {
+    ok: bool,
+    #[serde(default)]
+    models: Vec<CheckedModel>,
+    #[serde(default)]
+    error: Option<CheckError>,
+}
+
+#[derive(Debug, Deserialize)]
+struct CheckedModel {
+    id: String,
+    #[serde(default)]
+    name: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct CheckError {
+    #[serde(default)]
+    kind: Option<String>,
+    #[serde(default)]
+    message: Option<String>,
+}
+
 /// Asks the provider for its models with `key`; on success stores the key under the
 /// provider's name in the state dir's secrets store.
 pub async fn check_provider(
@@ -267,44 +293,30 @@ pub async fn check_provider(
         args.push("--key-stdin");
     }
     let (_, out, err) = tidepool(program, &args, key).await?;
-    let v: Value = serde_json::from_str(out.trim()).map_err(|_| {
+    let report: CheckReport = serde_json::from_str(out.trim()).map_err(|_| {
         OnboardingError::Cli(if err.is_empty() {
             "the provider check gave no answer".into()
         } else {
             err.clone()
         })
     })?;
-    if v.get("ok").and_then(Value::as_bool) != Some(true) {
-        let kind = v
-            .pointer("/error/kind")
-            .and_then(Value::as_str)
-            .unwrap_or("error");
-        let message = v
-            .pointer("/error/message")
-            .and_then(Value::as_str)
-            .unwrap_or("the provider check failed");
+    if !report.ok {
+        let e = report.error.unwrap_or_default();
         return Ok(ProviderCheck::Failed {
-            kind: kind.into(),
-            message: message.into(),
+            kind: e.kind.unwrap_or_else(|| "error".into()),
+            message: e
+                .message
+                .unwrap_or_else(|| "the provider check failed".into()),
         });
     }
-    let models: Vec<ModelChoice> = v
-        .get("models")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|m| {
-                    let id = m.get("id")?.as_str()?.to_owned();
-                    let name = m
-                        .get("name")
-                        .and_then(Value::as_str)
-                        .unwrap_or(&id)
-                        .to_owned();
-                    Some(ModelChoice { id, name })
-                })
-                .collect()
+    let models: Vec<ModelChoice> = report
+        .models
+        .into_iter()
+        .map(|m| ModelChoice {
+            name: m.name.unwrap_or_else(|| m.id.clone()),
+            id: m.id,
         })
-        .unwrap_or_default();
+        .collect();
     let key_name = match key {
         Some(k) => {
             store_secret(program, state_dir, kind.key_name(), k).await?;
@@ -432,8 +444,17 @@ pub async fn import_openclaw(
             err
         })
     })?;
-    if let Some(m) = v.pointer("/error/message").and_then(Value::as_str) {
-        return Err(OnboardingError::Cli(m.to_owned()));
+    #[derive(Deserialize)]
+    struct Refusal {
+        error: Option<CheckError>,
+    }
+    if let Ok(Refusal {
+        error: Some(CheckError {
+            message: Some(m), ..
+        }),
+    }) = Refusal::deserialize(&v)
+    {
+        return Err(OnboardingError::Cli(m));
     }
     serde_json::from_value(v)
         .map_err(|e| OnboardingError::Cli(format!("the import report is not readable: {e}")))

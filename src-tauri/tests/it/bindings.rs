@@ -1,5 +1,5 @@
 //! `ui/src/bindings.ts` must match the Rust commands and events. Regenerate with
-//! `TIDEPOOL_WRITE_BINDINGS=1 cargo test -p tidepool-desktop --test bindings`.
+//! `TIDEPOOL_WRITE_BINDINGS=1 cargo test -p tidepool-desktop --test it bindings`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[test]
@@ -22,6 +22,6 @@ fn bindings_are_up_to_date() {
     let committed = std::fs::read_to_string(tidepool_desktop::BINDINGS).unwrap_or_default();
     assert!(
         committed == fresh,
-        "ui/src/bindings.ts is stale: run `TIDEPOOL_WRITE_BINDINGS=1 cargo test -p tidepool-desktop --test bindings`"
+        "ui/src/bindings.ts is stale: run `TIDEPOOL_WRITE_BINDINGS=1 cargo test -p tidepool-desktop --test it bindings`"
     );
 }
