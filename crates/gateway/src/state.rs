@@ -28,15 +28,54 @@ use tokio_util::task::TaskTracker;
 /// The methods this gateway serves, each handed the state.
 pub type Methods = Registry<Shared>;
 
-/// State shared by the accept loop, connections and handlers.
+/// State shared by the accept loop, connections and handlers: one handle per domain, so a
+/// method module reaches its own domain (`s.config`, `s.chat`, `s.logs`, `s.presence`) and the
+/// transport's parts stay together in `s.server`.
 pub struct Shared {
+    /// Where the state lives.
+    pub(crate) paths: StatePaths,
+    /// The config domain.
+    pub(crate) config: ConfigHandle,
+    /// Sessions, runs, providers, approvals and secrets.
+    pub(crate) chat: Arc<crate::chat::ChatRuntime>,
+    /// Who is connected.
+    pub(crate) presence: Presence,
+    /// The logs domain.
+    pub(crate) logs: LogsHandle,
+    /// What the transport owns: identity, auth, the registry, the event broadcast.
+    pub(crate) server: ServerHandle,
+    /// Cancelled when shutdown begins.
+    pub(crate) shutdown: CancellationToken,
+    /// The tasks a shutdown drains.
+    pub(crate) tasks: TaskTracker,
+    /// Masks secret values in every frame sent.
+    pub(crate) redactor: crate::redact::Redactor,
+}
+
+/// The config domain: the file the gateway owns, the config it started with, and what
+/// `config.*` writes need.
+pub struct ConfigHandle {
+    /// The config as loaded at start, with the command-line overrides (bind, port, auth).
+    pub(crate) at_start: Config,
+    /// The config file, read and written through here; `snapshot()` is the config in force.
+    pub(crate) store: Arc<ConfigStore>,
+    /// Recent writes, for the write rate limit.
+    pub(crate) writes: std::sync::Mutex<std::collections::VecDeque<Instant>>,
+    /// Changes this process's log levels on reload.
+    pub(crate) log_levels: Option<crate::logs::LevelControl>,
+}
+
+/// The logs domain.
+pub struct LogsHandle {
+    /// Bounds concurrent large file reads (logs.tail) across all connections.
+    pub(crate) heavy_io: tokio::sync::Semaphore,
+}
+
+/// What only the transport uses: who this gateway is, how callers authenticate, the methods it
+/// serves and the event broadcast.
+pub struct ServerHandle {
     pub(crate) version: String,
     pub(crate) boot_id: String,
-    pub(crate) paths: StatePaths,
-    pub(crate) config: Config,
-    pub(crate) config_store: Arc<ConfigStore>,
-    pub(crate) config_writes: std::sync::Mutex<std::collections::VecDeque<Instant>>,
-    pub(crate) log_levels: Option<crate::logs::LevelControl>,
     pub(crate) auth_limiter: crate::auth_limit::AuthLimiter,
     pub(crate) credential: Credential,
     pub(crate) auth_mode: AuthMode,
@@ -44,24 +83,15 @@ pub struct Shared {
     pub(crate) started: Instant,
     pub(crate) started_at_ms: u64,
     pub(crate) registry: Methods,
-    pub(crate) presence: Presence,
     pub(crate) events: broadcast::Sender<Utf8Bytes>,
     pub(crate) presence_dirty: tokio::sync::Notify,
     pub(crate) seq: AtomicU64,
-    pub(crate) shutdown: CancellationToken,
     pub(crate) shutdown_event: std::sync::Mutex<Option<ShutdownEvent>>,
-    pub(crate) tasks: TaskTracker,
-    /// Bounds concurrent large file reads (logs.tail) across all connections.
-    pub(crate) heavy_io: tokio::sync::Semaphore,
-    /// Sessions, runs and providers.
-    pub(crate) chat: Arc<crate::chat::ChatRuntime>,
-    /// Masks secret values in every frame sent.
-    pub(crate) redactor: crate::redact::Redactor,
 }
 
 impl Shared {
     pub(crate) fn uptime_ms(&self) -> u64 {
-        u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
+        u64::try_from(self.server.started.elapsed().as_millis()).unwrap_or(u64::MAX)
     }
 
     pub(crate) fn state_version(&self) -> StateVersion {
@@ -74,14 +104,14 @@ impl Shared {
     pub(crate) fn own_presence(&self) -> PresenceEntry {
         PresenceEntry {
             host: Some(sysinfo::hostname()),
-            ip: Some(self.local_addr.ip().to_string()),
-            version: Some(self.version.clone()),
+            ip: Some(self.server.local_addr.ip().to_string()),
+            version: Some(self.server.version.clone()),
             platform: Some(sysinfo::platform().into()),
             mode: Some("gateway".into()),
             reason: Some("self".into()),
             ts: sysinfo::now_ms(),
-            online_since: Some(self.started_at_ms),
-            instance_id: Some(self.boot_id.clone()),
+            online_since: Some(self.server.started_at_ms),
+            instance_id: Some(self.server.boot_id.clone()),
             ..PresenceEntry::default()
         }
     }
@@ -95,11 +125,11 @@ impl Shared {
         let frame = Frame::Event(EventFrame {
             event: event.into(),
             payload: Some(payload),
-            seq: Some(self.seq.fetch_add(1, Ordering::AcqRel) + 1),
+            seq: Some(self.server.seq.fetch_add(1, Ordering::AcqRel) + 1),
             state_version: Some(self.state_version()),
         });
         let text = self.redactor.redact_owned(encode(&frame));
-        let _ = self.events.send(Utf8Bytes::from(text));
+        let _ = self.server.events.send(Utf8Bytes::from(text));
     }
 
     /// Broadcasts event `E` with its typed payload.
@@ -114,12 +144,12 @@ impl Shared {
     }
 
     pub(crate) fn subscribe(&self) -> broadcast::Receiver<Utf8Bytes> {
-        self.events.subscribe()
+        self.server.events.subscribe()
     }
 
     /// Notes a presence change; the broadcaster coalesces bursts into one event.
     pub(crate) fn presence_changed(&self) {
-        self.presence_dirty.notify_one();
+        self.server.presence_dirty.notify_one();
     }
 
     pub(crate) fn broadcast_presence(&self) {
@@ -128,7 +158,8 @@ impl Shared {
     }
 
     pub(crate) fn shutdown_event(&self) -> ShutdownEvent {
-        self.shutdown_event
+        self.server
+            .shutdown_event
             .lock()
             .ok()
             .and_then(|e| e.clone())
@@ -142,7 +173,7 @@ impl Shared {
 impl Shared {
     /// The config in force now (it changes on reload).
     pub(crate) fn current_config(&self) -> Arc<Config> {
-        Arc::new(self.config_store.snapshot().loaded.config.clone())
+        Arc::new(self.config.store.snapshot().loaded.config.clone())
     }
 
     /// The folder of the config file (relative paths in the config resolve from here).

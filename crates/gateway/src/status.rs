@@ -56,7 +56,7 @@ pub fn health(s: &Shared) -> HealthSummary {
         duration_ms: 0,
         plugins: PluginHealth::default(),
         config_reload: ConfigReloadHealth {
-            hot_reload_status: match s.config_store.snapshot().loaded.config.gateway.reload.mode {
+            hot_reload_status: match s.config.store.snapshot().loaded.config.gateway.reload.mode {
                 crate::config::ReloadMode::Hybrid => "active",
                 crate::config::ReloadMode::Off => "disabled",
             }
@@ -76,7 +76,7 @@ pub fn health(s: &Shared) -> HealthSummary {
 /// agent with the most recent ones, and empty task, channel and heartbeat summaries (Tidepool
 /// runs none of those); with `includeCliProjection`, the agents as the CLI lists them.
 async fn openclaw_summary(s: &Shared, cli_projection: bool) -> Value {
-    let config = s.config_store.snapshot().loaded.config.clone();
+    let config = s.config.store.snapshot().loaded.config.clone();
     let agents = crate::chat::agents(&config, &s.paths);
     let db = s.paths.sessions_db().display().to_string();
     let mut by_agent = Vec::new();
@@ -110,7 +110,7 @@ async fn openclaw_summary(s: &Shared, cli_projection: bool) -> Value {
         .map(|a| a.id.clone())
         .unwrap_or_else(|| "main".into());
     let mut v = serde_json::json!({
-        "runtimeVersion": s.version,
+        "runtimeVersion": s.server.version,
         "heartbeat": { "defaultAgentId": default, "agents": [] },
         "channelSummary": [],
         "queuedSystemEvents": [],
@@ -147,14 +147,14 @@ async fn openclaw_summary(s: &Shared, cli_projection: bool) -> Value {
 /// The process status.
 pub fn status(s: &Shared) -> StatusResult {
     StatusResult {
-        version: s.version.clone(),
+        version: s.server.version.clone(),
         protocol: PROTOCOL_VERSION,
         pid: std::process::id(),
-        started_at: s.started_at_ms,
+        started_at: s.server.started_at_ms,
         uptime_ms: s.uptime_ms(),
-        bind: s.local_addr.ip().to_string(),
-        port: s.local_addr.port(),
-        auth_mode: s.auth_mode.as_str().into(),
+        bind: s.server.local_addr.ip().to_string(),
+        port: s.server.local_addr.port(),
+        auth_mode: s.server.auth_mode.as_str().into(),
         state_dir: s.paths.root().display().to_string(),
         config_path: s.paths.config().display().to_string(),
         config_exists: s.paths.config().exists(),
@@ -165,6 +165,6 @@ pub fn status(s: &Shared) -> StatusResult {
         rss_bytes: sysinfo::rss_bytes(),
         host: sysinfo::hostname(),
         platform: sysinfo::platform().into(),
-        config_unsupported: s.config_store.snapshot().loaded.unsupported.clone(),
+        config_unsupported: s.config.store.snapshot().loaded.unsupported.clone(),
     }
 }

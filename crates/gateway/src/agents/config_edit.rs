@@ -26,11 +26,11 @@ where
     let f = Arc::new(f);
     let mut last = None;
     for _ in 0..ATTEMPTS {
-        let snap = s.config_store.snapshot();
+        let snap = s.config.store.snapshot();
         let mut doc = file_value(&snap.raw)?;
         let out = f(&mut doc, &snap.loaded.config)?;
         let raw = edit::rewrite(&snap.raw, &doc);
-        let store = s.config_store.clone();
+        let store = s.config.store.clone();
         let base = snap.hash.clone();
         let written = tokio::task::spawn_blocking(move || store.write(&raw, Some(&base), force))
             .await

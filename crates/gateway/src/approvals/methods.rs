@@ -515,7 +515,7 @@ async fn snapshot_get(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, Er
 /// in `config.get`.
 pub(super) async fn policy_get(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
     let _: serde::de::IgnoredAny = parse_params("exec.approvals.get", p)?;
-    let snap = s.config_store.snapshot();
+    let snap = s.config.store.snapshot();
     let cfg = &snap.loaded.config.tools.exec;
     let mode = cfg.effective_mode();
     use crate::config::exec::ExecMode;
@@ -552,7 +552,7 @@ pub(super) async fn policy_get(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<
         .collect();
     let fallback = serde_json::to_value(cfg.ask_fallback).unwrap_or(json!("deny"));
     Ok(json!({
-        "path": s.config_store.path().display().to_string(),
+        "path": s.config.store.path().display().to_string(),
         "exists": snap.exists,
         "hash": snap.hash,
         "file": {

@@ -97,14 +97,14 @@ fn label(key: &str) -> String {
 }
 
 async fn get(s: Arc<Shared>, c: CallCtx, _p: NoParams) -> Result<ConfigGetResult, ErrorShape> {
-    let snap = s.config_store.snapshot();
+    let snap = s.config.store.snapshot();
     let (raw, config) = if c.has(Scope::Admin) {
         (snap.raw.clone(), snap.loaded.value.clone())
     } else {
         redacted(&snap.raw, &snap.loaded.value)
     };
     Ok(ConfigGetResult {
-        path: s.config_store.path().display().to_string(),
+        path: s.config.store.path().display().to_string(),
         exists: snap.exists,
         raw,
         hash: snap.hash.clone(),
@@ -214,11 +214,11 @@ pub(crate) fn apply_hot(s: &Shared, change: &Change) {
     {
         return;
     }
-    let Some(levels) = &s.log_levels else {
+    let Some(levels) = &s.config.log_levels else {
         tracing::info!("TIDEPOOL_LOG sets the log levels; logging.level applies when it is unset");
         return;
     };
-    let snap = s.config_store.snapshot();
+    let snap = s.config.store.snapshot();
     let l = &snap.loaded.config.logging;
     let console = l.console_level.clone().unwrap_or_else(|| l.level.clone());
     match levels.set(&l.level, &console) {
@@ -254,7 +254,7 @@ const WINDOW: std::time::Duration = std::time::Duration::from_secs(10);
 /// Records a write, or says how long to wait (every config writer shares this budget).
 pub(crate) fn admit(s: &Shared) -> Result<(), ErrorShape> {
     let now = std::time::Instant::now();
-    let Ok(mut w) = s.config_writes.lock() else {
+    let Ok(mut w) = s.config.writes.lock() else {
         return Ok(());
     };
     while w.front().is_some_and(|t| now.duration_since(*t) > WINDOW) {
@@ -287,7 +287,7 @@ async fn write(
     force: bool,
 ) -> Result<ConfigWriteResult, ErrorShape> {
     admit(&s)?;
-    let store = s.config_store.clone();
+    let store = s.config.store.clone();
     let change = tokio::task::spawn_blocking(move || store.write(&raw, base.as_deref(), force))
         .await
         .map_err(|e| ErrorShape::new(ErrorCode::Unavailable, format!("config writer failed: {e}")))?
@@ -312,7 +312,7 @@ fn encode(r: ConfigWriteResult) -> Result<Value, ErrorShape> {
 async fn set(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
     if p.get("path").is_some() {
         let p: PathParams = parse_params("config.set", p)?;
-        let snap = s.config_store.snapshot();
+        let snap = s.config.store.snapshot();
         let mut doc = file_value(&snap.raw)?;
         edit::set_path(&mut doc, &p.path)
             .map_err(|m| invalid_params("config.set", m))?
@@ -342,7 +342,7 @@ async fn patch(
                 ),
             )
         })?;
-    let snap = s.config_store.snapshot();
+    let snap = s.config.store.snapshot();
     let mut doc = file_value(&snap.raw)?;
     edit::merge_patch(&mut doc, patch);
     write(s, edit::rewrite(&snap.raw, &doc), p.base_hash, p.force).await
@@ -354,7 +354,7 @@ pub(crate) async fn add_exec_rules(
     s: Arc<Shared>,
     rules: Vec<Value>,
 ) -> Result<ConfigWriteResult, ErrorShape> {
-    let snap = s.config_store.snapshot();
+    let snap = s.config.store.snapshot();
     let mut doc = file_value(&snap.raw)?;
     let slot = edit::set_path(&mut doc, "tools.exec.rules")
         .map_err(|m| invalid_params("exec.approval.resolve", m))?;
@@ -380,7 +380,7 @@ pub(crate) async fn edit_exec(
     base: Option<String>,
     f: impl FnOnce(&mut Value),
 ) -> Result<ConfigWriteResult, ErrorShape> {
-    let snap = s.config_store.snapshot();
+    let snap = s.config.store.snapshot();
     let mut doc = file_value(&snap.raw)?;
     let slot = edit::set_path(&mut doc, "tools.exec")
         .map_err(|m| invalid_params("exec.approvals.set", m))?;

@@ -28,14 +28,15 @@ fn real(p: &Path) -> PathBuf {
 /// The files whose edits matter: the config and what it includes now.
 fn relevant(shared: &Shared) -> HashSet<PathBuf> {
     let mut files: HashSet<PathBuf> = shared
-        .config_store
+        .config
+        .store
         .snapshot()
         .loaded
         .includes
         .iter()
         .map(|p| real(p))
         .collect();
-    files.insert(real(shared.config_store.path()));
+    files.insert(real(shared.config.store.path()));
     files
 }
 
@@ -69,7 +70,7 @@ pub(crate) fn spawn(shared: Arc<Shared>) {
         }
     })
     .and_then(|mut w| {
-        let main = real(shared.config_store.path());
+        let main = real(shared.config.store.path());
         let dir = main.parent().unwrap_or(Path::new(".")).to_path_buf();
         w.watch(&dir, RecursiveMode::NonRecursive).map(|()| w)
     });
@@ -84,7 +85,7 @@ pub(crate) fn spawn(shared: Arc<Shared>) {
     // start-up is seen.
     let mut watcher = watcher;
     let mut dirs = HashSet::new();
-    if let Some(d) = real(shared.config_store.path()).parent() {
+    if let Some(d) = real(shared.config.store.path()).parent() {
         dirs.insert(d.to_path_buf());
     }
     if let Ok(f) = files.lock() {
@@ -104,7 +105,8 @@ pub(crate) fn spawn(shared: Arc<Shared>) {
                 }
             }
             let mode = shared
-                .config_store
+                .config
+                .store
                 .snapshot()
                 .loaded
                 .config
@@ -117,7 +119,7 @@ pub(crate) fn spawn(shared: Arc<Shared>) {
                 );
                 continue;
             }
-            let store = shared.config_store.clone();
+            let store = shared.config.store.clone();
             let reloaded = tokio::task::spawn_blocking(move || store.reload()).await;
             // Includes may have been added or removed: follow the new set before anyone hears
             // of the change, so an edit made right after `config.changed` is not missed.

@@ -40,7 +40,7 @@ async fn logs_tail_handler(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Valu
     let path = crate::logs::current_log_file(&s.paths.logs());
     // Reads of up to 1 MB each: a few at a time keeps peak memory bounded however many
     // requests clients pile up.
-    let _permit = s.heavy_io.acquire().await.map_err(|_| {
+    let _permit = s.logs.heavy_io.acquire().await.map_err(|_| {
         ErrorShape::new(ErrorCode::Unavailable, "the gateway is shutting down").retry_after(None)
     })?;
     let result = tokio::task::spawn_blocking(move || logs_tail::tail(&path, &params))

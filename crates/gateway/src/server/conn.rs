@@ -104,7 +104,7 @@ fn close_msg(code: u16, reason: &str) -> Message {
 
 impl Conn {
     async fn run(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr, conn_id: String) {
-        let gw = &shared.config.gateway;
+        let gw = &shared.config.at_start.gateway;
         let ws_config = WebSocketConfig::default()
             .max_message_size(Some(gw.max_payload))
             .max_frame_size(Some(gw.max_payload));
@@ -412,7 +412,7 @@ impl Conn {
         }
         let auth_params = params.auth.clone().unwrap_or_default();
         let now = std::time::Instant::now();
-        if let Some(wait) = self.shared.auth_limiter.blocked(self.peer.ip(), now) {
+        if let Some(wait) = self.shared.server.auth_limiter.blocked(self.peer.ip(), now) {
             let ms = u64::try_from(wait.as_millis()).unwrap_or(60_000).max(1);
             warn!(peer = %self.peer, "authentication refused: too many failures from this address");
             return Err((
@@ -429,12 +429,12 @@ impl Conn {
             ));
         }
         if let Err(failure) = auth::verify(
-            &self.shared.credential,
+            &self.shared.server.credential,
             auth_params.token.as_deref(),
             auth_params.password.as_deref(),
         ) {
             warn!(peer = %self.peer, reason = failure.detail_code(), "authentication failed");
-            self.shared.auth_limiter.failed(self.peer.ip(), now);
+            self.shared.server.auth_limiter.failed(self.peer.ip(), now);
             return Err((
                 ErrorShape::new(ErrorCode::InvalidRequest, failure.message())
                     .with_detail_code(failure.detail_code()),
@@ -477,17 +477,17 @@ impl Conn {
             protocol,
             "client connected"
         );
-        let gw = &self.shared.config.gateway;
+        let gw = &self.shared.config.at_start.gateway;
         let hello = HelloOk {
             kind: "hello-ok".into(),
             protocol,
             server: ServerInfo {
-                version: self.shared.version.clone(),
+                version: self.shared.server.version.clone(),
                 conn_id: self.conn_id.clone(),
-                boot_id: Some(self.shared.boot_id.clone()),
+                boot_id: Some(self.shared.server.boot_id.clone()),
             },
             features: Features {
-                methods: self.shared.registry.names(),
+                methods: self.shared.server.registry.names(),
                 events: EVENTS.iter().map(|e| (*e).to_owned()).collect(),
             },
             snapshot: Snapshot {
@@ -497,7 +497,7 @@ impl Conn {
                 uptime_ms: self.shared.uptime_ms(),
                 config_path: Some(self.shared.paths.config().display().to_string()),
                 state_dir: Some(self.shared.paths.root().display().to_string()),
-                auth_mode: Some(self.shared.auth_mode.as_str().into()),
+                auth_mode: Some(self.shared.server.auth_mode.as_str().into()),
             },
             auth: HelloAuth {
                 role: role.to_owned(),
@@ -540,20 +540,22 @@ impl Conn {
             scopes,
             interim,
         };
-        let fut = match self
-            .shared
-            .registry
-            .prepare(self.shared.clone(), &method, ctx, params)
-        {
-            Ok(f) => f,
-            Err(refusal) => {
-                if let Refusal::MissingScope(_) = refusal {
-                    warn!(%method, "request refused: missing scope");
+        let fut =
+            match self
+                .shared
+                .server
+                .registry
+                .prepare(self.shared.clone(), &method, ctx, params)
+            {
+                Ok(f) => f,
+                Err(refusal) => {
+                    if let Refusal::MissingScope(_) = refusal {
+                        warn!(%method, "request refused: missing scope");
+                    }
+                    self.reply(&reply, Err(refusal.to_error(&method)));
+                    return;
                 }
-                self.reply(&reply, Err(refusal.to_error(&method)));
-                return;
-            }
-        };
+            };
         let Ok(permit) = self.in_flight.clone().try_acquire_owned() else {
             self.reply(
                 &reply,

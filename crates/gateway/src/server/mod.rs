@@ -11,7 +11,7 @@ use crate::config::{AuthMode, Bind, Config, ConfigError};
 use crate::lock::{LockError, StateLock};
 use crate::paths::StatePaths;
 use crate::presence::Presence;
-use crate::state::{Methods, Shared};
+use crate::state::{ConfigHandle, LogsHandle, Methods, ServerHandle, Shared};
 use crate::sysinfo;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -230,28 +230,34 @@ impl Gateway {
         ));
         let (events, _) = broadcast::channel(EVENT_BUFFER);
         let shared = Arc::new(Shared {
-            version: version.to_owned(),
-            boot_id: sysinfo::random_id(),
-            auth_mode: config.gateway.auth.mode,
+            server: ServerHandle {
+                version: version.to_owned(),
+                boot_id: sysinfo::random_id(),
+                auth_mode: config.gateway.auth.mode,
+                auth_limiter: Default::default(),
+                credential,
+                local_addr,
+                started: Instant::now(),
+                started_at_ms: sysinfo::now_ms(),
+                registry,
+                events,
+                presence_dirty: tokio::sync::Notify::new(),
+                seq: AtomicU64::new(0),
+                shutdown_event: std::sync::Mutex::new(None),
+            },
+            config: ConfigHandle {
+                at_start: config,
+                store,
+                writes: std::sync::Mutex::new(Default::default()),
+                log_levels,
+            },
+            logs: LogsHandle {
+                heavy_io: tokio::sync::Semaphore::new(2),
+            },
             paths,
-            config,
-            config_store: store,
-            config_writes: std::sync::Mutex::new(Default::default()),
-            log_levels,
-            auth_limiter: Default::default(),
-            credential,
-            local_addr,
-            started: Instant::now(),
-            started_at_ms: sysinfo::now_ms(),
-            registry,
             presence: Presence::default(),
-            events,
-            presence_dirty: tokio::sync::Notify::new(),
-            seq: AtomicU64::new(0),
             shutdown: CancellationToken::new(),
-            shutdown_event: std::sync::Mutex::new(None),
             tasks: TaskTracker::new(),
-            heavy_io: tokio::sync::Semaphore::new(2),
             chat,
             redactor,
         });
@@ -268,7 +274,7 @@ impl Gateway {
 
     /// The bound address.
     pub fn local_addr(&self) -> SocketAddr {
-        self.shared.local_addr
+        self.shared.server.local_addr
     }
 
     /// Where the token came from (`None` for password / no auth).
@@ -278,12 +284,12 @@ impl Gateway {
 
     /// The auth mode.
     pub fn auth_mode(&self) -> AuthMode {
-        self.shared.auth_mode
+        self.shared.server.auth_mode
     }
 
     /// Method names served.
     pub fn methods(&self) -> Vec<String> {
-        self.shared.registry.names()
+        self.shared.server.registry.names()
     }
 
     /// A token that is cancelled when shutdown begins.
@@ -294,7 +300,7 @@ impl Gateway {
     /// Stops accepting, tells every client why (`shutdown` event), lets in-flight requests
     /// finish within the drain time, closes the sockets, and returns whether the drain finished.
     pub async fn shutdown(self, event: ShutdownEvent) -> bool {
-        if let Ok(mut e) = self.shared.shutdown_event.lock() {
+        if let Ok(mut e) = self.shared.server.shutdown_event.lock() {
             *e = Some(event);
         }
         self.shared.shutdown.cancel();
@@ -305,7 +311,7 @@ impl Gateway {
         }
         self.accept.abort();
         self.shared.tasks.close();
-        let drain = Duration::from_millis(self.shared.config.gateway.drain_timeout_ms);
+        let drain = Duration::from_millis(self.shared.config.at_start.gateway.drain_timeout_ms);
         // Connections close themselves after their own drain; allow a little for the close
         // frames to be written.
         tokio::time::timeout(drain + Duration::from_millis(500), self.shared.tasks.wait())
@@ -322,7 +328,7 @@ async fn presence_broadcaster(shared: Arc<Shared>) {
     loop {
         tokio::select! {
             _ = shared.shutdown.cancelled() => return,
-            _ = shared.presence_dirty.notified() => {}
+            _ = shared.server.presence_dirty.notified() => {}
         }
         tokio::select! {
             _ = shared.shutdown.cancelled() => return,
