@@ -9,53 +9,39 @@
 
 use crate::common;
 
+use common::chat::Conn;
 use common::*;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
-async fn get(ws: &mut Ws) -> Value {
-    let r = request(ws, "g", "config.get", json!({})).await;
+async fn get(ws: &mut Conn) -> Value {
+    let r = ws.call("config.get", json!({})).await;
     assert_eq!(r["ok"], true, "{r}");
     r["payload"].clone()
 }
 
 /// `config.set` of one value by path; it must succeed.
-async fn set_path(ws: &mut Ws, path: &str, value: Value) {
-    let r = request(
-        ws,
-        "set",
-        "config.set",
-        json!({"path": path, "value": value}),
-    )
-    .await;
+async fn set_path(ws: &mut Conn, path: &str, value: Value) {
+    let r = ws
+        .call("config.set", json!({"path": path, "value": value}))
+        .await;
     assert_eq!(r["ok"], true, "{r}");
 }
 
 /// `config.patch` with the current hash; it must succeed.
-async fn patch(ws: &mut Ws, raw: &str) {
+async fn patch(ws: &mut Conn, raw: &str) {
     let hash = get(ws).await["hash"].as_str().unwrap().to_owned();
-    let r = request(
-        ws,
-        "patch",
-        "config.patch",
-        json!({"raw": raw, "baseHash": hash}),
-    )
-    .await;
+    let r = ws
+        .call("config.patch", json!({"raw": raw, "baseHash": hash}))
+        .await;
     assert_eq!(r["ok"], true, "{r}");
 }
 
-async fn changed_event(ws: &mut Ws, within: Duration) -> Value {
-    let deadline = Instant::now() + within;
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        let v = tokio::time::timeout(left, next_json(ws))
-            .await
-            .expect("no config.changed in time")
-            .unwrap();
-        if v["event"] == "config.changed" {
-            return v["payload"].clone();
-        }
-    }
+async fn changed_event(ws: &mut Conn, within: Duration) -> Value {
+    tokio::time::timeout(within, ws.event(|e| e["event"] == "config.changed"))
+        .await
+        .expect("no config.changed in time")["payload"]
+        .clone()
 }
 
 const START: &str = "// my gateway\n{\n  gateway: { port: 0, tickIntervalMs: 30000 },\n  logging: { level: 'info' },\n}\n";
@@ -63,8 +49,8 @@ const START: &str = "// my gateway\n{\n  gateway: { port: 0, tickIntervalMs: 300
 #[tokio::test]
 async fn apply_checks_the_hash_validates_and_keeps_the_last_good_file() {
     let gw = gateway().config(START).start().await;
-    let (mut ws, _) = gw.authed().await;
-    let (mut watcher, _) = gw.authed().await;
+    let mut ws = Conn::open(&gw).await;
+    let mut watcher = Conn::open(&gw).await;
     let cur = get(&mut ws).await;
     assert_eq!(cur["raw"], START);
     assert_eq!(cur["exists"], true);
@@ -72,27 +58,22 @@ async fn apply_checks_the_hash_validates_and_keeps_the_last_good_file() {
 
     // No baseHash, a stale one: refused, nothing written.
     let next = START.replace("'info'", "'debug'");
-    let r = request(&mut ws, "1", "config.apply", json!({"raw": next})).await;
+    let r = ws.call("config.apply", json!({"raw": next})).await;
     assert_eq!(r["error"]["details"]["code"], "BASE_HASH_REQUIRED", "{r}");
-    let r = request(
-        &mut ws,
-        "2",
-        "config.apply",
-        json!({"raw": next, "baseHash": "0".repeat(64)}),
-    )
-    .await;
+    let r = ws
+        .call(
+            "config.apply",
+            json!({"raw": next, "baseHash": "0".repeat(64)}),
+        )
+        .await;
     assert_eq!(r["error"]["details"]["code"], "CONFIG_CONFLICT", "{r}");
     assert_eq!(r["error"]["details"]["currentHash"], hash);
 
     // Invalid text: refused with line and column, saved as .rejected, file untouched.
     let bad = START.replace("tickIntervalMs", "tickIntervalMz");
-    let r = request(
-        &mut ws,
-        "3",
-        "config.apply",
-        json!({"raw": bad, "baseHash": hash}),
-    )
-    .await;
+    let r = ws
+        .call("config.apply", json!({"raw": bad, "baseHash": hash}))
+        .await;
     assert_eq!(r["error"]["details"]["code"], "CONFIG_INVALID", "{r}");
     assert_eq!(r["error"]["details"]["line"], 3);
     let msg = r["error"]["message"].as_str().unwrap();
@@ -111,13 +92,9 @@ async fn apply_checks_the_hash_validates_and_keeps_the_last_good_file() {
         START
     );
     // Valid: written 0600, it becomes the last good config, the change is announced.
-    let r = request(
-        &mut ws,
-        "4",
-        "config.apply",
-        json!({"raw": next, "baseHash": hash}),
-    )
-    .await;
+    let r = ws
+        .call("config.apply", json!({"raw": next, "baseHash": hash}))
+        .await;
     assert_eq!(r["ok"], true, "{r}");
     assert_eq!(r["payload"]["changed"], json!(["logging.level"]));
     assert_eq!(
@@ -144,15 +121,15 @@ async fn apply_checks_the_hash_validates_and_keeps_the_last_good_file() {
 #[tokio::test]
 async fn concurrent_writers_with_the_same_base_hash_one_wins() {
     let gw = gateway().config(START).start().await;
-    let (mut a, _) = gw.authed().await;
-    let (mut b, _) = gw.authed().await;
+    let mut a = Conn::open(&gw).await;
+    let mut b = Conn::open(&gw).await;
     let hash = get(&mut a).await["hash"].as_str().unwrap().to_owned();
     let ra = START.replace("'info'", "'debug'");
     let rb = START.replace("'info'", "'warn'");
-    send(&mut a, &json!({"type":"req","id":"a","method":"config.apply","params":{"raw": ra, "baseHash": hash}})).await;
-    send(&mut b, &json!({"type":"req","id":"b","method":"config.apply","params":{"raw": rb, "baseHash": hash}})).await;
-    let x = next_response(&mut a).await.unwrap();
-    let y = next_response(&mut b).await.unwrap();
+    let (x, y) = tokio::join!(
+        a.call("config.apply", json!({"raw": ra, "baseHash": hash})),
+        b.call("config.apply", json!({"raw": rb, "baseHash": hash})),
+    );
     let oks = [&x, &y].iter().filter(|r| r["ok"] == true).count();
     assert_eq!(oks, 1, "{x}\n{y}");
     let loser = if x["ok"] == true { &y } else { &x };
@@ -163,7 +140,7 @@ async fn concurrent_writers_with_the_same_base_hash_one_wins() {
 async fn set_by_path_patch_and_the_drop_guard() {
     let big = "{ gateway: { port: 0, tickIntervalMs: 30000, drainTimeoutMs: 5000, handshakeTimeoutMs: 10000, maxPayload: 1048576, maxBufferedBytes: 8388608 }, logging: { level: 'info', retentionDays: 7 } }";
     let gw = gateway().config(big).start().await;
-    let (mut ws, _) = gw.authed().await;
+    let mut ws = Conn::open(&gw).await;
     set_path(&mut ws, "logging.retentionDays", json!(14)).await;
     assert_eq!(get(&mut ws).await["config"]["logging"]["retentionDays"], 14);
     patch(
@@ -176,29 +153,20 @@ async fn set_by_path_patch_and_the_drop_guard() {
     assert!(cfg["gateway"].get("drainTimeoutMs").is_none());
     // Replacing everything with almost nothing needs force.
     let hash = get(&mut ws).await["hash"].as_str().unwrap().to_owned();
-    let r = request(
-        &mut ws,
-        "3",
-        "config.apply",
-        json!({"raw": "{}", "baseHash": hash}),
-    )
-    .await;
+    let r = ws
+        .call("config.apply", json!({"raw": "{}", "baseHash": hash}))
+        .await;
     assert_eq!(r["error"]["details"]["code"], "CONFIG_DROPS_MOST", "{r}");
-    let r = request(
-        &mut ws,
-        "4",
-        "config.apply",
-        json!({"raw": "{}", "baseHash": hash, "force": true}),
-    )
-    .await;
+    let r = ws
+        .call(
+            "config.apply",
+            json!({"raw": "{}", "baseHash": hash, "force": true}),
+        )
+        .await;
     assert_eq!(r["ok"], true, "{r}");
-    let r = request(
-        &mut ws,
-        "5",
-        "config.set",
-        json!({"path": "logging..level", "value": 1}),
-    )
-    .await;
+    let r = ws
+        .call("config.set", json!({"path": "logging..level", "value": 1}))
+        .await;
     assert_eq!(r["error"]["details"]["code"], "INVALID_PARAMS");
 }
 
@@ -208,7 +176,7 @@ const COMMENTED: &str = "// my gateway — notes stay\n{\n  gateway: {\n    port
 #[tokio::test]
 async fn writes_through_the_gateway_keep_comments_and_layout() {
     let gw = gateway().config(COMMENTED).start().await;
-    let (mut ws, _) = gw.authed().await;
+    let mut ws = Conn::open(&gw).await;
     let file = gw.state().join("tidepool.json");
     set_path(&mut ws, "logging.retentionDays", json!(14)).await;
     let text = std::fs::read_to_string(&file).unwrap();
@@ -240,7 +208,7 @@ async fn writes_through_the_gateway_keep_comments_and_layout() {
 #[tokio::test]
 async fn outside_edits_reload_and_garbage_is_ignored() {
     let gw = gateway().config(START).start().await;
-    let (mut ws, _) = gw.authed().await;
+    let mut ws = Conn::open(&gw).await;
     let file = gw.state().join("tidepool.json");
     let t = Instant::now();
     std::fs::write(&file, START.replace("'info'", "'warn'")).unwrap();
@@ -252,7 +220,7 @@ async fn outside_edits_reload_and_garbage_is_ignored() {
     std::fs::write(&file, "{ this is not json").unwrap();
     gw.wait_log("config edit ignored").await;
     assert_eq!(get(&mut ws).await["hash"], good, "the running config stays");
-    assert_eq!(request(&mut ws, "h", "health", json!({})).await["ok"], true);
+    assert_eq!(ws.call("health", json!({})).await["ok"], true);
 }
 
 #[tokio::test]
@@ -267,7 +235,7 @@ async fn edits_to_included_files_reload_too_and_new_includes_are_followed() {
         .config("{\n  $include: 'parts/logging.json5',\n  gateway: { port: 0 },\n}\n")
         .start()
         .await;
-    let (mut ws, _) = gw.authed().await;
+    let mut ws = Conn::open(&gw).await;
 
     let t = Instant::now();
     std::fs::write(&part, "{ logging: { level: 'warn' } }").unwrap();
@@ -317,31 +285,29 @@ async fn config_methods_need_admin() {
         );
     }
     // Without a file, a first write needs no baseHash.
-    let (mut admin, _) = gw.authed().await;
+    let mut admin = Conn::open(&gw).await;
     assert_eq!(get(&mut admin).await["exists"], false);
-    let r = request(
-        &mut admin,
-        "1",
-        "config.apply",
-        json!({"raw": "{ logging: { level: 'debug' } }"}),
-    )
-    .await;
+    let r = admin
+        .call(
+            "config.apply",
+            json!({"raw": "{ logging: { level: 'debug' } }"}),
+        )
+        .await;
     assert_eq!(r["ok"], true, "{r}");
 }
 
 #[tokio::test]
 async fn config_writes_are_rate_limited() {
     let gw = gateway().start().await;
-    let (mut ws, _) = gw.authed().await;
+    let mut ws = Conn::open(&gw).await;
     let mut limited = None;
     for i in 0..30 {
-        let r = request(
-            &mut ws,
-            &format!("w{i}"),
-            "config.set",
-            json!({"path": "logging.retentionDays", "value": i + 1}),
-        )
-        .await;
+        let r = ws
+            .call(
+                "config.set",
+                json!({"path": "logging.retentionDays", "value": i + 1}),
+            )
+            .await;
         if r["ok"] != true {
             limited = Some(r);
             break;
@@ -353,16 +319,13 @@ async fn config_writes_are_rate_limited() {
     assert_eq!(r["error"]["retryable"], true);
     assert!(r["error"]["retryAfterMs"].as_u64().unwrap() > 0);
     // Reads are not limited.
-    assert_eq!(
-        request(&mut ws, "g", "config.get", json!({})).await["ok"],
-        true
-    );
+    assert_eq!(ws.call("config.get", json!({})).await["ok"], true);
 }
 
 #[tokio::test]
 async fn a_write_racing_an_outside_edit_never_mixes_them() {
     let gw = gateway().config(START).start().await;
-    let (mut ws, _) = gw.authed().await;
+    let mut ws = Conn::open(&gw).await;
     let file = gw.state().join("tidepool.json");
     for round in 0..10 {
         let cur = get(&mut ws).await;
@@ -371,13 +334,9 @@ async fn a_write_racing_an_outside_edit_never_mixes_them() {
         let theirs = START.replace("30000", &format!("{}", 41000 + round));
         // An editor saves while the app applies with the hash it read before.
         std::fs::write(&file, &theirs).unwrap();
-        let r = request(
-            &mut ws,
-            "a",
-            "config.apply",
-            json!({"raw": ours, "baseHash": hash}),
-        )
-        .await;
+        let r = ws
+            .call("config.apply", json!({"raw": ours, "baseHash": hash}))
+            .await;
         let on_disk = std::fs::read_to_string(&file).unwrap();
         // The edit on disk is newer than the hash the app sent: never overwritten.
         assert_eq!(
@@ -402,18 +361,19 @@ async fn a_write_racing_an_outside_edit_never_mixes_them() {
 #[tokio::test]
 async fn the_log_level_changes_without_a_restart() {
     let gw = gateway().config(START).start().await;
+    // The bad frames go over a raw socket; the config through the client.
     let (mut ws, _) = gw.authed().await;
+    let mut c = Conn::open(&gw).await;
     // At info, a bad frame's debug line is not written.
     send_text(&mut ws, "{\"type\":\"req\",\"id\":\"b1\",\"method\":7}").await;
     next_response(&mut ws).await.unwrap();
-    let hash = get(&mut ws).await["hash"].as_str().unwrap().to_owned();
-    let r = request(
-        &mut ws,
-        "1",
-        "config.apply",
-        json!({"raw": START.replace("'info'", "'debug'"), "baseHash": hash}),
-    )
-    .await;
+    let hash = get(&mut c).await["hash"].as_str().unwrap().to_owned();
+    let r = c
+        .call(
+            "config.apply",
+            json!({"raw": START.replace("'info'", "'debug'"), "baseHash": hash}),
+        )
+        .await;
     assert_eq!(r["ok"], true, "{r}");
     gw.wait_log("log levels changed").await;
     send_text(&mut ws, "{\"type\":\"req\",\"id\":\"b2\",\"method\":7}").await;
@@ -430,7 +390,7 @@ async fn the_log_level_changes_without_a_restart() {
 async fn a_broken_hand_edit_can_always_be_undone() {
     // Edited by hand (valid), then broken; the gateway refuses to start; the hand edit comes back.
     let mut gw = gateway().config(START).start().await;
-    let (mut ws, _) = gw.authed().await;
+    let mut ws = Conn::open(&gw).await;
     let file = gw.state().join("tidepool.json");
     let good = gw.state().join("tidepool.json.last-good");
     assert_eq!(
@@ -465,8 +425,7 @@ async fn a_broken_hand_edit_can_always_be_undone() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(std::fs::read_to_string(&file).unwrap(), edited);
     let back = gateway().state_dir(&dir).start().await;
-    let (mut ws, _) = raw(&back.url()).await;
-    connect(&mut ws, Some(&gw.token()), ALL_SCOPES).await;
+    let mut ws = Conn::open_with_token(&back, &gw.token()).await;
     assert_eq!(get(&mut ws).await["config"]["logging"]["level"], "warn");
 }
 
@@ -474,7 +433,7 @@ async fn a_broken_hand_edit_can_always_be_undone() {
 async fn reload_mode_off_leaves_edits_for_the_next_start() {
     let text = "{ gateway: { port: 0, reload: { mode: 'off' } }, logging: { level: 'info' } }";
     let gw = gateway().config(text).start().await;
-    let (mut ws, _) = gw.authed().await;
+    let mut ws = Conn::open(&gw).await;
     let before = get(&mut ws).await["hash"].clone();
     std::fs::write(
         gw.state().join("tidepool.json"),
@@ -488,7 +447,7 @@ async fn reload_mode_off_leaves_edits_for_the_next_start() {
         before,
         "the running config stays"
     );
-    let h = request(&mut ws, "h", "health", json!({})).await;
+    let h = ws.call("health", json!({})).await;
     assert_eq!(
         h["payload"]["configReload"]["hotReloadStatus"], "disabled",
         "{h}"
@@ -556,8 +515,7 @@ async fn config_get_masks_credentials_for_read_only_callers() {
         "__OPENCLAW_REDACTED__"
     );
     assert_eq!(p["redacted"], true);
-    let (mut admin, _) = gw.raw().await;
-    connect(&mut admin, Some(token), ALL_SCOPES).await;
+    let mut admin = Conn::open_with_token(&gw, token).await;
     let full = get(&mut admin).await;
     // (The gateway's own token is masked in every frame, whoever asks.)
     assert!(
