@@ -217,15 +217,18 @@ test("the gateway token stays out of the settings, the logs and the webview", as
 test("a second launch hands over to the first and exits", async () => {
   const before = appPids();
   assert.equal(before.length, 1);
-  const second = spawn(APP, [], { env, stdio: "ignore" });
-  const code = await new Promise((resolve, reject) => {
+  const second = spawn(APP, [], { env, stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  second.stderr.on("data", (d) => (stderr += d));
+  const [code, signal] = await new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error("the second instance kept running")), 15000);
-    second.on("exit", (c) => {
+    second.on("exit", (c, sig) => {
       clearTimeout(t);
-      resolve(c);
+      resolve([c, sig]);
     });
   });
-  assert.equal(code, 0);
+  // (Seen once in five runs: the second instance ended by a signal; the stderr says why.)
+  assert.equal(code, 0, `the second instance ended with ${code ?? signal}; its stderr:\n${stderr.slice(-2000)}`);
   assert.deepEqual(appPids(), before, "the first instance still runs");
   assert.equal(ourGateways().length, 1, "still one gateway");
 });
