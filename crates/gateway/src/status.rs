@@ -9,9 +9,10 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 use tidepool_protocol::contract::NoParams;
 use tidepool_protocol::methods::{
-    ConfigReloadHealth, Health, HealthSummary, PluginHealth, Status, StatusResult, names,
+    ConfigReloadHealth, Health, HealthSummary, PluginHealth, Status, StatusResult, SystemPresence,
+    names,
 };
-use tidepool_protocol::{ErrorCode, ErrorShape, PROTOCOL_VERSION, Scope};
+use tidepool_protocol::{ErrorCode, ErrorShape, PROTOCOL_VERSION};
 
 /// Registers every method of this module.
 pub fn register(r: &mut Methods) {
@@ -32,10 +33,7 @@ pub fn register(r: &mut Methods) {
         }
         Ok(v)
     });
-    r.add(names::SYSTEM_PRESENCE, Scope::Read, |s, _c, p| async move {
-        let _: serde::de::IgnoredAny = parse_params(names::SYSTEM_PRESENCE, p)?;
-        to_value(s.presence_list())
-    });
+    r.method::<SystemPresence, _, _>(|s, _c, _p: NoParams| async move { Ok(s.presence_list()) });
 }
 
 fn to_value<T: serde::Serialize>(v: T) -> Result<Value, ErrorShape> {

@@ -16,6 +16,12 @@ crate::method! {
     ConfigSchema = "config.schema", Read, NoParams => ConfigSchemaResult;
     /// Stores a secret where `{source: "store", id}` references resolve.
     SecretsStoreSet = "secrets.store.set", Admin, SecretsStoreSetParams => SecretsStoreSetResult;
+    /// The stored names (and the values of `env` entries; secrets' values never leave).
+    SecretsStoreList = "secrets.store.list", Admin, crate::contract::NoParams => SecretsStoreListResult;
+    /// Deletes one entry.
+    SecretsStoreDelete = "secrets.store.delete", Admin, SecretNameParams => SecretsStoreSetResult;
+    /// Reads the store again from disk (after `tidepool secrets set` from another process).
+    SecretsReload = "secrets.reload", Admin, crate::contract::NoParams => SecretsReloadResult;
 }
 
 crate::event! {
@@ -159,4 +165,51 @@ pub struct SecretsStoreSetResult {
     pub ok: bool,
     /// References now resolve to the new value.
     pub reloaded: bool,
+}
+
+/// `secrets.store.delete` params.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SecretNameParams {
+    /// The entry.
+    pub name: String,
+}
+
+/// One entry of `secrets.store.list`, in OpenClaw's shape.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SecretEntry {
+    /// The name references use.
+    pub name: String,
+    /// OpenClaw's scope: always `team` here.
+    pub scope_kind: String,
+    /// OpenClaw's scope id: always empty here.
+    pub scope_id: String,
+    /// Created, ms.
+    pub created_at_ms: u64,
+    /// Last set, ms.
+    pub updated_at_ms: u64,
+    /// What it is.
+    pub kind: SecretKind,
+    /// The value, for `env` entries only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+
+/// `secrets.store.list` result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SecretsStoreListResult {
+    /// The entries.
+    pub entries: Vec<SecretEntry>,
+}
+
+/// `secrets.reload` result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SecretsReloadResult {
+    /// Always true.
+    pub ok: bool,
+    /// Entries in the store now.
+    pub count: u64,
 }

@@ -35,6 +35,8 @@ pub mod events {
 crate::method! {
     /// Health summary.
     Health = "health", Read, crate::contract::NoParams => HealthSummary;
+    /// Who is connected, this gateway first.
+    SystemPresence = "system-presence", Read, crate::contract::NoParams => Vec<PresenceEntry>;
     /// Process and listener status (OpenClaw's summary fields beside, not decoded here).
     Status = "status", Read, crate::contract::NoParams => StatusResult;
     /// Cursor-based tail of the JSONL log.

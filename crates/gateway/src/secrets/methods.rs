@@ -1,22 +1,22 @@
 //! The secrets store's methods: `secrets.store.list|set|delete` and `secrets.reload`.
 
-use crate::rpc::{CallCtx, invalid_params, parse_params};
+use crate::rpc::{CallCtx, invalid_params};
 use crate::state::{Methods, Shared};
-use serde::Deserialize;
-use serde_json::{Value, json};
 use std::sync::Arc;
 use tidepool_protocol::config::{
-    SecretKind, SecretsStoreSet, SecretsStoreSetParams, SecretsStoreSetResult,
+    SecretEntry, SecretKind, SecretNameParams, SecretsReload, SecretsReloadResult,
+    SecretsStoreDelete, SecretsStoreList, SecretsStoreListResult, SecretsStoreSet,
+    SecretsStoreSetParams, SecretsStoreSetResult,
 };
-use tidepool_protocol::contract::Method;
-use tidepool_protocol::{ErrorCode, ErrorShape, Scope};
+use tidepool_protocol::contract::{Method, NoParams};
+use tidepool_protocol::{ErrorCode, ErrorShape};
 use tidepool_secrets::Kind;
 /// Registers `secrets.store.list|set|delete` and `secrets.reload`.
 pub fn register(r: &mut Methods) {
-    r.add("secrets.store.list", Scope::Admin, list);
+    r.method::<SecretsStoreList, _, _>(list);
     r.method::<SecretsStoreSet, _, _>(set);
-    r.add("secrets.store.delete", Scope::Admin, delete);
-    r.add("secrets.reload", Scope::Admin, reload);
+    r.method::<SecretsStoreDelete, _, _>(delete);
+    r.method::<SecretsReload, _, _>(reload);
 }
 
 fn unavailable(e: String) -> ErrorShape {
@@ -32,28 +32,32 @@ async fn blocking<T: Send + 'static, E: std::fmt::Display + Send + 'static>(
         .map_err(|e| e.to_string())
 }
 
-async fn list(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
-    let _: serde::de::IgnoredAny = parse_params("secrets.store.list", p)?;
+async fn list(
+    s: Arc<Shared>,
+    _c: CallCtx,
+    _p: NoParams,
+) -> Result<SecretsStoreListResult, ErrorShape> {
     let secrets = s.chat.secrets.clone();
     let (backend, entries) = blocking(move || secrets.list())
         .await
         .map_err(unavailable)?;
-    let entries: Vec<Value> = entries
+    let entries: Vec<SecretEntry> = entries
         .into_iter()
-        .map(|(m, value)| {
-            let mut e = json!({
-                "name": m.name, "scopeKind": "team", "scopeId": "",
-                "createdAtMs": m.created_at_ms, "updatedAtMs": m.updated_at_ms,
-                "kind": m.kind,
-            });
-            if let (Some(v), Some(o)) = (value, e.as_object_mut()) {
-                o.insert("value".into(), json!(v));
-            }
-            e
+        .map(|(m, value)| SecretEntry {
+            name: m.name,
+            scope_kind: "team".into(),
+            scope_id: String::new(),
+            created_at_ms: m.created_at_ms,
+            updated_at_ms: m.updated_at_ms,
+            kind: match m.kind {
+                Kind::Secret => SecretKind::Secret,
+                Kind::Env => SecretKind::Env,
+            },
+            value,
         })
         .collect();
     tracing::debug!(backend, count = entries.len(), "secrets listed");
-    Ok(json!({ "entries": entries }))
+    Ok(SecretsStoreListResult { entries })
 }
 
 async fn set(
@@ -83,15 +87,12 @@ async fn set(
     })
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NameParams {
-    name: String,
-}
-
-async fn delete(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
-    const M: &str = "secrets.store.delete";
-    let p: NameParams = parse_params(M, p)?;
+async fn delete(
+    s: Arc<Shared>,
+    _c: CallCtx,
+    p: SecretNameParams,
+) -> Result<SecretsStoreSetResult, ErrorShape> {
+    const M: &str = SecretsStoreDelete::NAME;
     tidepool_secrets::check_name(&p.name).map_err(|e| invalid_params(M, e.to_string()))?;
     let secrets = s.chat.secrets.clone();
     let name = p.name.clone();
@@ -104,14 +105,23 @@ async fn delete(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorSha
             format!("the secrets store has no {:?}", p.name),
         ));
     }
-    Ok(json!({ "ok": true, "reloaded": true }))
+    Ok(SecretsStoreSetResult {
+        ok: true,
+        reloaded: true,
+    })
 }
 
-async fn reload(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
-    let _: serde::de::IgnoredAny = parse_params("secrets.reload", p)?;
+async fn reload(
+    s: Arc<Shared>,
+    _c: CallCtx,
+    _p: NoParams,
+) -> Result<SecretsReloadResult, ErrorShape> {
     let secrets = s.chat.secrets.clone();
     let count = blocking(move || secrets.reload())
         .await
         .map_err(unavailable)?;
-    Ok(json!({ "ok": true, "count": count }))
+    Ok(SecretsReloadResult {
+        ok: true,
+        count: count as u64,
+    })
 }
