@@ -1,7 +1,7 @@
-//! The gateway's state, at the bottom of the method modules: the config store, the domain
-//! handles (chat runtime with sessions, approvals and secrets; presence; logs), the broadcast
-//! of events and the shutdown token. Method modules receive it; it imports no method module
-//! and no server code.
+//! The gateway's state, at the bottom of the method modules: one handle per domain (`config`,
+//! `chat` with sessions, approvals and secrets, `logs`, `presence`), the transport's own parts
+//! (`server`: identity, auth, the registry, the broadcast) and the shutdown token. Method
+//! modules receive it; it imports no method module and no server code.
 
 use crate::auth::Credential;
 use crate::chat::AgentSpec;
@@ -74,18 +74,31 @@ pub struct LogsHandle {
 /// What only the transport uses: who this gateway is, how callers authenticate, the methods it
 /// serves and the event broadcast.
 pub struct ServerHandle {
+    /// The gateway's version.
     pub(crate) version: String,
+    /// This run's id (presence `instanceId`).
     pub(crate) boot_id: String,
+    /// Failed-auth counts per address.
     pub(crate) auth_limiter: crate::auth_limit::AuthLimiter,
+    /// What `connect` must present.
     pub(crate) credential: Credential,
+    /// Token, password or none.
     pub(crate) auth_mode: AuthMode,
+    /// The bound address.
     pub(crate) local_addr: SocketAddr,
+    /// When it started (uptime).
     pub(crate) started: Instant,
+    /// When it started, ms since the epoch.
     pub(crate) started_at_ms: u64,
+    /// The methods served.
     pub(crate) registry: Methods,
+    /// Every connection's copy of the broadcast events.
     pub(crate) events: broadcast::Sender<Utf8Bytes>,
+    /// Wakes the presence broadcaster.
     pub(crate) presence_dirty: tokio::sync::Notify,
+    /// The events' global sequence.
     pub(crate) seq: AtomicU64,
+    /// Why it is stopping, once it is.
     pub(crate) shutdown_event: std::sync::Mutex<Option<ShutdownEvent>>,
 }
 
