@@ -40,3 +40,31 @@ export function clock(iso: string): string {
   const p = (n: number, w = 2) => String(n).padStart(w, "0");
   return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
 }
+
+/** Money in US dollars: `$0.00`, `$0.0042` → `<$0.01`, `$1,234.50`; `null` → `—`. */
+export function formatMoney(usd: number | null | undefined): string {
+  if (usd == null || Number.isNaN(usd)) return "—";
+  if (usd > 0 && usd < 0.01) return "<$0.01";
+  return usd.toLocaleString("en-US", { style: "currency", currency: "USD", minimumFractionDigits: 2, maximumFractionDigits: 2 });
+}
+
+/** How long ago `ms` was, from `now`: "just now", "3 min ago", "2 h ago", "yesterday", "5 days ago",
+ *  then the date; a time ahead reads "in 3 min". */
+export function relativeTime(ms: number, now = Date.now()): string {
+  const diff = now - ms;
+  const ahead = diff < 0;
+  const s = Math.abs(diff) / 1000;
+  const say = (n: number, unit: string) => (ahead ? `in ${n} ${unit}` : `${n} ${unit} ago`);
+  if (s < 45) return ahead ? "in a moment" : "just now";
+  if (s < 3600) return say(Math.max(1, Math.round(s / 60)), "min");
+  if (s < 86400) return say(Math.round(s / 3600), "h");
+  const days = Math.round(s / 86400);
+  if (days === 1) return ahead ? "tomorrow" : "yesterday";
+  if (days < 30) return say(days, "days");
+  return new Date(ms).toLocaleDateString(undefined, { year: "numeric", month: "short", day: "numeric" });
+}
+
+/** The exact local date and time, for the tooltip of a relative time. */
+export function exactTime(ms: number): string {
+  return new Date(ms).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "medium" });
+}

@@ -1,0 +1,35 @@
+import { describe, expect, it } from "vitest";
+import { formatMoney, relativeTime } from "./format";
+
+describe("formatMoney", () => {
+  it.each([
+    [0, "$0.00"],
+    [0.0042, "<$0.01"],
+    [1.5, "$1.50"],
+    [1234.5, "$1,234.50"],
+    [null, "—"],
+    [undefined, "—"],
+  ])("%j → %s", (v, want) => {
+    expect(formatMoney(v)).toBe(want);
+  });
+});
+
+describe("relativeTime", () => {
+  const now = Date.UTC(2026, 10, 21, 12, 0, 0);
+  const ago = (s: number) => now - s * 1000;
+  it.each([
+    [ago(10), "just now"],
+    [ago(60), "1 min ago"],
+    [ago(3 * 60 + 10), "3 min ago"],
+    [ago(2 * 3600), "2 h ago"],
+    [ago(26 * 3600), "yesterday"],
+    [ago(5 * 86400), "5 days ago"],
+    [now + 3 * 60_000, "in 3 min"],
+    [now + 5_000, "in a moment"],
+  ])("%d → %s", (ms, want) => {
+    expect(relativeTime(ms, now)).toBe(want);
+  });
+  it("gives the date past a month", () => {
+    expect(relativeTime(ago(90 * 86400), now)).toMatch(/2026/);
+  });
+});
