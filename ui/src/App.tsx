@@ -1,6 +1,7 @@
 import { createEffect, createSignal, lazy, Match, on, onCleanup, onMount, Show, Suspense, Switch } from "solid-js";
 import { ApprovalPrompt } from "./features/approvals/ApprovalPrompt";
 import { Header } from "./shared/ui/Header";
+import { Toaster } from "./shared/ui/Toast";
 import { PAGES, type Page, Sidebar } from "./shared/ui/Sidebar";
 import { commands } from "./bindings";
 import { initApprovals, pageRequests } from "./features/approvals/store";
@@ -106,6 +107,8 @@ export function App() {
   // First run (or "Run setup again"): the wizard instead of the app. Nothing shows for the
   // moment it takes to ask, so the app does not flash before the wizard.
   return (
+    <>
+    <Toaster />
     <Show when={setup() || setupError()}>
       <Show when={wizard()} fallback={main()}>
         {(info) => (
@@ -119,5 +122,6 @@ export function App() {
         )}
       </Show>
     </Show>
+    </>
   );
 }

@@ -5,10 +5,15 @@ import { Button } from "../../shared/ui/Button";
 import { CodeEditor, type Marker } from "./CodeEditor";
 import { ConfigForm, label as keyLabel, type SchemaNode } from "./ConfigForm";
 import { DiffView } from "../../shared/ui/DiffView";
-import { RotateCw, TriangleAlert } from "../../shared/ui/icons";
+import { RotateCw } from "../../shared/ui/icons";
 import { Modal } from "../../shared/ui/Modal";
+import { ConfirmDialog } from "../../shared/ui/ConfirmDialog";
 import { UnsupportedNotice } from "./UnsupportedNotice";
 import { errorText } from "../../shared/lib/format";
+import { configCause, type Presented, presentError } from "../../shared/lib/errors";
+import { ErrorNotice } from "../../shared/ui/ErrorNotice";
+import { toast } from "../../shared/ui/Toast";
+import { TipText } from "../../shared/ui/Tooltip";
 import { act, busy, status } from "../../shared/lib/gateway";
 
 type Saved = Extract<SaveOutcome, { outcome: "saved" }>;
@@ -21,7 +26,7 @@ const label = (path: string[]) => path.map(keyLabel).join(" › ");
 export function Config() {
   const [doc, setDoc] = createSignal<ConfigDoc | null>(null);
   const [text, setText] = createSignal("");
-  const [loadError, setLoadError] = createSignal<string | null>(null);
+  const [loadError, setLoadError] = createSignal<Presented | null>(null);
   const [markers, setMarkers] = createSignal<Marker[]>([]);
   const [reviewing, setReviewing] = createSignal(false);
   const [saving, setSaving] = createSignal(false);
@@ -29,7 +34,7 @@ export function Config() {
   const [conflict, setConflict] = createSignal<string | null>(null);
   const [refused, setRefused] = createSignal<string | null>(null);
   const [confirmRestore, setConfirmRestore] = createSignal(false);
-  const [notice, setNotice] = createSignal<string | null>(null);
+  const [confirmDiscard, setConfirmDiscard] = createSignal(false);
   const [tab, setTab] = createSignal<"form" | "raw">("form");
   const [schema, setSchema] = createSignal<SchemaNode | null>(null);
   let editor: { goto: (line: number) => void } | undefined;
@@ -82,7 +87,7 @@ export function Config() {
     setLoadError(null);
     const r = await commands.configLoad();
     if (r.status === "error") {
-      setLoadError("message" in r.error ? r.error.message : "cancelled");
+      setLoadError(presentError(r.error, { title: "The config could not be read" }));
       return;
     }
     setDoc(r.data);
@@ -106,7 +111,7 @@ export function Config() {
         if (dirty()) setConflict("The file changed while you were editing (another editor or the CLI).");
         else {
           void load();
-          setNotice(`The file changed outside this page and was reloaded${e.payload.changed.length ? `: ${e.payload.changed.join(", ")}` : ""}.`);
+          toast.info(`The file changed outside this page and was reloaded${e.payload.changed.length ? `: ${e.payload.changed.join(", ")}` : ""}.`);
         }
       })
       .then((u) => {
@@ -142,7 +147,11 @@ export function Config() {
     const o = r.data;
     switch (o.outcome) {
       case "saved":
-        setSaved(o);
+        // Nothing left to do: a toast says so; a restart to make or a gateway to start stays on the page.
+        if (o.live && o.restartRequired.length === 0) {
+          setSaved(null);
+          toast.success("Saved and applied by the running gateway", null, { testid: "config-saved" });
+        } else setSaved(o);
         setConflict(null);
         setMarkers([]);
         setDoc({ ...d, raw: text(), hash: o.hash, exists: true, problem: null });
@@ -162,12 +171,19 @@ export function Config() {
     }
   }
 
+  /** Back to the saved text, with Undo in a toast. */
+  function revert() {
+    const mine = text();
+    setText(doc()?.raw ?? "");
+    toast.info("Your changes were reverted", null, { action: { label: "Undo", run: () => onEdit(mine) } });
+  }
+
   async function restore() {
     setConfirmRestore(false);
     const r = await commands.configRestoreLastGood();
     if (r.status === "error") setRefused("message" in r.error ? r.error.message : "cancelled");
     else {
-      setNotice(r.data);
+      toast.success("The last good config is back", r.data);
       await load();
     }
   }
@@ -181,16 +197,16 @@ export function Config() {
       }
     }}>
       <div class="flex flex-wrap items-center gap-2 px-6 py-3 border-b border-line bg-surface">
-        <span class="font-mono text-[12px] text-muted truncate max-w-md" title={doc()?.path}>{doc()?.path ?? "…"}</span>
+        <TipText tip={doc()?.path ?? ""} class="font-mono text-[12px] text-muted truncate max-w-md rounded">{doc()?.path ?? "…"}</TipText>
         <Show when={doc()}>
           {(d) => (
-            <span
+            <TipText
               data-testid="config-mode"
               class={`rounded-full border px-2 h-6 inline-flex items-center text-xs font-semibold ${d().live ? "text-ok border-ok/30 bg-ok/10" : "text-warn border-warn/30 bg-warn/10"}`}
-              title={d().live ? "Saved through the running gateway, which reloads it" : "The gateway is not running: saved to the file"}
+              tip={d().live ? "Saved through the running gateway, which reloads it" : "The gateway is not running: saved to the file"}
             >
               {d().live ? "Live" : "File only"}
-            </span>
+            </TipText>
           )}
         </Show>
         <div role="tablist" aria-label="View" class="ml-3 inline-flex rounded-md border border-line p-0.5 bg-surface-2">
@@ -203,7 +219,7 @@ export function Config() {
           <Button variant="ghost" icon={<RotateCw size={15} />} onClick={() => void load()}>
             Reload
           </Button>
-          <Button disabled={!dirty()} onClick={() => setText(doc()?.raw ?? "")}>
+          <Button disabled={!dirty()} onClick={revert} tooltip="Back to the file as saved; Undo brings your edits back">
             Revert
           </Button>
           <Button variant="primary" data-testid="config-review" disabled={!dirty()} onClick={() => setReviewing(true)}>
@@ -213,38 +229,42 @@ export function Config() {
       </div>
 
       <Show when={loadError()}>
-        <div role="alert" class="m-4 rounded-lg border border-err/40 bg-err/10 p-3 text-[13px]">
-          The config could not be read: {loadError()}
-          <Button class="ml-3" onClick={() => void load()}>Try again</Button>
-        </div>
+        {(e) => (
+          <ErrorNotice class="m-4" testid="config-load-error" error={e()}>
+            <Button onClick={() => void load()}>Try again</Button>
+          </ErrorNotice>
+        )}
       </Show>
       <Show when={!dirty() && doc()?.problem}>
         {(problem) => (
-          <div role="alert" data-testid="config-problem" class="mx-4 mt-4 flex flex-wrap items-center gap-3 rounded-lg border border-err/40 bg-err/10 p-3 text-[13px]">
-            <TriangleAlert size={18} class="text-err shrink-0" />
-            <span class="flex-1 min-w-0 break-words">{problem().message}</span>
+          <ErrorNotice
+            class="mx-4 mt-4"
+            testid="config-problem"
+            title="The config file has a mistake, so the gateway cannot use it"
+            cause={configCause(problem().message) ?? presentError(problem().message).cause}
+            action="Fix it in the Raw view, or go back to the last version that worked."
+            details={problem().message}
+          >
             <Button onClick={() => { setTab("raw"); editor?.goto(problem().line); }}>Go to line {problem().line}</Button>
             <Button variant="danger" data-testid="config-restore" onClick={() => setConfirmRestore(true)}>
               Restore last good
             </Button>
-          </div>
+          </ErrorNotice>
         )}
       </Show>
       <Show when={refused()}>
-        <div role="alert" data-testid="config-refused" class="mx-4 mt-4 rounded-lg border border-err/40 bg-err/10 p-3 text-[13px]">
-          Not saved: {refused()}
-        </div>
+        {/* The gateway's words stay visible as they are: they name the setting and the fix in the file's own terms. */}
+        {(r) => <ErrorNotice class="mx-4 mt-4" testid="config-refused" title="Not saved: the gateway refused the file" cause={<span class="font-mono text-[12.5px]">{r()}</span>} action="Correct the text, then Review & save again." />}
       </Show>
       <Show when={conflict()}>
-        <div role="alert" data-testid="config-conflict" class="mx-4 mt-4 flex flex-wrap items-center gap-3 rounded-lg border border-warn/40 bg-warn/10 p-3 text-[13px]">
-          <span class="flex-1">{conflict()} Your text is still here.</span>
+        <ErrorNotice class="mx-4 mt-4" tone="warn" testid="config-conflict" title="The file changed while you were editing" cause={`${conflict()} Your text is still here.`}>
           <Button onClick={async () => { await load(true); setConflict(null); setReviewing(true); }}>
             Compare with the new file
           </Button>
-          <Button variant="ghost" onClick={async () => { await load(); setConflict(null); }}>
+          <Button variant="ghost" onClick={() => setConfirmDiscard(true)}>
             Discard mine
           </Button>
-        </div>
+        </ErrorNotice>
       </Show>
       <Show when={saved()}>
         {(s) => (
@@ -272,9 +292,6 @@ export function Config() {
           </div>
         )}
       </Show>
-      <Show when={notice()}>
-        <div role="status" class="mx-4 mt-4 rounded-lg border border-line bg-surface p-3 text-[13px]">{notice()}</div>
-      </Show>
       <Show when={unsupported().length > 0}>
         <div class="mx-4 mt-4">
           <UnsupportedNotice paths={unsupported()} />
@@ -290,9 +307,7 @@ export function Config() {
                 {(value) => (
                   <>
                     <Show when={formError()}>
-                      <div role="alert" data-testid="form-error" class="mb-3 rounded-lg border border-err/40 bg-err/10 p-3 text-[13px]">
-                        Not changed: {formError()}
-                      </div>
+                      {(f) => <ErrorNotice class="mb-3" testid="form-error" title="Not changed" cause={f()} />}
                     </Show>
                     <ConfigForm schema={s()} value={value()} onChange={setField} onStoreSecret={storeSecret} />
                   </>
@@ -324,6 +339,20 @@ export function Config() {
       >
         <DiffView before={doc()?.raw ?? ""} after={text()} />
       </Modal>
+      <ConfirmDialog
+        open={confirmDiscard()}
+        title={`Discard your changes to ${doc()?.path.split(/[\\/]/).pop() ?? "the config"}?`}
+        confirmLabel="Discard mine"
+        testid="config-discard-confirm"
+        onCancel={() => setConfirmDiscard(false)}
+        onConfirm={async () => {
+          await load();
+          setConflict(null);
+          setConfirmDiscard(false);
+        }}
+      >
+        Your edits are replaced by the file as it is now. They cannot be brought back.
+      </ConfirmDialog>
       <Modal
         open={confirmRestore()}
         onClose={() => setConfirmRestore(false)}

@@ -10,6 +10,7 @@ import { running } from "../../shared/test/fixtures";
 import { byTestId, defined, element, findByTestId } from "../../shared/test/dom";
 import { argsOf } from "../../shared/test/ipc";
 import schema from "./config-schema.json";
+import { toast, Toaster } from "../../shared/ui/Toast";
 
 const RAW = "// mine\n{\n  gateway: { port: 18789 },\n}\n";
 const doc = (over: object = {}) => ({ path: "/home/me/.tidepool/tidepool.json", exists: true, raw: RAW, hash: "h1", live: true, problem: null, ...over });
@@ -61,9 +62,20 @@ function setup(handler: (cmd: string, args: unknown) => unknown): Calls {
   return calls;
 }
 
+/** The page with the app's toast region, for what it reports in toasts. */
+function WithToasts() {
+  return (
+    <>
+      <Config />
+      <Toaster />
+    </>
+  );
+}
+
 describe("Config", () => {
   beforeEach(() => resetGatewayStore());
   afterEach(() => {
+    toast.clear();
     cleanup();
     clearMocks();
   });
@@ -134,7 +146,7 @@ describe("Config", () => {
         return doc({ live: false, problem: { message: "config tidepool.json:2:14: at `gateway.port`: invalid type", line: 2, column: 14 } });
       if (cmd === "config_restore_last_good") return "Restored tidepool.json from tidepool.json.last-good";
     });
-    render(() => <Config />);
+    render(() => <WithToasts />);
     expect((await screen.findByTestId("config-mode")).textContent).toBe("File only");
     expect((await screen.findByTestId("config-problem")).textContent).toContain("Go to line 2");
     fireEvent.click(screen.getByTestId("config-restore"));
@@ -302,7 +314,7 @@ describe("Config", () => {
   it("follows outside changes: reloads when clean, warns when the user is editing", async () => {
     let loads = 0;
     setup((cmd) => (cmd === "config_load" ? doc({ hash: `h${++loads}`, raw: loads > 1 ? RAW.replace("18789", "18800") : RAW }) : undefined));
-    render(() => <Config />);
+    render(() => <WithToasts />);
     await screen.findByTestId("config-mode");
     await emit("gateway-config-changed", { hash: "h2", changed: ["gateway.port"], restartRequired: ["gateway.port"], source: "file" });
     expect(await screen.findByText(/changed outside this page and was reloaded: gateway.port/)).toBeTruthy();

@@ -5,7 +5,9 @@ import { commands, type LogLine } from "../../bindings";
 import { Button } from "../../shared/ui/Button";
 import { clock } from "../../shared/lib/format";
 import { remoteUrl } from "../../shared/lib/gateway";
-import { clearLines, held, lineText, lines, loaded, paused, setPaused } from "./store";
+import { clearLines, held, lineText, lines, loaded, paused, restoreLines, setPaused } from "./store";
+import { toast } from "../../shared/ui/Toast";
+import { plural } from "../../shared/lib/format";
 
 const LEVELS = ["error", "warn", "info", "debug"] as const;
 type Level = (typeof LEVELS)[number];
@@ -22,7 +24,6 @@ const levelClass: Record<string, string> = {
 export function Logs() {
   const [query, setQuery] = createSignal("");
   const [levels, setLevels] = createSignal<Set<Level>>(new Set(LEVELS));
-  const [notice, setNotice] = createSignal<string | null>(null);
   const [follow, setFollow] = createSignal(true);
   let scroller!: HTMLElement;
 
@@ -73,16 +74,25 @@ export function Logs() {
     const text = filtered().map(lineText).join("\n");
     try {
       await navigator.clipboard.writeText(text);
-      setNotice(`Copied ${filtered().length} lines`);
+      toast.success(`Copied ${plural(filtered().length, "line")}`);
     } catch {
-      setNotice("The clipboard is not available here; use Export instead");
+      toast.error("The clipboard is not available here", "Use Export to save the lines to a file instead.");
     }
   }
 
   async function exportLines() {
+    const n = filtered().length;
     const r = await commands.logsExport(`${filtered().map(lineText).join("\n")}\n`);
-    if (r.status === "ok") setNotice(`Saved to ${r.data}`);
-    else if (r.error.kind !== "cancelled") setNotice(r.error.message);
+    if (r.status === "ok") toast.success(`Exported ${plural(n, "line")}`, r.data);
+    else if (r.error.kind !== "cancelled") toast.error("The lines were not exported", r.error.message);
+  }
+
+  /** Clears the view at once and offers Undo (the files on disk keep every line). */
+  function clear() {
+    const cleared = clearLines();
+    toast.info(`Cleared ${plural(cleared.length, "line")} from this view`, "The log files on disk keep them.", {
+      action: { label: "Undo", run: () => restoreLines(cleared) },
+    });
   }
 
   return (
@@ -135,7 +145,7 @@ export function Logs() {
           <Button icon={<Download size={15} />} onClick={exportLines} disabled={!filtered().length}>
             Export
           </Button>
-          <Button variant="ghost" data-testid="log-clear" icon={<Trash2 size={15} />} onClick={clearLines} disabled={!lines().length}>
+          <Button variant="ghost" data-testid="log-clear" icon={<Trash2 size={15} />} onClick={clear} disabled={!lines().length} tooltip="Empties this view; the log files keep every line">
             Clear
           </Button>
         </div>
@@ -146,9 +156,6 @@ export function Logs() {
             ? `${lines().length.toLocaleString()} lines`
             : `${filtered().length.toLocaleString()} of ${lines().length.toLocaleString()} lines`}
         </span>
-        <Show when={notice()}>
-          <span class="text-fg">{notice()}</span>
-        </Show>
         <Show when={!follow() && filtered().length > 0}>
           <button type="button" class="ml-auto text-accent" onClick={() => { setFollow(true); virtual.scrollToIndex(filtered().length - 1, { align: "end" }); }}>
             Jump to newest

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { initLogs, lines, MAX_LINES, resetLogStore } from "./store";
 import { Logs } from "./Page";
 import { line } from "../../shared/test/fixtures";
+import { toast, Toaster } from "../../shared/ui/Toast";
 
 function setup(recent: unknown) {
   mockIPC((cmd) => (cmd === "logs_recent" ? recent : undefined), { shouldMockEvents: true });
@@ -13,6 +14,7 @@ function setup(recent: unknown) {
 describe("Logs", () => {
   beforeEach(() => resetLogStore());
   afterEach(() => {
+    toast.clear();
     cleanup();
     clearMocks();
   });
@@ -82,7 +84,12 @@ describe("Logs", () => {
       },
       { shouldMockEvents: true },
     );
-    render(() => <Logs />);
+    render(() => (
+      <>
+        <Logs />
+        <Toaster />
+      </>
+    ));
     await initLogs();
     fireEvent.click(await screen.findByText("Export"));
     expect(await screen.findByText("cannot write /read-only/x.log: permission denied")).toBeTruthy();
@@ -99,5 +106,21 @@ describe("Logs", () => {
     await initLogs();
     fireEvent.click(screen.getByTestId("log-clear"));
     expect((await screen.findByTestId("log-empty")).textContent).toContain("No log lines yet");
+  });
+
+  it("clear says what it cleared and offers Undo", async () => {
+    setup([line(1, "one"), line(2, "two")]);
+    render(() => (
+      <>
+        <Logs />
+        <Toaster />
+      </>
+    ));
+    await initLogs();
+    fireEvent.click(screen.getByTestId("log-clear"));
+    expect(await screen.findByText("Cleared 2 lines from this view")).toBeTruthy();
+    await emit("log-batch", [line(3, "three")]);
+    fireEvent.click(screen.getByText("Undo"));
+    await waitFor(() => expect(lines().map((l) => l.message)).toEqual(["one", "two", "three"]));
   });
 });

@@ -32,14 +32,23 @@ export function setPaused(p: boolean) {
   });
 }
 
-/** Empties the view (not the files). */
-export function clearLines() {
+/** Empties the view (not the files); returns what it took away, for `restoreLines`. */
+export function clearLines(): LogLine[] {
+  const cleared = [...buffer, ...pending];
   buffer = [];
   pending = [];
   batch(() => {
     setHeld(0);
     setLines(buffer);
   });
+  return cleared;
+}
+
+/** Undoes a clear: the cleared lines come back before those that arrived since. */
+export function restoreLines(cleared: LogLine[]) {
+  buffer = [...cleared, ...buffer];
+  if (buffer.length > MAX_LINES) buffer = buffer.slice(buffer.length - MAX_LINES);
+  setLines(buffer);
 }
 
 /** Loads recent history and follows new lines. Safe to call more than once. */

@@ -1,4 +1,5 @@
 import { errorText } from "../../shared/lib/format";
+import { cleanLine } from "../../shared/lib/errors";
 import { createSignal, For, Show } from "solid-js";
 import { commands, type ProviderKind } from "../../bindings";
 import { Button } from "../../shared/ui/Button";
@@ -16,6 +17,29 @@ function headline(kind: string, provider: ProviderKind): string {
       return "That address does not look right";
     default:
       return "The check did not work";
+  }
+}
+
+/** The provider's own words inside a refusal ("… refused the API key (Incorrect API key
+ *  provided)" → "Incorrect API key provided"), else the whole message, made readable. */
+function theirWords(message: string): string {
+  const m = /\(([^()]+)\)\s*$/.exec(message);
+  return cleanLine(m ? m[1] : message);
+}
+
+/** What to do about a refused check. */
+function nextStep(kind: string, provider: ProviderKind): string {
+  switch (kind) {
+    case "auth":
+      return provider === "local"
+        ? "Leave the key empty if your server does not ask for one, or use the key it was set up with."
+        : `Check that you copied the whole key and that it is active in your ${providerName(provider)} account, then check again.`;
+    case "unreachable":
+      return provider === "local" ? "Start the server (e.g. open Ollama), check the address, then check again." : "Check your internet connection and the address, then check again.";
+    case "invalid":
+      return "Use an address like the one shown in the field.";
+    default:
+      return "";
   }
 }
 
@@ -161,8 +185,13 @@ export function ProviderStep(props: {
       <Show when={problem()}>
         {(p) => (
           <div ref={(el) => queueMicrotask(() => el.scrollIntoView?.({ block: "nearest" }))}>
-            <Problem testid="provider-problem" title={headline(p().kind, kind())}>
-              {p().message}
+            <Problem
+              testid="provider-problem"
+              title={headline(p().kind, kind())}
+              action={nextStep(p().kind, kind())}
+              details={theirWords(p().message) === p().message ? undefined : p().message}
+            >
+              {p().kind === "auth" ? `${local() ? "Your server" : providerName(kind())} said: ${theirWords(p().message)}` : theirWords(p().message)}
             </Problem>
           </div>
         )}

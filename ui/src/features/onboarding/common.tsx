@@ -1,6 +1,7 @@
 import { type JSX, Show } from "solid-js";
 import type { ProviderKind, SetupProgress_Serialize } from "../../bindings";
 import { plural } from "../../shared/lib/format";
+import { ErrorNotice } from "../../shared/ui/ErrorNotice";
 
 export type Progress = SetupProgress_Serialize;
 
@@ -102,13 +103,9 @@ export function Choice(props: {
   );
 }
 
-export function Problem(props: { title: string; children: JSX.Element; testid?: string }) {
-  return (
-    <div role="alert" data-testid={props.testid} class="rounded-lg border border-err/40 bg-err/10 p-3 text-[13px]">
-      <div class="font-medium">{props.title}</div>
-      <div class="mt-1 text-muted break-words">{props.children}</div>
-    </div>
-  );
+/** A step's error: what happened, why, what to do, and the raw text under "Details". */
+export function Problem(props: { title: string; children: JSX.Element; testid?: string; action?: string; details?: string }) {
+  return <ErrorNotice testid={props.testid} title={props.title} cause={props.children} action={props.action} details={props.details} />;
 }
 
 export function StepHeading(props: { title: string; text: string }) {

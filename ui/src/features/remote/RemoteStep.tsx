@@ -1,6 +1,7 @@
 import { createSignal, Match, Show, Switch } from "solid-js";
 import { commands, type RemoteCheck, type Transport } from "../../bindings";
 import { errorText } from "../../shared/lib/format";
+import { cleanLine } from "../../shared/lib/errors";
 import { Button } from "../../shared/ui/Button";
 import { Problem, StepHeading } from "../onboarding/common";
 
@@ -10,6 +11,17 @@ const TRANSPORT: Record<Transport, string> = {
   encrypted: "Encrypted (wss://), with the certificate checked by your system.",
   loopback: "Stays on this computer (a gateway here, or an SSH tunnel to one).",
   plain: "Not encrypted.",
+};
+
+/** What to do about each kind of refusal. */
+const ADVICE: Record<string, string> = {
+  token: "Copy the token again from that machine (~/.tidepool/gateway.token there), then check again.",
+  unauthorized: "Copy the token again from that machine (~/.tidepool/gateway.token there), then check again.",
+  url: "Check the address: it starts with wss:// or ws:// and names the gateway's host and port.",
+  unreachable: "Check that the gateway runs over there and that this computer can reach it (VPN, SSH tunnel).",
+  timeout: "Check that the gateway runs over there and that this computer can reach it (VPN, SSH tunnel).",
+  certificate: "The certificate is not trusted by this computer: use a certificate from a public authority, or an SSH tunnel.",
+  protocol: "That address answers, but not as a Tidepool or OpenClaw gateway: check the port.",
 };
 
 /** Where a refused check sends the cursor: the field to fix. */
@@ -156,8 +168,13 @@ export function RemoteStep(props: { onBack: () => void; onConnected: () => Promi
 
       <Show when={problem()}>
         {(p) => (
-          <Problem testid="remote-problem" title={p().reason === "token" ? "The token was refused" : "Tidepool could not connect"}>
-            {p().message}
+          <Problem
+            testid="remote-problem"
+            title={p().reason === "token" || p().reason === "unauthorized" ? "The token was refused" : "Tidepool could not connect"}
+            action={ADVICE[p().reason] ?? ""}
+            details={cleanLine(p().message) === p().message ? undefined : p().message}
+          >
+            {cleanLine(p().message)}
           </Problem>
         )}
       </Show>

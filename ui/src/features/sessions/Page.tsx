@@ -5,6 +5,7 @@ import { Button } from "../../shared/ui/Button";
 import { GatewayDown } from "../../shared/ui/GatewayDown";
 import { Archive, Download, Eraser, MessageSquare, Search, Trash2, TriangleAlert } from "../../shared/ui/icons";
 import { Modal } from "../../shared/ui/Modal";
+import { toast } from "../../shared/ui/Toast";
 import { errorText, initChat, openSession, refreshSessions, sessionsVersion } from "../chat/store";
 import { isUp } from "../../shared/lib/gateway";
 
@@ -23,7 +24,6 @@ export function Sessions(props: { onOpen: (key: string) => void }) {
   const [preview, setPreview] = createSignal<ChatMessageView[] | null>(null);
   const [confirm, setConfirm] = createSignal<Confirm | null>(null);
   const [working, setWorking] = createSignal<string | null>(null);
-  const [notice, setNotice] = createSignal<{ text: string; error: boolean } | null>(null);
   const [rows, setRows] = createSignal<SessionView[]>([]);
   const [total, setTotal] = createSignal(0);
   const [loaded, setLoaded] = createSignal(false);
@@ -98,11 +98,10 @@ export function Sessions(props: { onOpen: (key: string) => void }) {
 
   async function run<T>(label: string, f: () => Promise<{ status: "ok"; data: T } | { status: "error"; error: Parameters<typeof errorText>[0] }>, done: (d: T) => string) {
     setWorking(label);
-    setNotice(null);
     const r = await f();
     setWorking(null);
-    if (r.status === "ok") setNotice({ text: done(r.data), error: false });
-    else if (!("kind" in r.error && r.error.kind === "cancelled")) setNotice({ text: errorText(r.error), error: true });
+    if (r.status === "ok") toast.success(done(r.data));
+    else if (!("kind" in r.error && r.error.kind === "cancelled")) toast.error(`${label[0].toUpperCase()}${label.slice(1)} did not work`, errorText(r.error));
     // Reloads the shared list, whose version bump reloads these pages.
     await refreshSessions();
   }
@@ -142,9 +141,6 @@ export function Sessions(props: { onOpen: (key: string) => void }) {
               {rows().length < total() ? `${rows().length.toLocaleString()} of ${total().toLocaleString()} loaded` : `${total().toLocaleString()} ${total() === 1 ? "conversation" : "conversations"}`}
             </span>
           </div>
-          <Show when={notice()}>
-            {(n) => <div role="status" class={`text-[13px] ${n().error ? "text-err" : "text-ok"}`}>{n().text}</div>}
-          </Show>
           <Show when={loadError()}>
             <div role="alert" class="rounded-md border border-err/40 bg-err/5 p-3 text-[13px] flex items-center gap-2">
               <TriangleAlert size={16} class="text-err" />

@@ -8,6 +8,7 @@ import { element } from "../../shared/test/dom";
 import { running } from "../../shared/test/fixtures";
 import { argsOf } from "../../shared/test/ipc";
 import { Sessions } from "./Page";
+import { toast, Toaster } from "../../shared/ui/Toast";
 
 describe("Sessions", () => {
   beforeEach(() => {
@@ -15,6 +16,7 @@ describe("Sessions", () => {
     resetChatStore();
   });
   afterEach(() => {
+    toast.clear();
     cleanup();
     clearMocks();
   });
@@ -26,7 +28,12 @@ describe("Sessions", () => {
       handler: (cmd) => (cmd === "sessions_delete" ? null : undefined),
     });
     await initGateway();
-    render(() => <Sessions onOpen={() => {}} />);
+    render(() => (
+      <>
+        <Sessions onOpen={() => {}} />
+        <Toaster />
+      </>
+    ));
     const rows = await screen.findAllByTestId("session-row");
     expect(rows.length).toBe(2);
     fireEvent.input(screen.getByTestId("sessions-search"), { target: { value: "idea" } });

@@ -3,6 +3,18 @@ import { Show } from "solid-js";
 import { act, busy, remoteHost, remoteUrl, status, verbs } from "../lib/gateway";
 import { Button } from "./Button";
 import { StatePill } from "./StatePill";
+import { toast } from "./Toast";
+import { TipText } from "./Tooltip";
+
+/** Stops (or disconnects) at once and offers to undo it from a toast. */
+async function stopWithUndo() {
+  await act("stop");
+  if (status()?.state.kind !== "stopped") return;
+  const host = remoteHost();
+  toast.info(host ? `Disconnected from the gateway at ${host}` : "The gateway is stopped", null, {
+    action: { label: host ? "Connect again" : "Start again", run: () => act("start") },
+  });
+}
 
 /** Page title, the gateway's state and its quick actions. */
 export function Header(props: { title: string }) {
@@ -13,9 +25,9 @@ export function Header(props: { title: string }) {
   return (
     <header class="flex items-center gap-3 h-14 px-6 border-b border-line bg-surface shrink-0">
       <h1 class="text-base font-semibold mr-auto">{props.title}</h1>
-      <span class="text-muted text-[13px]" data-testid="header-gateway" title={remoteUrl() ?? "On this computer"}>
+      <TipText tip={remoteUrl() ?? "On this computer"} class="text-muted text-[13px] rounded" data-testid="header-gateway">
         {remoteHost() ? `Gateway at ${remoteHost()}` : "Gateway"}
-      </span>
+      </TipText>
       <StatePill status={status()} testid="header-state" />
       <Show
         when={running() || moving()}
@@ -28,7 +40,7 @@ export function Header(props: { title: string }) {
         <Button icon={<RotateCw size={15} />} loading={busy() === "restart"} disabled={!!busy() || !running()} onClick={() => act("restart")}>
           {words().restart}
         </Button>
-        <Button variant="danger" icon={<Square size={14} />} loading={busy() === "stop"} disabled={!!busy()} onClick={() => act("stop")}>
+        <Button variant="danger" icon={<Square size={14} />} loading={busy() === "stop"} disabled={!!busy()} onClick={() => void stopWithUndo()}>
           {words().stop}
         </Button>
       </Show>
