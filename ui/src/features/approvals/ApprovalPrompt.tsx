@@ -80,7 +80,7 @@ export function ApprovalPrompt() {
       wide
       actions={
         <div class="flex w-full items-center gap-2" data-testid="approval-prompt">
-          <Button variant="ghost" onClick={closePrompt} title="Decide later (Esc)">
+          <Button variant="ghost" onClick={closePrompt} tooltip="Decide later; it keeps waiting on the Approvals page" shortcut="Esc">
             Later
           </Button>
           <div class="flex-1" />

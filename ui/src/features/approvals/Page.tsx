@@ -8,6 +8,8 @@ import { Search, ShieldCheck } from "../../shared/ui/icons";
 import { PolicyEditor } from "./PolicyEditor";
 import { type Approval, decide, type Decision, errorText, pending, showPrompt } from "./store";
 import { isUp } from "../../shared/lib/gateway";
+import { TipText } from "../../shared/ui/Tooltip";
+import { RelativeTime } from "../../shared/ui/RelativeTime";
 
 type Tab = "pending" | "history" | "policy";
 const STATUSES = [
@@ -20,7 +22,6 @@ const STATUSES = [
 /** History rows fetched per request. */
 const PAGE = 50;
 
-const when = (ms: number | null) => (ms ? new Date(ms).toLocaleString() : "");
 
 /** Who decided, in words. */
 export function decidedBy(a: Approval): string {
@@ -109,7 +110,7 @@ function Pending() {
                 <div class="min-w-0 flex-1">
                   <div class="font-mono text-[13px] break-all">{a.command}</div>
                   <div class="text-[12px] text-muted">
-                    {a.agentId ?? "agent"} · {a.cwd ?? "workspace"} · asked {when(a.createdAtMs)}
+                    {a.agentId ?? "agent"} · {a.cwd ?? "workspace"} · asked <RelativeTime ms={a.createdAtMs} />
                   </div>
                 </div>
                 <Button variant="danger" loading={busy() === `${a.id}:deny`} disabled={!!busy()} onClick={() => void run(a, "deny")}>
@@ -225,9 +226,13 @@ function History() {
                           setOpen(open() === a.id ? null : a.id);
                         }}
                       >
-                        <td class="px-3 py-2 whitespace-nowrap text-muted">{when(a.createdAtMs)}</td>
-                        <td class="px-3 py-2 font-mono text-[12.5px] max-w-96 truncate" title={a.command}>
-                          {a.command}
+                        <td class="px-3 py-2 whitespace-nowrap text-muted">
+                          <RelativeTime ms={a.createdAtMs} />
+                        </td>
+                        <td class="px-3 py-2 font-mono text-[12.5px] max-w-96">
+                          <TipText tip={a.command} focusable={false} class="block truncate">
+                            {a.command}
+                          </TipText>
                         </td>
                         <td class="px-3 py-2">{a.agentId ?? "—"}</td>
                         <td class="px-3 py-2">

@@ -25,8 +25,9 @@ import {
 } from "./store";
 import { isUp } from "../../shared/lib/gateway";
 import { renderMarkdown } from "../../shared/lib/markdown";
+import { TipText } from "../../shared/ui/Tooltip";
+import { formatMoney } from "../../shared/lib/format";
 
-const money = (usd: number) => (usd === 0 ? "$0" : usd < 0.01 ? "<$0.01" : `$${usd.toFixed(2)}`);
 const tokens = (n: number) => (n >= 10_000 ? `${(n / 1000).toFixed(0)}k` : n >= 1000 ? `${(n / 1000).toFixed(1)}k` : `${n}`);
 
 /** One tool call: name, arguments and result, collapsed until opened. */
@@ -191,7 +192,8 @@ export function Chat() {
                       >
                         <div class="text-[13px] font-medium truncate flex items-center gap-1.5">
                           <Show when={s.running}>
-                            <span class="size-1.5 rounded-full bg-warn shrink-0" title="Writing a reply" />
+                            <TipText tip="Writing a reply" focusable={false} class="size-1.5 rounded-full bg-warn shrink-0" aria-hidden="true" />
+                            <span class="sr-only">Writing a reply:</span>
                           </Show>
                           {s.title}
                         </div>
@@ -209,7 +211,7 @@ export function Chat() {
           <div class="flex items-center gap-3 px-4 h-11 border-b border-line text-[13px]">
             <span class="font-medium truncate">{session()?.title ?? "Main"}</span>
             <span class="text-muted text-xs" data-testid="usage">
-              {tokens(session()?.totalTokens ?? 0)} tokens · {money(session()?.costUsd ?? 0)}
+              {tokens(session()?.totalTokens ?? 0)} tokens · {formatMoney(session()?.costUsd ?? 0)}
             </span>
             <label class="ml-auto flex items-center gap-2 text-xs text-muted">
               Model

@@ -2,6 +2,7 @@ import { For, type JSX, Match, Show, Switch } from "solid-js";
 import { AddEntry, singular } from "./AddEntry";
 import { Trash2 } from "../../shared/ui/icons";
 import { SecretField } from "./SecretField";
+import { TipButton } from "../../shared/ui/Tooltip";
 
 /** A JSON Schema node (the subset the gateway's schema uses). */
 export type SchemaNode = {
@@ -157,16 +158,15 @@ export function ConfigForm(props: {
                 <div class="relative" data-testid={`${id()}-entry-${k}`}>
                   {/* A scalar entry is removed by clearing it; an object entry has a button. */}
                   <Show when={typeof at(p.value, k) === "object" && at(p.value, k) !== null}>
-                    <button
-                      type="button"
+                    <TipButton
+                      tip="Nothing is saved until Review & save"
                       class="absolute right-0 top-1 z-10 inline-flex items-center gap-1 rounded px-2 h-7 text-[12px] text-muted hover:bg-surface-2 hover:text-err"
                       data-testid={`${id()}-remove-${k}`}
                       aria-label={`Remove ${singular(key())} ${k}`}
-                      title="Remove (nothing is saved until Review & save)"
                       onClick={() => props.onChange([...p.path, k], undefined)}
                     >
                       <Trash2 size={14} aria-hidden="true" /> Remove
-                    </button>
+                    </TipButton>
                   </Show>
                   <Field path={[...p.path, k]} node={entries(n())} value={at(p.value, k)} rawKey />
                 </div>

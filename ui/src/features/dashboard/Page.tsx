@@ -7,6 +7,7 @@ import { StatePill } from "../../shared/ui/StatePill";
 import { bytes, duration } from "../../shared/lib/format";
 import { act, actionError, busy, metrics, remoteHost, remoteUrl, status } from "../../shared/lib/gateway";
 import { info } from "../settings/store";
+import { TipText } from "../../shared/ui/Tooltip";
 
 function Card(props: { label: string; children: JSX.Element; testid?: string }) {
   return (
@@ -173,7 +174,9 @@ export function Dashboard(props: { onOpenConfig?: () => void }) {
             <div class="space-y-4" data-testid="running">
               <div class="grid grid-cols-2 md:grid-cols-4 gap-4">
                 <Card label="Address" testid="card-address">
-                  <span title={remoteUrl() ?? undefined}>{remoteHost() ?? `127.0.0.1:${r().port}`}</span>
+                  <Show when={remoteUrl()} fallback={`127.0.0.1:${r().port}`}>
+                    {(url) => <TipText tip={url()} class="rounded">{remoteHost()}</TipText>}
+                  </Show>
                 </Card>
                 <Card label={remoteUrl() ? "Runs on" : "Process"} testid="card-pid">
                   {r().pid != null ? `pid ${r().pid}` : remoteUrl()?.startsWith("wss:") ? "another machine (encrypted)" : "another machine"}

@@ -1,6 +1,7 @@
 import { Archive, FileCode, LayoutDashboard, MessagesSquare, PanelLeftClose, PanelLeftOpen, ScrollText, SettingsIcon, ShieldCheck } from "./icons";
 import { For, type JSX, Show } from "solid-js";
 import { pending } from "../../features/approvals/store";
+import { mod, TipButton } from "./Tooltip";
 
 export type Page = "dashboard" | "chat" | "sessions" | "approvals" | "logs" | "config" | "settings";
 
@@ -31,18 +32,21 @@ export function Sidebar(props: { page: Page; onSelect: (p: Page) => void; collap
         <For each={PAGES}>
           {(p) => (
             <li>
-              <button
-                type="button"
+              <TipButton
+                tip={p.label}
+                shortcut={mod(p.key)}
+                placement="right"
                 data-testid={`nav-${p.id}`}
                 aria-current={props.page === p.id ? "page" : undefined}
-                title={`${p.label} (Ctrl+${p.key})`}
                 onClick={() => props.onSelect(p.id)}
                 class={`relative w-full flex items-center gap-3 rounded-md px-2.5 h-9 text-[13px] font-medium ${
                   props.page === p.id ? "bg-accent/12 text-accent" : "text-muted hover:bg-surface-2 hover:text-fg"
                 }`}
               >
                 {p.icon()}
-                <Show when={!props.collapsed}>{p.label}</Show>
+                <Show when={!props.collapsed} fallback={<span class="sr-only">{p.label}</span>}>
+                  {p.label}
+                </Show>
                 <Show when={p.id === "approvals" && pending().length}>
                   <span
                     data-testid="approvals-badge"
@@ -53,7 +57,7 @@ export function Sidebar(props: { page: Page; onSelect: (p: Page) => void; collap
                   </span>
                   <span class="sr-only">{pending().length} waiting</span>
                 </Show>
-              </button>
+              </TipButton>
             </li>
           )}
         </For>
