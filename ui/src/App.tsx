@@ -2,6 +2,7 @@ import { createEffect, createSignal, lazy, Match, on, onCleanup, onMount, Show, 
 import { ApprovalPrompt } from "./features/approvals/ApprovalPrompt";
 import { Header } from "./shared/ui/Header";
 import { Toaster } from "./shared/ui/Toast";
+import { AppPalette } from "./AppPalette";
 import { PAGES, type Page, Sidebar } from "./shared/ui/Sidebar";
 import { commands } from "./bindings";
 import { initApprovals, pageRequests } from "./features/approvals/store";
@@ -25,11 +26,18 @@ const Approvals = lazy(() => import("./features/approvals/Page").then((m) => ({ 
 export function App() {
   const [page, setPage] = createSignal<Page>("dashboard");
   const [collapsed, setCollapsed] = createSignal(false);
+  const [palette, setPalette] = createSignal(false);
 
   onMount(() => {
-    // Ctrl/Cmd+1..7 switch pages.
+    // Ctrl/Cmd+1..7 switch pages; Ctrl/Cmd+K opens the command palette.
     const onKey = (e: KeyboardEvent) => {
       if (!(e.ctrlKey || e.metaKey)) return;
+      if (e.key.toLowerCase() === "k" && !e.shiftKey && !e.altKey) {
+        if (wizard()) return;
+        e.preventDefault();
+        setPalette(!palette());
+        return;
+      }
       // Ctrl/Cmd+W: into the tray (Tidepool and the gateway keep running).
       if (e.key === "w" && !e.shiftKey && !e.altKey) {
         e.preventDefault();
@@ -65,7 +73,7 @@ export function App() {
     <div class="flex h-full">
       <Sidebar page={page()} onSelect={setPage} collapsed={collapsed()} onToggle={() => setCollapsed(!collapsed())} />
       <div class="flex flex-col flex-1 min-w-0">
-        <Header title={title()} />
+        <Header title={title()} onPalette={() => setPalette(true)} />
         <main class="flex-1 min-h-0 overflow-auto">
           <Switch>
             <Match when={page() === "dashboard"}>
@@ -101,6 +109,7 @@ export function App() {
         </main>
       </div>
       <ApprovalPrompt />
+      <AppPalette open={palette()} onOpenChange={setPalette} go={setPage} />
     </div>
   );
 

@@ -3,6 +3,7 @@ import { AddEntry, singular } from "./AddEntry";
 import { Trash2 } from "../../shared/ui/icons";
 import { SecretField } from "./SecretField";
 import { TipButton } from "../../shared/ui/Tooltip";
+import { label } from "../../shared/lib/settings";
 
 /** A JSON Schema node (the subset the gateway's schema uses). */
 export type SchemaNode = {
@@ -84,19 +85,7 @@ function Help(props: { text?: string; class?: string }) {
 // biome-ignore lint/suspicious/noTemplateCurlyInString: the config's own `${VAR}` syntax, not a template
 const ENV_SYNTAX = "${ENV_VAR}";
 
-const WORDS: Record<string, string> = { api: "API", url: "URL", urls: "URLs", id: "ID", ids: "IDs", ms: "(ms)", http: "HTTP", tls: "TLS", llm: "LLM" };
-
-/** "maxPayload" → "Max payload", "baseUrl" → "Base URL", "drainTimeoutMs" → "Drain timeout (ms)". */
-export function label(key: string): string {
-  const words = key
-    .replace(/^\$/, "")
-    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
-    .toLowerCase()
-    .split(" ")
-    .map((w) => WORDS[w] ?? w)
-    .join(" ");
-  return words.charAt(0).toUpperCase() + words.slice(1);
-}
+export { label };
 
 /** The value a new map entry starts with. */
 function blank(n: SchemaNode): unknown {
@@ -138,7 +127,7 @@ export function ConfigForm(props: {
     return (
       <Switch>
         <Match when={kind(n()) === "object"}>
-          <fieldset class="border-l-2 border-line pl-4 my-2 space-y-1">
+          <fieldset class="border-l-2 border-line pl-4 my-2 space-y-1" data-setting={p.path.join(".")} tabIndex={-1}>
             <legend class="text-[13px] font-semibold">{title()}</legend>
             <Help text={n().description} />
             <For each={Object.entries(n().properties ?? {})}>
@@ -147,7 +136,7 @@ export function ConfigForm(props: {
           </fieldset>
         </Match>
         <Match when={kind(n()) === "map"}>
-          <fieldset class="border-l-2 border-line pl-4 my-2 space-y-1" data-testid={id()}>
+          <fieldset class="border-l-2 border-line pl-4 my-2 space-y-1" data-testid={id()} data-setting={p.path.join(".")} tabIndex={-1}>
             <legend class="text-[13px] font-semibold">{title()}</legend>
             <Help text={n().description} />
             <For
@@ -250,7 +239,7 @@ export function ConfigForm(props: {
     <div class="space-y-4" data-testid="config-form">
       <For each={sections()}>
         {([key, node]) => (
-          <section class="rounded-lg border border-line bg-surface px-5 py-3">
+          <section class="rounded-lg border border-line bg-surface px-5 py-3" data-setting={key} tabIndex={-1}>
             <h2 class="font-semibold">{label(key)}</h2>
             <Help text={node.description} class="text-[13px] text-muted mb-1" />
             <For each={Object.entries(node.properties ?? {})}>

@@ -1,5 +1,6 @@
 import JSON5 from "json5";
-import { createMemo, createSignal, onCleanup, onMount, Show } from "solid-js";
+import { createEffect, createMemo, createSignal, onCleanup, onMount, Show } from "solid-js";
+import { settingElement, settingRequest, takeSettingRequest } from "../../shared/lib/settings";
 import { commands, type ConfigDoc_Serialize as ConfigDoc, events, type SaveOutcome } from "../../bindings";
 import { Button } from "../../shared/ui/Button";
 import { CodeEditor, type Marker } from "./CodeEditor";
@@ -122,6 +123,25 @@ export function Config() {
     void commands.configSchema().then((r) => {
       if (r.status === "ok") setSchema(JSON.parse(r.data) as SchemaNode);
     });
+  });
+
+  // "Jump to a setting" (the command palette): the form, scrolled to the setting, focused.
+  createEffect(() => {
+    const r = settingRequest();
+    if (!r || !schema() || !parsed()) return;
+    takeSettingRequest();
+    setTab("form");
+    let tries = 0;
+    const find = () => {
+      const el = settingElement(r.path);
+      if (el) {
+        el.scrollIntoView?.({ block: "center" });
+        el.focus({ preventScroll: true });
+        el.classList.add("tp-flash");
+        setTimeout(() => el.classList.remove("tp-flash"), 1600);
+      } else if (++tries < 30) requestAnimationFrame(find);
+    };
+    requestAnimationFrame(find);
   });
 
   /** Typing makes old error markers and messages stale: they go until the next save. */

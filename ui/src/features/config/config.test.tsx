@@ -11,6 +11,7 @@ import { byTestId, defined, element, findByTestId } from "../../shared/test/dom"
 import { argsOf } from "../../shared/test/ipc";
 import schema from "./config-schema.json";
 import { toast, Toaster } from "../../shared/ui/Toast";
+import { requestSetting } from "../../shared/lib/settings";
 
 const RAW = "// mine\n{\n  gateway: { port: 18789 },\n}\n";
 const doc = (over: object = {}) => ({ path: "/home/me/.tidepool/tidepool.json", exists: true, raw: RAW, hash: "h1", live: true, problem: null, ...over });
@@ -102,6 +103,14 @@ describe("Config", () => {
     expect(saved.textContent).toContain("gateway.port");
     expect(saved.textContent).toContain("Restart gateway");
     expect(defined(calls.find((c) => c.cmd === "config_save")).args).toMatchObject({ baseHash: "h1", raw: expect.stringContaining("19000") });
+  });
+
+  it("opens the form on a setting the command palette asked for, and focuses it", async () => {
+    setup((cmd) => (cmd === "config_load" ? doc() : undefined));
+    requestSetting(["logging", "level"]);
+    render(() => <Config />);
+    await waitFor(() => expect(document.activeElement?.id).toBe("cfg-logging-level"));
+    expect(document.activeElement?.classList.contains("tp-flash")).toBe(true);
   });
 
   it("marks an invalid save at its line and keeps the text", async () => {

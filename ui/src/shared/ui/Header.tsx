@@ -1,10 +1,10 @@
-import { Play, RotateCw, Square } from "./icons";
+import { Play, RotateCw, Search, Square } from "./icons";
 import { Show } from "solid-js";
 import { act, busy, remoteHost, remoteUrl, status, verbs } from "../lib/gateway";
 import { Button } from "./Button";
 import { StatePill } from "./StatePill";
 import { toast } from "./Toast";
-import { TipText } from "./Tooltip";
+import { mod, TipButton, TipText } from "./Tooltip";
 
 /** Stops (or disconnects) at once and offers to undo it from a toast. */
 async function stopWithUndo() {
@@ -17,7 +17,7 @@ async function stopWithUndo() {
 }
 
 /** Page title, the gateway's state and its quick actions. */
-export function Header(props: { title: string }) {
+export function Header(props: { title: string; onPalette?: () => void }) {
   const kind = () => status()?.state.kind;
   const running = () => kind() === "running";
   const moving = () => ["starting", "stopping", "restarting"].includes(kind() ?? "");
@@ -25,6 +25,21 @@ export function Header(props: { title: string }) {
   return (
     <header class="flex items-center gap-3 h-14 px-6 border-b border-line bg-surface shrink-0">
       <h1 class="text-base font-semibold mr-auto">{props.title}</h1>
+      <Show when={props.onPalette}>
+        {(open) => (
+          <TipButton
+            tip="Pages, actions, conversations and settings"
+            shortcut={mod("K")}
+            aria-label="Open the command palette"
+            data-testid="palette-open"
+            class="inline-flex items-center gap-2 rounded-md border border-line bg-surface-2 px-2.5 h-8 text-[13px] text-muted hover:text-fg"
+            onClick={() => open()()}
+          >
+            <Search size={14} aria-hidden="true" />
+            <span class="hidden md:inline">Search or jump to…</span>
+          </TipButton>
+        )}
+      </Show>
       <TipText tip={remoteUrl() ?? "On this computer"} class="text-muted text-[13px] rounded" data-testid="header-gateway">
         {remoteHost() ? `Gateway at ${remoteHost()}` : "Gateway"}
       </TipText>
