@@ -4,7 +4,7 @@ import { Button } from "../../shared/ui/Button";
 import { RestoreLastGood } from "./RestoreLastGood";
 import { Sparkline } from "../../shared/ui/Sparkline";
 import { StatePill } from "../../shared/ui/StatePill";
-import { bytes, duration } from "../../shared/lib/format";
+import { bytes, duration, exactTime } from "../../shared/lib/format";
 import { act, actionError, busy, metrics, remoteHost, remoteUrl, status } from "../../shared/lib/gateway";
 import { info } from "../settings/store";
 import { TipText } from "../../shared/ui/Tooltip";
@@ -183,7 +183,9 @@ export function Dashboard(props: { onOpenConfig?: () => void }) {
                 </Card>
                 <Card label="Version" testid="card-version">{r().version}</Card>
                 <Card label="Uptime" testid="card-uptime">
-                  {duration(now() - (s()?.startedAtMs ?? now()))}
+                  <Show when={s()?.startedAtMs} fallback={duration(0)}>
+                    {(since) => <TipText tip={`Started ${exactTime(since())}`} class="rounded">{duration(now() - since())}</TipText>}
+                  </Show>
                 </Card>
               </div>
               <div class="grid grid-cols-1 md:grid-cols-3 gap-4">

@@ -1,17 +1,53 @@
-import { createVirtualizer } from "@tanstack/solid-virtual";
 import { createEffect, createSignal, For, on, onCleanup, onMount, Show } from "solid-js";
-import { commands, type ChatMessageView, type SessionView } from "../../bindings";
+import { ErrorNotice } from "../../shared/ui/ErrorNotice";
+import { presentError } from "../../shared/lib/errors";
+import { type Column, SortableTable, TableFilter } from "../../shared/ui/SortableTable";
+import { RelativeTime } from "../../shared/ui/RelativeTime";
+import { TipText } from "../../shared/ui/Tooltip";
+import { formatMoney, plural } from "../../shared/lib/format";
+import { sessionName } from "../../shared/lib/sessions";
+import { ConfirmDialog } from "../../shared/ui/ConfirmDialog";
+import { type AppError, commands, type ChatMessageView, type SessionView } from "../../bindings";
 import { Button } from "../../shared/ui/Button";
 import { GatewayDown } from "../../shared/ui/GatewayDown";
-import { Archive, Download, Eraser, MessageSquare, Search, Trash2, TriangleAlert } from "../../shared/ui/icons";
-import { Modal } from "../../shared/ui/Modal";
+import { Archive, Download, Eraser, MessageSquare, Trash2 } from "../../shared/ui/icons";
 import { toast } from "../../shared/ui/Toast";
 import { errorText, initChat, openSession, refreshSessions, sessionsVersion } from "../chat/store";
 import { isUp } from "../../shared/lib/gateway";
 
-const when = (ms: number) => (ms ? new Date(ms).toLocaleString() : "");
+/** The table's columns; the newest first, as the gateway sends them. */
+const COLUMNS: Column<SessionView>[] = [
+  {
+    id: "name",
+    header: "Conversation",
+    sort: (a, b) => sessionName(a).localeCompare(sessionName(b)),
+    class: "max-w-0 w-full",
+    cell: (s) => (
+      <>
+        <TipText tip={s.key} focusable={false} class="block font-medium truncate">
+          {sessionName(s)}
+        </TipText>
+        <div class="text-xs text-muted truncate">{s.preview ?? ""}</div>
+      </>
+    ),
+  },
+  { id: "messages", header: "Messages", align: "right", firstDir: "descending", sort: (a, b) => a.messageCount - b.messageCount, cell: (s) => s.messageCount },
+  { id: "tokens", header: "Tokens", align: "right", firstDir: "descending", sort: (a, b) => a.totalTokens - b.totalTokens, cell: (s) => s.totalTokens.toLocaleString() },
+  { id: "cost", header: "Cost", align: "right", firstDir: "descending", sort: (a, b) => (a.costUsd ?? 0) - (b.costUsd ?? 0), cell: (s) => formatMoney(s.costUsd ?? 0) },
+  {
+    id: "updated",
+    header: "Last active",
+    firstDir: "descending",
+    sort: (a, b) => a.updatedAt - b.updatedAt,
+    class: "whitespace-nowrap text-muted",
+    cell: (s) => (s.updatedAt ? <RelativeTime ms={s.updatedAt} /> : ""),
+  },
+];
 
 type Confirm = { kind: "delete" | "reset"; session: SessionView };
+
+/** The name of the conversation a confirmation is about. */
+const name = (c: Confirm | null) => (c ? sessionName(c.session) : "");
 
 /** Sessions fetched per request as the table scrolls. */
 const PAGE = 100;
@@ -27,7 +63,7 @@ export function Sessions(props: { onOpen: (key: string) => void }) {
   const [rows, setRows] = createSignal<SessionView[]>([]);
   const [total, setTotal] = createSignal(0);
   const [loaded, setLoaded] = createSignal(false);
-  const [loadError, setLoadError] = createSignal<string | null>(null);
+  const [loadError, setLoadError] = createSignal<AppError | null>(null);
   const running = isUp;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let scroller: HTMLDivElement | undefined;
@@ -50,7 +86,7 @@ export function Sessions(props: { onOpen: (key: string) => void }) {
       setTotal(r.data.total);
       setLoadError(null);
     } else {
-      setLoadError(errorText(r.error));
+      setLoadError(r.error);
     }
     setLoaded(true);
   };
@@ -71,23 +107,6 @@ export function Sessions(props: { onOpen: (key: string) => void }) {
       void load("search");
     }, 200);
   };
-
-  const virtual = createVirtualizer({
-    get count() {
-      return rows().length;
-    },
-    getScrollElement: () => scroller ?? null,
-    estimateSize: () => ROW,
-    overscan: 12,
-    // Measured on mount; the initial size lets the first frame (and jsdom) render rows.
-    initialRect: { width: 800, height: 600 },
-  });
-  createEffect(() => {
-    const last = virtual.getVirtualItems().at(-1);
-    if (last && last.index >= rows().length - 20) void load("more");
-  });
-  const padTop = () => virtual.getVirtualItems()[0]?.start ?? 0;
-  const padBottom = () => virtual.getTotalSize() - (virtual.getVirtualItems().at(-1)?.end ?? 0);
 
   const select = async (s: SessionView) => {
     setSelected(s);
@@ -111,10 +130,10 @@ export function Sessions(props: { onOpen: (key: string) => void }) {
     if (!c) return;
     setConfirm(null);
     if (c.kind === "delete") {
-      await run("delete", () => commands.sessionsDelete(c.session.key), () => `Deleted "${c.session.title}".`);
+      await run("delete", () => commands.sessionsDelete(c.session.key), () => `Deleted "${sessionName(c.session)}".`);
       if (selected()?.key === c.session.key) setSelected(null);
     } else {
-      await run("reset", () => commands.sessionsReset(c.session.key), () => `"${c.session.title}" starts fresh.`);
+      await run("reset", () => commands.sessionsReset(c.session.key), () => `"${sessionName(c.session)}" starts fresh.`);
     }
   };
 
@@ -126,100 +145,60 @@ export function Sessions(props: { onOpen: (key: string) => void }) {
       <div class="h-full flex min-h-0">
         <div class="flex-1 min-w-0 flex flex-col p-4 gap-3">
           <div class="flex items-center gap-2">
-            <label class="flex items-center gap-2 rounded-md border border-line bg-surface px-2.5 h-8 w-80">
-              <Search size={15} class="text-muted" aria-hidden="true" />
-              <input
-                aria-label="Search conversations"
-                data-testid="sessions-search"
-                class="flex-1 bg-transparent outline-none text-[13px]"
-                placeholder="Search by name or first message"
-                value={query()}
-                onInput={(e) => search(e.currentTarget.value)}
-              />
-            </label>
+            <TableFilter
+              label="Search conversations"
+              testid="sessions-search"
+              placeholder="Search by name or first message"
+              value={query()}
+              onInput={search}
+            />
             <span class="text-xs text-muted" data-testid="sessions-count">
               {rows().length < total() ? `${rows().length.toLocaleString()} of ${total().toLocaleString()} loaded` : `${total().toLocaleString()} ${total() === 1 ? "conversation" : "conversations"}`}
             </span>
           </div>
           <Show when={loadError()}>
-            <div role="alert" class="rounded-md border border-err/40 bg-err/5 p-3 text-[13px] flex items-center gap-2">
-              <TriangleAlert size={16} class="text-err" />
-              <span class="flex-1">{loadError()}</span>
-              <Button variant="ghost" onClick={() => void load("refresh")}>Retry</Button>
-            </div>
+            {(e) => (
+              <ErrorNotice error={presentError(e(), { title: "The conversations could not be loaded" })}>
+                <Button onClick={() => void load("refresh")}>Retry</Button>
+              </ErrorNotice>
+            )}
           </Show>
-          <div ref={scroller} class="flex-1 min-h-0 overflow-auto rounded-lg border border-line bg-surface">
-            <table class="w-full text-[13px]" data-testid="sessions-table">
-              <thead class="sticky top-0 bg-surface text-muted text-xs text-left">
-                <tr class="border-b border-line">
-                  <th class="font-medium px-3 py-2">Conversation</th>
-                  <th class="font-medium px-3 py-2 text-right">Messages</th>
-                  <th class="font-medium px-3 py-2 text-right">Tokens</th>
-                  <th class="font-medium px-3 py-2 text-right">Cost</th>
-                  <th class="font-medium px-3 py-2">Last active</th>
-                </tr>
-              </thead>
-              <tbody>
-                <Show when={loaded()} fallback={<For each={[1, 2, 3, 4]}>{() => <tr><td colSpan={5} class="px-3 py-2"><div class="tp-skeleton h-5" /></td></tr>}</For>}>
-                  <Show
-                    when={rows().length > 0}
-                    fallback={
-                      <tr>
-                        <td colSpan={5} class="px-3 py-10 text-center text-muted">
-                          {query() ? "No conversation matches." : "No conversations yet. Start one in Chat."}
-                        </td>
-                      </tr>
-                    }
-                  >
-                    <Show when={padTop() > 0}>
-                      {/* biome-ignore lint/a11y/noAriaHiddenOnFocusable: an empty spacer row (no tabindex) for the rows scrolled out; Biome counts every <tr> as focusable */}
-                      <tr aria-hidden="true" style={{ height: `${padTop()}px` }} />
-                    </Show>
-                    <For each={virtual.getVirtualItems().map((v) => rows()[v.index]).filter((s): s is SessionView => s !== undefined)}>
-                      {(s) => (
-                        <tr
-                          data-testid="session-row"
-                          style={{ height: `${ROW}px` }}
-                          tabIndex={0}
-                          aria-selected={selected()?.key === s.key}
-                          onClick={() => void select(s)}
-                          onKeyDown={(e) => e.key === "Enter" && void select(s)}
-                          class={`border-b border-line cursor-pointer ${selected()?.key === s.key ? "bg-accent/10" : "hover:bg-surface-2"}`}
-                        >
-                          <td class="px-3 py-2">
-                            <div class="font-medium truncate max-w-80">{s.title}</div>
-                            <div class="text-xs text-muted font-mono">{s.key}</div>
-                          </td>
-                          <td class="px-3 py-2 text-right tabular-nums">{s.messageCount}</td>
-                          <td class="px-3 py-2 text-right tabular-nums">{s.totalTokens.toLocaleString()}</td>
-                          <td class="px-3 py-2 text-right tabular-nums">${(s.costUsd ?? 0).toFixed(2)}</td>
-                          <td class="px-3 py-2 text-muted">{when(s.updatedAt)}</td>
-                        </tr>
-                      )}
-                    </For>
-                    <Show when={padBottom() > 0}>
-                      {/* biome-ignore lint/a11y/noAriaHiddenOnFocusable: an empty spacer row (no tabindex); Biome counts every <tr> as focusable */}
-                      <tr aria-hidden="true" style={{ height: `${padBottom()}px` }} />
-                    </Show>
-                  </Show>
-                </Show>
-              </tbody>
-            </table>
-          </div>
+          <SortableTable
+            ref={(el) => (scroller = el)}
+            label="Conversations"
+            testid="sessions-table"
+            rowTestid="session-row"
+            rows={rows()}
+            columns={COLUMNS}
+            rowKey={(s) => s.key}
+            initialSort={{ column: "updated", dir: "descending" }}
+            selected={selected()?.key ?? null}
+            onSelect={(s) => void select(s)}
+            loading={!loaded()}
+            empty={query() ? "No conversation matches." : "No conversations yet. Start one in Chat."}
+            rowHeight={ROW}
+            onNearEnd={() => void load("more")}
+          />
         </div>
 
         <Show when={selected()}>
           {(s) => (
             <aside class="w-80 shrink-0 border-l border-line bg-surface p-4 flex flex-col gap-3 min-h-0" aria-label="Conversation details">
               <div>
-                <div class="font-semibold truncate">{s().title}</div>
-                <div class="text-xs text-muted font-mono break-all">{s().key}</div>
+                <div class="font-semibold truncate">{sessionName(s())}</div>
+                <div class="text-xs text-muted">
+                  {plural(s().messageCount, "message")} · {formatMoney(s().costUsd ?? 0)} · <RelativeTime ms={s().updatedAt} />
+                </div>
+                <details class="text-xs text-muted mt-1">
+                  <summary class="cursor-pointer select-none w-fit rounded hover:text-fg">Details</summary>
+                  <div class="mt-1 font-mono break-all" data-testid="session-key">{s().key}</div>
+                </details>
               </div>
               <div class="flex flex-wrap gap-2">
                 <Button variant="primary" icon={<MessageSquare size={14} />} onClick={() => { void openSession(s().key); props.onOpen(s().key); }}>
                   Open in Chat
                 </Button>
-                <Button icon={<Download size={14} />} loading={working() === "export"} onClick={() => void run("export", () => commands.sessionsExport(s().key, "markdown"), (p) => `Saved to ${p}`)}>
+                <Button icon={<Download size={14} />} loading={working() === "export"} onClick={() => void run("export", () => commands.sessionsExport(s().key, "markdown"), (p) => `Exported "${sessionName(s())}" to ${p}`)} tooltip="Save the transcript as a Markdown file">
                   Export
                 </Button>
                 <Button icon={<Archive size={14} />} loading={working() === "compact"} onClick={() => void run("compact", () => commands.sessionsCompact(s().key), (m) => m)}>
@@ -232,6 +211,14 @@ export function Sessions(props: { onOpen: (key: string) => void }) {
                   Delete
                 </Button>
               </div>
+              <dl class="text-xs text-muted space-y-1">
+                <div>
+                  <dt class="inline font-medium text-fg">Compact</dt> <dd class="inline">summarizes older messages, so long conversations cost fewer tokens.</dd>
+                </div>
+                <div>
+                  <dt class="inline font-medium text-fg">Reset</dt> <dd class="inline">starts over: the assistant forgets this conversation.</dd>
+                </div>
+              </dl>
               <div class="text-xs text-muted">Recent messages</div>
               <div class="flex-1 overflow-auto space-y-2">
                 <Show when={preview()} fallback={<div class="tp-skeleton h-24" />}>
@@ -251,23 +238,18 @@ export function Sessions(props: { onOpen: (key: string) => void }) {
           )}
         </Show>
 
-        <Modal
+        <ConfirmDialog
           open={confirm() !== null}
-          onClose={() => setConfirm(null)}
-          title={confirm()?.kind === "delete" ? `Delete "${confirm()?.session.title}"?` : `Start "${confirm()?.session.title}" fresh?`}
-          actions={
-            <>
-              <Button onClick={() => setConfirm(null)}>Cancel</Button>
-              <Button variant={confirm()?.kind === "delete" ? "danger" : "primary"} data-testid="confirm" onClick={() => void doConfirm()}>
-                {confirm()?.kind === "delete" ? "Delete" : "Reset"}
-              </Button>
-            </>
-          }
+          onCancel={() => setConfirm(null)}
+          title={confirm()?.kind === "delete" ? `Delete "${name(confirm())}"?` : `Start "${name(confirm())}" fresh?`}
+          confirmLabel={confirm()?.kind === "delete" ? "Delete" : "Reset"}
+          tone={confirm()?.kind === "delete" ? "danger" : "primary"}
+          onConfirm={doConfirm}
         >
           {confirm()?.kind === "delete"
-            ? `All ${confirm()?.session.messageCount ?? 0} messages of this conversation will be deleted. This cannot be undone.`
+            ? `All ${plural(confirm()?.session.messageCount ?? 0, "message")} of this conversation will be deleted. This cannot be undone.`
             : "The assistant forgets this conversation. The old messages stay in the database but no longer appear here."}
-        </Modal>
+        </ConfirmDialog>
       </div>
     </Show>
   );

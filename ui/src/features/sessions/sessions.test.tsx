@@ -48,6 +48,24 @@ describe("Sessions", () => {
     expect((await screen.findByRole("status")).textContent).toBe('Deleted "Ideas".');
   });
 
+  it("shows readable names, sorts by a column and keeps the selected conversation", async () => {
+    setup({
+      sessions: [session({ key: "agent:main:main", title: "agent:main:main", messageCount: 2 }), session({ key: "agent:main:ideas", title: "Ideas", messageCount: 9 })],
+    });
+    await initGateway();
+    render(() => <Sessions onOpen={() => {}} />);
+    const rows = await screen.findAllByTestId("session-row");
+    expect(rows.map((r) => r.querySelector("td")?.textContent)).toEqual(["Main conversationhi there", "Ideashi there"]);
+    expect(screen.queryByText("agent:main:main")).toBeNull();
+    fireEvent.click(rows[0]);
+    expect((await screen.findByTestId("session-key")).textContent).toBe("agent:main:main");
+    fireEvent.click(screen.getByTestId("sessions-table-sort-messages"));
+    const sorted = screen.getAllByTestId("session-row");
+    expect(sorted.map((r) => r.getAttribute("data-key"))).toEqual(["agent:main:ideas", "agent:main:main"]);
+    expect(sorted[1].getAttribute("aria-selected")).toBe("true");
+    expect(screen.getByRole("columnheader", { name: /Messages/ }).getAttribute("aria-sort")).toBe("descending");
+  });
+
   it("renders only the visible rows of a long list and loads more pages as it scrolls", async () => {
     const all = Array.from({ length: 250 }, (_, i) => session({ key: `agent:main:s${i}`, title: `Chat ${i}` }));
     const calls: Calls = [];

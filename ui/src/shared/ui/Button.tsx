@@ -24,7 +24,7 @@ const styles: Record<NonNullable<Props["variant"]>, string> = {
 export function Button(props: Props) {
   const [local, rest] = splitProps(props, ["variant", "loading", "icon", "children", "class", "disabled", "tooltip", "shortcut", "tooltipPlacement"]);
   const cls = () =>
-    `inline-flex items-center gap-2 rounded-md border px-3 h-8 text-[13px] font-medium transition-colors disabled:opacity-50 disabled:cursor-not-allowed ${styles[local.variant ?? "secondary"]} ${local.class ?? ""}`;
+    `inline-flex items-center gap-2 whitespace-nowrap rounded-md border px-3 h-8 text-[13px] font-medium transition-colors disabled:opacity-50 disabled:cursor-not-allowed ${styles[local.variant ?? "secondary"]} ${local.class ?? ""}`;
   const inner = () => (
     <>
       <Show when={local.loading} fallback={local.icon}>
