@@ -46,7 +46,8 @@ export function Approvals() {
   return (
     <Show when={running()} fallback={<GatewayDown icon={<ShieldCheck size={28} />} why="Approvals and the shell-command policy live in the gateway." />}>
       <div class="p-6 max-w-5xl space-y-4">
-        <div role="tablist" aria-label="Approvals" class="inline-flex rounded-md border border-line p-0.5 bg-surface-2">
+        {/* Tabs are underlined, so they do not look like the history's filter (a segmented control) below them. */}
+        <div role="tablist" aria-label="Approvals" class="flex gap-5 border-b border-line">
           <For each={tabs}>
             {(t) => (
               <button
@@ -55,7 +56,7 @@ export function Approvals() {
                 aria-selected={tab() === t.id}
                 data-testid={`approvals-tab-${t.id}`}
                 onClick={() => setTab(t.id)}
-                class={`px-3 h-7 rounded text-[13px] ${tab() === t.id ? "bg-surface shadow-sm text-fg" : "text-muted hover:text-fg"}`}
+                class={`-mb-px h-9 px-0.5 border-b-2 text-[13px] font-medium ${tab() === t.id ? "border-accent text-fg" : "border-transparent text-muted hover:text-fg"}`}
               >
                 {t.label()}
               </button>

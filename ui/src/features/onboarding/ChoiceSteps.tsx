@@ -2,7 +2,7 @@ import { createSignal, For, Show } from "solid-js";
 import { commands } from "../../bindings";
 import { errorText } from "../../shared/lib/format";
 import { Button } from "../../shared/ui/Button";
-import { Choice, modelsSentence, type Progress, SAFETY, StepHeading } from "./common";
+import { Choice, Choices, modelsSentence, type Progress, SAFETY, StepHeading } from "./common";
 
 /** Step 3: one of the provider's models, the suggested one preselected. */
 export function ModelStep(props: { progress: Progress; onBack: () => void; onNext: (p: Partial<Progress>) => void }) {
@@ -34,28 +34,24 @@ export function ModelStep(props: { progress: Progress; onBack: () => void; onNex
           onInput={(e) => setFilter(e.currentTarget.value)}
         />
       </Show>
-      <div role="radiogroup" aria-label="Model" class="grid gap-1.5 max-h-[340px] overflow-auto pr-1">
+      <Choices label="Model" name="model" value={model()} class="grid gap-1.5 max-h-[340px] overflow-auto p-1">
         <For each={shown()}>
           {(m) => (
-            <label
-              data-testid="model-option"
-              class={`flex items-center gap-3 rounded-md border px-3 py-2 cursor-pointer ${model() === m.id ? "border-accent bg-accent/5" : "border-line bg-surface hover:bg-surface-2"}`}
-            >
-              <input type="radio" name="model" checked={model() === m.id} onChange={() => setModel(m.id)} />
-              <span class="text-[13px] font-medium">{m.name}</span>
-              <Show when={m.name !== m.id}>
-                <span class="text-[12px] text-muted font-mono">{m.id}</span>
-              </Show>
-              <Show when={m.id === props.progress.model}>
-                <span class="ml-auto text-[11px] text-accent">suggested</span>
-              </Show>
-            </label>
+            <Choice
+              compact
+              value={m.id}
+              testid="model-option"
+              onSelect={() => setModel(m.id)}
+              title={m.name}
+              text={m.name !== m.id ? m.id : undefined}
+              aside={m.id === props.progress.model ? <span class="text-[11px] text-accent">suggested</span> : undefined}
+            />
           )}
         </For>
         <Show when={shown().length === 0}>
           <div class="text-[13px] text-muted p-3">No model matches “{filter()}”.</div>
         </Show>
-      </div>
+      </Choices>
       <div class="flex justify-between pt-2">
         <Button variant="ghost" onClick={() => props.onBack()}>
           Back
@@ -131,14 +127,13 @@ export function WorkspaceStep(props: {
         </Show>
         <p class="text-[12px] text-muted">Created if it does not exist. Put notes here you want the assistant to see.</p>
       </div>
-      <div role="radiogroup" aria-label="Running programs" class="grid gap-2">
-        <div class="text-[13px] font-medium">Running programs on this computer</div>
+      <div class="text-[13px] font-medium -mb-3">Running programs on this computer</div>
+      <Choices label="Running programs" name="safety" value={mode()}>
         <For each={SAFETY}>
           {(s) => (
             <Choice
-              name="safety"
+              value={s.id}
               testid={`safety-${s.id}`}
-              checked={mode() === s.id}
               onSelect={() => setMode(s.id)}
               title={s.title}
               text={s.text}
@@ -146,7 +141,7 @@ export function WorkspaceStep(props: {
             />
           )}
         </For>
-      </div>
+      </Choices>
       <div class="flex justify-between pt-2">
         <Button variant="ghost" onClick={() => props.onBack()}>
           Back

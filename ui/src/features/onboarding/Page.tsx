@@ -3,7 +3,7 @@ import { createSignal, For, Match, Show, Switch } from "solid-js";
 import { type AppError, commands, type SetupInfo_Serialize } from "../../bindings";
 import { Button } from "../../shared/ui/Button";
 import { ModelStep, WorkspaceStep } from "./ChoiceSteps";
-import { Choice, Problem, type Progress, SAFETY, StepHeading, providerName } from "./common";
+import { Choice, Choices, Problem, type Progress, SAFETY, StepHeading, providerName } from "./common";
 import { ImportStep } from "./ImportStep";
 import { ProviderStep } from "./ProviderStep";
 import { RemoteStep } from "../remote/RemoteStep";
@@ -161,34 +161,31 @@ function Welcome(props: { info: SetupInfo_Serialize; onFresh: () => void; onImpo
         title="Welcome to Tidepool"
         text="Your own AI assistant, running on this computer. Setting it up takes a couple of minutes."
       />
-      <div role="radiogroup" aria-label="How to start" class="grid gap-2">
+      <Choices label="How to start" name="start" value={choice()}>
         <Choice
-          name="start"
+          value="fresh"
           testid="welcome-fresh"
-          checked={choice() === "fresh"}
           onSelect={() => setChoice("fresh")}
           title="Start fresh"
           text="Pick a model provider, a folder and how careful the assistant should be."
         />
         <Show when={props.info.openclaw}>
           <Choice
-            name="start"
+            value="import"
             testid="welcome-import"
-            checked={choice() === "import"}
             onSelect={() => setChoice("import")}
             title="Import from OpenClaw"
             text={`Bring your models, agents, keys and workspace from ${props.info.openclaw}. You see what comes along before anything changes.`}
           />
         </Show>
         <Choice
-          name="start"
+          value="remote"
           testid="welcome-remote"
-          checked={choice() === "remote"}
           onSelect={() => setChoice("remote")}
           title="Connect to a gateway elsewhere"
           text="Your assistant already runs on another computer, a server or in a container: use it from here with its address and token."
         />
-      </div>
+      </Choices>
       <div class="flex justify-end pt-2">
         <Button type="submit" variant="primary" data-testid="welcome-next">
           Continue

@@ -3,7 +3,7 @@ import { cleanLine } from "../../shared/lib/errors";
 import { createSignal, For, Show } from "solid-js";
 import { commands, type ProviderKind } from "../../bindings";
 import { Button } from "../../shared/ui/Button";
-import { Choice, keyNote, PROVIDERS, Problem, type Progress, providerName, refusedKey, StepHeading } from "./common";
+import { Choice, Choices, keyNote, PROVIDERS, Problem, type Progress, providerName, refusedKey, StepHeading } from "./common";
 
 const LM_STUDIO_URL = "http://127.0.0.1:1234/v1";
 
@@ -97,13 +97,12 @@ export function ProviderStep(props: {
   return (
     <form class="space-y-5" onSubmit={check} data-testid="step-provider">
       <StepHeading title="Where should answers come from?" text="Pick the service that runs the AI model. You can add more later." />
-      <div role="radiogroup" aria-label="Provider" class="grid gap-2">
+      <Choices label="Provider" name="provider" value={kind()}>
         <For each={PROVIDERS}>
           {(p) => (
             <Choice
-              name="provider"
+              value={p.id}
               testid={`provider-${p.id}`}
-              checked={kind() === p.id}
               onSelect={() => {
                 setKind(p.id);
                 setProblem(null);
@@ -114,7 +113,7 @@ export function ProviderStep(props: {
             />
           )}
         </For>
-      </div>
+      </Choices>
 
       <Show when={local()}>
         <div class="space-y-2">

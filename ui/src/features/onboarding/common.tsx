@@ -1,4 +1,4 @@
-import { type JSX, Show } from "solid-js";
+import type { JSX } from "solid-js";
 import type { ProviderKind, SetupProgress_Serialize } from "../../bindings";
 import { plural } from "../../shared/lib/format";
 import { ErrorNotice } from "../../shared/ui/ErrorNotice";
@@ -69,39 +69,7 @@ export const SAFETY: { id: string; title: string; text: string; recommended?: bo
 ];
 
 /** A selectable card in a radio group (arrow keys move between cards). */
-export function Choice(props: {
-  name: string;
-  checked: boolean;
-  onSelect: () => void;
-  title: string;
-  text: string;
-  badge?: string;
-  testid: string;
-}) {
-  return (
-    <label
-      data-testid={props.testid}
-      class={`flex gap-3 rounded-lg border p-4 cursor-pointer transition-colors ${props.checked ? "border-accent bg-accent/5" : "border-line bg-surface hover:bg-surface-2"}`}
-    >
-      <input
-        type="radio"
-        name={props.name}
-        class="mt-1 accent-[var(--accent)]"
-        checked={props.checked}
-        onChange={() => props.onSelect()}
-      />
-      <div class="min-w-0">
-        <div class="font-medium text-[14px] flex items-center gap-2">
-          {props.title}
-          <Show when={props.badge}>
-            <span class="rounded-full bg-accent/15 text-accent px-2 py-0.5 text-[11px] font-medium">{props.badge}</span>
-          </Show>
-        </div>
-        <div class="text-[13px] text-muted mt-0.5">{props.text}</div>
-      </div>
-    </label>
-  );
-}
+export { RadioCard as Choice, RadioCards as Choices } from "../../shared/ui/RadioCards";
 
 /** A step's error: what happened, why, what to do, and the raw text under "Details". */
 export function Problem(props: { title: string; children: JSX.Element; testid?: string; action?: string; details?: string }) {

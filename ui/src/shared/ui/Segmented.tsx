@@ -1,7 +1,9 @@
+import { SegmentedControl } from "@kobalte/core/segmented-control";
 import { For, type JSX } from "solid-js";
+import { radioFocus } from "./RadioCards";
 
 /** The ring a focused (hidden) radio shows on the label drawn for it. */
-export const radioFocusRing = "has-[input:focus-visible]:outline-2 has-[input:focus-visible]:outline-offset-2 has-[input:focus-visible]:outline-accent";
+export const radioFocusRing = radioFocus;
 
 /** Puts the checked radio of a group back on `value` (a refused or pending change leaves the
  *  one the user clicked checked by the browser). */
@@ -11,7 +13,8 @@ export function syncRadios(group: HTMLElement | undefined, value: string): void 
   }
 }
 
-/** One of a few choices as a row of segments: native radio buttons (hidden), drawn as pills. */
+/** One of a few choices as a row of segments (Kobalte SegmentedControl: arrow keys move, one
+ *  tab stop), in the app's colours in both themes. */
 export function Segmented<T extends string>(props: {
   /** The group's name for assistive technology. */
   label: string;
@@ -27,24 +30,35 @@ export function Segmented<T extends string>(props: {
   pad?: string;
 }) {
   let group: HTMLDivElement | undefined;
-  const pick = async (id: T) => {
-    await props.onChange(id);
+  const pick = async (v: string) => {
+    const o = props.options.find((x) => x.id === v);
+    if (!o) return;
+    await props.onChange(o.id);
     syncRadios(group, props.value);
   };
   return (
-    <div ref={group} role="radiogroup" aria-label={props.label} class="inline-flex rounded-md border border-line p-0.5 bg-surface-2">
+    <SegmentedControl
+      ref={group}
+      value={props.value}
+      onChange={(v) => void pick(v)}
+      name={props.name}
+      aria-label={props.label}
+      class="inline-flex rounded-md border border-line p-0.5 bg-surface-2"
+    >
       <For each={props.options}>
         {(o) => (
-          <label
-            data-testid={`${props.testid}-${o.id}`}
-            class={`inline-flex items-center gap-1.5 ${props.pad ?? "px-3"} h-7 rounded text-[13px] select-none ${radioFocusRing} ${props.value === o.id ? "bg-surface shadow-sm text-fg" : "text-muted hover:text-fg"}`}
-          >
-            <input type="radio" class="sr-only" name={props.name} value={o.id} checked={props.value === o.id} onChange={() => void pick(o.id)} />
-            {o.icon?.()}
-            {o.label}
-          </label>
+          <SegmentedControl.Item value={o.id} class="relative">
+            <SegmentedControl.ItemLabel
+              data-testid={`${props.testid}-${o.id}`}
+              class={`inline-flex items-center gap-1.5 ${props.pad ?? "px-3"} h-7 rounded text-[13px] select-none cursor-pointer ${radioFocus} text-muted hover:text-fg data-[checked]:text-fg data-[checked]:bg-surface data-[checked]:shadow-sm`}
+            >
+              <SegmentedControl.ItemInput />
+              {o.icon?.()}
+              {o.label}
+            </SegmentedControl.ItemLabel>
+          </SegmentedControl.Item>
         )}
       </For>
-    </div>
+    </SegmentedControl>
   );
 }
