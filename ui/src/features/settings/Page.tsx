@@ -4,7 +4,8 @@ import { commands, type Theme } from "../../bindings";
 import { Button } from "../../shared/ui/Button";
 import { Segmented } from "../../shared/ui/Segmented";
 import { errorText } from "../../shared/lib/format";
-import { remoteUrl, setStatus } from "../../shared/lib/gateway";
+import { hostOf, remoteUrl, setStatus } from "../../shared/lib/gateway";
+import { ConfirmDialog } from "../../shared/ui/ConfirmDialog";
 import { rerunSetup } from "../onboarding/store";
 import { info, loadError, saveSettings, settings } from "./store";
 
@@ -52,12 +53,9 @@ export function Settings() {
   const [port, setPort] = createSignal<string | null>(null);
   const [saving, setSaving] = createSignal(false);
   const [confirmLocal, setConfirmLocal] = createSignal(false);
-  const [switching, setSwitching] = createSignal(false);
 
   async function useLocal() {
-    setSwitching(true);
     const r = await commands.remoteForget();
-    setSwitching(false);
     setConfirmLocal(false);
     if (r.status === "ok") setStatus(r.data);
     else setError(errorText(r.error));
@@ -114,27 +112,24 @@ export function Settings() {
               >
                 {(url) => (
                   <Row label="Gateway" hint={`Tidepool is connected to the gateway at ${url()}; its token is in your system keychain.`}>
-                    <Show
-                      when={confirmLocal()}
-                      fallback={
-                        <div class="flex gap-2">
-                          <Button onClick={async () => setError(await rerunSetup("remote"))}>Change…</Button>
-                          <Button data-testid="use-local" onClick={() => setConfirmLocal(true)}>
-                            Use this computer
-                          </Button>
-                        </div>
-                      }
+                    <div class="flex gap-2">
+                      <Button onClick={async () => setError(await rerunSetup("remote"))}>Change…</Button>
+                      <Button data-testid="use-local" onClick={() => setConfirmLocal(true)}>
+                        Use this computer
+                      </Button>
+                    </div>
+                    <ConfirmDialog
+                      open={confirmLocal()}
+                      title={`Disconnect from the gateway at ${hostOf(url())}?`}
+                      confirmLabel="Disconnect and use this computer"
+                      tone="primary"
+                      testid="use-local-confirm"
+                      onCancel={() => setConfirmLocal(false)}
+                      onConfirm={useLocal}
                     >
-                      <fieldset class="flex items-center gap-2" aria-label="Confirm">
-                        <span class="text-[12px] text-muted max-w-56">Tidepool forgets this gateway's token; the gateway itself keeps running.</span>
-                        <Button variant="primary" data-testid="use-local-confirm" loading={switching()} onClick={useLocal}>
-                          Switch
-                        </Button>
-                        <Button variant="ghost" disabled={switching()} onClick={() => setConfirmLocal(false)}>
-                          Cancel
-                        </Button>
-                      </fieldset>
-                    </Show>
+                      Tidepool forgets this gateway's token and starts the gateway on this computer. The gateway at{" "}
+                      {hostOf(url())} keeps running; connect to it again any time with its address and token.
+                    </ConfirmDialog>
                   </Row>
                 )}
               </Show>
