@@ -31,6 +31,31 @@ pub mod names {
     pub const MODELS_AUTH_STATUS: &str = "models.authStatus";
 }
 
+crate::method! {
+    /// Adds an agent to the config and creates its workspace.
+    AgentsCreate = "agents.create", Admin, AgentsCreateParams => AgentsCreateResult;
+    /// Changes an agent's name, workspace, model, emoji or avatar.
+    AgentsUpdate = "agents.update", Admin, AgentsUpdateParams => AgentsUpdateResult;
+    /// Removes an agent from the config (optionally its workspace).
+    AgentsDelete = "agents.delete", Admin, AgentsDeleteParams => AgentsDeleteResult;
+    /// The agent's workspace bootstrap files.
+    AgentsFilesList = "agents.files.list", Read, AgentsFilesListParams => AgentsFilesListResult;
+    /// One workspace bootstrap file with its content.
+    AgentsFilesGet = "agents.files.get", Read, AgentsFilesGetParams => AgentsFilesGetResult;
+    /// Writes one workspace bootstrap file.
+    AgentsFilesSet = "agents.files.set", Admin, AgentsFilesSetParams => AgentsFilesSetResult;
+    /// How an agent presents itself (name, emoji, avatar).
+    AgentIdentityGet = "agent.identity.get", Read, AgentIdentityParams => AgentIdentityResult;
+    /// Every tool the gateway has, by group.
+    ToolsCatalog = "tools.catalog", Read, ToolsCatalogParams => ToolsCatalogResult;
+    /// The tools an agent really gets in a session.
+    ToolsEffective = "tools.effective", Read, ToolsEffectiveParams => ToolsEffectiveResult;
+    /// Slash commands the chat understands.
+    CommandsList = "commands.list", Read, CommandsListParams => CommandsListResult;
+    /// Whether each provider's credential is configured and resolvable.
+    ModelsAuthStatus = "models.authStatus", Read, ModelsAuthStatusParams => ModelsAuthStatusResult;
+}
+
 /// Codes in `details.code` of these methods' errors.
 pub mod detail_codes {
     /// No agent has this id (`details.agentId` names it), as in OpenClaw.

@@ -14,6 +14,10 @@ crate::method! {
     ConfigPatch = "config.patch", Admin, ConfigWriteParams => ConfigWriteResult;
     /// The config's JSON Schema with a label and help per setting.
     ConfigSchema = "config.schema", Read, NoParams => ConfigSchemaResult;
+    /// One setting's schema and its children.
+    ConfigSchemaLookup = "config.schema.lookup", Read, ConfigSchemaLookupParams => ConfigSchemaLookupResult;
+    /// Replaces the whole text (`raw`, as OpenClaw), or sets one value at a dotted `path`.
+    ConfigSet = "config.set", Admin, ConfigSetParams => ConfigWriteResult;
     /// Stores a secret where `{source: "store", id}` references resolve.
     SecretsStoreSet = "secrets.store.set", Admin, SecretsStoreSetParams => SecretsStoreSetResult;
     /// The stored names (and the values of `env` entries; secrets' values never leave).
@@ -212,4 +216,80 @@ pub struct SecretsReloadResult {
     pub ok: bool,
     /// Entries in the store now.
     pub count: u64,
+}
+
+/// `config.set` params: OpenClaw's whole text, or Tidepool's one value at a path. The gateway
+/// tells the forms apart by `path`, so each form's own errors name the field.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ConfigSetParams {
+    /// One value.
+    Path(ConfigSetPathParams),
+    /// The whole text.
+    Whole(ConfigWriteParams),
+}
+
+/// `config.set {path, value}` params.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ConfigSetPathParams {
+    /// Dotted path, e.g. `gateway.port`.
+    pub path: String,
+    /// The value to put there.
+    pub value: Value,
+    /// The hash the edit was based on (default: the file as it is now).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_hash: Option<String>,
+}
+
+/// `config.schema.lookup` params.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigSchemaLookupParams {
+    /// Dotted path (empty or `.` for the root).
+    pub path: String,
+}
+
+/// `config.schema.lookup` result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConfigSchemaLookupResult {
+    /// The path looked up (`.` for the root).
+    pub path: String,
+    /// Its JSON Schema node.
+    pub schema: Value,
+    /// What a change takes: `none`, `hot` or `restart`.
+    pub reload_kind: String,
+    /// Its settings.
+    pub children: Vec<ConfigSchemaChild>,
+}
+
+/// A setting below a looked-up path.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConfigSchemaChild {
+    /// Its key.
+    pub key: String,
+    /// Its dotted path.
+    pub path: String,
+    /// Its JSON Schema type (a name or a list of names).
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<Value>,
+    /// Whether the parent requires it.
+    pub required: bool,
+    /// Whether it has settings of its own.
+    pub has_children: bool,
+    /// What a change takes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reload_kind: Option<String>,
+    /// Its help text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hint: Option<ConfigHint>,
+}
+
+/// A setting's help.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfigHint {
+    /// The description.
+    pub help: String,
 }

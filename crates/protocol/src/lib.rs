@@ -11,6 +11,7 @@ pub mod exec;
 pub mod frames;
 pub mod jsonrpc;
 pub mod methods;
+pub mod runs;
 pub mod scopes;
 pub mod sessions;
 pub mod usage;

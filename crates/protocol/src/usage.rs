@@ -19,6 +19,15 @@ pub mod names {
     pub const USAGE_STATUS: &str = "usage.status";
 }
 
+crate::method! {
+    /// Tokens and cost per session, with totals and breakdowns (by model, agent, day, ...).
+    SessionsUsage = "sessions.usage", Read, SessionsUsageParams => SessionsUsageResult;
+    /// Tokens and cost per day.
+    UsageCost = "usage.cost", Read, UsageCostParams => UsageCostResult;
+    /// Provider plan quotas (OpenClaw asks the providers' own usage APIs).
+    UsageStatus = "usage.status", Read, crate::contract::NoParams => UsageStatusResult;
+}
+
 /// `sessions.usage` params.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

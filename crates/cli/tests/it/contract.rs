@@ -56,6 +56,26 @@ async fn every_answer_decodes_as_its_descriptor_says() {
     assert!(cfg.exists);
     assert!(cfg.raw.contains("pattern: 'ls **'"), "{}", cfg.raw);
     let _schema = call::<ConfigSchema>(&c, &NoParams {}).await;
+    let port = call::<tidepool_protocol::config::ConfigSchemaLookup>(
+        &c,
+        &tidepool_protocol::config::ConfigSchemaLookupParams {
+            path: "gateway".into(),
+        },
+    )
+    .await;
+    assert!(port.children.iter().any(|k| k.key == "port"), "{port:?}");
+    let set = call::<tidepool_protocol::config::ConfigSet>(
+        &c,
+        &tidepool_protocol::config::ConfigSetParams::Path(
+            tidepool_protocol::config::ConfigSetPathParams {
+                path: "logging.level".into(),
+                value: serde_json::json!("debug"),
+                base_hash: None,
+            },
+        ),
+    )
+    .await;
+    assert!(set.ok);
     let _models = call::<ModelsList>(&c, &NoParams {}).await;
 
     // A session through its whole life, each answer typed.
@@ -282,6 +302,70 @@ async fn a_turn_with_a_tool_streams_typed_events_and_its_history_decodes() {
     .await;
     assert!(compact.ok);
     assert!(!compact.compacted, "four messages are too short to compact");
+
+    // The OpenClaw-shaped reads of the same session (their handlers answer richer JSON).
+    use tidepool_protocol::chat::{
+        ChatMessageGetParams, ChatMetadataParams, ChatStartupParams, SessionsPreviewParams,
+    };
+    use tidepool_protocol::runs::{
+        AgentsList, ChatMessageGet, ChatMetadata, ChatStartup, SessionsGet, SessionsPreview,
+    };
+    let by_key = SessionKeyParams {
+        key: "main".into(),
+        ..Default::default()
+    };
+    let got = call::<SessionsGet>(&c, &by_key).await;
+    assert_eq!(got.key, "agent:main:main");
+    let preview = call::<SessionsPreview>(
+        &c,
+        &SessionsPreviewParams {
+            keys: vec!["main".into()],
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(preview.previews.len(), 1);
+    assert_eq!(
+        preview.previews[0]
+            .items
+            .last()
+            .map(TranscriptMessage::text),
+        Some("done: notes.txt".to_owned())
+    );
+    let first = call::<ChatMessageGet>(
+        &c,
+        &ChatMessageGetParams {
+            session_key: "main".into(),
+            message_id: history.messages[0].id.clone(),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert!(first.ok);
+    assert_eq!(
+        first.message.map(|m| m.text()).as_deref(),
+        Some("What is in my workspace?")
+    );
+    let startup = call::<ChatStartup>(
+        &c,
+        &ChatStartupParams {
+            session_key: Some("main".into()),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(startup.history.map(|h| h.messages.len()), Some(4));
+    let meta = startup.metadata.expect("chat.startup has the metadata");
+    assert_eq!(meta.runtime_selection_locked, Some(false));
+    let chat_meta = call::<ChatMetadata>(&c, &ChatMetadataParams::default()).await;
+    assert!(
+        chat_meta.models.iter().any(|m| m.available),
+        "{:?}",
+        chat_meta.models
+    );
+    let agents = call::<AgentsList>(&c, &NoParams {}).await;
+    assert_eq!(agents.default_id, "main");
+    assert_eq!(agents.agents.len(), 1);
 }
 
 /// The approval events the window follows decode as their descriptors say: a command that asks,
@@ -350,6 +434,29 @@ async fn approval_events_decode_as_their_descriptors_say() {
     assert_eq!(resolved.decision.as_deref(), Some("deny"));
     assert_eq!(resolved.status, "denied");
     assert_eq!(resolved.reason.as_deref(), Some("user"));
+
+    // The same approval through OpenClaw's methods.
+    use tidepool_protocol::exec::{
+        ApprovalGet, ApprovalHistory, ApprovalHistoryParams, ApprovalIdParams, ExecApprovalGet,
+        ExecApprovalWaitDecision, ExecApprovalsGet,
+    };
+    let by_id = ApprovalIdParams {
+        id: asked.id.clone(),
+    };
+    let done = call::<ExecApprovalWaitDecision>(&c, &by_id).await;
+    assert_eq!(done.status, "denied");
+    assert_eq!(done.decision, Some(Some("deny".into())));
+    let record = call::<ExecApprovalGet>(&c, &by_id).await;
+    assert_eq!(record.command, "ls");
+    let snap = call::<ApprovalGet>(&c, &by_id).await;
+    assert_eq!(snap.approval.decision.as_deref(), Some("deny"));
+    assert_eq!(snap.approval.presentation.command_text, "ls");
+    let trail = call::<ApprovalHistory>(&c, &ApprovalHistoryParams::default()).await;
+    assert_eq!(trail.items.len(), 1);
+    assert_eq!(trail.items[0].id, asked.id);
+    let file = call::<ExecApprovalsGet>(&c, &NoParams {}).await;
+    assert_eq!(file.file.defaults.security, "allowlist");
+    assert_eq!(file.file.defaults.ask, "on-miss");
 }
 
 /// The next event named `name` (others are skipped), within 15 s.

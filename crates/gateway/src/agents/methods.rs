@@ -12,7 +12,7 @@ use super::{default_workspace, entry, find, id_from_name, one_line, target, work
 use crate::chat::{AgentSpec, agents};
 use crate::config::Config;
 use crate::paths::StatePaths;
-use crate::rpc::{CallCtx, invalid_params, parse_params};
+use crate::rpc::{CallCtx, invalid_params};
 use crate::sessions::ListFilter;
 use crate::state::Methods;
 use crate::state::Shared;
@@ -20,37 +20,30 @@ use serde_json::{Map, Value, json};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tidepool_protocol::agents::{
-    AgentIdentityParams, AgentsCreateParams, AgentsCreateResult, AgentsDeleteParams,
-    AgentsDeleteResult, AgentsFilesGetParams, AgentsFilesGetResult, AgentsFilesListParams,
-    AgentsFilesListResult, AgentsFilesSetParams, AgentsFilesSetResult, AgentsUpdateParams,
-    AgentsUpdateResult, FailedPath, RemovedPath, detail_codes, names,
+    AgentIdentityGet, AgentIdentityParams, AgentIdentityResult, AgentsCreate, AgentsCreateParams,
+    AgentsCreateResult, AgentsDelete, AgentsDeleteParams, AgentsDeleteResult, AgentsFilesGet,
+    AgentsFilesGetParams, AgentsFilesGetResult, AgentsFilesList, AgentsFilesListParams,
+    AgentsFilesListResult, AgentsFilesSet, AgentsFilesSetParams, AgentsFilesSetResult,
+    AgentsUpdate, AgentsUpdateParams, AgentsUpdateResult, FailedPath, RemovedPath, detail_codes,
+    names,
 };
-use tidepool_protocol::{ErrorCode, ErrorShape, Scope};
+use tidepool_protocol::{ErrorCode, ErrorShape};
 
 mod delete;
 
 /// Registers the agent management methods with OpenClaw's scopes.
 pub fn register(r: &mut Methods) {
-    r.add(names::AGENTS_CREATE, Scope::Admin, create);
-    r.add(names::AGENTS_UPDATE, Scope::Admin, update);
-    r.add(names::AGENTS_DELETE, Scope::Admin, delete::delete);
-    r.add(names::AGENTS_FILES_LIST, Scope::Read, files_list);
-    r.add(names::AGENTS_FILES_GET, Scope::Read, files_get);
-    r.add(names::AGENTS_FILES_SET, Scope::Admin, files_set);
-    r.add(names::AGENT_IDENTITY_GET, Scope::Read, identity_get);
+    r.method::<AgentsCreate, _, _>(create);
+    r.method::<AgentsUpdate, _, _>(update);
+    r.method::<AgentsDelete, _, _>(delete::delete);
+    r.method::<AgentsFilesList, _, _>(files_list);
+    r.method::<AgentsFilesGet, _, _>(files_get);
+    r.method::<AgentsFilesSet, _, _>(files_set);
+    r.method::<AgentIdentityGet, _, _>(identity_get);
 }
 
 /// Longest display name accepted.
 const MAX_NAME_CHARS: usize = 100;
-
-fn to_value<T: serde::Serialize>(v: &T) -> Result<Value, ErrorShape> {
-    serde_json::to_value(v).map_err(|e| {
-        ErrorShape::new(
-            ErrorCode::Unavailable,
-            format!("could not encode result: {e}"),
-        )
-    })
-}
 
 fn io_error(e: impl std::fmt::Display) -> ErrorShape {
     ErrorShape::new(ErrorCode::Unavailable, e.to_string())
@@ -158,9 +151,12 @@ fn write_identity(workspace: &Path, fields: &[(&str, Option<&str>)]) -> Result<(
     files::set(workspace, IDENTITY_FILE, &merged, None).map(|_| ())
 }
 
-async fn create(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
+async fn create(
+    s: Arc<Shared>,
+    _c: CallCtx,
+    p: AgentsCreateParams,
+) -> Result<AgentsCreateResult, ErrorShape> {
     const M: &str = names::AGENTS_CREATE;
-    let p: AgentsCreateParams = parse_params(M, p)?;
     let name = clean_name(M, &p.name)?;
     let id = id_from_name(&name).ok_or_else(|| {
         invalid_params(
@@ -242,7 +238,7 @@ async fn create(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorSha
         Ok(())
     })
     .await?;
-    to_value(&AgentsCreateResult {
+    Ok(AgentsCreateResult {
         ok: true,
         agent_id: id,
         name,
@@ -274,9 +270,12 @@ fn set_identity(obj: &mut Map<String, Value>, key: &str, value: Option<&str>) {
     }
 }
 
-async fn update(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
+async fn update(
+    s: Arc<Shared>,
+    _c: CallCtx,
+    p: AgentsUpdateParams,
+) -> Result<AgentsUpdateResult, ErrorShape> {
     const M: &str = names::AGENTS_UPDATE;
-    let p: AgentsUpdateParams = parse_params(M, p)?;
     let config = s.current_config();
     let agent = find(&config, &s.paths, &p.agent_id)?;
     let name = p.name.as_deref().map(|n| clean_name(M, n)).transpose()?;
@@ -307,7 +306,7 @@ async fn update(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorSha
         && emoji.is_none()
         && avatar.is_none()
     {
-        return to_value(&AgentsUpdateResult {
+        return Ok(AgentsUpdateResult {
             ok: true,
             agent_id: agent.id,
         });
@@ -398,43 +397,52 @@ async fn update(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorSha
         Ok(())
     })
     .await?;
-    to_value(&AgentsUpdateResult {
+    Ok(AgentsUpdateResult {
         ok: true,
         agent_id: agent.id,
     })
 }
 
-async fn files_list(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
-    let p: AgentsFilesListParams = parse_params(names::AGENTS_FILES_LIST, p)?;
+async fn files_list(
+    s: Arc<Shared>,
+    _c: CallCtx,
+    p: AgentsFilesListParams,
+) -> Result<AgentsFilesListResult, ErrorShape> {
     let agent = find(&s.current_config(), &s.paths, &p.agent_id)?;
     let ws = agent.workspace.clone();
     let list = blocking(move || files::list(&ws)).await?;
-    to_value(&AgentsFilesListResult {
+    Ok(AgentsFilesListResult {
         agent_id: agent.id,
         workspace: agent.workspace.display().to_string(),
         files: list,
     })
 }
 
-async fn files_get(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
+async fn files_get(
+    s: Arc<Shared>,
+    _c: CallCtx,
+    p: AgentsFilesGetParams,
+) -> Result<AgentsFilesGetResult, ErrorShape> {
     const M: &str = names::AGENTS_FILES_GET;
-    let p: AgentsFilesGetParams = parse_params(M, p)?;
     let agent = find(&s.current_config(), &s.paths, &p.agent_id)?;
     let name = file_name(M, &p.name)?;
     let ws = agent.workspace.clone();
     let file = blocking(move || files::get(&ws, name))
         .await?
         .map_err(|e| file_error(M, e))?;
-    to_value(&AgentsFilesGetResult {
+    Ok(AgentsFilesGetResult {
         agent_id: agent.id,
         workspace: agent.workspace.display().to_string(),
         file,
     })
 }
 
-async fn files_set(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
+async fn files_set(
+    s: Arc<Shared>,
+    _c: CallCtx,
+    p: AgentsFilesSetParams,
+) -> Result<AgentsFilesSetResult, ErrorShape> {
     const M: &str = names::AGENTS_FILES_SET;
-    let p: AgentsFilesSetParams = parse_params(M, p)?;
     let agent = find(&s.current_config(), &s.paths, &p.agent_id)?;
     let name = file_name(M, &p.name)?;
     let ws = agent.workspace.clone();
@@ -443,7 +451,7 @@ async fn files_set(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, Error
         .await?
         .map_err(|e| file_error(M, e))?;
     tracing::info!(agent_id = %agent.id, file = name, "workspace file written");
-    to_value(&AgentsFilesSetResult {
+    Ok(AgentsFilesSetResult {
         ok: true,
         agent_id: agent.id,
         workspace: agent.workspace.display().to_string(),
@@ -451,9 +459,12 @@ async fn files_set(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, Error
     })
 }
 
-async fn identity_get(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
+async fn identity_get(
+    s: Arc<Shared>,
+    _c: CallCtx,
+    p: AgentIdentityParams,
+) -> Result<AgentIdentityResult, ErrorShape> {
     const M: &str = names::AGENT_IDENTITY_GET;
-    let p: AgentIdentityParams = parse_params(M, p)?;
     let config = s.current_config();
     let key = p
         .session_key
@@ -463,5 +474,5 @@ async fn identity_get(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, Er
     let (agent, _) = target(&config, &s.paths, M, p.agent_id.as_deref(), key)?;
     let e = entry(&config, &agent.id);
     let out = blocking(move || identity::resolve(&agent, e.as_ref())).await?;
-    to_value(&out)
+    Ok(out)
 }

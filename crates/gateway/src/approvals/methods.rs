@@ -12,50 +12,40 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Duration;
 use tidepool_protocol::contract::Method;
+use tidepool_protocol::contract::NoParams;
+use tidepool_protocol::exec::{
+    AllowlistEntry, ApprovalDecision, ApprovalGet, ApprovalGetResult, ApprovalHistory,
+    ApprovalHistoryParams, ApprovalHistoryResult, ApprovalIdParams, ApprovalPresentation,
+    ApprovalRequestParams, ApprovalResolve, ApprovalResolver, ApprovalSnapshot, ApprovalSource,
+    ExecApprovalGet, ExecApprovalGrantsList, ExecApprovalGrantsRevoke, ExecApprovalRequest,
+    ExecApprovalWaitDecision, ExecApprovalsAgent, ExecApprovalsDefaults, ExecApprovalsFile,
+    ExecApprovalsGet, ExecApprovalsSet, ExecApprovalsSnapshot, GrantsListParams, GrantsListResult,
+    GrantsRevokeParams, GrantsRevokeResult, OpenclawApprovalList, PluginApprovalList,
+};
 use tidepool_protocol::exec::{
     ApprovalCheckParams, ApprovalCheckResult, ApprovalResolveParams, ApprovalResolveResult,
     ExecApprovalCheck, ExecApprovalList, ExecApprovalResolve, RuleScope,
 };
-use tidepool_protocol::{ErrorCode, ErrorShape, Scope};
+use tidepool_protocol::{ErrorCode, ErrorShape};
 
 /// Registers the methods.
 pub fn register(r: &mut Methods) {
-    r.add("exec.approval.request", Scope::Approvals, request);
-    r.add(
-        "exec.approval.waitDecision",
-        Scope::Approvals,
-        wait_decision,
-    );
+    r.method::<ExecApprovalRequest, _, _>(request);
+    r.method::<ExecApprovalWaitDecision, _, _>(wait_decision);
     r.method::<ExecApprovalResolve, _, _>(resolve);
     // OpenClaw's `openclaw approvals resolve ID DECISION` calls this one.
-    r.add(
-        "approval.resolve",
-        ExecApprovalResolve::SCOPE,
-        |s, c, p| async move {
-            let p = parse_params(ExecApprovalResolve::NAME, p)?;
-            let r = resolve(s, c, p).await?;
-            serde_json::to_value(r).map_err(unavailable)
-        },
-    );
+    r.method::<ApprovalResolve, _, _>(resolve);
     r.method_raw::<ExecApprovalList, _, _>(list);
-    r.add("plugin.approval.list", Scope::Approvals, no_approvals);
-    r.add("openclaw.approval.list", Scope::Approvals, no_approvals);
-    r.add("exec.approval.grants.list", Scope::Approvals, grants_list);
-    r.add(
-        "exec.approval.grants.revoke",
-        Scope::Approvals,
-        grants_revoke,
-    );
-    r.add("exec.approval.get", Scope::Approvals, get);
+    r.method::<PluginApprovalList, _, _>(no_approvals);
+    r.method::<OpenclawApprovalList, _, _>(no_approvals);
+    r.method::<ExecApprovalGrantsList, _, _>(grants_list);
+    r.method::<ExecApprovalGrantsRevoke, _, _>(grants_revoke);
+    r.method::<ExecApprovalGet, _, _>(get);
     r.method::<ExecApprovalCheck, _, _>(check);
-    r.add("approval.history", Scope::Approvals, history);
-    r.add("approval.get", Scope::Approvals, snapshot_get);
-    r.add("exec.approvals.get", Scope::Admin, policy_get);
-    r.add(
-        "exec.approvals.set",
-        Scope::Admin,
-        super::openclaw::policy_set,
-    );
+    r.method::<ApprovalHistory, _, _>(history);
+    r.method::<ApprovalGet, _, _>(snapshot_get);
+    r.method::<ExecApprovalsGet, _, _>(policy_get);
+    r.method::<ExecApprovalsSet, _, _>(super::openclaw::policy_set);
 }
 
 fn not_found(id: &str) -> ErrorShape {
@@ -65,26 +55,13 @@ fn not_found(id: &str) -> ErrorShape {
     )
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RequestParams {
-    command: String,
-    #[serde(default)]
-    cwd: Option<String>,
-    #[serde(default)]
-    agent_id: Option<String>,
-    #[serde(default)]
-    session_key: Option<String>,
-    #[serde(default)]
-    timeout_ms: Option<u64>,
-    #[serde(default)]
-    two_phase: bool,
-}
-
 /// `exec.approval.request`: a client (a node host, a script) asks people to approve a command.
 /// Answers when decided, or at once with `twoPhase` (then `exec.approval.waitDecision`).
-async fn request(s: Arc<Shared>, c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
-    let p: RequestParams = parse_params("exec.approval.request", p)?;
+async fn request(
+    s: Arc<Shared>,
+    c: CallCtx,
+    p: ApprovalRequestParams,
+) -> Result<ApprovalDecision, ErrorShape> {
     if p.command.trim().is_empty() {
         return Err(invalid_params("exec.approval.request", "command is empty"));
     }
@@ -124,33 +101,25 @@ async fn request(s: Arc<Shared>, c: CallCtx, p: Value) -> Result<Value, ErrorSha
             .await
     });
     if p.two_phase {
-        return Ok(
-            json!({ "id": record.id, "status": "accepted", "createdAtMs": record.created_at_ms, "expiresAtMs": record.expires_at_ms }),
-        );
+        return Ok(ApprovalDecision::accepted(&record));
     }
     let _ = waiter.await;
     let done = approvals.get(&record.id).await.map_err(unavailable)?;
-    Ok(decision_json(done.as_ref().unwrap_or(&record)))
-}
-
-fn decision_json(r: &Record) -> Value {
-    json!({ "id": r.id, "decision": r.decision, "status": r.status, "reason": r.reason, "resolvedAtMs": r.resolved_at_ms })
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct IdParams {
-    id: String,
+    Ok(ApprovalDecision::of(done.as_ref().unwrap_or(&record)))
 }
 
 /// `exec.approval.waitDecision {id}`: waits for a pending approval's end.
-async fn wait_decision(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
-    let p: IdParams = parse_params("exec.approval.waitDecision", p)?;
+async fn wait_decision(
+    s: Arc<Shared>,
+    _c: CallCtx,
+    p: ApprovalIdParams,
+) -> Result<ApprovalDecision, ErrorShape> {
     if let Some(mut rx) = s.chat.approvals.watch(&p.id) {
         let _ = rx.wait_for(Option::is_some).await;
     }
     let r = s.chat.approvals.get(&p.id).await.map_err(unavailable)?;
-    r.map(|r| decision_json(&r)).ok_or_else(|| not_found(&p.id))
+    r.map(|r| ApprovalDecision::of(&r))
+        .ok_or_else(|| not_found(&p.id))
 }
 
 /// `exec.approval.resolve {id, decision}`: `allow-once`, `allow-always` (adds rules to
@@ -260,38 +229,39 @@ fn openclaw_pending(r: &crate::approvals::Record) -> Value {
 
 /// `plugin.approval.list` and `openclaw.approval.list`: Tidepool has no plugin or system-agent
 /// approvals, so these lists are always empty (OpenClaw's CLI asks all three).
-async fn no_approvals(_s: Arc<Shared>, _c: CallCtx, _p: Value) -> Result<Value, ErrorShape> {
-    Ok(json!([]))
+async fn no_approvals(
+    _s: Arc<Shared>,
+    _c: CallCtx,
+    _p: NoParams,
+) -> Result<Vec<Record>, ErrorShape> {
+    Ok(vec![])
 }
 
 /// `exec.approval.grants.list`: OpenClaw's standing grants belong to cron jobs, which Tidepool
 /// does not run; "allow always" here is a rule in the policy (`exec.approvals.get`).
-async fn grants_list(_s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
-    #[derive(serde::Deserialize)]
-    #[serde(deny_unknown_fields)]
-    struct P {
-        #[allow(dead_code)]
-        limit: Option<u32>,
-    }
-    let _: P = parse_params("exec.approval.grants.list", p)?;
-    Ok(json!({ "grants": [] }))
+async fn grants_list(
+    _s: Arc<Shared>,
+    _c: CallCtx,
+    _p: GrantsListParams,
+) -> Result<GrantsListResult, ErrorShape> {
+    Ok(GrantsListResult::default())
 }
 
 /// `exec.approval.grants.revoke`: there are no standing grants to revoke.
-async fn grants_revoke(_s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
-    #[derive(serde::Deserialize)]
-    #[serde(deny_unknown_fields, rename_all = "camelCase")]
-    struct P {
-        grant_id: String,
-    }
-    let p: P = parse_params("exec.approval.grants.revoke", p)?;
+async fn grants_revoke(
+    _s: Arc<Shared>,
+    _c: CallCtx,
+    p: GrantsRevokeParams,
+) -> Result<GrantsRevokeResult, ErrorShape> {
     if p.grant_id.is_empty() {
         return Err(invalid_params(
-            "exec.approval.grants.revoke",
+            ExecApprovalGrantsRevoke::NAME,
             "grantId is empty",
         ));
     }
-    Ok(json!({ "outcome": "not-found" }))
+    Ok(GrantsRevokeResult {
+        outcome: "not-found".into(),
+    })
 }
 
 /// `exec.approval.list`: pending approvals (default), or the audit trail filtered by
@@ -342,10 +312,9 @@ async fn list(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape
 }
 
 /// `exec.approval.get {id}`: one approval with its parsed command and verdict.
-async fn get(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
-    let p: IdParams = parse_params("exec.approval.get", p)?;
+async fn get(s: Arc<Shared>, _c: CallCtx, p: ApprovalIdParams) -> Result<Record, ErrorShape> {
     let r = s.chat.approvals.get(&p.id).await.map_err(unavailable)?;
-    r.map(|r| json!(r)).ok_or_else(|| not_found(&p.id))
+    r.ok_or_else(|| not_found(&p.id))
 }
 
 /// `exec.approval.check` (Tidepool): "would this command be allowed?" — the verdict without
@@ -380,103 +349,85 @@ async fn check(
     })
 }
 
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct HistoryParams {
-    #[serde(default)]
-    cursor: Option<String>,
-    #[serde(default)]
-    limit: Option<i64>,
-    #[serde(default)]
-    kind: Option<String>,
-}
-
 /// An approval as OpenClaw's `ApprovalSnapshot` (pending, allowed, denied, expired, cancelled).
-fn snapshot(r: &Record) -> Value {
+fn snapshot(r: &Record) -> ApprovalSnapshot {
     let mut decisions = vec!["allow-once", "allow-always", "deny"];
     if r.detail.suggested_rules.is_empty() {
         decisions.retain(|d| *d != "allow-always");
     }
-    let mut v = json!({
-        "id": r.id,
-        "urlPath": format!("/approvals/{}", r.id),
-        "createdAtMs": r.created_at_ms,
-        "expiresAtMs": r.expires_at_ms.max(r.created_at_ms),
-        "presentation": {
-            "kind": "exec",
-            "commandText": r.command,
-            "commandPreview": r.detail.reason,
-            "agentId": r.agent_id.as_ref().filter(|a| !a.is_empty()),
-            "allowedDecisions": decisions,
+    let agent_id = r.agent_id.clone().filter(|a| !a.is_empty());
+    let mut v = ApprovalSnapshot {
+        id: r.id.clone(),
+        url_path: format!("/approvals/{}", r.id),
+        created_at_ms: r.created_at_ms,
+        expires_at_ms: r.expires_at_ms.max(r.created_at_ms),
+        presentation: ApprovalPresentation {
+            kind: "exec".into(),
+            command_text: r.command.clone(),
+            command_preview: r.detail.reason.clone(),
+            agent_id: agent_id.clone(),
+            allowed_decisions: decisions.into_iter().map(str::to_owned).collect(),
         },
-        "status": r.status,
-    });
-    let mut source = serde_json::Map::new();
-    if let Some(a) = r.agent_id.as_ref().filter(|a| !a.is_empty()) {
-        source.insert("agentId".into(), json!(a));
-    }
-    if let Some(k) = r.session_key.as_ref().filter(|k| !k.is_empty()) {
-        source.insert("sessionKey".into(), json!(k));
-    }
+        status: r.status.clone(),
+        source_session_key: None,
+        resolved_at_ms: None,
+        source: None,
+        resolver: None,
+        decision: None,
+        reason: None,
+    };
     if r.status == "pending" {
-        if let Some(k) = &r.session_key {
-            crate::json::set_field(&mut v, "sourceSessionKey", json!(k));
-        }
+        v.source_session_key = r.session_key.clone();
         return v;
     }
-    crate::json::set_field(
-        &mut v,
-        "resolvedAtMs",
-        json!(r.resolved_at_ms.unwrap_or(r.created_at_ms)),
-    );
-    crate::json::set_field(&mut v, "source", Value::Object(source));
-    let resolver = match r.resolved_by.as_deref() {
-        Some(by) if by.starts_with("client:") => json!({ "kind": "device", "id": by }),
-        Some("policy") => json!({ "kind": "runtime" }),
-        _ => json!({ "kind": "system" }),
+    v.resolved_at_ms = Some(r.resolved_at_ms.unwrap_or(r.created_at_ms));
+    v.source = Some(ApprovalSource {
+        agent_id,
+        session_key: r.session_key.clone().filter(|k| !k.is_empty()),
+    });
+    v.resolver = Some(match r.resolved_by.as_deref() {
+        Some(by) if by.starts_with("client:") => ApprovalResolver {
+            kind: "device".into(),
+            id: Some(by.to_owned()),
+        },
+        Some("policy") => ApprovalResolver {
+            kind: "runtime".into(),
+            id: None,
+        },
+        _ => ApprovalResolver {
+            kind: "system".into(),
+            id: None,
+        },
+    });
+    let (decision, reason) = match r.status.as_str() {
+        "allowed" => (Some(r.decision.as_deref().unwrap_or("allow-once")), "user"),
+        "denied" => (Some("deny"), "user"),
+        "expired" => (None, "timeout"),
+        _ if r.reason.as_deref() == Some("run-aborted") => (None, "run-aborted"),
+        _ => (None, "gateway-restart"),
     };
-    crate::json::set_field(&mut v, "resolver", resolver);
-    match r.status.as_str() {
-        "allowed" => {
-            crate::json::set_field(
-                &mut v,
-                "decision",
-                json!(r.decision.as_deref().unwrap_or("allow-once")),
-            );
-            crate::json::set_field(&mut v, "reason", json!("user"));
-        }
-        "denied" => {
-            crate::json::set_field(&mut v, "decision", json!("deny"));
-            crate::json::set_field(&mut v, "reason", json!("user"));
-        }
-        "expired" => crate::json::set_field(&mut v, "reason", json!("timeout")),
-        _ => crate::json::set_field(
-            &mut v,
-            "reason",
-            json!(if r.reason.as_deref() == Some("run-aborted") {
-                "run-aborted"
-            } else {
-                "gateway-restart"
-            }),
-        ),
-    }
+    v.decision = decision.map(str::to_owned);
+    v.reason = Some(reason.to_owned());
     v
 }
 
 /// `approval.history {cursor, limit, kind}`: decided approvals, newest first, as OpenClaw
 /// snapshots; `cursor` is the offset of the next page.
-async fn history(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
-    let p: HistoryParams = if p.is_null() {
-        HistoryParams::default()
-    } else {
-        parse_params("approval.history", p)?
+async fn history(
+    s: Arc<Shared>,
+    _c: CallCtx,
+    p: ApprovalHistoryParams,
+) -> Result<ApprovalHistoryResult, ErrorShape> {
+    let empty = ApprovalHistoryResult {
+        items: vec![],
+        next_cursor: None,
     };
     if p.kind.as_deref().is_some_and(|k| k != "exec") {
-        return Ok(json!({ "items": [] }));
+        return Ok(empty);
     }
     let offset: i64 = match p.cursor.as_deref() {
         Some(c) => c.parse().map_err(|_| {
-            invalid_params("approval.history", "cursor is not one this gateway gave")
+            invalid_params(ApprovalHistory::NAME, "cursor is not one this gateway gave")
         })?,
         None => 0,
     };
@@ -488,77 +439,76 @@ async fn history(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorSh
         .history(None, None, limit + 1, offset)
         .await
         .map_err(unavailable)?;
-    let more = rows.len() as i64 > limit;
-    let items: Vec<Value> = rows
+    let more = i64::try_from(rows.len()).unwrap_or(i64::MAX) > limit;
+    let items = rows
         .iter()
         .take(usize::try_from(limit).unwrap_or(50))
         .filter(|r| r.status != "pending")
         .map(snapshot)
         .collect();
-    let mut out = json!({ "items": items });
-    if more {
-        crate::json::set_field(&mut out, "nextCursor", json!((offset + limit).to_string()));
-    }
-    Ok(out)
+    Ok(ApprovalHistoryResult {
+        items,
+        next_cursor: more.then(|| (offset + limit).to_string()),
+    })
 }
 
 /// `approval.get {id}`: one approval as an OpenClaw snapshot.
-async fn snapshot_get(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
-    let p: IdParams = parse_params("approval.get", p)?;
+async fn snapshot_get(
+    s: Arc<Shared>,
+    _c: CallCtx,
+    p: ApprovalIdParams,
+) -> Result<ApprovalGetResult, ErrorShape> {
     let r = s.chat.approvals.get(&p.id).await.map_err(unavailable)?;
-    r.map(|r| json!({ "approval": snapshot(&r) }))
-        .ok_or_else(|| not_found(&p.id))
+    r.map(|r| ApprovalGetResult {
+        approval: snapshot(&r),
+    })
+    .ok_or_else(|| not_found(&p.id))
 }
 
 /// `exec.approvals.get`: the policy as OpenClaw's `ExecApprovalsSnapshot` (its file is
 /// Tidepool's config file). The whole policy (rules with actions and scopes) is `tools.exec`
 /// in `config.get`.
-pub(super) async fn policy_get(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
-    let _: serde::de::IgnoredAny = parse_params("exec.approvals.get", p)?;
+pub(super) async fn policy_get(
+    s: Arc<Shared>,
+    _c: CallCtx,
+    _p: NoParams,
+) -> Result<ExecApprovalsSnapshot, ErrorShape> {
+    use crate::config::exec::{AskWhen, ExecMode, RuleAction, RuleScope};
     let snap = s.config.store.snapshot();
     let cfg = &snap.loaded.config.tools.exec;
-    let mode = cfg.effective_mode();
-    use crate::config::exec::ExecMode;
-    let (security, ask) = match mode {
+    let (security, ask) = match cfg.effective_mode() {
         ExecMode::Deny => ("deny", "off"),
         ExecMode::Allowlist => ("allowlist", "off"),
-        ExecMode::Ask => (
-            "allowlist",
-            if cfg.ask == crate::config::exec::AskWhen::Always {
-                "always"
-            } else {
-                "on-miss"
-            },
-        ),
+        ExecMode::Ask if cfg.ask == AskWhen::Always => ("allowlist", "always"),
+        ExecMode::Ask => ("allowlist", "on-miss"),
         ExecMode::Full => ("full", "off"),
     };
-    let allowlist: Vec<Value> = cfg
+    let allowlist = cfg
         .rules
         .iter()
-        .filter(|r| {
-            r.action == crate::config::exec::RuleAction::Allow
-                && r.scope == crate::config::exec::RuleScope::Global
-        })
-        .map(|r| {
-            let mut v = json!({ "pattern": r.pattern.0 });
-            if let Some(id) = &r.id {
-                crate::json::set_field(&mut v, "id", json!(id));
-            }
-            if r.source.as_deref() == Some("allow-always") {
-                crate::json::set_field(&mut v, "source", json!("allow-always"));
-            }
-            v
+        .filter(|r| r.action == RuleAction::Allow && r.scope == RuleScope::Global)
+        .map(|r| AllowlistEntry {
+            pattern: r.pattern.0.clone(),
+            id: r.id.clone(),
+            source: (r.source.as_deref() == Some("allow-always")).then(|| "allow-always".into()),
         })
         .collect();
-    let fallback = serde_json::to_value(cfg.ask_fallback).unwrap_or(json!("deny"));
-    Ok(json!({
-        "path": s.config.store.path().display().to_string(),
-        "exists": snap.exists,
-        "hash": snap.hash,
-        "file": {
-            "version": 1,
-            "defaults": { "security": security, "ask": ask, "askFallback": fallback },
-            "agents": { "*": { "allowlist": allowlist } },
+    let ask_fallback = serde_json::to_value(cfg.ask_fallback)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_else(|| "deny".into());
+    Ok(ExecApprovalsSnapshot {
+        path: s.config.store.path().display().to_string(),
+        exists: snap.exists,
+        hash: snap.hash.clone(),
+        file: ExecApprovalsFile {
+            version: 1,
+            defaults: ExecApprovalsDefaults {
+                security: security.into(),
+                ask: ask.into(),
+                ask_fallback,
+            },
+            agents: [("*".to_owned(), ExecApprovalsAgent { allowlist })].into(),
         },
-    }))
+    })
 }

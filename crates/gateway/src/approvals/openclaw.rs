@@ -3,14 +3,15 @@
 //! file's defaults become the mode and each allowlist becomes allow rules (global for `*`,
 //! agent-scoped otherwise); the user's ask / deny / session rules stay as they are.
 
-use crate::rpc::{CallCtx, invalid_params, parse_params};
+use crate::rpc::{CallCtx, invalid_params};
 use crate::state::Shared;
-use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
 use tidepool_protocol::ErrorShape;
+use tidepool_protocol::contract::{Method, NoParams};
+use tidepool_protocol::exec::{ExecApprovalsSet, ExecApprovalsSetParams, ExecApprovalsSnapshot};
 
-const M: &str = "exec.approvals.set";
+const M: &str = ExecApprovalsSet::NAME;
 
 /// What the file says, in Tidepool's terms.
 #[derive(Debug, Clone, PartialEq)]
@@ -194,20 +195,15 @@ pub fn apply(exec: &mut Value, m: &Mapped) {
     o.insert("rules".into(), Value::Array(rules));
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct SetParams {
-    file: Value,
-    #[serde(default)]
-    base_hash: Option<String>,
-}
-
 /// `exec.approvals.set {file, baseHash?}`: writes the policy; returns the new snapshot.
-pub async fn policy_set(s: Arc<Shared>, c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
-    let p: SetParams = parse_params(M, p)?;
+pub async fn policy_set(
+    s: Arc<Shared>,
+    c: CallCtx,
+    p: ExecApprovalsSetParams,
+) -> Result<ExecApprovalsSnapshot, ErrorShape> {
     let mapped = map_file(&p.file).map_err(|e| invalid_params(M, e))?;
     crate::config::methods::edit_exec(s.clone(), p.base_hash, |exec| apply(exec, &mapped)).await?;
-    super::methods::policy_get(s, c, json!({})).await
+    super::methods::policy_get(s, c, NoParams {}).await
 }
 
 #[cfg(test)]

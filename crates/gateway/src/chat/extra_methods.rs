@@ -16,14 +16,19 @@ use std::sync::Arc;
 use tidepool_protocol::chat::{
     ChatInjectParams, ChatMessageGetParams, ChatMetadataParams, ChatStartupParams, events, names,
 };
-use tidepool_protocol::{ErrorCode, ErrorShape, Scope};
+use tidepool_protocol::runs::{
+    self, AccountSelection, ChatInjectResult, ChatMetadataResult, ChatModelOption, ThinkingLevel,
+};
+use tidepool_protocol::{ErrorCode, ErrorShape};
 
 /// Registers the methods (scopes as in OpenClaw: injecting needs admin, reading read).
 pub fn register(r: &mut Methods) {
-    r.add(names::CHAT_INJECT, Scope::Admin, chat_inject);
-    r.add(names::CHAT_MESSAGE_GET, Scope::Read, chat_message_get);
-    r.add(names::CHAT_METADATA, Scope::Read, chat_metadata);
-    r.add(names::CHAT_STARTUP, Scope::Read, chat_startup);
+    r.method::<runs::ChatInject, _, _>(chat_inject);
+    // The message is `chat.history`'s (richer than `TranscriptMessage`).
+    r.method_raw::<runs::ChatMessageGet, _, _>(chat_message_get);
+    r.method::<runs::ChatMetadata, _, _>(chat_metadata);
+    // `chat.history`'s whole answer with the metadata and resolution added.
+    r.method_raw::<runs::ChatStartup, _, _>(chat_startup);
 }
 
 /// Longest `chat.inject` label (OpenClaw's schema).
@@ -40,9 +45,12 @@ fn required(method: &str, field: &str, v: &str) -> Result<(), ErrorShape> {
     Ok(())
 }
 
-async fn chat_inject(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
+async fn chat_inject(
+    s: Arc<Shared>,
+    _c: CallCtx,
+    p: ChatInjectParams,
+) -> Result<ChatInjectResult, ErrorShape> {
     const M: &str = names::CHAT_INJECT;
-    let p: ChatInjectParams = parse_params(M, p)?;
     required(M, "sessionKey", &p.session_key)?;
     required(M, "message", &p.message)?;
     let label = p.label.as_deref().map(str::trim).filter(|l| !l.is_empty());
@@ -121,7 +129,10 @@ async fn chat_inject(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, Err
         events::SESSIONS_CHANGED,
         json!({ "key": key, "reason": "inject" }),
     );
-    Ok(json!({ "ok": true, "messageId": id }))
+    Ok(ChatInjectResult {
+        ok: true,
+        message_id: id,
+    })
 }
 
 async fn chat_message_get(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
@@ -165,40 +176,40 @@ async fn chat_message_get(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value
 
 /// The models a chat with `agent` can use: every configured model entry, and the agent's
 /// model and fallbacks where no entry lists them.
-fn metadata_models(s: &Shared, config: &Config, agent: &AgentSpec) -> Vec<Value> {
+fn metadata_models(s: &Shared, config: &Config, agent: &AgentSpec) -> Vec<ChatModelOption> {
     let dir = s.config_dir();
     let available = |pid: &str| {
         providers::resolve(config, &dir, s.chat.secrets.as_ref(), pid, &s.chat.http).is_ok()
     };
-    let thinking = json!([{ "id": "off", "label": "off" }]);
-    let mut out: Vec<Value> = vec![];
+    let mut out: Vec<ChatModelOption> = vec![];
     let mut seen: Vec<String> = vec![];
-    let mut push = |pid: &str,
-                    id: &str,
-                    name: Option<&str>,
-                    window: Option<u64>,
-                    reasoning: bool| {
-        let full = format!("{pid}/{id}");
-        if seen.contains(&full) {
-            return;
-        }
-        let mut m = json!({
-            "id": id,
-            "name": name.unwrap_or(id),
-            "provider": pid,
-            "reasoning": reasoning,
-            "tags": if agent.model.as_deref() == Some(full.as_str()) { json!(["default"]) } else { json!([]) },
-            // Tidepool runs every model without extended thinking.
-            "thinkingLevels": thinking,
-            "thinkingDefault": "off",
-            "available": available(pid),
-        });
-        if let Some(w) = window.filter(|w| *w > 0) {
-            crate::json::set_field(&mut m, "contextWindow", json!(w));
-        }
-        out.push(m);
-        seen.push(full);
-    };
+    let mut push =
+        |pid: &str, id: &str, name: Option<&str>, window: Option<u64>, reasoning: bool| {
+            let full = format!("{pid}/{id}");
+            if seen.contains(&full) {
+                return;
+            }
+            out.push(ChatModelOption {
+                id: id.to_owned(),
+                name: name.unwrap_or(id).to_owned(),
+                provider: pid.to_owned(),
+                reasoning,
+                tags: if agent.model.as_deref() == Some(full.as_str()) {
+                    vec!["default".into()]
+                } else {
+                    vec![]
+                },
+                // Tidepool runs every model without extended thinking.
+                thinking_levels: vec![ThinkingLevel {
+                    id: "off".into(),
+                    label: "off".into(),
+                }],
+                thinking_default: "off".into(),
+                available: available(pid),
+                context_window: window.filter(|w| *w > 0),
+            });
+            seen.push(full);
+        };
     for (pid, p) in &config.models.providers {
         for e in &p.models {
             push(
@@ -218,24 +229,37 @@ fn metadata_models(s: &Shared, config: &Config, agent: &AgentSpec) -> Vec<Value>
     out
 }
 
-fn metadata(s: &Shared, config: &Config, agent: &AgentSpec, for_session: bool) -> Value {
-    let mut v = json!({
-        "models": metadata_models(s, config, agent),
+fn metadata(
+    s: &Shared,
+    config: &Config,
+    agent: &AgentSpec,
+    for_session: bool,
+) -> ChatMetadataResult {
+    ChatMetadataResult {
+        models: metadata_models(s, config, agent),
         // No slash commands yet (commands.list is empty too).
-        "commands": [],
-        "swarmEnabled": false,
+        commands: vec![],
+        swarm_enabled: false,
         // One credential per provider, from the config: nothing to choose between.
-        "accountSelection": { "kind": "automatic", "label": "Automatic account selection" },
-    });
-    if for_session {
-        crate::json::set_field(&mut v, "runtimeSelectionLocked", json!(false));
+        account_selection: AccountSelection {
+            kind: "automatic".into(),
+            label: "Automatic account selection".into(),
+        },
+        runtime_selection_locked: for_session.then_some(false),
     }
-    v
 }
 
-async fn chat_metadata(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
+/// [`metadata`] as it goes into `chat.startup`'s answer.
+fn metadata_json(s: &Shared, config: &Config, agent: &AgentSpec) -> Result<Value, ErrorShape> {
+    serde_json::to_value(metadata(s, config, agent, true)).map_err(unavailable)
+}
+
+async fn chat_metadata(
+    s: Arc<Shared>,
+    _c: CallCtx,
+    p: ChatMetadataParams,
+) -> Result<ChatMetadataResult, ErrorShape> {
     const M: &str = names::CHAT_METADATA;
-    let p: ChatMetadataParams = parse_params(M, p)?;
     let config = s.current_config();
     let (agent, key) = target(
         &config,
@@ -282,7 +306,7 @@ async fn chat_startup(s: Arc<Shared>, c: CallCtx, p: Value) -> Result<Value, Err
             let (agent, _) = target(&config, &s.paths, M, p.agent_id.as_deref(), Some(key))?;
             let mut out =
                 chat_history(s.clone(), c, history_params(key, p.agent_id.as_deref())).await?;
-            crate::json::set_field(&mut out, "metadata", metadata(&s, &config, &agent, true));
+            crate::json::set_field(&mut out, "metadata", metadata_json(&s, &config, &agent)?);
             Ok(out)
         }
         (None, Some(short)) => {
@@ -323,7 +347,7 @@ async fn chat_startup(s: Arc<Shared>, c: CallCtx, p: Value) -> Result<Value, Err
                     crate::json::set_field(
                         &mut out,
                         "metadata",
-                        metadata(&s, &config, &agent, true),
+                        metadata_json(&s, &config, &agent)?,
                     );
                     let mut resolution = one.clone();
                     crate::json::set_field(&mut resolution, "ok", json!(true));

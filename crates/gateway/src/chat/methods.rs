@@ -16,7 +16,12 @@ use tidepool_protocol::chat::{
     AgentParams, AgentWaitParams, ChatAbortParams, ChatHistoryParams, ChatRetryParams,
     ChatSendParams, events, names,
 };
-use tidepool_protocol::{ErrorCode, ErrorShape, Scope};
+use tidepool_protocol::contract::NoParams;
+use tidepool_protocol::runs::{
+    self, AgentMeta, AgentModel, AgentPayload, AgentResponse, AgentRunMeta, AgentRunResult,
+    AgentSummary, AgentUsage, AgentWaitResult, AgentsListResult,
+};
+use tidepool_protocol::{ErrorCode, ErrorShape};
 
 /// Registers the chat and agent methods.
 pub fn register(r: &mut Methods) {
@@ -25,9 +30,9 @@ pub fn register(r: &mut Methods) {
     r.method_raw::<c::ChatRetry, _, _>(chat_retry);
     r.method_raw::<c::ChatAbort, _, _>(chat_abort);
     r.method_raw::<c::ChatHistory, _, _>(chat_history);
-    r.add(names::AGENT, Scope::Write, agent);
-    r.add(names::AGENT_WAIT, Scope::Write, agent_wait);
-    r.add(names::AGENTS_LIST, Scope::Read, agents_list);
+    r.method::<runs::AgentRun, _, _>(agent);
+    r.method::<runs::AgentWait, _, _>(agent_wait);
+    r.method::<runs::AgentsList, _, _>(agents_list);
     r.method_raw::<c::ModelsList, _, _>(models_list);
     super::extra_methods::register(r);
 }
@@ -218,8 +223,7 @@ pub(super) async fn chat_history(
     }))
 }
 
-async fn agent(s: Arc<Shared>, c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
-    let p: AgentParams = parse_params(names::AGENT, p)?;
+async fn agent(s: Arc<Shared>, c: CallCtx, p: AgentParams) -> Result<AgentResponse, ErrorShape> {
     if p.message.trim().is_empty() {
         return Err(invalid_params(names::AGENT, "message is empty"));
     }
@@ -253,10 +257,19 @@ async fn agent(s: Arc<Shared>, c: CallCtx, p: Value) -> Result<Value, ErrorShape
         },
         &p.idempotency_key,
     )?;
-    let accepted = json!({ "runId": run_id, "sessionKey": session_key, "agentId": agent_id, "status": "accepted", "acceptedAt": crate::sysinfo::now_ms() });
+    let accepted = AgentResponse {
+        run_id: run_id.clone(),
+        status: "accepted".into(),
+        summary: None,
+        session_key: Some(session_key.clone()),
+        agent_id: Some(agent_id),
+        accepted_at: Some(crate::sysinfo::now_ms()),
+        result: None,
+    };
     // Like OpenClaw: `accepted` now, the run's result as a second response with the same id
     // (its CLI waits for that one). A JSON-RPC caller gets `accepted` only and uses agent.wait.
-    if !c.accept(accepted.clone()) {
+    let interim = serde_json::to_value(&accepted).map_err(unavailable)?;
+    if !c.accept(interim) {
         return Ok(accepted);
     }
     let started = std::time::Instant::now();
@@ -267,15 +280,29 @@ async fn agent(s: Arc<Shared>, c: CallCtx, p: Value) -> Result<Value, ErrorShape
         .unwrap_or(RunOutcome::Running);
     match outcome {
         RunOutcome::Ok => agent_result(&s, &run_id, &session_key, started.elapsed()).await,
-        RunOutcome::Aborted => {
-            Ok(json!({ "runId": run_id, "status": "aborted", "summary": "aborted" }))
-        }
+        RunOutcome::Aborted => Ok(ended(run_id, "aborted", "aborted".into())),
         RunOutcome::Error(e) => Err(unavailable(e)),
-        RunOutcome::Running => Ok(json!({
-            "runId": run_id,
-            "status": "timeout",
-            "summary": format!("still running after {} s; follow it with agent.wait", limit.as_secs()),
-        })),
+        RunOutcome::Running => Ok(ended(
+            run_id,
+            "timeout",
+            format!(
+                "still running after {} s; follow it with agent.wait",
+                limit.as_secs()
+            ),
+        )),
+    }
+}
+
+/// A final `agent` response without a result.
+fn ended(run_id: String, status: &str, summary: String) -> AgentResponse {
+    AgentResponse {
+        run_id,
+        status: status.into(),
+        summary: Some(summary),
+        session_key: None,
+        agent_id: None,
+        accepted_at: None,
+        result: None,
     }
 }
 
@@ -285,7 +312,7 @@ async fn agent_result(
     run_id: &str,
     session_key: &str,
     took: Duration,
-) -> Result<Value, ErrorShape> {
+) -> Result<AgentResponse, ErrorShape> {
     let entries = s
         .chat
         .store
@@ -309,78 +336,93 @@ async fn agent_result(
     };
     let (input, output) = (sum("input"), sum("output"));
     let last = mine.last().map(|e| &e.meta);
+    let meta_text = |k: &str| last.and_then(|m| m.get(k)?.as_str().map(str::to_owned));
     let row = s.chat.store.get(session_key).await.map_err(unavailable)?;
-    Ok(json!({
-        "runId": run_id,
-        "status": "ok",
-        "summary": "completed",
-        "result": {
-            "payloads": [{ "text": text, "mediaUrl": null }],
-            "meta": {
-                "durationMs": took.as_millis() as u64,
-                "agentMeta": {
-                    "sessionId": row.map(|r| r.session_id),
-                    "sessionFile": session_key,
-                    "provider": last.and_then(|m| m.get("provider")).cloned(),
-                    "model": last.and_then(|m| m.get("model")).cloned(),
-                    "usage": {
-                        "input": input,
-                        "output": output,
-                        "cacheRead": sum("cacheRead"),
-                        "cacheWrite": sum("cacheWrite"),
-                        "total": input + output,
+    Ok(AgentResponse {
+        run_id: run_id.to_owned(),
+        status: "ok".into(),
+        summary: Some("completed".into()),
+        session_key: None,
+        agent_id: None,
+        accepted_at: None,
+        result: Some(AgentRunResult {
+            payloads: vec![AgentPayload {
+                text,
+                media_url: None,
+            }],
+            meta: AgentRunMeta {
+                duration_ms: u64::try_from(took.as_millis()).unwrap_or(u64::MAX),
+                agent_meta: AgentMeta {
+                    session_id: row.map(|r| r.session_id),
+                    session_file: session_key.to_owned(),
+                    provider: meta_text("provider"),
+                    model: meta_text("model"),
+                    usage: AgentUsage {
+                        input,
+                        output,
+                        cache_read: sum("cacheRead"),
+                        cache_write: sum("cacheWrite"),
+                        total: input + output,
                     },
                 },
-                "aborted": false,
+                aborted: false,
             },
-        },
-    }))
+        }),
+    })
 }
 
-async fn agent_wait(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
-    let p: AgentWaitParams = parse_params(names::AGENT_WAIT, p)?;
+async fn agent_wait(
+    s: Arc<Shared>,
+    _c: CallCtx,
+    p: AgentWaitParams,
+) -> Result<AgentWaitResult, ErrorShape> {
     let timeout = Duration::from_millis(p.timeout_ms.unwrap_or(30_000).min(600_000));
     let outcome =
         s.chat.wait(&p.run_id, timeout).await.ok_or_else(|| {
             invalid_params(names::AGENT_WAIT, format!("unknown run {}", p.run_id))
         })?;
-    Ok(match outcome {
-        RunOutcome::Running => json!({ "runId": p.run_id, "status": "timeout" }),
-        RunOutcome::Ok => json!({ "runId": p.run_id, "status": "ok" }),
-        RunOutcome::Aborted => json!({ "runId": p.run_id, "status": "aborted" }),
-        RunOutcome::Error(e) => json!({ "runId": p.run_id, "status": "error", "error": e }),
+    let (status, error) = match outcome {
+        RunOutcome::Running => ("timeout", None),
+        RunOutcome::Ok => ("ok", None),
+        RunOutcome::Aborted => ("aborted", None),
+        RunOutcome::Error(e) => ("error", Some(e)),
+    };
+    Ok(AgentWaitResult {
+        run_id: p.run_id,
+        status: status.into(),
+        error,
     })
 }
 
-async fn agents_list(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
-    let _: serde::de::IgnoredAny = parse_params(names::AGENTS_LIST, p)?;
+async fn agents_list(
+    s: Arc<Shared>,
+    _c: CallCtx,
+    _p: NoParams,
+) -> Result<AgentsListResult, ErrorShape> {
     let config = s.current_config();
     let list = agents(&config, &s.paths);
     let default = list
         .first()
         .map(|a| a.id.clone())
         .unwrap_or_else(|| "main".into());
-    let rows: Vec<Value> = list
+    let agents = list
         .iter()
-        .map(|a| {
-            let mut m = json!({
-                "id": a.id,
-                "name": a.name,
-                "workspace": a.workspace.display().to_string(),
-            });
-            if let Some(primary) = &a.model {
-                crate::json::set_field(
-                    &mut m,
-                    "model",
-                    json!({ "primary": primary, "fallbacks": a.fallbacks }),
-                );
-            }
-            m
+        .map(|a| AgentSummary {
+            id: a.id.clone(),
+            name: a.name.clone(),
+            workspace: a.workspace.display().to_string(),
+            model: a.model.as_ref().map(|primary| AgentModel {
+                primary: primary.clone(),
+                fallbacks: a.fallbacks.clone(),
+            }),
         })
         .collect();
-    Ok(
-        json!({ "defaultId": default, "mainKey": sessions::MAIN, "scope": "per-sender", "agents": rows }),
-    )
+    Ok(AgentsListResult {
+        default_id: default,
+        main_key: sessions::MAIN.to_owned(),
+        scope: "per-sender".into(),
+        agents,
+    })
 }
 
 async fn models_list(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {

@@ -7,14 +7,14 @@ use crate::config::store::{Change, WriteError};
 use crate::rpc::{CallCtx, invalid_params, parse_params};
 use crate::state::Methods;
 use crate::state::Shared;
-use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use tidepool_protocol::config::{
     ConfigApply, ConfigChanged, ConfigChangedPayload, ConfigGet, ConfigGetResult, ConfigPatch,
-    ConfigSchema, ConfigSchemaResult, ConfigWriteParams, ConfigWriteResult,
+    ConfigSchema, ConfigSchemaLookup, ConfigSchemaLookupParams, ConfigSchemaResult, ConfigSet,
+    ConfigSetPathParams, ConfigWriteParams, ConfigWriteResult,
 };
-use tidepool_protocol::contract::{Event, NoParams};
+use tidepool_protocol::contract::{Event, Method, NoParams};
 use tidepool_protocol::{ErrorCode, ErrorShape, Scope};
 
 /// `config.changed`.
@@ -24,7 +24,8 @@ pub const CONFIG_CHANGED: &str = ConfigChanged::NAME;
 /// written in the file masked for callers without `operator.admin`; writes need admin.
 pub fn register(r: &mut Methods) {
     r.method::<ConfigGet, _, _>(get);
-    r.add("config.set", Scope::Admin, set);
+    // Two forms told apart by `path`, each parsed on its own so errors name the field.
+    r.method_raw::<ConfigSet, _, _>(set);
     r.method::<ConfigApply, _, _>(apply);
     r.method::<ConfigPatch, _, _>(patch);
     r.method::<ConfigSchema, _, _>(|_s, _c, _p: NoParams| async move {
@@ -38,22 +39,12 @@ pub fn register(r: &mut Methods) {
             generated_at: crate::sysinfo::now_ms().to_string(),
         })
     });
-    r.add(
-        "config.schema.lookup",
-        Scope::Read,
-        |_s, _c, p| async move {
-            #[derive(Deserialize)]
-            #[serde(deny_unknown_fields)]
-            struct Lookup {
-                path: String,
-            }
-            let p: Lookup = parse_params("config.schema.lookup", p)?;
-            let path = p.path.trim_start_matches('.');
-            crate::config::schema::lookup(path).ok_or_else(|| {
-                invalid_params("config.schema.lookup", format!("no config key `{path}`"))
-            })
-        },
-    );
+    r.method::<ConfigSchemaLookup, _, _>(|_s, _c, p: ConfigSchemaLookupParams| async move {
+        let path = p.path.trim_start_matches('.').to_owned();
+        crate::config::schema::lookup(&path).ok_or_else(|| {
+            invalid_params(ConfigSchemaLookup::NAME, format!("no config key `{path}`"))
+        })
+    });
 }
 
 /// `uiHints`: a label and help text per property path, from the schema's descriptions.
@@ -169,15 +160,6 @@ fn redacted(raw: &str, value: &Value) -> (String, Value) {
         Err(_) => String::new(),
     };
     (text, config)
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct PathParams {
-    path: String,
-    value: Value,
-    #[serde(default)]
-    base_hash: Option<String>,
 }
 
 /// The error a refused config write answers: the reason, and a detail code with where and
@@ -311,17 +293,17 @@ fn encode(r: ConfigWriteResult) -> Result<Value, ErrorShape> {
 /// `config.set`: the whole text (`raw`, as OpenClaw), or one value at a dotted `path`.
 async fn set(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
     if p.get("path").is_some() {
-        let p: PathParams = parse_params("config.set", p)?;
+        let p: ConfigSetPathParams = parse_params(ConfigSet::NAME, p)?;
         let snap = s.config.store.snapshot();
         let mut doc = file_value(&snap.raw)?;
         edit::set_path(&mut doc, &p.path)
-            .map_err(|m| invalid_params("config.set", m))?
+            .map_err(|m| invalid_params(ConfigSet::NAME, m))?
             .clone_from(&p.value);
         let raw = edit::rewrite(&snap.raw, &doc);
         let base = p.base_hash.or_else(|| Some(snap.hash.clone()));
         return encode(write(s, raw, base, false).await?);
     }
-    let p: ConfigWriteParams = parse_params("config.set", p)?;
+    let p: ConfigWriteParams = parse_params(ConfigSet::NAME, p)?;
     encode(write(s, p.raw, p.base_hash, p.force).await?)
 }
 

@@ -4,6 +4,7 @@
 use super::Config;
 use super::store::{ReloadKind, reload_kind};
 use serde_json::{Value, json};
+use tidepool_protocol::config::{ConfigHint, ConfigSchemaChild, ConfigSchemaLookupResult};
 
 /// The whole schema.
 pub fn schema() -> Value {
@@ -60,7 +61,7 @@ fn annotate(node: &mut Value, path: &str, defs: &Value) {
 }
 
 /// The schema of one dotted path and its direct children, as `config.schema.lookup` returns it.
-pub fn lookup(path: &str) -> Option<Value> {
+pub fn lookup(path: &str) -> Option<ConfigSchemaLookupResult> {
     let root = schema();
     let mut node = &root;
     for seg in path.split('.').filter(|s| !s.is_empty()) {
@@ -71,43 +72,47 @@ pub fn lookup(path: &str) -> Option<Value> {
         .and_then(Value::as_array)
         .map(|r| r.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
-    let children: Vec<Value> = node
+    let children = node
         .get("properties")
         .and_then(Value::as_object)
         .map(|props| {
             props
                 .iter()
-                .map(|(k, v)| {
-                    let mut c = serde_json::Map::new();
-                    c.insert("key".into(), json!(k));
-                    let p = if path.is_empty() {
+                .map(|(k, v)| ConfigSchemaChild {
+                    key: k.clone(),
+                    path: if path.is_empty() {
                         k.clone()
                     } else {
                         format!("{path}.{k}")
-                    };
-                    c.insert("path".into(), json!(p));
-                    if let Some(t) = v.get("type").filter(|t| t.is_string() || t.is_array()) {
-                        c.insert("type".into(), t.clone());
-                    }
-                    c.insert("required".into(), json!(required.contains(&k.as_str())));
-                    c.insert("hasChildren".into(), json!(v.get("properties").is_some()));
-                    if let Some(r) = v.get("x-reloadKind") {
-                        c.insert("reloadKind".into(), r.clone());
-                    }
-                    if let Some(d) = v.get("description").and_then(Value::as_str) {
-                        c.insert("hint".into(), json!({ "help": d }));
-                    }
-                    Value::Object(c)
+                    },
+                    kind: v
+                        .get("type")
+                        .filter(|t| t.is_string() || t.is_array())
+                        .cloned(),
+                    required: required.contains(&k.as_str()),
+                    has_children: v.get("properties").is_some(),
+                    reload_kind: v
+                        .get("x-reloadKind")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned),
+                    hint: v
+                        .get("description")
+                        .and_then(Value::as_str)
+                        .map(|d| ConfigHint { help: d.to_owned() }),
                 })
                 .collect()
         })
         .unwrap_or_default();
-    Some(json!({
-        "path": if path.is_empty() { "." } else { path },
-        "schema": node,
-        "reloadKind": node.get("x-reloadKind").cloned().unwrap_or(json!("none")),
-        "children": children,
-    }))
+    Some(ConfigSchemaLookupResult {
+        path: if path.is_empty() { "." } else { path }.to_owned(),
+        schema: node.clone(),
+        reload_kind: node
+            .get("x-reloadKind")
+            .and_then(Value::as_str)
+            .unwrap_or("none")
+            .to_owned(),
+        children,
+    })
 }
 
 #[cfg(test)]
@@ -124,13 +129,8 @@ mod tests {
         let mode = &s["properties"]["gateway"]["properties"]["auth"]["properties"]["mode"];
         assert!(mode.to_string().contains("password"), "{mode}");
         let l = lookup("gateway.auth").unwrap();
-        assert_eq!(l["reloadKind"], "restart");
-        let keys: Vec<&str> = l["children"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| c["key"].as_str().unwrap())
-            .collect();
+        assert_eq!(l.reload_kind, "restart");
+        let keys: Vec<&str> = l.children.iter().map(|c| c.key.as_str()).collect();
         assert!(
             keys.contains(&"mode") && keys.contains(&"token"),
             "{keys:?}"

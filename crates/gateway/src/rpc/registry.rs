@@ -89,8 +89,9 @@ pub enum Refusal {
 }
 
 impl<S: Send + Sync + 'static> Registry<S> {
-    /// Adds a method that needs `scope`.
-    pub fn add<F, Fut>(&mut self, name: &'static str, scope: Scope, f: F)
+    /// Adds a method that needs `scope` (every method comes in through its descriptor:
+    /// [`Registry::method`] or [`Registry::method_raw`]).
+    fn add<F, Fut>(&mut self, name: &'static str, scope: Scope, f: F)
     where
         F: Fn(Arc<S>, CallCtx, Value) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<Value, ErrorShape>> + Send + 'static,

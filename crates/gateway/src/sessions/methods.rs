@@ -13,7 +13,8 @@ use tidepool_protocol::chat::{
     SessionKeyParams, SessionsCreateParams, SessionsExportParams, SessionsListParams,
     SessionsPatchParams, SessionsPreviewParams, events, names,
 };
-use tidepool_protocol::{ErrorCode, ErrorShape, Scope};
+use tidepool_protocol::runs;
+use tidepool_protocol::{ErrorCode, ErrorShape};
 use tokio_util::sync::CancellationToken;
 
 /// Registers the session methods. Resetting, deleting and compacting need admin, as in
@@ -21,8 +22,8 @@ use tokio_util::sync::CancellationToken;
 pub fn register(r: &mut Methods) {
     use tidepool_protocol::sessions as c;
     r.method_raw::<c::SessionsList, _, _>(list);
-    r.add(names::SESSIONS_GET, Scope::Read, get);
-    r.add(names::SESSIONS_PREVIEW, Scope::Read, preview);
+    r.method_raw::<runs::SessionsGet, _, _>(get);
+    r.method_raw::<runs::SessionsPreview, _, _>(preview);
     r.method_raw::<c::SessionsCreate, _, _>(create);
     r.method_raw::<c::SessionsPatch, _, _>(patch);
     r.method_raw::<c::SessionsReset, _, _>(reset);

@@ -4,31 +4,29 @@
 use super::usage::{self, Counted, Prices, RangeRequest, Rollup, Scope, Transcript};
 use super::{SessionRow, normalize_key};
 use crate::rpc::unavailable;
-use crate::rpc::{CallCtx, invalid_params, parse_params};
+use crate::rpc::{CallCtx, invalid_params};
 use crate::state::Methods;
 use crate::state::Shared;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Arc;
+use tidepool_protocol::ErrorShape;
+use tidepool_protocol::contract::NoParams;
 use tidepool_protocol::usage::{
-    CreatorOption, SessionUsageRow, SessionsUsageParams, SessionsUsageResult, UNKNOWN_CREATOR_KEY,
-    UsageCostParams, UsageCostResult, UsageStatusResult, UsageTotals, names,
+    CreatorOption, SessionUsageRow, SessionsUsage, SessionsUsageParams, SessionsUsageResult,
+    UNKNOWN_CREATOR_KEY, UsageCost, UsageCostParams, UsageCostResult, UsageStatus,
+    UsageStatusResult, UsageTotals, names,
 };
-use tidepool_protocol::{ErrorShape, Scope as AuthScope};
 
 /// Registers the usage methods (all `operator.read`, as in OpenClaw).
 pub fn register(r: &mut Methods) {
-    r.add(names::SESSIONS_USAGE, AuthScope::Read, sessions_usage);
-    r.add(names::USAGE_COST, AuthScope::Read, usage_cost);
-    r.add(names::USAGE_STATUS, AuthScope::Read, usage_status);
+    r.method::<SessionsUsage, _, _>(sessions_usage);
+    r.method::<UsageCost, _, _>(usage_cost);
+    r.method::<UsageStatus, _, _>(usage_status);
 }
 
 fn now_ms() -> u64 {
     crate::sysinfo::now_ms()
-}
-
-fn to_value<T: serde::Serialize>(v: &T) -> Result<Value, ErrorShape> {
-    serde_json::to_value(v).map_err(unavailable)
 }
 
 /// The configured agent id that `id` names (ignoring case), else `id` as given: usage of an
@@ -74,17 +72,23 @@ fn non_empty(method: &str, field: &str, v: Option<&str>) -> Result<(), ErrorShap
     }
 }
 
-async fn usage_status(_s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
-    let _: serde::de::IgnoredAny = parse_params(names::USAGE_STATUS, p)?;
-    to_value(&UsageStatusResult {
+async fn usage_status(
+    _s: Arc<Shared>,
+    _c: CallCtx,
+    _p: NoParams,
+) -> Result<UsageStatusResult, ErrorShape> {
+    Ok(UsageStatusResult {
         updated_at: now_ms(),
         providers: vec![],
     })
 }
 
-async fn usage_cost(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
+async fn usage_cost(
+    s: Arc<Shared>,
+    _c: CallCtx,
+    p: UsageCostParams,
+) -> Result<UsageCostResult, ErrorShape> {
     const M: &str = names::USAGE_COST;
-    let p: UsageCostParams = parse_params(M, p)?;
     let range = usage::resolve_range(
         &RangeRequest {
             start_date: p.start_date.as_deref(),
@@ -122,7 +126,7 @@ async fn usage_cost(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, Erro
         .map_err(unavailable)?;
     let prices = Prices::from_config(&s.current_config());
     let (daily, totals) = usage::daily_totals(&entries, &range, &prices);
-    to_value(&UsageCostResult {
+    Ok(UsageCostResult {
         updated_at: now_ms(),
         days: range.days(),
         daily,
@@ -143,9 +147,12 @@ struct Pending<'a> {
     rollup: Rollup,
 }
 
-async fn sessions_usage(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
+async fn sessions_usage(
+    s: Arc<Shared>,
+    _c: CallCtx,
+    p: SessionsUsageParams,
+) -> Result<SessionsUsageResult, ErrorShape> {
     const M: &str = names::SESSIONS_USAGE;
-    let p: SessionsUsageParams = parse_params(M, p)?;
     non_empty(M, "key", p.key.as_deref())?;
     non_empty(M, "agentId", p.agent_id.as_deref())?;
     non_empty(M, "timeZone", p.time_zone.as_deref())?;
@@ -384,7 +391,7 @@ async fn sessions_usage(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, 
             key: UNKNOWN_CREATOR_KEY.into(),
         }]
     };
-    to_value(&SessionsUsageResult {
+    Ok(SessionsUsageResult {
         updated_at: now_ms(),
         start_date: range.day_of(range.start_ms),
         end_date: range.day_of(range.end_ms),

@@ -9,34 +9,25 @@ use crate::config::Config;
 use crate::config::exec::ExecMode;
 use crate::config::secret::{Secret, SecretSource};
 use crate::providers;
-use crate::rpc::{CallCtx, invalid_params, parse_params};
+use crate::rpc::{CallCtx, invalid_params};
 use crate::state::Methods;
 use crate::state::Shared;
-use serde_json::Value;
 use std::sync::Arc;
 use tidepool_protocol::agents::{
-    ApiKeySource, CommandsListParams, CommandsListResult, ModelsAuthStatusParams,
-    ModelsAuthStatusResult, ProviderAuthStatus, ToolCatalogEntry, ToolCatalogGroup,
-    ToolsCatalogParams, ToolsCatalogResult, ToolsEffectiveEntry, ToolsEffectiveGroup,
-    ToolsEffectiveNotice, ToolsEffectiveParams, ToolsEffectiveResult, names,
+    ApiKeySource, CommandsList, CommandsListParams, CommandsListResult, ModelsAuthStatus,
+    ModelsAuthStatusParams, ModelsAuthStatusResult, ProviderAuthStatus, ToolCatalogEntry,
+    ToolCatalogGroup, ToolsCatalog, ToolsCatalogParams, ToolsCatalogResult, ToolsEffective,
+    ToolsEffectiveEntry, ToolsEffectiveGroup, ToolsEffectiveNotice, ToolsEffectiveParams,
+    ToolsEffectiveResult, names,
 };
-use tidepool_protocol::{ErrorCode, ErrorShape, Scope};
+use tidepool_protocol::{ErrorCode, ErrorShape};
 
 /// Registers the tool and command catalogue methods (read scope, as in OpenClaw).
 pub fn register(r: &mut Methods) {
-    r.add(names::TOOLS_CATALOG, Scope::Read, catalog);
-    r.add(names::TOOLS_EFFECTIVE, Scope::Read, effective);
-    r.add(names::COMMANDS_LIST, Scope::Read, commands);
-    r.add(names::MODELS_AUTH_STATUS, Scope::Read, auth_status);
-}
-
-fn to_value<T: serde::Serialize>(v: &T) -> Result<Value, ErrorShape> {
-    serde_json::to_value(v).map_err(|e| {
-        ErrorShape::new(
-            ErrorCode::Unavailable,
-            format!("could not encode result: {e}"),
-        )
-    })
+    r.method::<ToolsCatalog, _, _>(catalog);
+    r.method::<ToolsEffective, _, _>(effective);
+    r.method::<CommandsList, _, _>(commands);
+    r.method::<ModelsAuthStatus, _, _>(auth_status);
 }
 
 /// Groups in OpenClaw's section order, with its labels.
@@ -60,8 +51,11 @@ fn summary(description: &str) -> String {
     }
 }
 
-async fn catalog(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
-    let p: ToolsCatalogParams = parse_params(names::TOOLS_CATALOG, p)?;
+async fn catalog(
+    s: Arc<Shared>,
+    _c: CallCtx,
+    p: ToolsCatalogParams,
+) -> Result<ToolsCatalogResult, ErrorShape> {
     let config = s.current_config();
     let agent = match p.agent_id.as_deref() {
         Some(id) => find(&config, &s.paths, id)?,
@@ -90,7 +84,7 @@ async fn catalog(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorSh
         })
         .filter(|g| !g.tools.is_empty())
         .collect();
-    to_value(&ToolsCatalogResult {
+    Ok(ToolsCatalogResult {
         agent_id: agent.id,
         profiles: vec![],
         groups,
@@ -133,9 +127,12 @@ fn left_out(config: &Config, agent: &AgentSpec, t: &Tool) -> Option<String> {
     None
 }
 
-async fn effective(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
+async fn effective(
+    s: Arc<Shared>,
+    _c: CallCtx,
+    p: ToolsEffectiveParams,
+) -> Result<ToolsEffectiveResult, ErrorShape> {
     const M: &str = names::TOOLS_EFFECTIVE;
-    let p: ToolsEffectiveParams = parse_params(M, p)?;
     if p.session_key.trim().is_empty() {
         return Err(invalid_params(M, "sessionKey: must not be empty"));
     }
@@ -216,7 +213,7 @@ async fn effective(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, Error
             tools,
         }]
     };
-    to_value(&ToolsEffectiveResult {
+    Ok(ToolsEffectiveResult {
         agent_id: agent.id,
         profile: "full".into(),
         groups,
@@ -226,9 +223,12 @@ async fn effective(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, Error
 
 /// Tidepool's chat has no slash commands yet: a message starting with `/` goes to the model
 /// as it is. The list is empty, in OpenClaw's shape.
-async fn commands(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
+async fn commands(
+    s: Arc<Shared>,
+    _c: CallCtx,
+    p: CommandsListParams,
+) -> Result<CommandsListResult, ErrorShape> {
     const M: &str = names::COMMANDS_LIST;
-    let p: CommandsListParams = parse_params(M, p)?;
     if let Some(scope) = p.scope.as_deref()
         && !matches!(scope, "text" | "native" | "both")
     {
@@ -245,7 +245,7 @@ async fn commands(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorS
         p.agent_id.as_deref(),
         p.session_key.as_deref(),
     )?;
-    to_value(&CommandsListResult { commands: vec![] })
+    Ok(CommandsListResult { commands: vec![] })
 }
 
 fn display_name(id: &str) -> String {
@@ -347,8 +347,11 @@ fn status_of(config: &Config, s: &Shared, id: &str) -> ProviderAuthStatus {
     out
 }
 
-async fn auth_status(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
-    let p: ModelsAuthStatusParams = parse_params(names::MODELS_AUTH_STATUS, p)?;
+async fn auth_status(
+    s: Arc<Shared>,
+    _c: CallCtx,
+    p: ModelsAuthStatusParams,
+) -> Result<ModelsAuthStatusResult, ErrorShape> {
     let config = s.current_config();
     if let Some(id) = p.agent_id.as_deref().filter(|i| !i.is_empty()) {
         find(&config, &s.paths, id)?;
@@ -364,7 +367,7 @@ async fn auth_status(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, Err
     })
     .await
     .map_err(|e| ErrorShape::new(ErrorCode::Unavailable, format!("status check failed: {e}")))?;
-    to_value(&ModelsAuthStatusResult {
+    Ok(ModelsAuthStatusResult {
         ts: crate::sysinfo::now_ms(),
         providers,
     })

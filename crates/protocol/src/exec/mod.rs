@@ -6,7 +6,9 @@
 use serde::{Deserialize, Serialize};
 
 mod approvals;
+mod openclaw;
 pub use approvals::*;
+pub use openclaw::*;
 
 // --- modes and rules -------------------------------------------------------------
 

@@ -132,9 +132,11 @@ async fn sessions_of(s: &Shared, id: &str) -> Result<Vec<String>, ErrorShape> {
     Ok(keys)
 }
 
-pub(super) async fn delete(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Value, ErrorShape> {
-    const M: &str = names::AGENTS_DELETE;
-    let p: AgentsDeleteParams = parse_params(M, p)?;
+pub(super) async fn delete(
+    s: Arc<Shared>,
+    _c: CallCtx,
+    p: AgentsDeleteParams,
+) -> Result<AgentsDeleteResult, ErrorShape> {
     let config = s.current_config();
     let agent = find(&config, &s.paths, &p.agent_id)?;
     refuse_required(&agents(&config, &s.paths), &agent.id)?;
@@ -189,7 +191,7 @@ pub(super) async fn delete(s: Arc<Shared>, _c: CallCtx, p: Value) -> Result<Valu
             }
         }
     }
-    to_value(&AgentsDeleteResult {
+    Ok(AgentsDeleteResult {
         ok: true,
         agent_id: agent.id,
         removed_bindings: 0,
