@@ -27,6 +27,8 @@ import { isUp } from "../../shared/lib/gateway";
 import { renderMarkdown } from "../../shared/lib/markdown";
 import { TipText } from "../../shared/ui/Tooltip";
 import { formatMoney } from "../../shared/lib/format";
+import { Select } from "../../shared/ui/Select";
+import { sessionName } from "../../shared/lib/sessions";
 
 const tokens = (n: number) => (n >= 10_000 ? `${(n / 1000).toFixed(0)}k` : n >= 1000 ? `${(n / 1000).toFixed(1)}k` : `${n}`);
 
@@ -195,7 +197,7 @@ export function Chat() {
                             <TipText tip="Writing a reply" focusable={false} class="size-1.5 rounded-full bg-warn shrink-0" aria-hidden="true" />
                             <span class="sr-only">Writing a reply:</span>
                           </Show>
-                          {s.title}
+                          {sessionName(s)}
                         </div>
                         <div class="text-xs text-muted truncate">{s.preview ?? "Empty"}</div>
                       </button>
@@ -209,21 +211,28 @@ export function Chat() {
 
         <section class="flex-1 min-w-0 flex flex-col">
           <div class="flex items-center gap-3 px-4 h-11 border-b border-line text-[13px]">
-            <span class="font-medium truncate">{session()?.title ?? "Main"}</span>
+            <span class="font-medium truncate">
+              <Show when={session()} fallback="Main conversation">
+                {(x) => sessionName(x())}
+              </Show>
+            </span>
             <span class="text-muted text-xs" data-testid="usage">
               {tokens(session()?.totalTokens ?? 0)} tokens · {formatMoney(session()?.costUsd ?? 0)}
             </span>
-            <label class="ml-auto flex items-center gap-2 text-xs text-muted">
+            <span class="ml-auto flex items-center gap-2 text-xs text-muted">
               Model
-              <select
-                class="h-7 rounded-md border border-line bg-surface text-fg text-xs px-1.5 max-w-56"
+              <Select
+                label="Model for this conversation"
+                testid="model-picker"
+                class="max-w-64"
                 value={session()?.model ?? ""}
-                onChange={(e) => void setModel(e.currentTarget.value)}
-              >
-                <option value="">Agent default</option>
-                <For each={models()}>{(m) => <option value={m.id}>{m.name === m.id.split("/").slice(1).join("/") ? m.id : `${m.name} (${m.id})`}</option>}</For>
-              </select>
-            </label>
+                onChange={(v) => void setModel(v)}
+                options={[
+                  { value: "", label: "Agent default" },
+                  ...models().map((m) => ({ value: m.id, label: m.name, hint: m.name === m.id ? undefined : m.id })),
+                ]}
+              />
+            </span>
           </div>
 
           <div ref={scroller} class="flex-1 overflow-auto px-4 py-4" data-testid="messages">
