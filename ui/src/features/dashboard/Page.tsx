@@ -5,7 +5,8 @@ import { RestoreLastGood } from "./RestoreLastGood";
 import { Sparkline } from "../../shared/ui/Sparkline";
 import { StatePill } from "../../shared/ui/StatePill";
 import { bytes, duration, exactTime } from "../../shared/lib/format";
-import { act, actionError, busy, metrics, remoteHost, remoteUrl, status } from "../../shared/lib/gateway";
+import { act, actionError, busy, failedAction, metrics, remoteHost, remoteUrl, status } from "../../shared/lib/gateway";
+import { ErrorNotice } from "../../shared/ui/ErrorNotice";
 import { info } from "../settings/store";
 import { TipText } from "../../shared/ui/Tooltip";
 
@@ -40,6 +41,19 @@ function configReason(reason: string): { where: string | null; what: string } {
   if (!m) return { where: null, what: said };
   const file = m[1].split(/[\\/]/).pop() ?? m[1];
   return { where: `${file}, line ${m[2]}, column ${m[3]}`, what: m[4] };
+}
+
+/** The heading of a failed Start/Stop/Restart. */
+function failedTitle(): string {
+  const remote = !!remoteUrl();
+  switch (failedAction()) {
+    case "stop":
+      return remote ? "Tidepool could not disconnect" : "The gateway did not stop";
+    case "restart":
+      return remote ? "Tidepool could not reconnect" : "The gateway did not restart";
+    default:
+      return remote ? "Tidepool could not connect" : "The gateway did not start";
+  }
 }
 
 export function Dashboard(props: { onOpenConfig?: () => void }) {
@@ -93,10 +107,7 @@ export function Dashboard(props: { onOpenConfig?: () => void }) {
       </Show>
       {/* A start refused for the reason the crash card explains is not said twice. */}
       <Show when={actionError() && actionError() !== crashed()?.reason}>
-        <div role="alert" data-testid="action-error" class="flex gap-3 rounded-lg border border-err/40 bg-err/10 p-3 text-[13px]">
-          <TriangleAlert size={18} class="text-err shrink-0" />
-          <div>{actionError()}</div>
-        </div>
+        <ErrorNotice testid="action-error" title={failedTitle()} cause={actionError() ?? ""} action={remoteUrl() ? "Check the address and the token in Settings → Gateway, then try again." : "The Logs page shows the gateway's last lines."} />
       </Show>
       <Switch fallback={<Skeleton />}>
         <Match when={badConfig() && crashed()}>

@@ -9,8 +9,10 @@ const [status, setStatus] = createSignal<GatewayStatus | null>(null);
 const [metrics, setMetrics] = createSignal<GatewayMetrics[]>([]);
 const [busy, setBusy] = createSignal<Action | null>(null);
 const [actionError, setActionError] = createSignal<string | null>(null);
+/** The action whose error `actionError` is. */
+const [failedAction, setFailedAction] = createSignal<Action | null>(null);
 
-export { status, setStatus, metrics, busy, actionError };
+export { status, setStatus, metrics, busy, actionError, failedAction };
 
 /** The gateway answers (running here, or connected to elsewhere). */
 export const isUp = () => status()?.state.kind === "running";
@@ -92,6 +94,7 @@ export function resetGatewayStore(): void {
   setMetrics([]);
   setBusy(null);
   setActionError(null);
+  setFailedAction(null);
 }
 
 const message = errorText;
@@ -109,8 +112,12 @@ export async function act(action: Action): Promise<void> {
           ? await commands.gatewayStop()
           : await commands.gatewayRestart();
     if (r.status === "ok") setStatus(r.data);
-    else setActionError(message(r.error));
+    else {
+      setFailedAction(action);
+      setActionError(message(r.error));
+    }
   } catch (e) {
+    setFailedAction(action);
     setActionError(String(e));
   } finally {
     setBusy(null);
