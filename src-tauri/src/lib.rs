@@ -77,6 +77,10 @@ macro_rules! specta_builder_for {
                 $crate::commands::app::app_quit::<$r>,
                 $crate::commands::app::app_self_test_passed::<$r>,
                 $crate::commands::app::app_hide::<$r>,
+                $crate::commands::app::app_open_link::<$r>,
+                $crate::commands::app::app_reveal_data_folder::<$r>,
+                $crate::commands::app::app_autostart_get::<$r>,
+                $crate::commands::app::app_autostart_set::<$r>,
             ])
             .events(::tauri_specta::collect_events![
                 $crate::events::GatewayStatusChanged,
@@ -115,6 +119,31 @@ fn sidecar_path() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(name))
 }
 
+/// The plugins the commands use (all but single-instance, which only the real app has): the
+/// app and the command tests build on the same list.
+pub fn plugins<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+    builder
+        .plugin(tauri_plugin_store::Builder::default().build())
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            None,
+        ))
+        // Size, place and maximized state come back at the next launch (not visibility: a
+        // window closed to the tray still opens).
+        .plugin(
+            tauri_plugin_window_state::Builder::default()
+                .with_state_flags(
+                    tauri_plugin_window_state::StateFlags::SIZE
+                        | tauri_plugin_window_state::StateFlags::POSITION
+                        | tauri_plugin_window_state::StateFlags::MAXIMIZED,
+                )
+                .build(),
+        )
+}
+
 /// Runs the app.
 pub fn run() {
     let _ = tracing_subscriber::fmt()
@@ -129,61 +158,59 @@ pub fn run() {
     // or fail with the reason after a time limit (exit 1). `scripts/run` uses it as its smoke test.
     let self_test = std::env::args().skip(1).any(|a| a == "--self-test");
     let launched = std::time::Instant::now();
-    let app = tauri::Builder::default()
-        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+    let app = plugins(
+        tauri::Builder::default().plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
             tray::show_main(app);
-        }))
-        .plugin(tauri_plugin_store::Builder::default().build())
-        .plugin(tauri_plugin_dialog::init())
-        .plugin(tauri_plugin_notification::init())
-        .invoke_handler(builder.invoke_handler())
-        .setup(move |app| {
-            builder.mount_events(app);
-            setup(app.handle())?;
-            if self_test {
-                app.manage(commands::app::SelfTest { started: launched });
-                let handle = app.handle().clone();
-                tauri::async_runtime::spawn(async move {
-                    // Fails at once when the supervisor gives up, else after the time limit.
-                    let mut rx = handle.state::<AppState>().supervisor.watch();
-                    let gave_up = async {
-                        loop {
-                            if let tidepool_control::GatewayState::Crashed { reason, .. } =
-                                &rx.borrow_and_update().state
-                            {
-                                return reason.clone();
-                            }
-                            if rx.changed().await.is_err() {
-                                return "the supervisor stopped".to_owned();
-                            }
+        })),
+    )
+    .invoke_handler(builder.invoke_handler())
+    .setup(move |app| {
+        builder.mount_events(app);
+        setup(app.handle())?;
+        if self_test {
+            app.manage(commands::app::SelfTest { started: launched });
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                // Fails at once when the supervisor gives up, else after the time limit.
+                let mut rx = handle.state::<AppState>().supervisor.watch();
+                let gave_up = async {
+                    loop {
+                        if let tidepool_control::GatewayState::Crashed { reason, .. } =
+                            &rx.borrow_and_update().state
+                        {
+                            return reason.clone();
                         }
-                    };
-                    let why = tokio::select! {
-                        reason = gave_up => format!("the gateway did not start: {reason}"),
-                        _ = tokio::time::sleep(commands::app::SELF_TEST_LIMIT) => format!(
-                            "the dashboard did not show the gateway running within {} s",
-                            commands::app::SELF_TEST_LIMIT.as_secs()
-                        ),
-                    };
-                    eprintln!("self-test failed: {why}");
-                    handle.exit(1);
-                });
+                        if rx.changed().await.is_err() {
+                            return "the supervisor stopped".to_owned();
+                        }
+                    }
+                };
+                let why = tokio::select! {
+                    reason = gave_up => format!("the gateway did not start: {reason}"),
+                    _ = tokio::time::sleep(commands::app::SELF_TEST_LIMIT) => format!(
+                        "the dashboard did not show the gateway running within {} s",
+                        commands::app::SELF_TEST_LIMIT.as_secs()
+                    ),
+                };
+                eprintln!("self-test failed: {why}");
+                handle.exit(1);
+            });
+        }
+        Ok(())
+    })
+    .on_window_event(|window, event| {
+        if let WindowEvent::CloseRequested { api, .. } = event {
+            let app = window.app_handle();
+            let to_tray = app.state::<AppState>().settings().close_to_tray;
+            if to_tray {
+                let _ = window.hide();
+                api.prevent_close();
+            } else {
+                app.exit(0);
             }
-            Ok(())
-        })
-        .on_window_event(|window, event| {
-            if let WindowEvent::CloseRequested { api, .. } = event {
-                let app = window.app_handle();
-                let to_tray = app.state::<AppState>().settings().close_to_tray;
-                if to_tray {
-                    let _ = window.hide();
-                    api.prevent_close();
-                } else {
-                    app.exit(0);
-                }
-            }
-        })
-        .build(tauri::generate_context!());
+        }
+    })
+    .build(tauri::generate_context!());
     let app = match app {
         Ok(a) => a,
         Err(e) => {

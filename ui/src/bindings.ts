@@ -141,6 +141,17 @@ export const commands = {
 	 *  no tray to come back from or the user turned "Keep running in the tray" off.
 	 */
 	appHide: () => __TAURI_INVOKE<boolean>("app_hide"),
+	/**
+	 *  Opens a web page or a mail link from the window (a link in a reply, the docs) in the
+	 *  system's browser or mail app; anything else is refused with the reason.
+	 */
+	appOpenLink: (url: string) => typedError<null, AppError>(__TAURI_INVOKE("app_open_link", { url })),
+	/**  Shows the gateway's data folder (config, sessions, logs) in the system's file manager. */
+	appRevealDataFolder: () => typedError<null, AppError>(__TAURI_INVOKE("app_reveal_data_folder")),
+	/**  Whether the app opens when the user logs in. */
+	appAutostartGet: () => typedError<boolean, AppError>(__TAURI_INVOKE("app_autostart_get")),
+	/**  Opens the app at login (or stops doing so); answers the state the system now reports. */
+	appAutostartSet: (enabled: boolean) => typedError<boolean, AppError>(__TAURI_INVOKE("app_autostart_set", { enabled })),
 };
 
 /** Events */

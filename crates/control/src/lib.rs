@@ -6,6 +6,7 @@ pub mod chat;
 pub mod cli;
 pub mod config;
 pub mod fsutil;
+pub mod links;
 pub mod logs;
 pub mod onboarding;
 pub mod remote;

@@ -95,3 +95,79 @@ pub fn app_hide<R: tauri::Runtime>(app: tauri::AppHandle<R>, state: State<'_, Ap
     app.get_webview_window("main")
         .is_some_and(|w| w.hide().is_ok())
 }
+
+/// Opens a web page or a mail link from the window (a link in a reply, the docs) in the
+/// system's browser or mail app; anything else is refused with the reason.
+#[tauri::command]
+#[specta::specta]
+pub fn app_open_link<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    url: String,
+) -> Result<(), crate::error::AppError> {
+    use tauri_plugin_opener::OpenerExt;
+    let url = tidepool_control::links::external(&url)
+        .map_err(|e| crate::error::AppError::InvalidInput(e.to_string()))?;
+    app.opener()
+        .open_url(url.as_str(), None::<&str>)
+        .map_err(|e| {
+            crate::error::AppError::Io(format!(
+                "could not open {url}: {e}; copy the address into your browser instead"
+            ))
+        })
+}
+
+/// Shows the gateway's data folder (config, sessions, logs) in the system's file manager.
+#[tauri::command]
+#[specta::specta]
+pub fn app_reveal_data_folder<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    state: State<'_, AppState>,
+) -> Result<(), crate::error::AppError> {
+    use tauri_plugin_opener::OpenerExt;
+    let dir = &state.paths.state_dir;
+    app.opener()
+        .open_path(dir.display().to_string(), None::<&str>)
+        .map_err(|e| {
+            crate::error::AppError::Io(format!(
+                "could not show {} in the file manager: {e}",
+                dir.display()
+            ))
+        })
+}
+
+/// Whether the app opens when the user logs in.
+#[tauri::command]
+#[specta::specta]
+pub fn app_autostart_get<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+) -> Result<bool, crate::error::AppError> {
+    use tauri_plugin_autostart::ManagerExt;
+    app.autolaunch()
+        .is_enabled()
+        .map_err(|e| crate::error::AppError::Io(format!("cannot read the login items: {e}")))
+}
+
+/// Opens the app at login (or stops doing so); answers the state the system now reports.
+#[tauri::command]
+#[specta::specta]
+pub fn app_autostart_set<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    enabled: bool,
+) -> Result<bool, crate::error::AppError> {
+    use tauri_plugin_autostart::ManagerExt;
+    let launcher = app.autolaunch();
+    let done = if enabled {
+        launcher.enable()
+    } else {
+        launcher.disable()
+    };
+    done.map_err(|e| {
+        crate::error::AppError::Io(format!(
+            "could not {} opening at login: {e}",
+            if enabled { "turn on" } else { "turn off" }
+        ))
+    })?;
+    launcher
+        .is_enabled()
+        .map_err(|e| crate::error::AppError::Io(format!("cannot read the login items: {e}")))
+}

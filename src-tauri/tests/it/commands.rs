@@ -37,7 +37,7 @@ fn app(dir: &tempfile::TempDir) -> (tauri::App<MockRuntime>, tauri::WebviewWindo
     );
     // The app's own registry: every command and event, exactly as the app mounts them.
     let builder = tidepool_desktop::specta_builder_for!(MockRuntime);
-    let app = mock_builder()
+    let app = tidepool_desktop::plugins(mock_builder())
         .invoke_handler(builder.invoke_handler())
         .manage(tidepool_desktop::approvals::ApprovalWatch::default())
         .manage(tidepool_desktop::approvals::TrayHandle::<MockRuntime>(None))
@@ -172,10 +172,11 @@ fn the_last_good_config_reaches_the_webview_beside_the_current_file() {
     );
 }
 
-/// Not called here: they open a native dialog or end the process, or (called without
-/// arguments) would write the app's settings store in this user's data folder.
+/// Not called here: they open a native dialog, the file manager or end the process, or (called
+/// without arguments) would write the app's settings store in this user's data folder.
 const NOT_HERE: &[&str] = &[
     "app_quit",
+    "app_reveal_data_folder",
     "logs_export",
     "pick_folder",
     "sessions_export",
@@ -232,4 +233,30 @@ fn every_command_in_the_bindings_is_registered_and_answers() {
             "{name} is not refused as notConnected: {not_connected:?}"
         );
     }
+}
+
+/// Only web pages and mail leave the window: a file, `javascript:` or a custom scheme in a
+/// reply is refused with the reason, and nothing is opened.
+#[test]
+fn links_other_than_web_pages_and_mail_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, w) = app(&dir);
+    for (url, says) in [
+        ("file:///etc/passwd", "file: addresses are not opened"),
+        (
+            "javascript:alert(1)",
+            "javascript: addresses are not opened",
+        ),
+        ("not a link", "is not a web address"),
+    ] {
+        let err = call(&w, "app_open_link", json!({ "url": url })).unwrap_err();
+        assert_eq!(err["kind"], "invalidInput", "{url}: {err}");
+        assert!(
+            err["message"].as_str().unwrap().contains(says),
+            "{url}: {err}"
+        );
+    }
+    // Whether the app opens at login is read from the system, not assumed.
+    let on = call(&w, "app_autostart_get", json!({})).unwrap();
+    assert!(on.is_boolean(), "{on}");
 }

@@ -24,7 +24,7 @@ import {
   type LiveTool,
 } from "./store";
 import { isUp } from "../../shared/lib/gateway";
-import { renderMarkdown } from "../../shared/lib/markdown";
+import { Markdown } from "../../shared/ui/Markdown";
 import { TipText } from "../../shared/ui/Tooltip";
 import { formatMoney } from "../../shared/lib/format";
 import { Select } from "../../shared/ui/Select";
@@ -76,15 +76,6 @@ function ToolCard(props: { name: string; args: string; result?: ChatMessageView 
       </Show>
     </div>
   );
-}
-
-function Markdown(props: { text: string }) {
-  // Links would navigate the app's own window: they are shown, not followed.
-  const onClick = (e: MouseEvent) => {
-    if (e.target instanceof Element && e.target.closest("a")) e.preventDefault();
-  };
-  // biome-ignore lint/a11y/noStaticElementInteractions lint/a11y/useKeyWithClickEvents: not a control: it catches clicks on the rendered links (which keys activate too) to stop them navigating
-  return <div class="tp-markdown" onClick={onClick} innerHTML={renderMarkdown(props.text)} />;
 }
 
 const statusNote: Record<string, string> = {

@@ -6,6 +6,7 @@ import type { ChatMessageView } from "../../bindings";
 import { resetChatStore } from "./store";
 import { initGateway, resetGatewayStore } from "../../shared/lib/gateway";
 import { Chat } from "./Page";
+import { Toaster } from "../../shared/ui/Toast";
 import { running, stopped } from "../../shared/test/fixtures";
 import { byTestId, defined } from "../../shared/test/dom";
 import { KEY, msg, session, setup } from "./fixtures";
@@ -140,6 +141,34 @@ describe("Chat", () => {
     expect(reply.querySelector("script")).toBeNull();
     expect(reply.querySelector("img")?.getAttribute("onerror")).toBeNull();
     expect(reply.querySelector("a")?.getAttribute("href") ?? "").not.toContain("javascript");
+  });
+
+  it("opens links from a reply in the system browser, and says why when one is refused", async () => {
+    const calls = setup({
+      history: () => [msg({ role: "assistant", text: "See [the docs](https://docs.openclaw.ai/gateway) or [call](tel:+15550100)." })],
+      handler: (cmd, args) => {
+        if (cmd === "app_open_link") {
+          if (String(args.url).startsWith("tel:")) throw { kind: "invalidInput", message: "links to tel: addresses are not opened; only web pages (http, https) and mail" };
+          return null;
+        }
+      },
+    });
+    await initGateway();
+    render(() => (
+      <>
+        <Chat />
+        <Toaster />
+      </>
+    ));
+    const reply = await screen.findByTestId("msg-assistant");
+    const [docs, file] = Array.from(reply.querySelectorAll("a"));
+    const opened = fireEvent.click(defined(docs));
+    // The window itself never navigates.
+    expect(opened).toBe(false);
+    await waitFor(() => expect(calls.filter((c) => c.cmd === "app_open_link").map((c) => c.args.url)).toEqual(["https://docs.openclaw.ai/gateway"]));
+    fireEvent.click(defined(file));
+    expect(await screen.findByText("Link not opened")).toBeTruthy();
+    expect(screen.getByText(/tel: addresses are not opened/)).toBeTruthy();
   });
 
   it("says the gateway is not running and offers to start it", async () => {

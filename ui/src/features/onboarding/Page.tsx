@@ -7,7 +7,7 @@ import { Choice, Choices, Problem, type Progress, SAFETY, StepHeading, providerN
 import { ImportStep } from "./ImportStep";
 import { ProviderStep } from "./ProviderStep";
 import { RemoteStep } from "../remote/RemoteStep";
-import { renderMarkdown } from "../../shared/lib/markdown";
+import { Markdown } from "../../shared/ui/Markdown";
 
 const FIRST_MESSAGE = "Hello! Please introduce yourself in one or two sentences.";
 
@@ -316,7 +316,7 @@ function Finish(props: {
       <Show when={reply() !== null}>
         <div class="rounded-lg border border-line bg-surface p-4 space-y-2" data-testid="finish-reply">
           <div class="text-[12px] text-muted">Your assistant says:</div>
-          <div class="tp-markdown" innerHTML={renderMarkdown(reply() ?? "")} />
+          <Markdown text={reply() ?? ""} />
         </div>
       </Show>
 

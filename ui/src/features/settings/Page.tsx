@@ -1,5 +1,5 @@
 import { Monitor, Moon, Sun } from "../../shared/ui/icons";
-import { createSignal, type JSX, Show } from "solid-js";
+import { createSignal, For, type JSX, Show } from "solid-js";
 import { commands, type Theme } from "../../bindings";
 import { Button } from "../../shared/ui/Button";
 import { Segmented } from "../../shared/ui/Segmented";
@@ -7,7 +7,10 @@ import { errorText } from "../../shared/lib/format";
 import { hostOf, remoteUrl, setStatus } from "../../shared/lib/gateway";
 import { ConfirmDialog } from "../../shared/ui/ConfirmDialog";
 import { rerunSetup } from "../onboarding/store";
-import { info, loadError, saveSettings, settings } from "./store";
+import { autostart, info, loadError, saveAutostart, saveSettings, settings } from "./store";
+import { PAGES } from "../../shared/ui/Sidebar";
+import { Kbd, mod } from "../../shared/ui/Tooltip";
+import { toast } from "../../shared/ui/Toast";
 
 function Row(props: { label: string; hint: string; children: JSX.Element; for?: string }) {
   return (
@@ -46,6 +49,17 @@ const THEMES: { id: Theme; label: string; icon: () => JSX.Element }[] = [
   { id: "system", label: "System", icon: () => <Monitor size={15} /> },
   { id: "light", label: "Light", icon: () => <Sun size={15} /> },
   { id: "dark", label: "Dark", icon: () => <Moon size={15} /> },
+];
+
+/** Every shortcut the app answers, as the Settings page lists them. */
+const SHORTCUTS = () => [
+  { what: "Command palette", keys: mod("K") },
+  ...PAGES.map((p) => ({ what: `Go to ${p.label}`, keys: mod(p.key) })),
+  { what: "Close the window (keeps running in the tray)", keys: mod("W") },
+  { what: "Send a message", keys: "Enter" },
+  { what: "New line in a message", keys: "Shift+Enter" },
+  { what: "Stop the reply being written", keys: "Esc" },
+  { what: "Move to the notifications", keys: "F8" },
 ];
 
 export function Settings() {
@@ -145,6 +159,11 @@ export function Settings() {
               >
                 <Toggle id="start-on-launch" label="Start the gateway with Tidepool" checked={s().startOnLaunch} onChange={(v) => update({ startOnLaunch: v })} />
               </Row>
+              <Row label="Open Tidepool at login" hint="Tidepool starts in the background when you log in to this computer." for="autostart">
+                <Show when={autostart() != null} fallback={<span class="text-[13px] text-muted">Not available here</span>}>
+                  <Toggle id="autostart" label="Open Tidepool at login" checked={autostart() === true} onChange={async (v) => setError(await saveAutostart(v))} />
+                </Show>
+              </Row>
               <Row label="Keep running in the tray" hint="Closing the window (or Ctrl+W) keeps Tidepool and the gateway running; quit from the tray menu." for="close-to-tray">
                 <Toggle id="close-to-tray" label="Keep running in the tray" checked={s().closeToTray} onChange={(v) => update({ closeToTray: v })} />
               </Row>
@@ -173,15 +192,40 @@ export function Settings() {
                 </div>
               </Row>
             </section>
+            <section class="rounded-lg border border-line bg-surface p-5 text-[13px]" data-testid="shortcuts">
+              <h2 class="font-semibold mb-3">Keyboard shortcuts</h2>
+              <dl class="grid grid-cols-[1fr_auto] gap-x-6 gap-y-2 sm:grid-cols-[1fr_auto_1fr_auto]">
+                <For each={SHORTCUTS()}>
+                  {(k) => (
+                    <>
+                      <dt class="text-muted">{k.what}</dt>
+                      <dd class="justify-self-end">
+                        <Kbd>{k.keys}</Kbd>
+                      </dd>
+                    </>
+                  )}
+                </For>
+              </dl>
+            </section>
             <section class="rounded-lg border border-line bg-surface p-5 text-[13px] space-y-1.5">
               <h2 class="font-semibold mb-2">About</h2>
               <div>
                 <span class="text-muted">Version </span>
                 {info()?.version ?? "…"}
               </div>
-              <div>
+              <div class="flex items-center gap-3">
                 <span class="text-muted">Gateway data </span>
-                <span class="font-mono">{info()?.stateDir ?? "…"}</span>
+                <span class="font-mono min-w-0 truncate">{info()?.stateDir ?? "…"}</span>
+                <Button
+                  class="ml-auto"
+                  data-testid="reveal-data"
+                  onClick={async () => {
+                    const r = await commands.appRevealDataFolder();
+                    if (r.status === "error") toast.error("Could not show the folder", errorText(r.error));
+                  }}
+                >
+                  Show in file manager
+                </Button>
               </div>
               <div>
                 <span class="text-muted">Gateway token </span>

@@ -10,9 +10,13 @@ import { argsOf } from "../../shared/test/ipc";
 /** What the page sent to `settings_set`. */
 const isSettings = (v: unknown): v is typeof settings => typeof v === "object" && v !== null && "theme" in v && "port" in v;
 
-function setup(onSet?: (s: typeof settings) => unknown) {
+function setup(onSet?: (s: typeof settings) => unknown, other?: (cmd: string, args: Record<string, unknown>) => unknown) {
   const saved: (typeof settings)[] = [];
   mockIPC((cmd, args) => {
+    if (other) {
+      const r = other(cmd, argsOf(args));
+      if (r !== undefined) return r;
+    }
     if (cmd === "settings_get") return settings;
     if (cmd === "app_info") return info;
     if (cmd === "settings_set") {
@@ -90,5 +94,46 @@ describe("Settings", () => {
     fireEvent.input(input, { target: { value: "80" } });
     fireEvent.keyDown(input, { key: "Enter" });
     await waitFor(() => expect(screen.getByTestId("settings-error").textContent).toContain("needs administrator rights"));
+  });
+
+  it("opens at login when switched on, shows what the system reports, and says why it could not", async () => {
+    let loginItem = false;
+    const asked: boolean[] = [];
+    setup(undefined, (cmd, args) => {
+      if (cmd === "app_autostart_get") return loginItem;
+      if (cmd === "app_autostart_set") {
+        asked.push(args.enabled === true);
+        if (asked.length === 2) throw { kind: "io", message: "could not turn off opening at login: permission denied" };
+        loginItem = args.enabled === true;
+        return loginItem;
+      }
+    });
+    render(() => <Settings />);
+    await initSettings();
+    const sw = await findByTestId("autostart", HTMLButtonElement);
+    expect(sw.getAttribute("aria-checked")).toBe("false");
+    fireEvent.click(sw);
+    await waitFor(() => expect(sw.getAttribute("aria-checked")).toBe("true"));
+    fireEvent.click(sw);
+    expect((await screen.findByTestId("settings-error")).textContent).toContain("permission denied");
+    // The switch still shows what the system has.
+    expect(sw.getAttribute("aria-checked")).toBe("true");
+    expect(asked).toEqual([true, false]);
+  });
+
+  it("says when opening at login is not available, shows the data folder on request, and lists the shortcuts", async () => {
+    const calls: string[] = [];
+    setup(undefined, (cmd) => {
+      calls.push(cmd);
+      if (cmd === "app_autostart_get") throw { kind: "io", message: "cannot read the login items" };
+      if (cmd === "app_reveal_data_folder") return null;
+    });
+    render(() => <Settings />);
+    await initSettings();
+    expect(await screen.findByText("Not available here")).toBeTruthy();
+    fireEvent.click(byTestId("reveal-data", HTMLButtonElement));
+    await waitFor(() => expect(calls).toContain("app_reveal_data_folder"));
+    const list = screen.getByTestId("shortcuts").textContent ?? "";
+    for (const k of ["Command palette", "Ctrl+K", "Go to Chat", "Ctrl+2", "Shift+Enter"]) expect(list).toContain(k);
   });
 });

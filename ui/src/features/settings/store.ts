@@ -1,11 +1,14 @@
 import { createSignal } from "solid-js";
 import { commands, type AppError, type AppInfo_Serialize as AppInfo, type Settings_Serialize as Settings, type Theme } from "../../bindings";
+import { errorText } from "../../shared/lib/format";
 
 const [settings, setSettingsSignal] = createSignal<Settings | null>(null);
 const [info, setInfo] = createSignal<AppInfo | null>(null);
 const [loadError, setLoadError] = createSignal<string | null>(null);
+/** Whether the system opens Tidepool at login (null until read, or when it cannot be read). */
+const [autostart, setAutostart] = createSignal<boolean | null>(null);
 
-export { settings, info, loadError };
+export { settings, info, loadError, autostart };
 
 const media = () => window.matchMedia("(prefers-color-scheme: dark)");
 
@@ -30,6 +33,8 @@ export async function initSettings(): Promise<void> {
       if (t) applyTheme(t);
     });
     setInfo(await commands.appInfo());
+    const a = await commands.appAutostartGet();
+    setAutostart(a.status === "ok" ? a.data : null);
   } catch (e) {
     setLoadError(String(e));
   }
@@ -47,10 +52,22 @@ export async function saveSettings(next: Settings): Promise<string | null> {
   return "message" in e ? e.message : "Cancelled";
 }
 
+/** Opens Tidepool at login, or stops doing so; returns the error message, if any. The switch
+ *  shows what the system reports afterwards. */
+export async function saveAutostart(enabled: boolean): Promise<string | null> {
+  const r = await commands.appAutostartSet(enabled);
+  if (r.status === "ok") {
+    setAutostart(r.data);
+    return null;
+  }
+  return errorText(r.error);
+}
+
 /** For tests. */
 export function resetSettingsStore() {
   started = false;
   setSettingsSignal(null);
   setInfo(null);
   setLoadError(null);
+  setAutostart(null);
 }
