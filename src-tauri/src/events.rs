@@ -21,6 +21,8 @@ pub struct GatewayMetrics {
     pub rss_bytes: Option<u64>,
     /// Connected clients.
     pub connections: u64,
+    /// Requests answered since the gateway started (probes not counted).
+    pub requests: u64,
     /// Gateway uptime, ms.
     pub uptime_ms: u64,
 }

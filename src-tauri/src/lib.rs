@@ -77,6 +77,7 @@ macro_rules! specta_builder_for {
                 $crate::commands::app::app_quit::<$r>,
                 $crate::commands::app::app_self_test_passed::<$r>,
                 $crate::commands::app::app_hide::<$r>,
+                $crate::commands::usage::usage_recent,
                 $crate::commands::app::app_open_link::<$r>,
                 $crate::commands::app::app_reveal_data_folder::<$r>,
                 $crate::commands::app::app_autostart_get::<$r>,

@@ -77,7 +77,7 @@ export function App() {
         <main class="flex-1 min-h-0 overflow-auto">
           <Switch>
             <Match when={page() === "dashboard"}>
-              <Dashboard onOpenConfig={() => setPage("config")} />
+              <Dashboard onOpenConfig={() => setPage("config")} onGo={setPage} />
             </Match>
             <Match when={page() === "chat"}>
               <Suspense fallback={<div class="tp-skeleton m-6 h-64" role="progressbar" aria-busy="true" aria-label="Loading" />}>

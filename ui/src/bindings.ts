@@ -141,6 +141,8 @@ export const commands = {
 	 *  no tray to come back from or the user turned "Keep running in the tray" off.
 	 */
 	appHide: () => __TAURI_INVOKE<boolean>("app_hide"),
+	/**  Tokens and cost per day over the last week (today last). */
+	usageRecent: () => typedError<RecentUsage, AppError>(__TAURI_INVOKE("usage_recent")),
 	/**
 	 *  Opens a web page or a mail link from the window (a link in a reply, the docs) in the
 	 *  system's browser or mail app; anything else is refused with the reason.
@@ -704,6 +706,16 @@ export type ConfigProblem = {
 	column: number,
 };
 
+/**  One day's use. */
+export type DayUsage = {
+	/**  `YYYY-MM-DD`. */
+	date: string,
+	/**  Input and output tokens. */
+	tokens: number,
+	/**  Estimated cost, USD (models without a price count 0). */
+	costUsd: number | null,
+};
+
 /**  Whether and how agents run shell commands. */
 export type ExecMode = 
 /**  No shell. */
@@ -817,6 +829,8 @@ export type GatewayMetrics_Deserialize = {
 	rssBytes?: number | null,
 	/**  Connected clients. */
 	connections: number,
+	/**  Requests answered since the gateway started (probes not counted). */
+	requests: number,
 	/**  Gateway uptime, ms. */
 	uptimeMs: number,
 };
@@ -829,6 +843,8 @@ export type GatewayMetrics_Serialize = {
 	rssBytes: number | null,
 	/**  Connected clients. */
 	connections: number,
+	/**  Requests answered since the gateway started (probes not counted). */
+	requests: number,
 	/**  Gateway uptime, ms. */
 	uptimeMs: number,
 };
@@ -1136,6 +1152,17 @@ export type ProviderKind =
 "openai" | 
 /**  A server on this machine or network speaking the OpenAI API (Ollama, LM Studio, vLLM). */
 "local";
+
+/**
+ *  The last seven days, oldest first, every day present (a day without use is zero); the last
+ *  one is today.
+ */
+export type RecentUsage = {
+	/**  Seven days. */
+	days: DayUsage[],
+	/**  Model calls without a known price (their cost is not in `costUsd`). */
+	unpricedCalls: number,
+};
 
 /**  What the handshake found. */
 export type RemoteCheck = 

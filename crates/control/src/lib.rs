@@ -14,6 +14,7 @@ pub mod sessions;
 /// The spawn helper lives in `tidepool-process`, shared with the gateway.
 pub use tidepool_process as process;
 pub mod supervisor;
+pub mod usage;
 
 pub use logs::{LogBuffer, LogFollower, LogLine};
 pub use supervisor::{GatewayState, SidecarConfig, Status, Supervisor, SupervisorError};

@@ -98,6 +98,8 @@ pub struct ServerHandle {
     pub(crate) presence_dirty: tokio::sync::Notify,
     /// The events' global sequence.
     pub(crate) seq: AtomicU64,
+    /// Requests dispatched to a method since start (`status.requests`).
+    pub(crate) requests: AtomicU64,
     /// Why it is stopping, once it is.
     pub(crate) shutdown_event: std::sync::Mutex<Option<ShutdownEvent>>,
 }

@@ -160,6 +160,7 @@ pub fn status(s: &Shared) -> StatusResult {
             .display()
             .to_string(),
         connections: s.presence.len() as u64,
+        requests: s.server.requests.load(std::sync::atomic::Ordering::Relaxed),
         rss_bytes: sysinfo::rss_bytes(),
         host: sysinfo::hostname(),
         platform: sysinfo::platform().into(),

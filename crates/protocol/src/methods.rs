@@ -374,6 +374,10 @@ pub struct StatusResult {
     pub log_file: String,
     /// Open authenticated connections.
     pub connections: u64,
+    /// Tidepool: requests dispatched to a method since start, probes (`health`, `status`) not
+    /// counted (the dashboard's requests per minute come from its changes).
+    #[serde(default)]
+    pub requests: u64,
     /// Resident memory, bytes (when the OS reports it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rss_bytes: Option<u64>,

@@ -142,6 +142,7 @@ pub(crate) fn sample_metrics(app: tauri::AppHandle) {
                     .unwrap_or(0),
                 rss_bytes: s.rss_bytes,
                 connections: s.connections,
+                requests: s.requests,
                 uptime_ms: s.uptime_ms,
             };
             if let Ok(mut m) = state.metrics.lock() {

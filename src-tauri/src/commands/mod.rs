@@ -10,3 +10,4 @@ pub mod onboarding;
 pub mod remote;
 pub mod sessions;
 pub mod settings;
+pub mod usage;

@@ -475,3 +475,28 @@ async fn next(
     .await
     .unwrap_or_else(|_| panic!("no {name} within 15 s"))
 }
+
+/// `status.requests` counts what clients ask of the gateway, not the probes a dashboard polls
+/// with, so "requests per minute" shows real traffic.
+#[tokio::test]
+async fn status_counts_requests_but_not_probes() {
+    let gw = gateway().start().await;
+    let c = gw.client().await;
+    let before = call::<Status>(&c, &NoParams {}).await.requests;
+    for _ in 0..3 {
+        call::<Health>(&c, &NoParams {}).await;
+        call::<Status>(&c, &NoParams {}).await;
+    }
+    assert_eq!(call::<Status>(&c, &NoParams {}).await.requests, before);
+    call::<ConfigGet>(&c, &NoParams {}).await;
+    call::<SessionsList>(&c, &SessionsListParams::default()).await;
+    // A call its handler refuses was still asked for: it counts.
+    let refused = c
+        .call::<ConfigApply>(&ConfigWriteParams {
+            raw: "{".into(),
+            ..Default::default()
+        })
+        .await;
+    assert!(refused.is_err());
+    assert_eq!(call::<Status>(&c, &NoParams {}).await.requests, before + 3);
+}

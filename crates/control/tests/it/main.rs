@@ -8,3 +8,4 @@ mod approvals;
 mod config_access;
 mod remote;
 mod supervisor;
+mod usage;

@@ -408,7 +408,16 @@ impl Conn {
                 .registry
                 .prepare(self.shared.clone(), &method, ctx, params)
             {
-                Ok(f) => f,
+                Ok(f) => {
+                    // Probes are not traffic: a dashboard polling `status` would count itself.
+                    if method != "status" && method != "health" {
+                        self.shared
+                            .server
+                            .requests
+                            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    f
+                }
                 Err(refusal) => {
                     if let Refusal::MissingScope(_) = refusal {
                         warn!(%method, "request refused: missing scope");

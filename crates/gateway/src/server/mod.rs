@@ -243,6 +243,7 @@ impl Gateway {
                 events,
                 presence_dirty: tokio::sync::Notify::new(),
                 seq: AtomicU64::new(0),
+                requests: AtomicU64::new(0),
                 shutdown_event: std::sync::Mutex::new(None),
             },
             config: ConfigHandle {

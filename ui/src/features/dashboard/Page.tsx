@@ -1,23 +1,15 @@
-import { Play, RotateCw, TriangleAlert } from "../../shared/ui/icons";
-import { createSignal, type JSX, Match, onCleanup, onMount, Show, Switch } from "solid-js";
+import { Play, TriangleAlert } from "../../shared/ui/icons";
+import { createResource, createSignal, Match, onCleanup, onMount, Show, Switch } from "solid-js";
+import { commands } from "../../bindings";
+import { Attention, InUse, Tiles } from "./Tiles";
 import { Button } from "../../shared/ui/Button";
 import { RestoreLastGood } from "./RestoreLastGood";
-import { Sparkline } from "../../shared/ui/Sparkline";
 import { StatePill } from "../../shared/ui/StatePill";
-import { bytes, duration, exactTime } from "../../shared/lib/format";
-import { act, actionError, busy, failedAction, metrics, remoteHost, remoteUrl, status } from "../../shared/lib/gateway";
+import { duration, exactTime, plural } from "../../shared/lib/format";
+import { act, actionError, busy, failedAction, remoteHost, remoteUrl, status } from "../../shared/lib/gateway";
 import { ErrorNotice } from "../../shared/ui/ErrorNotice";
 import { info } from "../settings/store";
 import { TipText } from "../../shared/ui/Tooltip";
-
-function Card(props: { label: string; children: JSX.Element; testid?: string }) {
-  return (
-    <div class="rounded-lg border border-line bg-surface p-4 min-w-0" data-testid={props.testid}>
-      <div class="text-xs font-medium uppercase tracking-wide text-muted mb-1.5">{props.label}</div>
-      <div class="text-[15px] font-semibold truncate">{props.children}</div>
-    </div>
-  );
-}
 
 function Skeleton() {
   return (
@@ -56,9 +48,17 @@ function failedTitle(): string {
   }
 }
 
-export function Dashboard(props: { onOpenConfig?: () => void }) {
+export function Dashboard(props: { onOpenConfig?: () => void; onGo?: (page: "approvals" | "logs" | "config") => void }) {
   const [now, setNow] = createSignal(Date.now());
   const [restored, setRestored] = createSignal<string | null>(null);
+  // The config behind "In use" and the unsupported settings; read again after each restart.
+  const [configDoc] = createResource(
+    () => (status()?.state.kind === "running" ? (status()?.startedAtMs ?? 0) : null),
+    async () => {
+      const r = await commands.configLoad();
+      return r.status === "ok" ? r.data : null;
+    },
+  );
   onMount(() => {
     const t = setInterval(() => setNow(Date.now()), 1000);
     onCleanup(() => clearInterval(t));
@@ -74,16 +74,6 @@ export function Dashboard(props: { onOpenConfig?: () => void }) {
   };
   /** Gave up because the config on this computer is invalid (never for a remote gateway). */
   const badConfig = () => !remoteUrl() && crashed()?.exitCode === EX_CONFIG;
-  const memory = () => metrics().map((m) => m.rssBytes ?? 0).filter((v) => v > 0);
-  const lastMemory = () => {
-    const m = metrics();
-    return m.length ? m[m.length - 1].rssBytes : null;
-  };
-  const lastConnections = () => {
-    const m = metrics();
-    return m.length ? m[m.length - 1].connections : null;
-  };
-
   return (
     <div class="p-6 space-y-5 max-w-5xl">
       <Show when={info()?.tokenHome === "stateFile"}>
@@ -183,36 +173,31 @@ export function Dashboard(props: { onOpenConfig?: () => void }) {
         <Match when={running()}>
           {(r) => (
             <div class="space-y-4" data-testid="running">
-              <div class="grid grid-cols-2 md:grid-cols-4 gap-4">
-                <Card label="Address" testid="card-address">
+              <div class="flex flex-wrap items-center gap-x-3 gap-y-1 text-[13px] text-muted" data-testid="details">
+                <span data-testid="card-address">
                   <Show when={remoteUrl()} fallback={`127.0.0.1:${r().port}`}>
                     {(url) => <TipText tip={url()} class="rounded">{remoteHost()}</TipText>}
                   </Show>
-                </Card>
-                <Card label={remoteUrl() ? "Runs on" : "Process"} testid="card-pid">
-                  {r().pid != null ? `pid ${r().pid}` : remoteUrl()?.startsWith("wss:") ? "another machine (encrypted)" : "another machine"}
-                </Card>
-                <Card label="Version" testid="card-version">{r().version}</Card>
-                <Card label="Uptime" testid="card-uptime">
-                  <Show when={s()?.startedAtMs} fallback={duration(0)}>
-                    {(since) => <TipText tip={`Started ${exactTime(since())}`} class="rounded">{duration(now() - since())}</TipText>}
+                </span>
+                <span aria-hidden="true">·</span>
+                <span data-testid="card-pid">{r().pid != null ? `pid ${r().pid}` : remoteUrl()?.startsWith("wss:") ? "another machine (encrypted)" : "another machine"}</span>
+                <span aria-hidden="true">·</span>
+                <span data-testid="card-version">v{r().version}</span>
+                <span aria-hidden="true">·</span>
+                <span data-testid="card-uptime">
+                  <Show when={s()?.startedAtMs} fallback={`up ${duration(0)}`}>
+                    {(since) => <TipText tip={`Started ${exactTime(since())}`} class="rounded">{`up ${duration(now() - since())}`}</TipText>}
                   </Show>
-                </Card>
+                </span>
+                <span aria-hidden="true">·</span>
+                <span data-testid="card-restarts">{plural(s()?.restarts ?? 0, "restart")}</span>
               </div>
+              <Tiles />
               <div class="grid grid-cols-1 md:grid-cols-3 gap-4">
-                <div class="rounded-lg border border-line bg-surface p-4 md:col-span-2" data-testid="card-memory">
-                  <div class="flex items-baseline justify-between">
-                    <div class="text-xs font-medium uppercase tracking-wide text-muted">Memory</div>
-                    <div class="text-[15px] font-semibold">{bytes(lastMemory())}</div>
-                  </div>
-                  <div class="mt-2">
-                    <Sparkline values={memory()} width={520} height={48} label="Gateway memory over the last minutes" />
-                  </div>
+                <div class="md:col-span-2">
+                  <Attention go={(p) => props.onGo?.(p)} unsupported={configDoc()?.unsupported ?? []} />
                 </div>
-                <div class="grid gap-4">
-                  <Card label="Clients">{lastConnections() ?? "—"}</Card>
-                  <Card label="Restarts" testid="card-restarts">{s()?.restarts ?? 0}</Card>
-                </div>
+                <InUse raw={configDoc()?.raw ?? null} />
               </div>
               <Show when={s()?.lastError}>
                 <div class="rounded-lg border border-line bg-surface p-4 text-[13px]">
@@ -220,11 +205,6 @@ export function Dashboard(props: { onOpenConfig?: () => void }) {
                   <span class="font-mono">{s()?.lastError}</span>
                 </div>
               </Show>
-              <div class="flex gap-2">
-                <Button icon={<RotateCw size={15} />} loading={busy() === "restart"} disabled={!!busy()} onClick={() => act("restart")}>
-                  {remoteUrl() ? "Reconnect" : "Restart gateway"}
-                </Button>
-              </div>
             </div>
           )}
         </Match>

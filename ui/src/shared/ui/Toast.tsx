@@ -66,11 +66,12 @@ export const toast = {
   clear: () => toaster.clear(),
 };
 
-/** Where toasts appear (bottom right); mounted once, in the app's root. F8 moves focus to it. */
+/** Where toasts appear (bottom right); mounted once, in the app's root. F8 moves focus to it.
+ *  Below dialogs (z-40/50): an open dialog's buttons are never covered by a toast. */
 export function Toaster() {
   return (
     <Toast.Region duration={5000} limit={4} hotkey={["F8"]} aria-label="Notifications (F8)" swipeDirection="right">
-      <Toast.List class="fixed bottom-4 right-4 z-[60] flex flex-col gap-2 w-96 max-w-[calc(100vw-2rem)] m-0 p-0 list-none outline-none" />
+      <Toast.List class="fixed bottom-4 right-4 z-30 flex flex-col gap-2 w-96 max-w-[calc(100vw-2rem)] m-0 p-0 list-none outline-none" />
     </Toast.Region>
   );
 }
