@@ -188,9 +188,10 @@ test("every page, light and dark", async () => {
       await shot(`page-${page}-${theme}`);
     }
     await win().keys(["Control", "k"]);
-    await el("palette");
+    await click("palette-input");
     await shot(`palette-${theme}`);
     await win().keys("Escape");
+    await until("Escape did not close the palette", async () => !(await (await win().$('[data-testid="palette"]')).isExisting()));
   }
 });
 

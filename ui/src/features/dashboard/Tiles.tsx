@@ -6,6 +6,7 @@ import { metrics, status } from "../../shared/lib/gateway";
 import { Sparkline } from "../../shared/ui/Sparkline";
 import { pending } from "../approvals/store";
 import { lines } from "../logs/store";
+import { info } from "../settings/store";
 import { ChevronRight, CircleAlert, CircleCheck, ShieldCheck, TriangleAlert } from "../../shared/ui/icons";
 
 /** How often the week of usage is read again while the dashboard is open. */
@@ -79,14 +80,14 @@ export function Tiles() {
         testid="tile-requests"
         value={rate() == null ? "—" : `${compact(rate() ?? 0)}/min`}
         sub={`${plural(status()?.restarts ?? 0, "restart")} · ${plural(metrics().at(-1)?.connections ?? 0, "client")}`}
-        chart={<Sparkline values={rates()} width={200} height={32} label="Requests per minute over the last minutes" />}
+        chart={<Sparkline values={rates()} width={200} height={32} fluid label="Requests per minute over the last minutes" />}
       />
       <Tile
         label="Tokens today"
         testid="tile-tokens"
         value={usage.loading && !usage() ? "…" : compact(today()?.tokens ?? 0)}
         sub={usage() ? `${compact(week().reduce((n, d) => n + d.tokens, 0))} this week` : usage.loading ? "" : "Not available"}
-        chart={<Sparkline values={week().map((d) => d.tokens)} width={200} height={32} label="Tokens per day, the last 7 days" />}
+        chart={<Sparkline values={week().map((d) => d.tokens)} width={200} height={32} fluid label="Tokens per day, the last 7 days" />}
       />
       <Tile
         label="Cost today"
@@ -97,7 +98,7 @@ export function Tiles() {
             ? `${formatMoney(weekCost())} this week${(usage()?.unpricedCalls ?? 0) > 0 ? ` · ${plural(usage()?.unpricedCalls ?? 0, "call")} without a price` : ""}`
             : ""
         }
-        chart={<Sparkline values={week().map((d) => d.costUsd ?? 0)} width={200} height={32} label="Cost per day, the last 7 days" />}
+        chart={<Sparkline values={week().map((d) => d.costUsd ?? 0)} width={200} height={32} fluid label="Cost per day, the last 7 days" />}
       />
       <Tile
         label="Memory"
@@ -108,7 +109,7 @@ export function Tiles() {
             ? `${bytes(Math.min(...memory()))} – ${bytes(Math.max(...memory()))} over ${plural(minutes(), "min", "min")}`
             : "Measuring…"
         }
-        chart={<Sparkline values={memory()} width={200} height={32} label="Gateway memory over the last minutes" />}
+        chart={<Sparkline values={memory()} width={200} height={32} fluid label="Gateway memory over the last minutes" />}
       />
     </div>
   );
@@ -157,7 +158,7 @@ export function InUse(props: { raw: string | null }) {
       <div class="flex gap-2">
         <span class="text-muted w-24 shrink-0">Workspace</span>
         <span class="font-mono truncate" data-testid="in-use-workspace">
-          {workspace() ?? "workspace in the data folder"}
+          {workspace() ?? (info()?.stateDir ? `${info()?.stateDir}/workspace` : "workspace")}
         </span>
       </div>
     </div>
