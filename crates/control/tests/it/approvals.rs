@@ -12,21 +12,24 @@
 use crate::support;
 use support::start_gateway;
 
-use serde_json::json;
 use tidepool_client::{Client, ClientError};
 use tidepool_control::approvals::{self, ExecMode, ExecRule, RuleAction, RuleScope};
 use tidepool_control::config::SaveOutcome;
 
 /// Asks the gateway (as a client would) to approve `command`, without waiting.
 async fn ask(c: &Client, command: &str) -> String {
-    let v = c
-        .request(
-            "exec.approval.request",
-            json!({ "command": command, "twoPhase": true, "cwd": "/work/x" }),
-        )
+    use tidepool_protocol::exec::{ApprovalRequestParams, ExecApprovalRequest};
+    let accepted = c
+        .call::<ExecApprovalRequest>(&ApprovalRequestParams {
+            command: command.into(),
+            cwd: Some("/work/x".into()),
+            two_phase: true,
+            ..Default::default()
+        })
         .await
         .unwrap();
-    v["id"].as_str().unwrap().to_owned()
+    assert_eq!(accepted.status, "accepted");
+    accepted.id
 }
 
 #[tokio::test]

@@ -191,7 +191,7 @@ async fn the_supervisor_follows_a_remote_gateway_and_never_stops_it() {
     assert_eq!(s.url.as_deref(), Some(gw.url().as_str()));
     sup.client()
         .unwrap()
-        .request("health", serde_json::Value::Null)
+        .call::<tidepool_protocol::methods::Health>(&tidepool_protocol::contract::NoParams {})
         .await
         .unwrap();
 
