@@ -1,3 +1,4 @@
+import { sensitive } from "./changes";
 import { For, type JSX, Match, Show, Switch } from "solid-js";
 import { AddEntry, singular } from "./AddEntry";
 import { Trash2 } from "../../shared/ui/icons";
@@ -19,6 +20,7 @@ export type SchemaNode = {
   maximum?: number;
   $ref?: string;
   additionalProperties?: SchemaNode | boolean;
+  items?: SchemaNode;
   "x-reloadKind"?: "hot" | "restart" | "none";
 };
 
@@ -96,7 +98,69 @@ function blank(n: SchemaNode): unknown {
   return "";
 }
 
-const sensitive = (key: string) => /token|password|secret|apikey/i.test(key);
+
+/** A default as people read it: "Default: 30000", "Default: on". */
+export function defaultText(v: unknown): string | null {
+  if (v === undefined || v === null || v === "") return null;
+  if (typeof v === "boolean") return `Default: ${v ? "on" : "off"}`;
+  if (Array.isArray(v)) return v.length ? `Default: ${v.join(", ")}` : null;
+  if (typeof v === "object") return null;
+  return `Default: ${String(v)}`;
+}
+
+/** A list of words or numbers edited in place: each item removable, one added with Enter. */
+function ScalarList(props: { id: string; label: string; items: unknown[]; numeric: boolean; onChange: (items: unknown[] | undefined) => void }) {
+  let input: HTMLInputElement | undefined;
+  const add = () => {
+    const raw = input?.value.trim() ?? "";
+    if (!raw) return;
+    const v = props.numeric ? Number(raw) : raw;
+    if (props.numeric && !Number.isFinite(v)) return;
+    props.onChange([...props.items, v]);
+    if (input) input.value = "";
+  };
+  return (
+    <div class="flex flex-col items-end gap-1.5 max-w-72" data-testid={props.id}>
+      <Show when={props.items.length} fallback={<span class="text-[12px] text-muted">None</span>}>
+        <ul class="flex flex-wrap justify-end gap-1" aria-label={props.label}>
+          <For each={props.items}>
+            {(item, i) => (
+              <li class="inline-flex items-center gap-1 rounded bg-surface-2 pl-2 pr-0.5 h-6 font-mono text-[12px]">
+                {String(item)}
+                <button
+                  type="button"
+                  class="rounded px-1 text-muted hover:text-err"
+                  aria-label={`Remove ${String(item)}`}
+                  data-testid={`${props.id}-remove-${i()}`}
+                  onClick={() => {
+                    const next = props.items.filter((_, j) => j !== i());
+                    props.onChange(next.length ? next : undefined);
+                  }}
+                >
+                  ×
+                </button>
+              </li>
+            )}
+          </For>
+        </ul>
+      </Show>
+      <input
+        ref={input}
+        data-testid={`${props.id}-add`}
+        aria-label={`Add to ${props.label}`}
+        placeholder="Add, then Enter"
+        inputmode={props.numeric ? "numeric" : undefined}
+        class="w-44 h-7 rounded-md border border-line bg-surface px-2 font-mono text-[12px]"
+        onKeyDown={(e) => {
+          if (e.key === "Enter") {
+            e.preventDefault();
+            add();
+          }
+        }}
+      />
+    </div>
+  );
+}
 
 /** Fields generated from the gateway's JSON Schema. Values come from `value`; a change calls
  *  `onChange(path, value)` with `undefined` to remove the key (back to its default). */
@@ -119,6 +183,11 @@ export function ConfigForm(props: {
     const id = () => `cfg-${p.path.join("-")}`;
     const set = (v: unknown) => props.onChange(p.path, v === "" || v === undefined ? undefined : v);
     const shown = () => (p.value === undefined ? undefined : p.value);
+    /** A list setting's items (none when it is not a list). */
+    const list = (): unknown[] => {
+      const v = shown();
+      return Array.isArray(v) ? v : [];
+    };
     /** How many items a list setting has; null when it is not a list. */
     const items = () => {
       const v = shown();
@@ -179,6 +248,13 @@ export function ConfigForm(props: {
                 <span class="ml-2 rounded bg-surface-2 px-1.5 text-[11px] text-muted">restart</span>
               </Show>
               <Help text={n().description} />
+              <Show when={defaultText(n().default)}>
+                {(d) => (
+                  <div class="text-[12px] text-muted" data-testid={`${id()}-default`}>
+                    {d()}
+                  </div>
+                )}
+              </Show>
             </div>
             <Switch>
               <Match when={kind(n()) === "boolean"}>
@@ -195,9 +271,18 @@ export function ConfigForm(props: {
               <Match when={kind(n()) === "secret"}>
                 <SecretField id={id()} path={p.path} value={shown()} onChange={set} onStore={props.onStoreSecret} />
               </Match>
+              <Match when={kind(n()) === "array" && ["string", "integer", "number"].includes(kind(resolve(n().items ?? {}, props.schema)))}>
+                <ScalarList
+                  id={id()}
+                  label={title()}
+                  items={list()}
+                  numeric={kind(resolve(n().items ?? {}, props.schema)) !== "string"}
+                  onChange={set}
+                />
+              </Match>
               <Match when={kind(n()) === "array"}>
                 <span class="text-[12px] text-muted h-8 inline-flex items-center" data-testid={id()}>
-                  {items() === null ? "None" : `${items()} item(s)`}; edit the list in Raw.
+                  {items() === null ? "None" : `${items()} ${items() === 1 ? "item" : "items"}`}; each has several settings, edited in Raw.
                 </span>
               </Match>
               <Match when={kind(n()) === "integer" || kind(n()) === "number"}>
@@ -207,7 +292,6 @@ export function ConfigForm(props: {
                   type="number"
                   inputmode="numeric"
                   class="w-36 h-8 rounded-md border border-line bg-surface px-2 font-mono text-[13px]"
-                  placeholder={n().default == null ? "" : String(n().default)}
                   value={shown() == null ? "" : String(shown())}
                   onChange={(e) => set(e.currentTarget.value === "" ? undefined : Number(e.currentTarget.value))}
                 />
@@ -219,7 +303,7 @@ export function ConfigForm(props: {
                     data-testid={id()}
                     type={sensitive(key()) ? "password" : "text"}
                     class="w-56 h-8 rounded-md border border-line bg-surface px-2 font-mono text-[13px]"
-                    placeholder={n().default == null ? (n().examples?.join(", ") ?? "") : String(n().default)}
+                    placeholder={n().default == null ? (n().examples?.length ? `e.g. ${n().examples?.join(", ")}` : "") : ""}
                     value={shown() == null ? "" : String(shown())}
                     onChange={(e) => set(e.currentTarget.value)}
                   />

@@ -4,6 +4,7 @@ import { settingElement, settingRequest, takeSettingRequest } from "../../shared
 import { commands, type ConfigDoc_Serialize as ConfigDoc, events, type SaveOutcome } from "../../bindings";
 import { Button } from "../../shared/ui/Button";
 import { CodeEditor, type Marker } from "./CodeEditor";
+import { ChangeSummary } from "./ChangeSummary";
 import { ConfigForm, label as keyLabel, type SchemaNode } from "./ConfigForm";
 import { DiffView } from "../../shared/ui/DiffView";
 import { RotateCw } from "../../shared/ui/icons";
@@ -357,6 +358,7 @@ export function Config() {
           </>
         }
       >
+        <ChangeSummary before={doc()?.raw ?? ""} after={text()} />
         <DiffView before={doc()?.raw ?? ""} after={text()} />
       </Modal>
       <ConfirmDialog
