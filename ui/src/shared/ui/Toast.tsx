@@ -67,10 +67,12 @@ export const toast = {
 };
 
 /** Where toasts appear (bottom right); mounted once, in the app's root. F8 moves focus to it.
- *  Below dialogs (z-40/50): an open dialog's buttons are never covered by a toast. */
+ *  Below dialogs (z-40/50): an open dialog's buttons are never covered by a toast. A toast
+ *  runs out while the window is in the background too (a "Saved" should not wait for the
+ *  user's return); hovering one still holds it. */
 export function Toaster() {
   return (
-    <Toast.Region duration={5000} limit={4} hotkey={["F8"]} aria-label="Notifications (F8)" swipeDirection="right">
+    <Toast.Region duration={5000} limit={3} pauseOnPageIdle={false} hotkey={["F8"]} aria-label="Notifications (F8)" swipeDirection="right">
       <Toast.List class="fixed bottom-4 right-4 z-30 flex flex-col gap-2 w-96 max-w-[calc(100vw-2rem)] m-0 p-0 list-none outline-none" />
     </Toast.Region>
   );
