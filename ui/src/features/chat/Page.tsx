@@ -1,10 +1,11 @@
-import { createEffect, createMemo, createSignal, For, on, onMount, Show } from "solid-js";
+import { createEffect, createMemo, createSignal, For, on, onCleanup, onMount, Show } from "solid-js";
 import { commands, type ChatMessageView, type ModelOption } from "../../bindings";
 import { Button } from "../../shared/ui/Button";
 import { GatewayDown } from "../../shared/ui/GatewayDown";
-import { ArrowUp, ChevronRight, LoaderCircle, MessageSquare, Plus, RotateCw, Square, TriangleAlert, Wrench } from "../../shared/ui/icons";
+import { ArrowUp, ChevronRight, CircleAlert, Copy, LoaderCircle, MessageSquare, Plus, RotateCw, Search, Square, Trash2, TriangleAlert, Wrench, X } from "../../shared/ui/icons";
 import {
   current,
+  deleteSession,
   errorText,
   initChat,
   live,
@@ -14,9 +15,11 @@ import {
   newChat,
   openSession,
   refreshSessions,
+  searchSessions,
   send,
   retry,
   sendError,
+  sessionSearch,
   sessions,
   sessionsLoaded,
   setSendError,
@@ -25,14 +28,24 @@ import {
 } from "./store";
 import { isUp } from "../../shared/lib/gateway";
 import { Markdown } from "../../shared/ui/Markdown";
-import { TipText } from "../../shared/ui/Tooltip";
+import { TipButton, TipText } from "../../shared/ui/Tooltip";
+import { ConfirmDialog, quoted } from "../../shared/ui/ConfirmDialog";
+import { toast } from "../../shared/ui/Toast";
+import type { SessionView } from "../../bindings";
 import { formatMoney } from "../../shared/lib/format";
 import { Select } from "../../shared/ui/Select";
 import { sessionName } from "../../shared/lib/sessions";
 
 const tokens = (n: number) => (n >= 10_000 ? `${(n / 1000).toFixed(0)}k` : n >= 1000 ? `${(n / 1000).toFixed(1)}k` : `${n}`);
 
-/** One tool call: name, arguments and result, collapsed until opened. */
+/** The first line of a tool's error, for the card's header while it is closed. */
+function firstLine(text: string): string {
+  const line = text.split("\n").find((l) => l.trim() !== "") ?? "";
+  return line.length > 160 ? `${line.slice(0, 159)}…` : line;
+}
+
+/** One tool call: name, arguments and result, collapsed until opened. A failed call says so
+ *  (red border and icon, "Failed") and shows its error's first line without being opened. */
 function ToolCard(props: { name: string; args: string; result?: ChatMessageView | LiveTool }) {
   const [open, setOpen] = createSignal(false);
   const running = () => props.result === undefined;
@@ -43,36 +56,83 @@ function ToolCard(props: { name: string; args: string; result?: ChatMessageView 
     return "text" in r ? r.text : (r.result ?? "");
   };
   return (
-    <div data-testid="tool-card" class={`rounded-md border ${failed() ? "border-err/50" : "border-line"} bg-surface-2/60 text-[13px]`}>
+    <div
+      data-testid="tool-card"
+      data-failed={failed() ? "true" : undefined}
+      class={`rounded-md border ${failed() ? "border-err bg-err/5" : "border-line bg-surface-2/60"} text-[13px]`}
+    >
       <button
         type="button"
-        class="w-full flex items-center gap-2 px-3 h-8 text-left"
+        class="w-full flex items-center gap-2 px-3 h-8 text-left rounded-md"
         aria-expanded={open()}
         onClick={() => setOpen(!open())}
       >
         <ChevronRight size={14} class={`transition-transform ${open() ? "rotate-90" : ""}`} aria-hidden="true" />
-        <Wrench size={14} class="text-muted" aria-hidden="true" />
+        <Show when={failed()} fallback={<Wrench size={14} class="text-muted" aria-hidden="true" />}>
+          <CircleAlert size={14} class="text-err" aria-hidden="true" />
+        </Show>
         <span class="font-mono">{props.name}</span>
-        <span class="ml-auto text-muted text-xs">
-          <Show when={!running()} fallback={<span class="inline-flex items-center gap-1"><LoaderCircle size={12} class="animate-spin" /> running</span>}>
-            {failed() ? "failed" : "done"}
+        <span class={`ml-auto text-xs ${failed() ? "text-err font-medium" : "text-muted"}`} data-testid="tool-status">
+          <Show when={!running()} fallback={<span class="inline-flex items-center gap-1"><LoaderCircle size={12} class="animate-spin" /> Running</span>}>
+            {failed() ? "Failed" : "Done"}
             <Show when={props.result?.durationMs != null}> · {props.result?.durationMs} ms</Show>
           </Show>
         </span>
       </button>
+      <Show when={failed() && !open() && firstLine(output())}>
+        <div data-testid="tool-error" class="px-3 pb-2 -mt-0.5 font-mono text-xs text-err truncate">
+          {firstLine(output())}
+        </div>
+      </Show>
       <Show when={open()}>
-        <div class="border-t border-line px-3 py-2 space-y-2">
+        <div class={`border-t px-3 py-2 space-y-2 ${failed() ? "border-err/40" : "border-line"}`}>
           <div>
             <div class="text-xs text-muted mb-1">Arguments</div>
             <pre class="font-mono text-xs whitespace-pre-wrap break-all">{props.args}</pre>
           </div>
           <Show when={!running()}>
             <div>
-              <div class="text-xs text-muted mb-1">{failed() ? "Error" : "Result"}</div>
+              <div class={`text-xs mb-1 ${failed() ? "text-err font-medium" : "text-muted"}`}>{failed() ? "Error" : "Result"}</div>
               <pre data-testid="tool-result" class={`font-mono text-xs whitespace-pre-wrap break-all max-h-64 overflow-auto ${failed() ? "text-err" : ""}`}>{output()}</pre>
             </div>
           </Show>
         </div>
+      </Show>
+    </div>
+  );
+}
+
+/** Puts `text` on the clipboard and says so. */
+async function copyText(text: string): Promise<void> {
+  try {
+    await navigator.clipboard.writeText(text);
+    toast.success("Copied");
+  } catch {
+    toast.error("The clipboard is not available here", "Select the text and copy it with the keyboard instead.");
+  }
+}
+
+const actionClass =
+  "inline-flex items-center gap-1 rounded px-1.5 h-6 text-[12px] text-muted hover:text-fg hover:bg-surface-2";
+
+/** Copy (and Retry, for the last turn) under a message: shown on hover and on keyboard focus. */
+function MessageActions(props: { text: string; retry?: () => void; align?: "end" }) {
+  return (
+    <div
+      data-testid="message-actions"
+      class={`flex items-center gap-0.5 opacity-0 group-hover:opacity-100 focus-within:opacity-100 transition-opacity ${props.align === "end" ? "justify-end" : ""}`}
+    >
+      <Show when={props.text.trim() !== ""}>
+        <TipButton tip="Copy the message" aria-label="Copy" data-testid="copy" class={actionClass} onClick={() => void copyText(props.text)}>
+          <Copy size={13} aria-hidden="true" /> Copy
+        </TipButton>
+      </Show>
+      <Show when={props.retry}>
+        {(r) => (
+          <TipButton tip="Ask for this reply again" aria-label="Retry" data-testid="retry" class={actionClass} onClick={() => r()()}>
+            <RotateCw size={13} aria-hidden="true" /> Retry
+          </TipButton>
+        )}
       </Show>
     </div>
   );
@@ -100,13 +160,44 @@ export function Chat() {
     return m;
   });
   const shown = () => messages().filter((m) => m.role !== "toolResult");
-  // Retry belongs to the failure the conversation ends on, not to older ones.
+  // Retry belongs to the turn the conversation ends on (a failure, or the last reply), not to
+  // older ones: the gateway runs the last message again.
   const lastId = () => messages().at(-1)?.id;
+  const lastShownId = () => shown().at(-1)?.id;
+  const canRetry = (m: ChatMessageView) => m.id === lastShownId() && m.id !== "pending" && !busy() && m.status !== "error" && m.status !== "streaming";
+  const [search, setSearch] = createSignal(sessionSearch());
+  const [toDelete, setToDelete] = createSignal<SessionView | null>(null);
+  let searchTimer: ReturnType<typeof setTimeout> | undefined;
+  // Typing waits for a pause; clearing the search lists them all at once.
+  const onSearch = (q: string) => {
+    setSearch(q);
+    clearTimeout(searchTimer);
+    if (q.trim() === "") void searchSessions("");
+    else searchTimer = setTimeout(() => void searchSessions(q), 200);
+  };
+  onCleanup(() => clearTimeout(searchTimer));
+  // The store clears the search when a message is sent (so the conversation shows): follow it.
+  createEffect(on(sessionSearch, (q) => q === "" && search() !== "" && setSearch(""), { defer: true }));
+  const remove = async () => {
+    const s = toDelete();
+    if (!s) return;
+    const err = await deleteSession(s.key);
+    setToDelete(null);
+    if (err) toast.error(`${quoted(sessionName(s))} was not deleted`, errorText(err));
+    else toast.success(`Deleted ${quoted(sessionName(s))}`);
+  };
 
+  // The page may close while it loads (the user moved on): it then asks for nothing more.
+  let open = true;
+  onCleanup(() => {
+    open = false;
+  });
   const load = async () => {
     await initChat();
     await refreshSessions();
+    if (!open) return;
     await openSession(current());
+    if (!open) return;
     const r = await commands.chatModels();
     if (r.status === "ok") setModels(r.data);
   };
@@ -125,6 +216,20 @@ export function Chat() {
       input.focus({ preventScroll: true });
     });
   createEffect(on([running, current], ([r]) => r && focusComposer()));
+  // And when a reply ends (finished, stopped or failed), unless the user went to type elsewhere
+  // (the search box) meanwhile.
+  createEffect(
+    on(
+      busy,
+      (b, was) => {
+        if (b || !was) return;
+        const a = document.activeElement;
+        if (a instanceof HTMLInputElement || (a instanceof HTMLTextAreaElement && a !== input)) return;
+        focusComposer();
+      },
+      { defer: true },
+    ),
+  );
 
   // Keep the newest text in view while it streams.
   createEffect(() => {
@@ -170,18 +275,62 @@ export function Chat() {
               New chat
             </Button>
           </div>
+          <div class="px-2 pt-2">
+            <label class="flex items-center gap-2 rounded-md border border-line bg-surface px-2 h-8 focus-within:outline-2 focus-within:outline-accent focus-within:outline-offset-2">
+              <Search size={14} class="text-muted shrink-0" aria-hidden="true" />
+              <input
+                type="search"
+                data-testid="chat-search"
+                aria-label="Search conversations"
+                placeholder="Search conversations"
+                class="flex-1 min-w-0 bg-transparent outline-none text-[13px] placeholder:text-muted [&::-webkit-search-cancel-button]:hidden"
+                value={search()}
+                onInput={(e) => onSearch(e.currentTarget.value)}
+                onKeyDown={(e) => {
+                  if (e.key === "Escape" && search() !== "") {
+                    e.preventDefault();
+                    onSearch("");
+                  }
+                }}
+              />
+              <Show when={search() !== ""}>
+                <TipButton tip="Clear the search" shortcut="Esc" aria-label="Clear the search" class="rounded p-0.5 text-muted hover:text-fg" onClick={() => onSearch("")}>
+                  <X size={13} aria-hidden="true" />
+                </TipButton>
+              </Show>
+            </label>
+          </div>
           <ul class="flex-1 overflow-auto p-2 space-y-0.5">
             <Show when={sessionsLoaded()} fallback={<For each={[1, 2, 3]}>{() => <li class="tp-skeleton h-10" />}</For>}>
-              <Show when={sessions().length > 0} fallback={<li class="text-muted text-[13px] px-2 py-3">No conversations yet.</li>}>
+              <Show
+                when={sessions().length > 0}
+                fallback={
+                  <li class="text-muted text-[13px] px-2 py-3" data-testid="sessions-empty">
+                    <Show when={search().trim() !== ""} fallback="No conversations yet.">
+                      No conversation matches “{search().trim()}”.{" "}
+                      <button type="button" class="text-accent underline rounded" onClick={() => onSearch("")}>
+                        Show all
+                      </button>
+                    </Show>
+                  </li>
+                }
+              >
                 <For each={sessions()}>
                   {(s) => (
-                    <li>
+                    <li class="group relative">
                       <button
                         type="button"
                         data-testid="session-item"
                         aria-current={s.key === current() ? "true" : undefined}
+                        aria-keyshortcuts="Delete"
                         onClick={() => void openSession(s.key)}
-                        class={`w-full text-left rounded-md px-2.5 py-1.5 ${s.key === current() ? "bg-accent/12" : "hover:bg-surface-2"}`}
+                        onKeyDown={(e) => {
+                          if (e.key === "Delete") {
+                            e.preventDefault();
+                            setToDelete(s);
+                          }
+                        }}
+                        class={`w-full text-left rounded-md pl-2.5 pr-8 py-1.5 ${s.key === current() ? "bg-accent/12" : "hover:bg-surface-2"}`}
                       >
                         <div class="text-[13px] font-medium truncate flex items-center gap-1.5">
                           <Show when={s.running}>
@@ -192,12 +341,33 @@ export function Chat() {
                         </div>
                         <div class="text-xs text-muted truncate">{s.preview ?? "Empty"}</div>
                       </button>
+                      <TipButton
+                        tip="Delete the conversation"
+                        shortcut="Del"
+                        placement="right"
+                        aria-label={`Delete ${sessionName(s)}`}
+                        data-testid="session-delete"
+                        class="absolute right-1 top-1/2 -translate-y-1/2 rounded p-1 text-muted hover:text-err hover:bg-surface-2 opacity-0 group-hover:opacity-100 focus-visible:opacity-100"
+                        onClick={() => setToDelete(s)}
+                      >
+                        <Trash2 size={14} aria-hidden="true" />
+                      </TipButton>
                     </li>
                   )}
                 </For>
               </Show>
             </Show>
           </ul>
+          <ConfirmDialog
+            open={toDelete() !== null}
+            title={`Delete conversation ${quoted(sessionName(toDelete() ?? { key: "", title: "" }))}?`}
+            confirmLabel="Delete"
+            testid="confirm"
+            onConfirm={remove}
+            onCancel={() => setToDelete(null)}
+          >
+            Its messages are removed from the gateway. This cannot be undone.
+          </ConfirmDialog>
         </aside>
 
         <section class="flex-1 min-w-0 flex flex-col">
@@ -259,10 +429,17 @@ export function Chat() {
                       </details>
                     }
                   >
-                    <div data-testid={`msg-${m.role}`} class={m.role === "user" ? "flex justify-end" : ""}>
+                    <div data-testid={`msg-${m.role}`} class={`group ${m.role === "user" ? "flex flex-col items-end gap-1" : ""}`}>
                       <Show
                         when={m.role === "assistant"}
-                        fallback={<div class="max-w-[80%] rounded-lg bg-accent/12 px-3 py-2 whitespace-pre-wrap text-[14px]">{m.text}</div>}
+                        fallback={
+                          <>
+                            <div data-testid="msg-text" class="max-w-[80%] rounded-lg bg-accent/12 px-3 py-2 whitespace-pre-wrap text-[14px]">{m.text}</div>
+                            <Show when={m.id !== "pending"}>
+                              <MessageActions text={m.text} align="end" retry={canRetry(m) ? () => void retry() : undefined} />
+                            </Show>
+                          </>
+                        }
                       >
                         <div class="space-y-2">
                           <Show when={m.text}>
@@ -287,6 +464,7 @@ export function Chat() {
                               </Show>
                             </div>
                           </Show>
+                          <MessageActions text={m.text} retry={canRetry(m) ? () => void retry() : undefined} />
                         </div>
                       </Show>
                     </div>
@@ -310,7 +488,11 @@ export function Chat() {
               <Show when={sendError()}>
                 <div role="alert" class="mb-2 text-[13px] text-err">{sendError()}</div>
               </Show>
-              <div class="flex items-end gap-2 rounded-lg border border-line bg-surface px-3 py-2 focus-within:border-accent">
+              {/* One ring, around the whole box: the textarea draws none of its own. */}
+              <div
+                data-testid="composer-box"
+                class="flex items-end gap-2 rounded-lg border border-line bg-surface px-3 py-2 focus-within:outline-2 focus-within:outline-accent focus-within:outline-offset-2"
+              >
                 <textarea
                   ref={input}
                   data-testid="composer"

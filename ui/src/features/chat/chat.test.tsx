@@ -1,12 +1,12 @@
 import { cleanup, fireEvent, render, screen, waitFor } from "@solidjs/testing-library";
 import { clearMocks } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { ChatMessageView } from "../../bindings";
 import { resetChatStore } from "./store";
 import { initGateway, resetGatewayStore } from "../../shared/lib/gateway";
 import { Chat } from "./Page";
-import { Toaster } from "../../shared/ui/Toast";
+import { Toaster, toast } from "../../shared/ui/Toast";
 import { running, stopped } from "../../shared/test/fixtures";
 import { byTestId, defined } from "../../shared/test/dom";
 import { KEY, msg, session, setup } from "./fixtures";
@@ -21,6 +21,7 @@ describe("Chat", () => {
   afterEach(() => {
     cleanup();
     clearMocks();
+    toast.clear();
   });
 
   it("shows the transcript with Markdown, highlighted code and tool cards that open", async () => {
@@ -223,5 +224,211 @@ describe("Chat", () => {
     expect(document.activeElement).toBe(items[1]);
     fireEvent.click(items[1]);
     await waitFor(() => expect(document.activeElement).toBe(box));
+  });
+
+  it("gives the composer the focus back when a reply ends, but not when the user went to the search box", async () => {
+    let history: ChatMessageView[] = [];
+    const calls = setup({ history: () => history, handler: (cmd) => (cmd === "chat_send" ? { runId: "r1", sessionKey: KEY } : cmd === "chat_abort" ? true : undefined) });
+    await initGateway();
+    render(() => <Chat />);
+    const box = byTestId("composer", HTMLTextAreaElement);
+    await waitFor(() => expect(document.activeElement).toBe(box));
+    fireEvent.input(box, { target: { value: "q" } });
+    fireEvent.keyDown(box, { key: "Enter" });
+    await stream({ kind: "delta", runId: "r1", sessionKey: KEY, text: "partial" });
+    // The user clicks Stop: the focus is on a button that goes away with the reply.
+    const stop = await screen.findByTestId("stop");
+    stop.focus();
+    history = [msg({ role: "user", text: "q" }), msg({ role: "assistant", text: "partial", status: "aborted" })];
+    await stream({ kind: "aborted", runId: "r1", sessionKey: KEY });
+    await waitFor(() => expect(document.activeElement).toBe(box));
+
+    fireEvent.input(box, { target: { value: "again" } });
+    fireEvent.keyDown(box, { key: "Enter" });
+    await waitFor(() => expect(calls.filter((c) => c.cmd === "chat_send")).toHaveLength(2));
+    await stream({ kind: "delta", runId: "r1", sessionKey: KEY, text: "more" });
+    await screen.findByTestId("live-reply");
+    await new Promise((r) => requestAnimationFrame(() => r(null)));
+    const search = byTestId("chat-search", HTMLInputElement);
+    search.focus();
+    await stream({ kind: "final", runId: "r1", sessionKey: KEY });
+    await waitFor(() => expect(screen.queryByTestId("live-reply")).toBeNull());
+    await new Promise((r) => requestAnimationFrame(() => r(null)));
+    expect(document.activeElement).toBe(search);
+  });
+
+  it("draws one focus ring around the composer: the box's, not the textarea's too", async () => {
+    setup({});
+    await initGateway();
+    render(() => <Chat />);
+    const box = await screen.findByTestId("composer");
+    expect(box.classList.contains("outline-none")).toBe(true);
+    // The app's ring (styles.css) is in the base layer, so this utility wins over it.
+    expect(screen.getByTestId("composer-box").className).toContain("focus-within:outline-2");
+  });
+
+  it("copies a message to the clipboard and says so", async () => {
+    const writeText = vi.fn(async (_: string) => {});
+    Object.defineProperty(navigator, "clipboard", { value: { writeText }, configurable: true });
+    setup({ history: () => [msg({ role: "user", text: "what is 2+2?" }), msg({ role: "assistant", text: "It is **4**." })] });
+    await initGateway();
+    render(() => (
+      <>
+        <Chat />
+        <Toaster />
+      </>
+    ));
+    const reply = await screen.findByTestId("msg-assistant");
+    fireEvent.click(defined(reply.querySelector('[data-testid="copy"]')));
+    await waitFor(() => expect(writeText).toHaveBeenCalledWith("It is **4**."));
+    expect(await screen.findByText("Copied")).toBeTruthy();
+    fireEvent.click(defined(screen.getByTestId("msg-user").querySelector('[data-testid="copy"]')));
+    await waitFor(() => expect(writeText).toHaveBeenLastCalledWith("what is 2+2?"));
+  });
+
+  it("offers Retry on the last reply (also when it worked), and runs the last message again", async () => {
+    const calls = setup({
+      history: () => [msg({ role: "user", text: "a" }), msg({ role: "assistant", text: "one" }), msg({ role: "user", text: "b" }), msg({ role: "assistant", text: "two" })],
+      handler: (cmd) => (cmd === "chat_retry" ? { runId: "r3", sessionKey: KEY } : undefined),
+    });
+    await initGateway();
+    render(() => <Chat />);
+    await waitFor(() => expect(screen.getAllByTestId("msg-assistant")).toHaveLength(2));
+    const retries = screen.getAllByTestId("retry");
+    expect(retries).toHaveLength(1);
+    expect(screen.getAllByTestId("msg-assistant")[1].contains(retries[0])).toBe(true);
+    // Every message can be copied.
+    expect(screen.getAllByTestId("copy")).toHaveLength(4);
+    fireEvent.click(retries[0]);
+    await waitFor(() => expect(calls.find((c) => c.cmd === "chat_retry")?.args).toEqual({ key: KEY }));
+    // While the reply is written there is nothing to retry.
+    await waitFor(() => expect(screen.queryByTestId("retry")).toBeNull());
+  });
+
+  it("marks a failed tool call as failed and shows its error without opening it", async () => {
+    setup({
+      history: () => [
+        msg({ role: "assistant", text: "", toolCalls: [{ id: "t1", name: "exec", arguments: '{"command":"cat nope"}' }, { id: "t2", name: "list", arguments: "{}" }] }),
+        msg({ role: "toolResult", toolCallId: "t1", toolName: "exec", text: "cat: nope: No such file or directory\nexit code 1", isError: true, durationMs: 12 }),
+        msg({ role: "toolResult", toolCallId: "t2", toolName: "list", text: "a.txt", durationMs: 2 }),
+      ],
+    });
+    await initGateway();
+    render(() => <Chat />);
+    await waitFor(() => expect(screen.getAllByTestId("tool-card")).toHaveLength(2));
+    const [bad, good] = screen.getAllByTestId("tool-card");
+    expect(bad.dataset.failed).toBe("true");
+    expect(bad.className).toContain("border-err");
+    expect(defined(bad.querySelector('[data-testid="tool-status"]')).textContent).toBe("Failed · 12 ms");
+    expect(defined(bad.querySelector('[data-testid="tool-error"]')).textContent).toBe("cat: nope: No such file or directory");
+    expect(good.dataset.failed).toBeUndefined();
+    expect(defined(good.querySelector('[data-testid="tool-status"]')).textContent).toBe("Done · 2 ms");
+    expect(good.querySelector('[data-testid="tool-error"]')).toBeNull();
+    fireEvent.click(defined(bad.querySelector("button")));
+    expect(defined(bad.querySelector('[data-testid="tool-result"]')).textContent).toBe("cat: nope: No such file or directory\nexit code 1");
+  });
+
+  it("moves the conversation to the top of the list when a message is sent, and lists a new one at once", async () => {
+    const other = session({ key: "agent:main:ideas", title: "Ideas", preview: "older words" });
+    const calls = setup({
+      sessions: [other, session()],
+      handler: (cmd, args) => {
+        if (cmd === "chat_send") return { runId: "r1", sessionKey: String(args.key) };
+        if (cmd === "chat_new") return "agent:main:trip";
+      },
+    });
+    await initGateway();
+    render(() => <Chat />);
+    await waitFor(() => expect(screen.getAllByTestId("session-item")).toHaveLength(2));
+    expect(screen.getAllByTestId("session-item")[0].textContent).toContain("Ideas");
+    const box = byTestId("composer", HTMLTextAreaElement);
+    fireEvent.input(box, { target: { value: "fresh words" } });
+    fireEvent.keyDown(box, { key: "Enter" });
+    await waitFor(() => expect(screen.getAllByTestId("session-item")[0].textContent).toContain("fresh words"));
+    expect(screen.getAllByTestId("session-item")[0].getAttribute("aria-current")).toBe("true");
+
+    // A new chat is not listed by the gateway until it has a message; it appears with the first one.
+    await stream({ kind: "final", runId: "r1", sessionKey: KEY });
+    fireEvent.click(screen.getByTestId("new-chat"));
+    await waitFor(() => expect(calls.some((c) => c.cmd === "chat_history" && c.args.key === "agent:main:trip")).toBe(true));
+    fireEvent.input(box, { target: { value: "Plan Lisbon" } });
+    fireEvent.keyDown(box, { key: "Enter" });
+    await waitFor(() => expect(screen.getAllByTestId("session-item")).toHaveLength(3));
+    const top = screen.getAllByTestId("session-item")[0];
+    expect(top.textContent).toContain("Plan Lisbon");
+    expect(top.getAttribute("aria-current")).toBe("true");
+  });
+
+  it("searches the conversations (on the gateway), and Escape lists them all again", async () => {
+    const calls = setup({
+      handler: () => undefined,
+      sessions: [session()],
+    });
+    await initGateway();
+    render(() => <Chat />);
+    await screen.findAllByTestId("session-item");
+    // The page has finished loading (the model list comes last).
+    await waitFor(() => expect(calls.some((c) => c.cmd === "chat_models")).toBe(true));
+    calls.length = 0;
+    fireEvent.input(byTestId("chat-search", HTMLInputElement), { target: { value: "lisbon" } });
+    await waitFor(() => expect(calls.filter((c) => c.cmd === "chat_sessions").at(-1)?.args).toEqual({ search: "lisbon", limit: 200, offset: 0 }));
+    // Escape clears it and lists them all.
+    calls.length = 0;
+    fireEvent.keyDown(byTestId("chat-search", HTMLInputElement), { key: "Escape" });
+    await waitFor(() => expect(calls.filter((c) => c.cmd === "chat_sessions").at(-1)?.args).toEqual({ search: null, limit: 200, offset: 0 }));
+    expect(byTestId("chat-search", HTMLInputElement).value).toBe("");
+  });
+
+  it("says no conversation matches the search, with a way back to all of them", async () => {
+    const calls = setup({ handler: () => undefined, sessions: [] });
+    await initGateway();
+    render(() => <Chat />);
+    expect((await screen.findByTestId("sessions-empty")).textContent).toBe("No conversations yet.");
+    await waitFor(() => expect(calls.some((c) => c.cmd === "chat_models")).toBe(true));
+    fireEvent.input(byTestId("chat-search", HTMLInputElement), { target: { value: "zzz" } });
+    await waitFor(() => expect(screen.getByTestId("sessions-empty").textContent).toContain("No conversation matches “zzz”."));
+    fireEvent.click(screen.getByText("Show all"));
+    await waitFor(() => expect(screen.getByTestId("sessions-empty").textContent).toBe("No conversations yet."));
+  });
+
+  it("deletes a conversation only after confirming with its name, and opens the main one if it was open", async () => {
+    let listed = [session({ key: "agent:main:ideas", title: "Trip ideas" }), session()];
+    const calls = setup({
+      get sessions() {
+        return listed;
+      },
+      handler: (cmd) => {
+        if (cmd === "sessions_delete") {
+          listed = [session()];
+          return null;
+        }
+      },
+    });
+    await initGateway();
+    render(() => (
+      <>
+        <Chat />
+        <Toaster />
+      </>
+    ));
+    const items = await screen.findAllByTestId("session-item");
+    await waitFor(() => expect(calls.some((c) => c.cmd === "chat_models")).toBe(true));
+    fireEvent.click(items[0]);
+    await waitFor(() => expect(items[0].getAttribute("aria-current")).toBe("true"));
+    // The Delete key on a conversation asks too.
+    fireEvent.keyDown(items[0], { key: "Delete" });
+    const dialog = await screen.findByRole("alertdialog");
+    expect(dialog.textContent).toContain("Delete conversation “Trip ideas”?");
+    fireEvent.click(screen.getByTestId("confirm-cancel"));
+    await waitFor(() => expect(screen.queryByRole("alertdialog")).toBeNull());
+    expect(calls.some((c) => c.cmd === "sessions_delete")).toBe(false);
+
+    fireEvent.click(screen.getAllByTestId("session-delete")[0]);
+    await screen.findByRole("alertdialog");
+    fireEvent.click(screen.getByTestId("confirm"));
+    await waitFor(() => expect(calls.find((c) => c.cmd === "sessions_delete")?.args).toEqual({ key: "agent:main:ideas" }));
+    expect(await screen.findByText("Deleted “Trip ideas”")).toBeTruthy();
+    await waitFor(() => expect(screen.getAllByTestId("session-item")).toHaveLength(1));
+    expect(screen.getAllByTestId("session-item")[0].getAttribute("aria-current")).toBe("true");
   });
 });

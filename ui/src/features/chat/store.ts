@@ -1,6 +1,6 @@
 import { errorText } from "../../shared/lib/format";
 import { createSignal } from "solid-js";
-import { commands, events, type ChatEventView, type ChatMessageView, type SessionView } from "../../bindings";
+import { commands, events, type AppError, type ChatEventView, type ChatMessageView, type SessionView } from "../../bindings";
 
 /** A tool call of the reply being written. */
 export type LiveTool = { callId: string; name: string; arguments: string; result?: string; isError?: boolean; durationMs?: number };
@@ -21,17 +21,22 @@ const [loading, setLoading] = createSignal(false);
 const [loadError, setLoadError] = createSignal<string | null>(null);
 const [live, setLive] = createSignal<Record<string, Live>>({});
 const [sendError, setSendError] = createSignal<string | null>(null);
+// What the chat's conversation list is narrowed to ("" for all of them).
+const [sessionSearch, setSessionSearch] = createSignal("");
 
-export { sessions, sessionsLoaded, sessionsVersion, current, messages, loading, loadError, live, sendError, setSendError };
+export { sessions, sessionsLoaded, sessionsVersion, current, messages, loading, loadError, live, sendError, setSendError, sessionSearch };
 
 export { errorText };
 
 let started = false;
 let refreshTimer: ReturnType<typeof setTimeout> | undefined;
 
-/** Reloads the session list now. */
+/** Reloads the session list now (narrowed to `search`, else to the list's current search). */
 export async function refreshSessions(search?: string): Promise<void> {
-  const r = await commands.chatSessions(search ?? null, 200, 0);
+  const q = (search ?? sessionSearch()).trim();
+  const r = await commands.chatSessions(q === "" ? null : q, 200, 0);
+  // A newer search was typed while this one ran: its answer is the one to show.
+  if ((search ?? sessionSearch()).trim() !== q) return;
   if (r.status === "ok") {
     setSessions(r.data.sessions);
     setLoadError(null);
@@ -40,6 +45,36 @@ export async function refreshSessions(search?: string): Promise<void> {
     setLoadError(errorText(r.error));
   }
   setSessionsLoaded(true);
+}
+
+/** Narrows the conversation list to those matching `q` (their title or text). */
+export async function searchSessions(q: string): Promise<void> {
+  setSessionSearch(q);
+  await refreshSessions();
+}
+
+/** Shows `key` at the top of the list at once, with `text` as its latest words; the next
+ *  reload of the list replaces the guess with what the gateway stored. */
+function bumpSession(key: string, text: string) {
+  setSessions((all) => {
+    const found = all.find((s) => s.key === key);
+    const now = Date.now();
+    const row: SessionView = found
+      ? { ...found, preview: text, updatedAt: now, messageCount: found.messageCount + 1, running: true }
+      : { key, title: "", preview: text, agentId: key.split(":")[1] ?? "main", updatedAt: now, messageCount: 1, totalTokens: 0, costUsd: 0, model: null, running: true, lastError: null };
+    return [row, ...all.filter((s) => s.key !== key)];
+  });
+}
+
+/** Deletes a conversation; the list drops it at once and the chat moves to the main one if it
+ *  was open. Answers the error, if any. */
+export async function deleteSession(key: string): Promise<AppError | null> {
+  const r = await commands.sessionsDelete(key);
+  if (r.status === "error") return r.error;
+  setSessions((all) => all.filter((s) => s.key !== key));
+  if (current() === key) await openSession(MAIN);
+  await refreshSessions();
+  return null;
 }
 
 function refreshSoon() {
@@ -140,6 +175,9 @@ export async function send(text: string): Promise<boolean> {
   }
   if (r.data.sessionKey !== key) setCurrent(r.data.sessionKey);
   updateLive(r.data.sessionKey, (l) => ({ ...l, runId: r.data.runId }), r.data.runId);
+  // A search that this conversation may not match would hide it: show them all again.
+  if (sessionSearch().trim() !== "") setSessionSearch("");
+  bumpSession(r.data.sessionKey, text);
   refreshSoon();
   return true;
 }
@@ -215,4 +253,5 @@ export function resetChatStore(): void {
   setLoadError(null);
   setLive({});
   setSendError(null);
+  setSessionSearch("");
 }
