@@ -1,9 +1,9 @@
 import { createEffect, createMemo, createSignal, For, Index, on, onCleanup, onMount, Show } from "solid-js";
-import { type Approval, closePrompt, decide, type Decision, formatWait, pending, promptId, promptOpen, type Scope, secondsLeft, showPrompt } from "./store";
-import { PartsList } from "./ApprovalDetails";
+import { type Approval, askFallback, closePrompt, decide, type Decision, pending, promptId, promptOpen, type Scope, secondsLeft, showPrompt } from "./store";
 import { Button } from "../../shared/ui/Button";
 import { ChevronLeft, ChevronRight, Plus, ShieldAlert, Trash2 } from "../../shared/ui/icons";
 import { Modal } from "../../shared/ui/Modal";
+import { Expiry, PartsList, WhoWhere } from "./ApprovalDetails";
 
 const SCOPES: { id: Scope; label: (a: Approval) => string }[] = [
   { id: "global", label: () => "Everywhere" },
@@ -43,6 +43,8 @@ export function ApprovalPrompt() {
         setRules(a?.suggestedRules.length ? [...a.suggestedRules] : [a?.command ?? ""]);
         setScope("global");
         setError(null);
+        // Its countdown starts from now, not from the clock's last tick.
+        setNow(Date.now());
       },
     ),
   );
@@ -111,15 +113,7 @@ export function ApprovalPrompt() {
             <div class="flex items-start gap-3">
               <ShieldAlert size={20} class="text-warn shrink-0 mt-0.5" aria-hidden="true" />
               <div class="min-w-0 flex-1 text-muted">
-                <span class="text-fg font-medium">{a().agentId ?? "An agent"}</span> wants to run a command
-                <Show when={a().cwd}>
-                  {" "}in <span class="font-mono text-fg break-all">{a().cwd}</span>
-                </Show>
-                <Show when={a().sessionKey}>
-                  <div class="text-[12px]">
-                    Conversation <span class="font-mono">{a().sessionKey}</span>
-                  </div>
-                </Show>
+                <WhoWhere approval={a()} />
               </div>
               <Show when={pending().length > 1}>
                 <div class="flex items-center gap-1 text-[12px] text-muted shrink-0" data-testid="approval-position">
@@ -136,17 +130,18 @@ export function ApprovalPrompt() {
             <pre class="tp-code whitespace-pre-wrap break-all max-h-40 overflow-auto" data-testid="approval-command">
               <code>{a().command}</code>
             </pre>
-            <PartsList parts={a().parts} />
             <Show when={a().verdictReason}>
-              <p class="text-[12px] text-muted">Why it asks: {a().verdictReason}</p>
+              <p class="text-[13px]" data-testid="approval-reason">
+                <span class="text-muted">Why it asks:</span> {a().verdictReason}
+              </p>
             </Show>
+            {/* Each part's reason only where it adds to the line above (a rule that allowed one part). */}
+            <PartsList parts={a().parts} except={a().verdictReason} />
             <div class="space-y-1">
               <div class="h-1 rounded bg-surface-2 overflow-hidden" role="progressbar" aria-label="Time left to answer" aria-valuemin={0} aria-valuemax={total()} aria-valuenow={left()}>
                 <div class="h-full bg-warn transition-[width] duration-1000 ease-linear" style={{ width: `${(100 * left()) / total()}%` }} />
               </div>
-              <p class="text-[12px] text-muted" data-testid="approval-countdown">
-                Without an answer in {formatWait(left())}, your policy's fallback decides.
-              </p>
+              <Expiry seconds={left()} fallback={askFallback()} />
             </div>
             <Show when={always()}>
               <fieldset class="rounded-md border border-line p-3 space-y-2" data-testid="approval-rules">

@@ -1,12 +1,15 @@
 import { createEffect, createSignal, For, on, onCleanup, onMount, Show } from "solid-js";
 import { commands } from "../../bindings";
-import { PartsList, StatusChip } from "./ApprovalDetails";
+import { Expiry, PartsList, StatusChip, WhoWhere } from "./ApprovalDetails";
 import { Button } from "../../shared/ui/Button";
 import { GatewayDown } from "../../shared/ui/GatewayDown";
 import { Segmented } from "../../shared/ui/Segmented";
 import { Search, ShieldCheck } from "../../shared/ui/icons";
 import { PolicyEditor } from "./PolicyEditor";
-import { type Approval, decide, type Decision, errorText, pending, showPrompt } from "./store";
+import { type Approval, askFallback, decide, type Decision, errorText, loadAskFallback, pending, secondsLeft, showPrompt } from "./store";
+import { execModeName } from "../../shared/lib/execModes";
+import { shortPath } from "../../shared/lib/format";
+import { sessionName } from "../../shared/lib/sessions";
 import { isUp } from "../../shared/lib/gateway";
 import { TipText } from "../../shared/ui/Tooltip";
 import { RelativeTime } from "../../shared/ui/RelativeTime";
@@ -80,6 +83,12 @@ export function Approvals() {
 function Pending() {
   const [busy, setBusy] = createSignal<string | null>(null);
   const [error, setError] = createSignal<string | null>(null);
+  const [now, setNow] = createSignal(Date.now());
+  onMount(() => {
+    void loadAskFallback();
+    const t = setInterval(() => setNow(Date.now()), 1000);
+    onCleanup(() => clearInterval(t));
+  });
   async function run(a: Approval, d: Decision) {
     setBusy(`${a.id}:${d}`);
     setError(await decide(a.id, d));
@@ -108,10 +117,16 @@ function Pending() {
           {(a) => (
             <section class="rounded-lg border border-line bg-surface p-4 space-y-3" data-testid="pending-approval">
               <div class="flex items-start gap-3">
-                <div class="min-w-0 flex-1">
+                <div class="min-w-0 flex-1 space-y-1">
+                  <div class="text-[13px]">
+                    <WhoWhere approval={a} />
+                  </div>
                   <div class="font-mono text-[13px] break-all">{a.command}</div>
-                  <div class="text-[12px] text-muted">
-                    {a.agentId ?? "agent"} · {a.cwd ?? "workspace"} · asked <RelativeTime ms={a.createdAtMs} />
+                  <div class="text-[12px] text-muted flex flex-wrap gap-x-1">
+                    <span>
+                      Asked <RelativeTime ms={a.createdAtMs} />.
+                    </span>
+                    <Expiry seconds={secondsLeft(a, now())} fallback={askFallback()} />
                   </div>
                 </div>
                 <Button variant="danger" loading={busy() === `${a.id}:deny`} disabled={!!busy()} onClick={() => void run(a, "deny")}>
@@ -244,8 +259,10 @@ function History() {
                       <Show when={open() === a.id}>
                         <tr>
                           <td colspan="5" class="px-3 pb-3 pt-1 space-y-2 bg-surface-2/40">
-                            <div class="text-[12px] text-muted">
-                              {a.cwd ?? ""} {a.sessionKey ? `· ${a.sessionKey}` : ""} · judged under “{a.mode}”: {a.verdictReason}
+                            <div class="text-[12px] text-muted" data-testid="history-details">
+                              {[a.cwd ? `In ${shortPath(a.cwd)}` : "", a.sessionKey ? `in the conversation ${sessionName({ key: a.sessionKey, title: "" })}` : "", `judged under “${execModeName(a.mode)}”: ${a.verdictReason}`]
+                                .filter((x) => x !== "")
+                                .join(" · ")}
                             </div>
                             <PartsList parts={a.parts} />
                           </td>

@@ -5,12 +5,14 @@ import { DecisionChip, PartsList } from "./ApprovalDetails";
 import { Button } from "../../shared/ui/Button";
 import { Plus, Trash2 } from "../../shared/ui/icons";
 import { radioFocusRing } from "../../shared/ui/Segmented";
+import { EXEC_MODES } from "../../shared/lib/execModes";
 
+// Named as in the setup's safety step (EXEC_MODES); the hints say how the rules take part.
 const MODES = [
-  { id: "deny", label: "Off", hint: "Agents cannot run shell commands. The tool is not even offered to them." },
-  { id: "ask", label: "Ask me", hint: "Commands your rules allow run at once; anything else waits for your answer." },
-  { id: "allowlist", label: "Only my rules", hint: "Commands your rules allow run; anything else is refused without asking." },
-  { id: "full", label: "Everything", hint: "Every command runs unless a deny rule matches. Only for machines you can throw away." },
+  { id: "ask", label: EXEC_MODES.ask.title, hint: "Commands your rules allow run at once; anything else waits for your answer." },
+  { id: "allowlist", label: EXEC_MODES.allowlist.title, hint: "Commands your rules allow run; anything else is refused without asking." },
+  { id: "deny", label: EXEC_MODES.deny.title, hint: "Agents cannot run shell commands. The tool is not even offered to them." },
+  { id: "full", label: EXEC_MODES.full.title, hint: EXEC_MODES.full.text },
 ] as const;
 
 const FALLBACKS: { id: AskFallback; label: string }[] = [

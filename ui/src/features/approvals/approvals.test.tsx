@@ -91,7 +91,10 @@ describe("the approval prompt", () => {
   });
 
   it("opens on a new approval with the command, its parts, where and for whom; Allow once decides", async () => {
-    const calls = setup((cmd) => (cmd === "approvals_resolve" ? approval({ status: "allowed" }) : undefined));
+    const calls = setup((cmd) => {
+      if (cmd === "approvals_resolve") return approval({ status: "allowed" });
+      if (cmd === "approvals_policy") return { policy: { mode: "ask", askFallback: "deny", approvalTimeoutSeconds: 120, rules: [] }, hash: "h1" };
+    });
     render(() => <ApprovalPrompt />);
     await initApprovals();
     expect(screen.queryByTestId("approval-prompt")).toBeNull();
@@ -105,9 +108,16 @@ describe("the approval prompt", () => {
     expect(parts[1].textContent).toContain("Asks");
     expect(parts[1].textContent).toContain("inside sh -c");
     expect(parts[1].textContent).toContain("writes outside the workspace");
-    expect(screen.getByText("/home/me/.tidepool/workspace")).toBeTruthy();
-    expect(screen.getByText("agent:main:main")).toBeTruthy();
-    expect(screen.getByTestId("approval-countdown").textContent).toMatch(/in 2 min/);
+    // Who and where in one sentence: the home folder as ~ (the full path in the tooltip), the
+    // conversation by its name (the key in its tooltip).
+    expect(screen.getByTestId("approval-who").textContent).toContain("Agent main wants to run this in ~/.tidepool/workspace");
+    expect(screen.getByTestId("approval-cwd").dataset.path).toBe("/home/me/.tidepool/workspace");
+    expect(screen.getByTestId("approval-session").textContent).toBe("Main conversation");
+    // One reason line; a part's reason shows only where it adds to it.
+    expect(screen.getByTestId("approval-reason").textContent).toBe("Why it asks: rm -rf build: no rule allows it");
+    expect(screen.getAllByTestId("approval-part-reason").map((r) => r.textContent)).toEqual(['allowed by the rule "git **"']);
+    // The policy's fallback (here: refuse), counted down.
+    await waitFor(() => expect(screen.getByTestId("approval-countdown").textContent).toMatch(/^Refused automatically in (2:00|1:59)\.$/));
     fireEvent.click(screen.getByTestId("approval-once"));
     await waitFor(() => expect(calls.find((c) => c.cmd === "approvals_resolve")?.args).toEqual({ id: "a1", decision: "allow-once", rules: null, scope: null }));
     await waitFor(() => expect(screen.queryByTestId("approval-prompt")).toBeNull());
@@ -174,6 +184,23 @@ describe("the approval prompt", () => {
     expect(screen.queryByTestId("approvals-badge")).toBeNull();
     await arrive([approval(), approval({ id: "a2" })]);
     await waitFor(() => expect(screen.getByTestId("approvals-badge").textContent).toBe("2"));
+    // Dark text on the amber badge in both themes (white on dark mode's light amber was unreadable).
+    expect(screen.getByTestId("approvals-badge").className).toContain("text-surface");
+    expect(screen.getByTestId("approvals-badge").className).not.toContain("text-white");
+  });
+
+  it.each([
+    ["allowlist", /^Refused automatically in (2:00|1:59): your rules do not allow it\.$/, "refused"],
+    ["full", /^Allowed automatically in (2:00|1:59)\.$/, "allowed"],
+  ] as const)("says what an unanswered prompt becomes under the fallback %s", async (askFallback, said, outcome) => {
+    setup((cmd) => (cmd === "approvals_policy" ? { policy: { mode: "ask", askFallback, approvalTimeoutSeconds: 120, rules: [] }, hash: "h1" } : undefined));
+    render(() => <ApprovalPrompt />);
+    await initApprovals();
+    const now = Date.now();
+    await arrive([approval({ createdAtMs: now, expiresAtMs: now + 120_000 })]);
+    const line = await screen.findByTestId("approval-countdown");
+    await waitFor(() => expect(line.dataset.outcome).toBe(outcome));
+    expect(line.textContent).toMatch(said);
   });
 });
 
@@ -196,6 +223,7 @@ describe("the Approvals page", () => {
     await arrive([approval()]);
     const card = await screen.findByTestId("pending-approval");
     expect(card.textContent).toContain("git status && rm -rf build");
+    expect(card.textContent).toContain("Agent main wants to run this in ~/.tidepool/workspace");
     expect(screen.getByTestId("approvals-tab-pending").textContent).toBe("Waiting (1)");
     fireEvent.click(screen.getByText("Allow once"));
     await waitFor(() => expect(calls.find((c) => c.cmd === "approvals_resolve")?.args).toMatchObject({ id: "a1", decision: "allow-once" }));
@@ -222,6 +250,10 @@ describe("the Approvals page", () => {
     expect(screen.getAllByTestId("history-row")[1].textContent).toContain("you");
     fireEvent.click(first);
     expect(screen.getAllByTestId("approval-parts")).toHaveLength(1);
+    // The mode by the name the setup gives it, the conversation by its name.
+    expect(screen.getByTestId("history-details").textContent).toBe(
+      "In ~/.tidepool/workspace · in the conversation Main conversation · judged under “Ask me first”: rm -rf build: no rule allows it",
+    );
     fireEvent.click(screen.getByText("Load more"));
     await waitFor(() => expect(screen.getAllByTestId("history-row")).toHaveLength(51));
     expect(screen.getAllByTestId("history-row")[50].textContent).toContain("no answer in time");
@@ -311,8 +343,10 @@ describe("the policy editor", () => {
     fireEvent.click(screen.getByTestId("policy-mode-full"));
     fireEvent.click(screen.getByTestId("policy-save"));
     expect((await screen.findByTestId("policy-conflict")).textContent).toContain("changed elsewhere");
+    // (The Waiting tab reads the policy too, for its countdowns' fallback.)
+    const before = calls.filter((c) => c.cmd === "approvals_policy").length;
     fireEvent.click(screen.getByText("Reload"));
-    await waitFor(() => expect(calls.filter((c) => c.cmd === "approvals_policy")).toHaveLength(2));
+    await waitFor(() => expect(calls.filter((c) => c.cmd === "approvals_policy")).toHaveLength(before + 1));
     await waitFor(() => expect(radio("policy-mode-ask").checked).toBe(true));
     outcome = { outcome: "invalid", problem: { message: "at `tools.exec.rules[0].pattern`: unterminated quote", line: 1, column: 1 } };
     fireEvent.input(screen.getByLabelText("Pattern of rule 1"), { target: { value: "git 'x" } });
@@ -320,5 +354,28 @@ describe("the policy editor", () => {
     expect((await screen.findByTestId("policy-refused")).textContent).toContain("unterminated quote");
     fireEvent.input(screen.getByTestId("policy-probe"), { target: { value: "git x" } });
     expect((await screen.findByTestId("policy-check-error")).textContent).toContain("unterminated quote");
+  });
+});
+
+describe("mode names", () => {
+  it("are the same in the policy editor as in the setup's safety step", async () => {
+    const { SAFETY } = await import("../onboarding/common");
+    mockIPC(
+      (cmd) => {
+        if (cmd === "gateway_status") return running;
+        if (cmd === "approvals_policy") return { policy: { mode: "ask", askFallback: "deny", approvalTimeoutSeconds: 120, rules: [] }, hash: "h1" };
+        if (cmd === "plugin:event|listen") return 1;
+        return [];
+      },
+      { shouldMockEvents: true },
+    );
+    await initGateway();
+    render(() => <Approvals />);
+    fireEvent.click(await screen.findByTestId("approvals-tab-policy"));
+    await screen.findByTestId("policy-mode-ask");
+    for (const s of SAFETY) expect(screen.getByTestId(`policy-mode-${s.id}`).textContent).toContain(s.title);
+    expect(screen.getByTestId("policy-mode-full").textContent).toContain("Run everything");
+    cleanup();
+    clearMocks();
   });
 });

@@ -1,6 +1,6 @@
 import { errorText } from "../../shared/lib/format";
 import { createSignal } from "solid-js";
-import { commands, events, type ApprovalView_Serialize, type RuleScope } from "../../bindings";
+import { commands, events, type ApprovalView_Serialize, type AskFallback, type RuleScope } from "../../bindings";
 
 export type Approval = ApprovalView_Serialize;
 export type Decision = "allow-once" | "allow-always" | "deny";
@@ -13,7 +13,17 @@ const [promptOpen, setPromptOpen] = createSignal(false);
 // Bumped when the tray asks for the Approvals page.
 const [pageRequests, setPageRequests] = createSignal(0);
 
-export { pending, promptId, promptOpen, pageRequests };
+// What an unanswered approval becomes (the policy's askFallback); null until known.
+const [askFallback, setAskFallback] = createSignal<AskFallback | null>(null);
+
+export { pending, promptId, promptOpen, pageRequests, askFallback };
+
+/** Reads the policy's fallback, for the prompt's countdown ("Refused automatically in 2:01").
+ *  Read again with every new approval: the policy may have changed since. */
+export async function loadAskFallback(): Promise<void> {
+  const r = await commands.approvalsPolicy();
+  if (r.status === "ok" && r.data?.policy) setAskFallback(r.data.policy.askFallback);
+}
 
 export { errorText };
 
@@ -28,6 +38,7 @@ export function applyPending(list: Approval[]): void {
   if (arrived) {
     setPromptId(arrived.id);
     setPromptOpen(true);
+    void loadAskFallback();
   } else if (!list.some((a) => a.id === promptId())) {
     // The one shown was decided (here, elsewhere, or it expired): show the next, if any.
     setPromptId(list[0]?.id ?? null);
@@ -88,4 +99,5 @@ export function resetApprovalsStore(): void {
   setPromptId(null);
   setPromptOpen(false);
   setPageRequests(0);
+  setAskFallback(null);
 }

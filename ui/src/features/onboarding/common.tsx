@@ -1,5 +1,6 @@
 import type { JSX } from "solid-js";
-import type { ProviderKind, SetupProgress_Serialize } from "../../bindings";
+import type { ExecMode, ProviderKind, SetupProgress_Serialize } from "../../bindings";
+import { EXEC_MODES } from "../../shared/lib/execModes";
 import { plural } from "../../shared/lib/format";
 import { ErrorNotice } from "../../shared/ui/ErrorNotice";
 
@@ -49,23 +50,11 @@ export function refusedKey(id: ProviderKind): string {
   return id === "local" ? "Your server refused that key" : `${providerName(id)} refused that key`;
 }
 
-export const SAFETY: { id: string; title: string; text: string; recommended?: boolean }[] = [
-  {
-    id: "ask",
-    title: "Ask me first",
-    text: "When the assistant wants to run a program, it waits until you allow or deny it.",
-    recommended: true,
-  },
-  {
-    id: "allowlist",
-    title: "Only what I have allowed",
-    text: "Commands you have allowed before run on their own; anything else is refused without asking.",
-  },
-  {
-    id: "deny",
-    title: "Never run programs",
-    text: "The assistant can read and write files in its folder, but cannot run anything.",
-  },
+/** The safety step's choices, named as the Approvals page names them. */
+export const SAFETY: { id: ExecMode; title: string; text: string; recommended?: boolean }[] = [
+  { id: "ask", ...EXEC_MODES.ask, recommended: true },
+  { id: "allowlist", ...EXEC_MODES.allowlist },
+  { id: "deny", ...EXEC_MODES.deny },
 ];
 
 /** A selectable card in a radio group (arrow keys move between cards). */

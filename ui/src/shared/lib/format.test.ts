@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatMoney, relativeTime } from "./format";
+import { countdown, formatMoney, relativeTime, shortPath } from "./format";
 
 describe("formatMoney", () => {
   it.each([
@@ -31,5 +31,32 @@ describe("relativeTime", () => {
   });
   it("gives the date past a month", () => {
     expect(relativeTime(ago(90 * 86400), now)).toMatch(/2026/);
+  });
+});
+
+describe("shortPath", () => {
+  it.each([
+    ["/home/me/.tidepool/workspace", "~/.tidepool/workspace"],
+    ["/Users/ana/notes", "~/notes"],
+    ["/root", "~"],
+    ["/home/me/projects/acme/website/agents/workspace", "~/…/agents/workspace"],
+    ["/home/me/a-very-long-folder-name-that-goes-on-and-on", "~/a-very-long-folder-name-that-goes-on-and-on"],
+    ["/srv/tidepool/state/agents/main/workspace", "/…/main/workspace"],
+    ["/opt/x", "/opt/x"],
+    ["C:\\Users\\ana\\Documents\\Tidepool\\agents\\main\\workspace", "~\\…\\main\\workspace"],
+  ])("%s → %s", (p, want) => {
+    expect(shortPath(p)).toBe(want);
+  });
+});
+
+describe("countdown", () => {
+  it.each([
+    [121, "2:01"],
+    [45, "0:45"],
+    [0, "0:00"],
+    [-3, "0:00"],
+    [3725, "1:02:05"],
+  ])("%d s → %s", (s, want) => {
+    expect(countdown(s)).toBe(want);
   });
 });

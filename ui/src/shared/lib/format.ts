@@ -68,3 +68,34 @@ export function relativeTime(ms: number, now = Date.now()): string {
 export function exactTime(ms: number): string {
   return new Date(ms).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "medium" });
 }
+
+/** The home folder at the start of a path: `/home/me`, `/Users/me`, `/root`, `C:\Users\me`. */
+const HOME = /^(?:\/home\/[^/]+|\/Users\/[^/]+|\/root|[A-Za-z]:\\Users\\[^\\]+)(?=$|[\\/])/;
+
+/** A folder as people read it: the home folder as `~`, and a long path's middle as `…`
+ *  (`/home/me/projects/acme/site/workspace` → `~/…/site/workspace`): the last folder whole, its
+ *  parent when it fits. The full path belongs in a tooltip. */
+export function shortPath(path: string, max = 32): string {
+  const p = path.replace(HOME, "~");
+  if (p.length <= max) return p;
+  const sep = p.includes("\\") && !p.includes("/") ? "\\" : "/";
+  const parts = p.split(sep);
+  const head = parts[0] === "" ? "" : parts[0];
+  const tail: string[] = [];
+  for (let i = parts.length - 1; i > 0 && tail.length < 2; i--) {
+    const next = [parts[i], ...tail];
+    if (tail.length > 0 && [head, "…", ...next].join(sep).length > max) break;
+    tail.unshift(parts[i]);
+  }
+  if (tail.length >= parts.length - 1) return p;
+  return [head, "…", ...tail].join(sep);
+}
+
+/** Seconds as a countdown: `121` → `2:01`, `45` → `0:45`, `3725` → `1:02:05`. */
+export function countdown(seconds: number): string {
+  const s = Math.max(0, Math.floor(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const ss = String(s % 60).padStart(2, "0");
+  return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${ss}` : `${m}:${ss}`;
+}

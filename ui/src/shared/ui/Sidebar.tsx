@@ -51,7 +51,7 @@ export function Sidebar(props: { page: Page; onSelect: (p: Page) => void; collap
                   <span
                     data-testid="approvals-badge"
                     aria-hidden="true"
-                    class={`${props.collapsed ? "absolute top-0.5 right-0.5" : "ml-auto"} min-w-5 h-5 px-1 rounded-full bg-warn text-white text-[11px] font-semibold flex items-center justify-center`}
+                    class={`${props.collapsed ? "absolute top-0.5 right-0.5" : "ml-auto"} min-w-5 h-5 px-1 rounded-full bg-warn text-surface text-[11px] font-semibold flex items-center justify-center`}
                   >
                     {pending().length}
                   </span>
