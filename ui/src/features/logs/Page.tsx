@@ -1,5 +1,5 @@
 import { createVirtualizer } from "@tanstack/solid-virtual";
-import { Copy, Download, Pause, Play, Search, Trash2 } from "../../shared/ui/icons";
+import { Check, ChevronRight, Copy, Download, Pause, Play, RotateCw, Search, Trash2 } from "../../shared/ui/icons";
 import { createEffect, createMemo, createSignal, For, on, Show } from "solid-js";
 import { commands, type LogLine } from "../../bindings";
 import { Button } from "../../shared/ui/Button";
@@ -25,7 +25,14 @@ export function Logs() {
   const [query, setQuery] = createSignal("");
   const [levels, setLevels] = createSignal<Set<Level>>(new Set(LEVELS));
   const [follow, setFollow] = createSignal(true);
+  // The line shown whole, with its fields (by its sequence number: it survives new lines).
+  const [open, setOpen] = createSignal<number | null>(null);
   let scroller!: HTMLElement;
+  const filtering = () => query().trim() !== "" || levels().size !== LEVELS.length;
+  const resetFilters = () => {
+    setQuery("");
+    setLevels(new Set(LEVELS));
+  };
 
   const filtered = createMemo(() => {
     const q = query().trim().toLowerCase();
@@ -47,6 +54,8 @@ export function Logs() {
     getScrollElement: () => scroller,
     estimateSize: () => 22,
     overscan: 20,
+    // Rows are measured: an opened line is taller.
+    getItemKey: (i) => filtered()[i]?.seq ?? i,
     // Measured on mount; the initial size lets the first frame (and jsdom) render rows.
     initialRect: { width: 800, height: 600 },
   });
@@ -54,7 +63,7 @@ export function Logs() {
   // Stick to the newest line unless the user scrolled up.
   createEffect(
     on(filtered, (f) => {
-      if (follow() && f.length) queueMicrotask(() => virtual.scrollToIndex(f.length - 1, { align: "end" }));
+      if (follow() && open() === null && f.length) queueMicrotask(() => virtual.scrollToIndex(f.length - 1, { align: "end" }));
     }),
   );
 
@@ -124,8 +133,14 @@ export function Logs() {
                 aria-pressed={levels().has(l)}
                 data-testid={`level-${l}`}
                 onClick={() => toggle(l)}
-                class={`h-8 px-2.5 rounded-md border text-xs font-semibold uppercase ${levels().has(l) ? `border-line bg-surface-2 ${levelClass[l]}` : "border-transparent text-muted line-through"}`}
+                aria-label={`Show ${l} lines`}
+                class={`inline-flex items-center gap-1 h-8 pl-1.5 pr-2.5 rounded-md border text-xs font-semibold uppercase ${levels().has(l) ? `border-line bg-surface-2 ${levelClass[l]}` : "border-dashed border-line text-muted"}`}
               >
+                <span class={`inline-flex size-3.5 items-center justify-center rounded-sm border ${levels().has(l) ? "border-current" : "border-line"}`} aria-hidden="true">
+                  <Show when={levels().has(l)}>
+                    <Check size={11} stroke-width={3} data-testid={`level-${l}-check`} />
+                  </Show>
+                </span>
                 {l}
               </button>
             )}
@@ -176,10 +191,17 @@ export function Logs() {
           <Show
             when={filtered().length > 0}
             fallback={
-              <div class="p-10 text-center font-sans text-[13px] text-muted" data-testid="log-empty">
-                {lines().length === 0
-                  ? "No log lines yet. When the gateway runs, its log appears here — even while it is restarting."
-                  : "No line matches the search and level filters."}
+              <div class="p-10 text-center font-sans text-[13px] text-muted space-y-3" data-testid="log-empty">
+                <p>
+                  {lines().length === 0
+                    ? "No log lines yet. When the gateway runs, its log appears here — even while it is restarting."
+                    : `No line matches the search and level filters (${plural(lines().length, "line")} hidden).`}
+                </p>
+                <Show when={lines().length > 0 && filtering()}>
+                  <Button class="mx-auto" icon={<RotateCw size={14} />} data-testid="log-reset-filters" onClick={resetFilters}>
+                    Reset filters
+                  </Button>
+                </Show>
               </div>
             }
           >
@@ -187,23 +209,67 @@ export function Logs() {
               <For each={virtual.getVirtualItems()}>
                 {(row) => {
                   const l = (): LogLine | undefined => filtered()[row.index];
+                  const isOpen = () => l()?.seq === open() && open() !== null;
+                  const toggleLine = () => setOpen(isOpen() ? null : (l()?.seq ?? null));
                   return (
                     <div
                       data-testid="log-line"
-                      class="absolute left-0 right-0 px-6 whitespace-pre overflow-hidden text-ellipsis hover:bg-surface-2"
-                      style={{ transform: `translateY(${row.start}px)`, height: "22px" }}
+                      data-index={row.index}
+                      ref={(el) => queueMicrotask(() => el.isConnected && virtual.measureElement(el))}
+                      class={`absolute left-0 right-0 ${isOpen() ? "bg-surface-2/70 border-y border-line" : ""}`}
+                      style={{ transform: `translateY(${row.start}px)` }}
                     >
-                      <span class="text-muted">{clock(l()?.time ?? "")}</span>{" "}
-                      <span class={`inline-block w-12 font-semibold uppercase ${levelClass[l()?.level ?? "raw"] ?? "text-muted"}`}>{l()?.level}</span>{" "}
-                      <span>{l()?.message}</span>
-                      <For each={l()?.fields ?? []}>
-                        {([k, v]) => (
-                          <span class="text-muted">
-                            {" "}
-                            {k}=<span class="text-fg/80">{v}</span>
-                          </span>
+                      <button
+                        type="button"
+                        aria-expanded={isOpen()}
+                        data-testid="log-line-toggle"
+                        onClick={toggleLine}
+                        onKeyDown={(e) => {
+                          if (e.key !== "ArrowDown" && e.key !== "ArrowUp") return;
+                          e.preventDefault();
+                          const next = row.index + (e.key === "ArrowDown" ? 1 : -1);
+                          if (next < 0 || next >= filtered().length) return;
+                          virtual.scrollToIndex(next);
+                          queueMicrotask(() => scroller.querySelector<HTMLButtonElement>(`[data-index="${next}"] button`)?.focus());
+                        }}
+                        class="w-full h-[22px] flex items-center gap-1 pl-2 pr-6 text-left whitespace-pre overflow-hidden hover:bg-surface-2 rounded-sm"
+                      >
+                        <ChevronRight size={12} class={`shrink-0 text-muted transition-transform ${isOpen() ? "rotate-90" : ""}`} aria-hidden="true" />
+                        <span class="min-w-0 overflow-hidden text-ellipsis">
+                          <span class="text-muted">{clock(l()?.time ?? "")}</span>{" "}
+                          <span class={`inline-block w-12 font-semibold uppercase ${levelClass[l()?.level ?? "raw"] ?? "text-muted"}`}>{l()?.level}</span>{" "}
+                          <span>{l()?.message}</span>
+                          <For each={l()?.fields ?? []}>
+                            {([k, v]) => (
+                              <span class="text-muted">
+                                {" "}
+                                {k}=<span class="text-fg/80">{v}</span>
+                              </span>
+                            )}
+                          </For>
+                        </span>
+                      </button>
+                      <Show when={isOpen() && l()}>
+                        {(line) => (
+                          <div class="pl-7 pr-6 pb-2 pt-1 space-y-2 whitespace-pre-wrap break-all" data-testid="log-line-details">
+                            <div class="text-fg" data-testid="log-line-message">{line().message}</div>
+                            <dl class="grid grid-cols-[max-content_1fr] gap-x-4 gap-y-0.5 text-[11.5px]">
+                              <dt class="text-muted">time</dt>
+                              <dd>{line().time}</dd>
+                              <dt class="text-muted">target</dt>
+                              <dd>{line().target}</dd>
+                              <For each={line().fields}>
+                                {([k, v]) => (
+                                  <>
+                                    <dt class="text-muted" data-testid="log-field-name">{k}</dt>
+                                    <dd data-testid="log-field-value">{v}</dd>
+                                  </>
+                                )}
+                              </For>
+                            </dl>
+                          </div>
                         )}
-                      </For>
+                      </Show>
                     </div>
                   );
                 }}

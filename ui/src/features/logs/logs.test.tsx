@@ -6,6 +6,8 @@ import { initLogs, lines, MAX_LINES, resetLogStore } from "./store";
 import { Logs } from "./Page";
 import { line } from "../../shared/test/fixtures";
 import { toast, Toaster } from "../../shared/ui/Toast";
+import userEvent from "@testing-library/user-event";
+import { byTestId } from "../../shared/test/dom";
 
 function setup(recent: unknown) {
   mockIPC((cmd) => (cmd === "logs_recent" ? recent : undefined), { shouldMockEvents: true });
@@ -122,5 +124,73 @@ describe("Logs", () => {
     await emit("log-batch", [line(3, "three")]);
     fireEvent.click(screen.getByText("Undo"));
     await waitFor(() => expect(lines().map((l) => l.message)).toEqual(["one", "two", "three"]));
+  });
+
+  it("opens a line to its whole text and its fields, by click or with Enter", async () => {
+    const long = `request failed: ${"x".repeat(400)} (the end)`;
+    setup([line(1, "one"), { ...line(2, long, "error"), fields: [["conn_id", "c2"], ["method", "chat.send"]] }]);
+    render(() => <Logs />);
+    await initLogs();
+    await waitFor(() => expect(screen.getAllByTestId("log-line")).toHaveLength(2));
+    const [first, second] = screen.getAllByTestId("log-line-toggle");
+    expect(second.getAttribute("aria-expanded")).toBe("false");
+    fireEvent.click(second);
+    expect(second.getAttribute("aria-expanded")).toBe("true");
+    const details = screen.getByTestId("log-line-details");
+    expect(screen.getByTestId("log-line-message").textContent).toBe(long);
+    expect(screen.getAllByTestId("log-field-name").map((e) => e.textContent)).toEqual(["conn_id", "method"]);
+    expect(screen.getAllByTestId("log-field-value").map((e) => e.textContent)).toEqual(["c2", "chat.send"]);
+    expect(details.textContent).toContain("tidepool_gateway");
+    fireEvent.click(second);
+    expect(screen.queryByTestId("log-line-details")).toBeNull();
+
+    // The keyboard: Enter opens the focused line; arrow keys move between lines.
+    const user = userEvent.setup();
+    first.focus();
+    await user.keyboard("{Enter}");
+    expect(first.getAttribute("aria-expanded")).toBe("true");
+    expect(screen.getByTestId("log-line-message").textContent).toBe("one");
+    await user.keyboard("{ArrowDown}");
+    await waitFor(() => expect(document.activeElement).toBe(screen.getAllByTestId("log-line-toggle")[1]));
+    await user.keyboard("{Enter}");
+    expect(screen.getByTestId("log-line-message").textContent).toBe(long);
+  });
+
+  it("level chips say whether they are on, with a check", async () => {
+    setup([line(1, "one")]);
+    render(() => <Logs />);
+    await initLogs();
+    const info = screen.getByTestId("level-info");
+    expect(info.getAttribute("aria-pressed")).toBe("true");
+    expect(screen.queryByTestId("level-info-check")).toBeTruthy();
+    fireEvent.click(info);
+    expect(info.getAttribute("aria-pressed")).toBe("false");
+    expect(screen.queryByTestId("level-info-check")).toBeNull();
+    // The others stay on.
+    expect(screen.getByTestId("level-error").getAttribute("aria-pressed")).toBe("true");
+    expect(screen.queryByTestId("level-error-check")).toBeTruthy();
+  });
+
+  it("offers Reset filters when the filters hide every line", async () => {
+    setup([line(1, "one"), line(2, "two", "warn")]);
+    render(() => <Logs />);
+    await initLogs();
+    await waitFor(() => expect(screen.getAllByTestId("log-line")).toHaveLength(2));
+    fireEvent.click(screen.getByTestId("level-warn"));
+    fireEvent.input(screen.getByTestId("log-search"), { target: { value: "zzz" } });
+    const empty = await screen.findByTestId("log-empty");
+    expect(empty.textContent).toContain("No line matches the search and level filters (2 lines hidden).");
+    fireEvent.click(screen.getByTestId("log-reset-filters"));
+    await waitFor(() => expect(screen.getAllByTestId("log-line")).toHaveLength(2));
+    expect(byTestId("log-search", HTMLInputElement).value).toBe("");
+    expect(screen.getByTestId("level-warn").getAttribute("aria-pressed")).toBe("true");
+  });
+
+  it("has no Reset filters when there is simply nothing yet", async () => {
+    setup([]);
+    render(() => <Logs />);
+    await initLogs();
+    await screen.findByTestId("log-empty");
+    expect(screen.queryByTestId("log-reset-filters")).toBeNull();
   });
 });
