@@ -2,7 +2,7 @@ import { createSignal, For, Show } from "solid-js";
 import { commands } from "../../bindings";
 import { errorText } from "../../shared/lib/format";
 import { Button } from "../../shared/ui/Button";
-import { Choice, Choices, modelsSentence, type Progress, SAFETY, StepHeading } from "./common";
+import { Choice, Choices, modelsSentence, type Progress, SAFETY, StepFooter, StepHeading } from "./common";
 
 /** Step 3: one of the provider's models, the suggested one preselected. */
 export function ModelStep(props: { progress: Progress; onBack: () => void; onNext: (p: Partial<Progress>) => void }) {
@@ -23,7 +23,11 @@ export function ModelStep(props: { progress: Progress; onBack: () => void; onNex
     >
       <StepHeading
         title="Pick a model"
-        text={`${modelsSentence(props.progress.provider, props.progress.models.length)} The one selected is a good start; you can switch per conversation later.`}
+        text={`${modelsSentence(props.progress.provider, props.progress.models.length)} ${
+          props.progress.models.length === 1
+            ? "It is selected; you can add models later and pick one per conversation."
+            : "The one selected is a good start; you can switch per conversation later."
+        }`}
       />
       <Show when={props.progress.models.length > 8}>
         <input
@@ -52,14 +56,14 @@ export function ModelStep(props: { progress: Progress; onBack: () => void; onNex
           <div class="text-[13px] text-muted p-3">No model matches “{filter()}”.</div>
         </Show>
       </Choices>
-      <div class="flex justify-between pt-2">
+      <StepFooter>
         <Button variant="ghost" onClick={() => props.onBack()}>
           Back
         </Button>
         <Button type="submit" variant="primary" disabled={!model()} data-testid="model-next">
           Continue
         </Button>
-      </div>
+      </StepFooter>
     </form>
   );
 }
@@ -142,14 +146,14 @@ export function WorkspaceStep(props: {
           )}
         </For>
       </Choices>
-      <div class="flex justify-between pt-2">
+      <StepFooter>
         <Button variant="ghost" onClick={() => props.onBack()}>
           Back
         </Button>
         <Button type="submit" variant="primary" data-testid="workspace-next">
           Continue
         </Button>
-      </div>
+      </StepFooter>
     </form>
   );
 }

@@ -2,7 +2,7 @@ import { createResource, createSignal, For, type JSX, Show } from "solid-js";
 import { commands, type ImportReport } from "../../bindings";
 import { errorText, bytes as formatBytes } from "../../shared/lib/format";
 import { Button } from "../../shared/ui/Button";
-import { Problem, StepHeading } from "./common";
+import { Problem, StepFooter, StepHeading } from "./common";
 
 /** The dry run's report, or why there is none (as a value: an error thrown from a resource
  * would need an error boundary). */
@@ -139,14 +139,14 @@ export function ImportStep(props: { from: string; onBack: () => void; onImported
       <Show when={error()}>
         <Problem title="The import did not finish">{error()}</Problem>
       </Show>
-      <div class="flex justify-between pt-2">
+      <StepFooter>
         <Button variant="ghost" onClick={() => props.onBack()}>
           Back
         </Button>
         <Button variant="primary" loading={applying()} disabled={!report()} onClick={apply} data-testid="import-apply">
           Import
         </Button>
-      </div>
+      </StepFooter>
     </div>
   );
 }

@@ -3,11 +3,12 @@ import { createSignal, For, Match, Show, Switch } from "solid-js";
 import { type AppError, commands, type SetupInfo_Serialize } from "../../bindings";
 import { Button } from "../../shared/ui/Button";
 import { ModelStep, WorkspaceStep } from "./ChoiceSteps";
-import { Choice, Choices, Problem, type Progress, SAFETY, StepHeading, providerName } from "./common";
+import { Choice, Choices, Problem, type Progress, SAFETY, StepFooter, StepHeading, providerName } from "./common";
 import { ImportStep } from "./ImportStep";
 import { ProviderStep } from "./ProviderStep";
 import { RemoteStep } from "../remote/RemoteStep";
 import { Markdown } from "../../shared/ui/Markdown";
+import { rerun } from "./store";
 
 const FIRST_MESSAGE = "Hello! Please introduce yourself in one or two sentences.";
 
@@ -37,7 +38,10 @@ export function Onboarding(props: { info: SetupInfo_Serialize; onDone: () => voi
     ...props.info.progress,
     status: "inProgress",
   });
-  const resumed = props.info.progress.status === "inProgress" && props.info.progress.step !== "welcome";
+  // Left off in the middle of a first setup (not started again from Settings after finishing).
+  const resumed = !rerun() && props.info.progress.status === "inProgress" && props.info.progress.step !== "welcome";
+  // Once the last step runs, the setup is being finished: nothing is "picked up" any more.
+  const [finishing, setFinishing] = createSignal(false);
   const [saveError, setSaveError] = createSignal<string | null>(null);
 
   /** Every step is saved as it is reached: quitting resumes here. */
@@ -81,7 +85,7 @@ export function Onboarding(props: { info: SetupInfo_Serialize; onDone: () => voi
             )}
           </For>
         </ol>
-        <Show when={resumed && progress().step === props.info.progress.step}>
+        <Show when={resumed && !finishing() && progress().step === props.info.progress.step}>
           <div class="flex items-center justify-between rounded-lg border border-line bg-surface px-4 py-2.5 text-[13px]" data-testid="onboarding-resumed">
             <span>Picking up where you left off.</span>
             <button type="button" class="text-accent hover:underline" onClick={() => go({ step: "welcome", imported: false })}>
@@ -135,6 +139,7 @@ export function Onboarding(props: { info: SetupInfo_Serialize; onDone: () => voi
               progress={progress()}
               defaultWorkspace={props.info.defaultWorkspace}
               onBack={(step) => go({ step })}
+              onStart={() => setFinishing(true)}
               onDone={props.onDone}
             />
           </Match>
@@ -186,11 +191,11 @@ function Welcome(props: { info: SetupInfo_Serialize; onFresh: () => void; onImpo
           text="Your assistant already runs on another computer, a server or in a container: use it from here with its address and token."
         />
       </Choices>
-      <div class="flex justify-end pt-2">
+      <StepFooter end>
         <Button type="submit" variant="primary" data-testid="welcome-next">
           Continue
         </Button>
-      </div>
+      </StepFooter>
     </form>
   );
 }
@@ -199,6 +204,8 @@ function Finish(props: {
   progress: Progress;
   defaultWorkspace: string;
   onBack: (step: string) => void;
+  /** The setup is being finished (config written, gateway started, first hello). */
+  onStart: () => void;
   onDone: () => void;
 }) {
   const [phase, setPhase] = createSignal<Phase | "done" | null>(null);
@@ -212,6 +219,7 @@ function Finish(props: {
     // A retry starts again at the step that failed.
     const from = failed()?.phase;
     setFailed(null);
+    props.onStart();
     const p = props.progress;
     const steps: [Phase, () => Promise<{ status: "ok" } | { status: "error"; error: AppError }>][] = [
       [
@@ -268,11 +276,11 @@ function Finish(props: {
           }
         >
           <dt class="text-muted">Provider</dt>
-          <dd>{providerName(props.progress.provider)}</dd>
+          <dd>{props.progress.provider === "local" ? `Your server${props.progress.baseUrl ? ` at ${props.progress.baseUrl}` : ""}` : providerName(props.progress.provider)}</dd>
           <dt class="text-muted">Model</dt>
           <dd class="font-mono text-[12px]">{props.progress.model}</dd>
           <dt class="text-muted">Key</dt>
-          <dd>{props.progress.keyName ? `In your keychain as ${props.progress.keyName}` : "None"}</dd>
+          <dd>{props.progress.keyName ? `In your keychain as ${props.progress.keyName}` : props.progress.provider === "local" ? "None needed" : "None"}</dd>
           <dt class="text-muted">Folder</dt>
           <dd class="font-mono text-[12px] break-all">{props.progress.workspace ?? props.defaultWorkspace}</dd>
           <dt class="text-muted">Programs</dt>
@@ -320,7 +328,7 @@ function Finish(props: {
         </div>
       </Show>
 
-      <div class="flex justify-between pt-2">
+      <StepFooter>
         <Show when={phase() !== "done"} fallback={<span />}>
           <Button
             variant="ghost"
@@ -342,7 +350,7 @@ function Finish(props: {
             Open Chat
           </Button>
         </Show>
-      </div>
+      </StepFooter>
     </div>
   );
 }

@@ -3,7 +3,7 @@ import { cleanLine } from "../../shared/lib/errors";
 import { createSignal, For, Show } from "solid-js";
 import { commands, type ProviderKind } from "../../bindings";
 import { Button } from "../../shared/ui/Button";
-import { Choice, Choices, keyNote, PROVIDERS, Problem, type Progress, providerName, refusedKey, StepHeading } from "./common";
+import { Choice, Choices, keyNote, PROVIDERS, Problem, type Progress, providerName, refusedKey, StepFooter, StepHeading } from "./common";
 
 const LM_STUDIO_URL = "http://127.0.0.1:1234/v1";
 
@@ -196,14 +196,14 @@ export function ProviderStep(props: {
         )}
       </Show>
 
-      <div class="flex justify-between pt-2">
+      <StepFooter>
         <Button variant="ghost" onClick={() => props.onBack()}>
           Back
         </Button>
         <Button type="submit" variant="primary" loading={checking()} data-testid="provider-check">
           {checking() ? "Checking…" : "Check and continue"}
         </Button>
-      </div>
+      </StepFooter>
     </form>
   );
 }

@@ -65,6 +65,19 @@ export function Problem(props: { title: string; children: JSX.Element; testid?: 
   return <ErrorNotice testid={props.testid} title={props.title} cause={props.children} action={props.action} details={props.details} />;
 }
 
+/** A step's Back / Continue row: it stays at the bottom of the window while the step scrolls
+ *  (a long model list, an import report), so the way on is always in view. */
+export function StepFooter(props: { children: JSX.Element; end?: boolean }) {
+  return (
+    <div
+      data-testid="step-footer"
+      class={`sticky bottom-0 z-10 -mx-6 px-6 py-3 flex items-center gap-2 border-t border-line bg-bg ${props.end ? "justify-end" : "justify-between"}`}
+    >
+      {props.children}
+    </div>
+  );
+}
+
 export function StepHeading(props: { title: string; text: string }) {
   return (
     <div class="space-y-1">

@@ -4,7 +4,8 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { App } from "../../App";
 import { Onboarding } from "./Page";
 import { running, settings, info as appInfo, setupInfo } from "../../shared/test/fixtures";
-import { byTestId, radio } from "../../shared/test/dom";
+import { byTestId, defined, radio } from "../../shared/test/dom";
+import { closeSetup, loadSetup, rerunSetup, resetSetupStore, setup } from "./store";
 import { argsOf } from "../../shared/test/ipc";
 
 const KEY = "sk-unit-test-key-123456";
@@ -200,6 +201,59 @@ describe("Onboarding", () => {
     const step = await screen.findByTestId("step-model");
     expect(step.textContent).toContain("Found 1 model on your server.");
     expect(step.textContent).not.toContain("On this computer");
+    // One model: nothing to "pick" among.
+    expect(step.textContent).toContain("It is selected");
+    expect(step.textContent).not.toContain("The one selected is a good start");
+  });
+
+  it("sums up a local server without a key as your server, no key needed", async () => {
+    ipc({});
+    render(() => (
+      <Onboarding
+        info={info({ status: "inProgress", step: "finish", provider: "local", baseUrl: "http://127.0.0.1:11434/v1", models: models.slice(0, 1), model: "gpt-4.1" })}
+        onDone={() => {}}
+      />
+    ));
+    const summary = screen.getByTestId("finish-summary").textContent ?? "";
+    expect(summary).toContain("Your server at http://127.0.0.1:11434/v1");
+    expect(summary).toContain("None needed");
+    expect(summary).not.toContain("On this computer");
+  });
+
+  it("keeps Back and Continue in view: every step's buttons are in a sticky footer", async () => {
+    ipc({});
+    for (const step of ["welcome", "provider", "model", "workspace", "finish"]) {
+      const { unmount } = render(() => (
+        <Onboarding info={info({ status: "inProgress", step, provider: "openai", models, model: "gpt-4.1" })} onDone={() => {}} />
+      ));
+      const footer = await screen.findByTestId("step-footer");
+      expect(footer.className).toContain("sticky");
+      expect(footer.className).toContain("bottom-0");
+      expect(footer.querySelector('button[type="submit"], [data-testid="finish-run"]')).toBeTruthy();
+      unmount();
+    }
+  });
+
+  it("no longer says it is picking up where you left off once the last step runs", async () => {
+    ipc({ onboarding_write_config: () => null, onboarding_start_gateway: () => null, onboarding_finish: () => "Hello." });
+    render(() => (
+      <Onboarding info={info({ status: "inProgress", step: "finish", provider: "openai", keyName: "OPENAI_API_KEY", models, model: "gpt-4.1" })} onDone={() => {}} />
+    ));
+    expect(screen.getByTestId("onboarding-resumed").textContent).toContain("Picking up where you left off");
+    fireEvent.click(screen.getByTestId("finish-run"));
+    await screen.findByTestId("finish-reply");
+    expect(screen.queryByTestId("onboarding-resumed")).toBeNull();
+  });
+
+  it("run again from Settings after finishing, it does not say it is picking up anything", async () => {
+    ipc({ onboarding_info: () => info({ status: "done", step: "welcome" }) });
+    await loadSetup();
+    expect(await rerunSetup("remote")).toBeNull();
+    render(() => <Onboarding info={defined(setup())} onDone={() => {}} />);
+    await screen.findByTestId("step-remote");
+    expect(screen.queryByTestId("onboarding-resumed")).toBeNull();
+    closeSetup();
+    resetSetupStore();
   });
 
   it("counts several models on a local server and names a service that checks the key", async () => {

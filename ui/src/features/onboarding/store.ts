@@ -5,7 +5,10 @@ import { commands, type SetupInfo_Serialize, type SetupProgress_Serialize } from
 /** What the first-run setup needs; `null` until loaded. */
 const [setup, setSetup] = createSignal<SetupInfo_Serialize | null>(null);
 const [setupError, setSetupError] = createSignal<string | null>(null);
-export { setup, setupError };
+// Set up before and started again from Settings: nothing was left off, so the wizard does not
+// say it is "picking up where you left off".
+const [rerun, setRerun] = createSignal(false);
+export { setup, setupError, rerun };
 
 export async function loadSetup(): Promise<void> {
   const r = await commands.onboardingInfo();
@@ -24,6 +27,7 @@ export async function rerunSetup(step = "welcome"): Promise<string | null> {
   const progress: SetupProgress_Serialize = { ...cur.progress, status: "inProgress", step, imported: false };
   const r = await commands.onboardingSave(progress);
   if (r.status === "error") return errorText(r.error);
+  setRerun(true);
   setSetup({ ...cur, needed: true, progress });
   return null;
 }
@@ -32,9 +36,11 @@ export async function rerunSetup(step = "welcome"): Promise<string | null> {
 export function closeSetup() {
   const cur = setup();
   if (cur) setSetup({ ...cur, needed: false, progress: { ...cur.progress, status: "done", step: "welcome" } });
+  setRerun(false);
 }
 
 export function resetSetupStore() {
   setSetup(null);
   setSetupError(null);
+  setRerun(false);
 }

@@ -3,7 +3,7 @@ import { commands, type RemoteCheck, type Transport } from "../../bindings";
 import { errorText } from "../../shared/lib/format";
 import { cleanLine } from "../../shared/lib/errors";
 import { Button } from "../../shared/ui/Button";
-import { Problem, StepHeading } from "../onboarding/common";
+import { Problem, StepFooter, StepHeading } from "../onboarding/common";
 
 type Ok = Extract<RemoteCheck, { kind: "ok" }>;
 
@@ -212,7 +212,7 @@ export function RemoteStep(props: { onBack: () => void; onConnected: () => Promi
         )}
       </Show>
 
-      <div class="flex justify-between pt-2">
+      <StepFooter>
         <Button variant="ghost" disabled={!!busy()} onClick={() => props.onBack()}>
           Back
         </Button>
@@ -230,7 +230,7 @@ export function RemoteStep(props: { onBack: () => void; onConnected: () => Promi
             Connect
           </Button>
         </div>
-      </div>
+      </StepFooter>
     </form>
   );
 }
