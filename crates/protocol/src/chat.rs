@@ -245,14 +245,14 @@ pub struct SessionsPatchParams {
     /// New label (`null` clears).
     #[serde(
         default,
-        with = "double_option",
+        with = "crate::serde_util::double_option",
         skip_serializing_if = "Option::is_none"
     )]
     pub label: Option<Option<String>>,
     /// New model (`null` clears).
     #[serde(
         default,
-        with = "double_option",
+        with = "crate::serde_util::double_option",
         skip_serializing_if = "Option::is_none"
     )]
     pub model: Option<Option<String>>,
@@ -342,25 +342,4 @@ pub struct ChatStartupParams {
     /// OpenClaw's other `chat.history` fields (`maxBytes`, `cursor`, ...), ignored as there.
     #[serde(flatten, skip_serializing)]
     pub other: serde_json::Map<String, Value>,
-}
-
-/// Distinguishes an absent field from `null`.
-mod double_option {
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-    pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
-        d: D,
-    ) -> Result<Option<Option<T>>, D::Error> {
-        Option::<T>::deserialize(d).map(Some)
-    }
-
-    pub fn serialize<T: Serialize, S: Serializer>(
-        v: &Option<Option<T>>,
-        s: S,
-    ) -> Result<S::Ok, S::Error> {
-        match v {
-            Some(inner) => inner.serialize(s),
-            None => s.serialize_none(),
-        }
-    }
 }

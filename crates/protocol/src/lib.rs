@@ -13,6 +13,7 @@ pub mod jsonrpc;
 pub mod methods;
 pub mod runs;
 pub mod scopes;
+mod serde_util;
 pub mod sessions;
 pub mod usage;
 

@@ -9,14 +9,15 @@ use std::collections::BTreeMap;
 mod aggregates;
 pub use aggregates::*;
 
-/// Method names.
+/// Method names (from the descriptors, so each is spelled once).
 pub mod names {
+    use crate::contract::Method;
     /// Tokens and cost per session, with totals and breakdowns (by model, agent, day, ...).
-    pub const SESSIONS_USAGE: &str = "sessions.usage";
+    pub const SESSIONS_USAGE: &str = <super::SessionsUsage as Method>::NAME;
     /// Tokens and cost per day.
-    pub const USAGE_COST: &str = "usage.cost";
+    pub const USAGE_COST: &str = <super::UsageCost as Method>::NAME;
     /// Provider plan quotas (OpenClaw asks the providers' own usage APIs).
-    pub const USAGE_STATUS: &str = "usage.status";
+    pub const USAGE_STATUS: &str = <super::UsageStatus as Method>::NAME;
 }
 
 crate::method! {

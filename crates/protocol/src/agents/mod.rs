@@ -8,30 +8,31 @@ use serde::{Deserialize, Serialize};
 mod catalog;
 pub use catalog::*;
 
-/// Method names.
+/// Method names (from the descriptors, so each is spelled once).
 pub mod names {
+    use crate::contract::Method;
     /// Add an agent to the config and create its workspace.
-    pub const AGENTS_CREATE: &str = "agents.create";
+    pub const AGENTS_CREATE: &str = <super::AgentsCreate as Method>::NAME;
     /// Change an agent's name, workspace, model, emoji or avatar.
-    pub const AGENTS_UPDATE: &str = "agents.update";
+    pub const AGENTS_UPDATE: &str = <super::AgentsUpdate as Method>::NAME;
     /// Remove an agent from the config (optionally its workspace).
-    pub const AGENTS_DELETE: &str = "agents.delete";
+    pub const AGENTS_DELETE: &str = <super::AgentsDelete as Method>::NAME;
     /// The agent's workspace bootstrap files.
-    pub const AGENTS_FILES_LIST: &str = "agents.files.list";
+    pub const AGENTS_FILES_LIST: &str = <super::AgentsFilesList as Method>::NAME;
     /// One workspace bootstrap file with its content.
-    pub const AGENTS_FILES_GET: &str = "agents.files.get";
+    pub const AGENTS_FILES_GET: &str = <super::AgentsFilesGet as Method>::NAME;
     /// Write one workspace bootstrap file.
-    pub const AGENTS_FILES_SET: &str = "agents.files.set";
+    pub const AGENTS_FILES_SET: &str = <super::AgentsFilesSet as Method>::NAME;
     /// How an agent presents itself (name, emoji, avatar).
-    pub const AGENT_IDENTITY_GET: &str = "agent.identity.get";
+    pub const AGENT_IDENTITY_GET: &str = <super::AgentIdentityGet as Method>::NAME;
     /// Every tool the gateway has, by group.
-    pub const TOOLS_CATALOG: &str = "tools.catalog";
+    pub const TOOLS_CATALOG: &str = <super::ToolsCatalog as Method>::NAME;
     /// The tools an agent really gets in a session.
-    pub const TOOLS_EFFECTIVE: &str = "tools.effective";
+    pub const TOOLS_EFFECTIVE: &str = <super::ToolsEffective as Method>::NAME;
     /// Slash commands the chat understands.
-    pub const COMMANDS_LIST: &str = "commands.list";
+    pub const COMMANDS_LIST: &str = <super::CommandsList as Method>::NAME;
     /// Whether each provider's credential is configured and resolvable.
-    pub const MODELS_AUTH_STATUS: &str = "models.authStatus";
+    pub const MODELS_AUTH_STATUS: &str = <super::ModelsAuthStatus as Method>::NAME;
 }
 
 crate::method! {
@@ -128,7 +129,7 @@ pub struct AgentsUpdateParams {
     /// New model (`null` clears).
     #[serde(
         default,
-        with = "double_option",
+        with = "crate::serde_util::double_option",
         skip_serializing_if = "Option::is_none"
     )]
     pub model: Option<Option<String>>,
@@ -333,27 +334,6 @@ pub struct AgentIdentityResult {
     /// The agent's emoji.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub emoji: Option<String>,
-}
-
-/// Distinguishes an absent field from `null`.
-mod double_option {
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-    pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
-        d: D,
-    ) -> Result<Option<Option<T>>, D::Error> {
-        Option::<T>::deserialize(d).map(Some)
-    }
-
-    pub fn serialize<T: Serialize, S: Serializer>(
-        v: &Option<Option<T>>,
-        s: S,
-    ) -> Result<S::Ok, S::Error> {
-        match v {
-            Some(inner) => inner.serialize(s),
-            None => s.serialize_none(),
-        }
-    }
 }
 
 #[cfg(test)]
