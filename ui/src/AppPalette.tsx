@@ -2,6 +2,7 @@ import { createSignal, onCleanup } from "solid-js";
 import { commands, type SessionView } from "./bindings";
 import { newChat, openSession } from "./features/chat/store";
 import { act, isUp, remoteUrl, status, verbs } from "./shared/lib/gateway";
+import { withoutTitle } from "./shared/lib/describe";
 import type { PaletteItem } from "./shared/lib/palette";
 import { requestSetting, type SettingEntry, settingsFromSchema } from "./shared/lib/settings";
 import { CommandPalette } from "./shared/ui/CommandPalette";
@@ -89,7 +90,8 @@ export function AppPalette(props: { open: boolean; onOpenChange: (open: boolean)
             id: `setting-${s.path.join(".")}`,
             group: "Settings",
             label: s.title,
-            hint: s.description || undefined,
+            // The help without the words that repeat the setting's name ("Port (default …)").
+            hint: withoutTitle(s.title.split(" › ").pop() ?? s.title, s.description) ?? undefined,
             keywords: `config setting ${s.path.join(" ")}`,
             run: () => {
               requestSetting(s.path);

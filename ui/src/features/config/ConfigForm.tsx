@@ -1,72 +1,14 @@
-import { sensitive } from "./changes";
 import { For, type JSX, Match, Show, Switch } from "solid-js";
+import { withoutTitle } from "../../shared/lib/describe";
+import { sensitive } from "./changes";
+import { at, blank, choices, entries, isObj, kind, type Obj, type RootSchema, resolve, type SchemaNode } from "./schema";
 import { AddEntry, singular } from "./AddEntry";
 import { Trash2 } from "../../shared/ui/icons";
 import { SecretField } from "./SecretField";
 import { TipButton } from "../../shared/ui/Tooltip";
 import { label } from "../../shared/lib/settings";
 
-/** A JSON Schema node (the subset the gateway's schema uses). */
-export type SchemaNode = {
-  type?: string | string[];
-  description?: string;
-  default?: unknown;
-  properties?: Record<string, SchemaNode>;
-  oneOf?: { const?: string; description?: string }[];
-  anyOf?: SchemaNode[];
-  enum?: string[];
-  examples?: string[];
-  minimum?: number;
-  maximum?: number;
-  $ref?: string;
-  additionalProperties?: SchemaNode | boolean;
-  items?: SchemaNode;
-  "x-reloadKind"?: "hot" | "restart" | "none";
-};
-
-type Obj = Record<string, unknown>;
-
-/** Parsed JSON that is an object (not an array, not null). */
-function isObj(v: unknown): v is Obj {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-/** `value[key]` when the value is an object. */
-const at = (value: unknown, key: string): unknown => (isObj(value) ? value[key] : undefined);
-
-/** The schema of a map's entries. */
-const entries = (n: SchemaNode): SchemaNode => (typeof n.additionalProperties === "object" ? n.additionalProperties : {});
-
-function resolve(node: SchemaNode, root: SchemaNode & { $defs?: Record<string, SchemaNode> }): SchemaNode {
-  // `Option<Enum>` comes as `anyOf: [{$ref}, {type: "null"}]`: show it as the enum (secrets
-  // keep their own field).
-  const any = node.anyOf ?? [];
-  const refs = any.filter((a) => a.$ref);
-  const ref = refs.length === 1 ? refs[0].$ref : undefined;
-  if (!node.$ref && ref && any.length === 2 && any.some((a) => a.type === "null") && !ref.endsWith("/Secret")) {
-    return resolve({ ...node, anyOf: undefined, $ref: ref }, root);
-  }
-  if (!node.$ref) return node;
-  const name = node.$ref.replace("#/$defs/", "");
-  const target = root.$defs?.[name] ?? {};
-  // The property's own description wins over the definition's.
-  return { ...target, ...node, $ref: undefined, description: node.description ?? target.description };
-}
-
-function choices(n: SchemaNode): { value: string; help?: string }[] | null {
-  if (n.enum) return n.enum.map((v) => ({ value: v }));
-  if (n.oneOf?.every((o) => typeof o.const === "string")) return n.oneOf.flatMap((o) => (o.const === undefined ? [] : [{ value: o.const, help: o.description }]));
-  return null;
-}
-
-function kind(n: SchemaNode): string {
-  if (n.anyOf?.some((a) => a.$ref?.endsWith("/Secret"))) return "secret";
-  const t = Array.isArray(n.type) ? n.type.find((x) => x !== "null") : n.type;
-  if (choices(n)) return "choice";
-  if (n.properties) return "object";
-  if (n.additionalProperties && typeof n.additionalProperties === "object") return "map";
-  return t ?? "string";
-}
+export type { SchemaNode } from "./schema";
 
 /** Help text with `code` spans (the schema's descriptions come from Rust doc comments). */
 function Help(props: { text?: string; class?: string }) {
@@ -89,15 +31,10 @@ const ENV_SYNTAX = "${ENV_VAR}";
 
 export { label };
 
-/** The value a new map entry starts with. */
-function blank(n: SchemaNode): unknown {
-  const k = kind(n);
-  if (k === "object" || k === "map") return {};
-  if (k === "boolean") return false;
-  if (k === "integer" || k === "number") return 0;
-  return "";
-}
-
+/** A setting's row: its words, then its control in a column of one width on every row. */
+const ROW = "grid items-start gap-x-6 gap-y-2 py-3 border-b border-line last:border-0 sm:grid-cols-[minmax(0,1fr)_20rem]";
+/** A text, number or choice control: the whole control column. */
+const CONTROL = "w-full h-8 rounded-md border border-line bg-surface text-[13px]";
 
 /** A default as people read it: "Default: 30000", "Default: on". */
 export function defaultText(v: unknown): string | null {
@@ -120,9 +57,9 @@ function ScalarList(props: { id: string; label: string; items: unknown[]; numeri
     if (input) input.value = "";
   };
   return (
-    <div class="flex flex-col items-end gap-1.5 max-w-72" data-testid={props.id}>
+    <div class="flex flex-col items-stretch gap-1.5 w-full" data-testid={props.id}>
       <Show when={props.items.length} fallback={<span class="text-[12px] text-muted">None</span>}>
-        <ul class="flex flex-wrap justify-end gap-1" aria-label={props.label}>
+        <ul class="flex flex-wrap gap-1" aria-label={props.label}>
           <For each={props.items}>
             {(item, i) => (
               <li class="inline-flex items-center gap-1 rounded bg-surface-2 pl-2 pr-0.5 h-6 font-mono text-[12px]">
@@ -150,7 +87,7 @@ function ScalarList(props: { id: string; label: string; items: unknown[]; numeri
         aria-label={`Add to ${props.label}`}
         placeholder="Add, then Enter"
         inputmode={props.numeric ? "numeric" : undefined}
-        class="w-44 h-7 rounded-md border border-line bg-surface px-2 font-mono text-[12px]"
+        class="w-full h-8 rounded-md border border-line bg-surface px-2 font-mono text-[12px]"
         onKeyDown={(e) => {
           if (e.key === "Enter") {
             e.preventDefault();
@@ -165,7 +102,7 @@ function ScalarList(props: { id: string; label: string; items: unknown[]; numeri
 /** Fields generated from the gateway's JSON Schema. Values come from `value`; a change calls
  *  `onChange(path, value)` with `undefined` to remove the key (back to its default). */
 export function ConfigForm(props: {
-  schema: SchemaNode & { $defs?: Record<string, SchemaNode> };
+  schema: RootSchema;
   value: Obj;
   onChange: (path: string[], value: unknown) => void;
   /** Stores a secret for a `{source: "store"}` reference; resolves with an error, or null. */
@@ -180,6 +117,8 @@ export function ConfigForm(props: {
     const n = () => resolve(p.node, props.schema);
     const key = () => p.path[p.path.length - 1];
     const title = () => (p.rawKey ? key() : label(key()));
+    /** The help without the words that repeat the title. */
+    const help = () => withoutTitle(title(), n().description) ?? undefined;
     const id = () => `cfg-${p.path.join("-")}`;
     const set = (v: unknown) => props.onChange(p.path, v === "" || v === undefined ? undefined : v);
     const shown = () => (p.value === undefined ? undefined : p.value);
@@ -198,7 +137,7 @@ export function ConfigForm(props: {
         <Match when={kind(n()) === "object"}>
           <fieldset class="border-l-2 border-line pl-4 my-2 space-y-1" data-setting={p.path.join(".")} tabIndex={-1}>
             <legend class="text-[13px] font-semibold">{title()}</legend>
-            <Help text={n().description} />
+            <Help text={help()} />
             <For each={Object.entries(n().properties ?? {})}>
               {([k, child]) => <Field path={[...p.path, k]} node={child} value={at(p.value, k)} />}
             </For>
@@ -207,7 +146,7 @@ export function ConfigForm(props: {
         <Match when={kind(n()) === "map"}>
           <fieldset class="border-l-2 border-line pl-4 my-2 space-y-1" data-testid={id()} data-setting={p.path.join(".")} tabIndex={-1}>
             <legend class="text-[13px] font-semibold">{title()}</legend>
-            <Help text={n().description} />
+            <Help text={help()} />
             <For
               each={isObj(p.value) ? Object.keys(p.value) : []}
               fallback={<p class="text-xs text-muted py-2">None yet.</p>}
@@ -239,15 +178,16 @@ export function ConfigForm(props: {
           </fieldset>
         </Match>
         <Match when={true}>
-          <div class="flex items-start gap-6 py-3 border-b border-line last:border-0">
-            <div class="flex-1 min-w-0">
+          {/* Two columns: the words on the left, the control on the right, the same width in every row. */}
+          <div class={ROW} data-setting={p.path.join(".")} tabIndex={-1}>
+            <div class="min-w-0">
               <label for={id()} class="text-[13px] font-medium">
                 {title()}
               </label>
               <Show when={n()["x-reloadKind"] === "restart"}>
                 <span class="ml-2 rounded bg-surface-2 px-1.5 text-[11px] text-muted">restart</span>
               </Show>
-              <Help text={n().description} />
+              <Help text={help()} />
               <Show when={defaultText(n().default)}>
                 {(d) => (
                   <div class="text-[12px] text-muted" data-testid={`${id()}-default`}>
@@ -256,12 +196,15 @@ export function ConfigForm(props: {
                 )}
               </Show>
             </div>
+            <div class="min-w-0">
             <Switch>
               <Match when={kind(n()) === "boolean"}>
-                <input id={id()} type="checkbox" class="size-4 accent-[var(--accent)]" checked={Boolean(shown() ?? n().default)} onChange={(e) => set(e.currentTarget.checked)} />
+                <div class="h-8 flex items-center">
+                  <input id={id()} type="checkbox" class="size-4 accent-[var(--accent)]" checked={Boolean(shown() ?? n().default)} onChange={(e) => set(e.currentTarget.checked)} />
+                </div>
               </Match>
               <Match when={kind(n()) === "choice"}>
-                <select id={id()} data-testid={id()} class="h-8 rounded-md border border-line bg-surface px-2 text-[13px]" value={String(shown() ?? n().default ?? "")} onChange={(e) => set(e.currentTarget.value)}>
+                <select id={id()} data-testid={id()} class={`${CONTROL} px-1.5`} value={String(shown() ?? n().default ?? "")} onChange={(e) => set(e.currentTarget.value)}>
                   <Show when={n().default === undefined}>
                     <option value="">(default)</option>
                   </Show>
@@ -291,18 +234,18 @@ export function ConfigForm(props: {
                   data-testid={id()}
                   type="number"
                   inputmode="numeric"
-                  class="w-36 h-8 rounded-md border border-line bg-surface px-2 font-mono text-[13px]"
+                  class={`${CONTROL} px-2 font-mono`}
                   value={shown() == null ? "" : String(shown())}
                   onChange={(e) => set(e.currentTarget.value === "" ? undefined : Number(e.currentTarget.value))}
                 />
               </Match>
               <Match when={true}>
-                <div class="flex flex-col items-end gap-1">
+                <div class="flex flex-col gap-1">
                   <input
                     id={id()}
                     data-testid={id()}
                     type={sensitive(key()) ? "password" : "text"}
-                    class="w-56 h-8 rounded-md border border-line bg-surface px-2 font-mono text-[13px]"
+                    class={`${CONTROL} px-2 font-mono`}
                     placeholder={n().default == null ? (n().examples?.length ? `e.g. ${n().examples?.join(", ")}` : "") : ""}
                     value={shown() == null ? "" : String(shown())}
                     onChange={(e) => set(e.currentTarget.value)}
@@ -313,6 +256,7 @@ export function ConfigForm(props: {
                 </div>
               </Match>
             </Switch>
+            </div>
           </div>
         </Match>
       </Switch>
@@ -325,7 +269,7 @@ export function ConfigForm(props: {
         {([key, node]) => (
           <section class="rounded-lg border border-line bg-surface px-5 py-3" data-setting={key} tabIndex={-1}>
             <h2 class="font-semibold">{label(key)}</h2>
-            <Help text={node.description} class="text-[13px] text-muted mb-1" />
+            <Help text={withoutTitle(label(key), node.description) ?? undefined} class="text-[13px] text-muted mb-1" />
             <For each={Object.entries(node.properties ?? {})}>
               {([k, child]) => <Field path={[key, k]} node={child} value={at(props.value[key], k)} />}
             </For>

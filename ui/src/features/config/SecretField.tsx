@@ -68,12 +68,12 @@ export function SecretField(props: {
   }
 
   return (
-    <div class="flex flex-col items-end gap-1 max-w-80" data-testid={props.id}>
+    <div class="flex flex-col gap-1 w-full" data-testid={props.id}>
       <Show
         when={editing()}
         fallback={
           <div class="flex items-center gap-2">
-            <span class="text-[12px] rounded border border-line bg-surface-2 px-2 h-8 inline-flex items-center" data-testid={`${props.id}-where`}>
+            <span class="block flex-1 min-w-0 truncate text-[12px] rounded border border-line bg-surface-2 px-2 h-8 leading-8" data-testid={`${props.id}-where`}>
               <Switch fallback="Not set">
                 <Match when={ref()?.source === "store"}>
                   In the keychain as <span class="font-mono ml-1">{ref()?.id}</span>
@@ -109,7 +109,7 @@ export function SecretField(props: {
         }
       >
         <form
-          class="flex flex-col items-end gap-1.5"
+          class="flex flex-col gap-1.5"
           onSubmit={(e) => {
             e.preventDefault();
             if (secret()) void store(secret());
@@ -119,7 +119,7 @@ export function SecretField(props: {
             <input
               aria-label="Name in the keychain"
               data-testid={`${props.id}-name`}
-              class="w-40 h-8 rounded-md border border-line bg-surface px-2 font-mono text-[12px]"
+              class="min-w-0 flex-1 h-8 rounded-md border border-line bg-surface px-2 font-mono text-[12px]"
               value={name()}
               onInput={(e) => setName(e.currentTarget.value)}
             />
@@ -130,12 +130,12 @@ export function SecretField(props: {
               aria-label="Secret value"
               placeholder="Value"
               data-testid={`${props.id}-value`}
-              class="w-40 h-8 rounded-md border border-line bg-surface px-2 font-mono text-[12px]"
+              class="min-w-0 flex-1 h-8 rounded-md border border-line bg-surface px-2 font-mono text-[12px]"
               value={secret()}
               onInput={(e) => setSecret(e.currentTarget.value)}
             />
           </div>
-          <div class="flex gap-2">
+          <div class="flex justify-end gap-2">
             <Button
               variant="ghost"
               disabled={busy()}
@@ -154,10 +154,10 @@ export function SecretField(props: {
         </form>
       </Show>
       <Show when={error()}>
-        <span role="alert" class="text-[11px] text-err text-right">{error()}</span>
+        <span role="alert" class="text-[11px] text-err">{error()}</span>
       </Show>
       <Show when={clear() && !editing()}>
-        <span class="text-[11px] text-muted text-right">Anyone who can read the config file can read it.</span>
+        <span class="text-[11px] text-muted">Anyone who can read the config file can read it.</span>
       </Show>
     </div>
   );

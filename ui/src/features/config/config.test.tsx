@@ -207,6 +207,26 @@ describe("Config", () => {
     expect((await screen.findByTestId("form-unavailable")).textContent).toContain("Fix it in the Raw view");
   });
 
+  it("help under a setting does not say its name again; every control sits in the same column", async () => {
+    setup((cmd) => (cmd === "config_load" ? doc() : undefined));
+    render(() => <Config />);
+    const port = await findByTestId("cfg-gateway-port", HTMLInputElement);
+    const row = defined(port.closest("[data-setting]"), "the port's row");
+    // "Port (default 18789; 0 = any free port)." under the title "Port".
+    expect(row.textContent).toContain("Default 18789; 0 = any free port.");
+    expect(row.textContent).not.toMatch(/Port \(default/);
+    const gateway = defined(document.querySelector('section[data-setting="gateway"]'), "the gateway section");
+    expect(gateway.querySelector("p")?.textContent).toBe("Where it listens, who may connect, and its limits.");
+    // Rows are two columns: the words, then the control; text, number and choice controls fill it.
+    for (const id of ["cfg-gateway-port", "cfg-gateway-bind", "cfg-logging-level"]) {
+      const control = screen.getByTestId(id);
+      expect(control.classList.contains("w-full"), id).toBe(true);
+      const r = defined(control.closest("[data-setting]"), id);
+      expect(r.className).toContain("sm:grid-cols-[minmax(0,1fr)_20rem]");
+      expect(r.children.length, id).toBe(2);
+    }
+  });
+
   it("shows where a secret comes from, never its value", async () => {
     setup((cmd) =>
       cmd === "config_load" ? doc({ raw: "{ gateway: { auth: { token: { source: 'env', id: 'GW_TOKEN' }, password: { source: 'store', id: 'GW_PW' } } } }" }) : undefined,
