@@ -1,7 +1,8 @@
-import { For, type JSX, Match, Show, Switch } from "solid-js";
+import { For, Index, type JSX, Match, Show, Switch } from "solid-js";
 import { withoutTitle } from "../../shared/lib/describe";
 import { sensitive } from "./changes";
-import { at, blank, choices, entries, isObj, kind, type Obj, type RootSchema, resolve, type SchemaNode } from "./schema";
+import { at, blank, choices, entries, getIn, isObj, isObjectList, itemName, itemNoun, kind, type Obj, type RootSchema, resolve, type SchemaNode, setIn } from "./schema";
+import { AddItem } from "./AddItem";
 import { AddEntry, singular } from "./AddEntry";
 import { Trash2 } from "../../shared/ui/icons";
 import { SecretField } from "./SecretField";
@@ -99,12 +100,23 @@ function ScalarList(props: { id: string; label: string; items: unknown[]; numeri
   );
 }
 
+/** A new value, or how to make it from the current one (a list changed item by item is
+ *  computed from the list as it is when the edit runs, so quick edits do not undo each other). */
+export type Update = (current: unknown) => unknown;
+
+/** Whether a change is an `Update` (no setting's value is a function). */
+export const isUpdate = (v: unknown): v is Update => typeof v === "function";
+
+/** A change of the setting at `path`: a value (`undefined` removes the key), or an `Update`. */
+type Change = (path: string[], value: unknown) => void;
+
 /** Fields generated from the gateway's JSON Schema. Values come from `value`; a change calls
- *  `onChange(path, value)` with `undefined` to remove the key (back to its default). */
+ *  `onChange(path, value)` with `undefined` to remove the key (back to its default), or with an
+ *  `Update` function for a list (the core edits objects by path, lists as a whole). */
 export function ConfigForm(props: {
   schema: RootSchema;
   value: Obj;
-  onChange: (path: string[], value: unknown) => void;
+  onChange: Change;
   /** Stores a secret for a `{source: "store"}` reference; resolves with an error, or null. */
   onStoreSecret?: (name: string, value: string) => Promise<string | null>;
 }) {
@@ -113,24 +125,51 @@ export function ConfigForm(props: {
       .map(([k, n]) => [k, resolve(n, props.schema)] as const)
       .filter(([, n]) => n.properties);
 
-  function Field(p: { path: string[]; node: SchemaNode; value: unknown; rawKey?: boolean }): JSX.Element {
+  /** `change` as an item of the list at `listPath` sees it: an edit inside item `i` becomes an
+   *  update of the whole list. */
+  const inItem =
+    (change: Change, listPath: string[], i: number): Change =>
+    (path, v) => {
+      const rest = path.slice(listPath.length + 1);
+      change(listPath, (cur: unknown) => {
+        const items = Array.isArray(cur) ? cur : [];
+        if (i >= items.length) return cur;
+        const next = isUpdate(v) ? v(getIn(items[i], rest)) : v;
+        return items.map((item, j) => (j === i ? setIn(item, rest, next) : item));
+      });
+    };
+
+  function Field(p: { path: string[]; node: SchemaNode; value: unknown; rawKey?: boolean; change: Change }): JSX.Element {
     const n = () => resolve(p.node, props.schema);
     const key = () => p.path[p.path.length - 1];
     const title = () => (p.rawKey ? key() : label(key()));
     /** The help without the words that repeat the title. */
     const help = () => withoutTitle(title(), n().description) ?? undefined;
     const id = () => `cfg-${p.path.join("-")}`;
-    const set = (v: unknown) => props.onChange(p.path, v === "" || v === undefined ? undefined : v);
+    const set = (v: unknown) => p.change(p.path, v === "" || v === undefined ? undefined : v);
     const shown = () => (p.value === undefined ? undefined : p.value);
     /** A list setting's items (none when it is not a list). */
     const list = (): unknown[] => {
       const v = shown();
       return Array.isArray(v) ? v : [];
     };
-    /** How many items a list setting has; null when it is not a list. */
-    const items = () => {
-      const v = shown();
-      return Array.isArray(v) ? v.length : null;
+    /** The schema of a list's items. */
+    const itemSchema = () => resolve(n().items ?? {}, props.schema);
+    /** A list item's fields, the required ones (that name it: a model's id) first. */
+    const itemFields = () => {
+      const item = itemSchema();
+      const req = item.required ?? [];
+      const all = Object.entries(item.properties ?? {});
+      return [...all.filter(([k]) => req.includes(k)), ...all.filter(([k]) => !req.includes(k))];
+    };
+    /** The text field a new list item needs before it is added (a model's id, a rule's pattern). */
+    const firstRequired = () => {
+      const item = itemSchema();
+      const key = item.required?.find((k) => {
+        const f = item.properties?.[k];
+        return f && kind(resolve(f, props.schema)) === "string";
+      });
+      return key ? { key, label: label(key) } : undefined;
     };
     return (
       <Switch>
@@ -139,7 +178,7 @@ export function ConfigForm(props: {
             <legend class="text-[13px] font-semibold">{title()}</legend>
             <Help text={help()} />
             <For each={Object.entries(n().properties ?? {})}>
-              {([k, child]) => <Field path={[...p.path, k]} node={child} value={at(p.value, k)} />}
+              {([k, child]) => <Field path={[...p.path, k]} node={child} value={at(p.value, k)} change={p.change} />}
             </For>
           </fieldset>
         </Match>
@@ -160,12 +199,12 @@ export function ConfigForm(props: {
                       class="absolute right-0 top-1 z-10 inline-flex items-center gap-1 rounded px-2 h-7 text-[12px] text-muted hover:bg-surface-2 hover:text-err"
                       data-testid={`${id()}-remove-${k}`}
                       aria-label={`Remove ${singular(key())} ${k}`}
-                      onClick={() => props.onChange([...p.path, k], undefined)}
+                      onClick={() => p.change([...p.path, k], undefined)}
                     >
                       <Trash2 size={14} aria-hidden="true" /> Remove
                     </TipButton>
                   </Show>
-                  <Field path={[...p.path, k]} node={entries(n())} value={at(p.value, k)} rawKey />
+                  <Field path={[...p.path, k]} node={entries(n())} value={at(p.value, k)} rawKey change={p.change} />
                 </div>
               )}
             </For>
@@ -173,7 +212,55 @@ export function ConfigForm(props: {
               id={id()}
               noun={singular(key())}
               existing={isObj(p.value) ? Object.keys(p.value) : []}
-              onAdd={(name) => props.onChange([...p.path, name], blank(resolve(entries(n()), props.schema)))}
+              onAdd={(name) => p.change([...p.path, name], blank(resolve(entries(n()), props.schema)))}
+            />
+          </fieldset>
+        </Match>
+        <Match when={isObjectList(n(), props.schema)}>
+          {/* A list of objects (a provider's models, exec rules, agents): each item a card with
+              its own fields, removable; new ones at the end. */}
+          <fieldset class="border-l-2 border-line pl-4 my-2 space-y-2" data-testid={id()} data-setting={p.path.join(".")} tabIndex={-1}>
+            <legend class="text-[13px] font-semibold">{title()}</legend>
+            <Help text={help()} />
+            <Index each={list()} fallback={<p class="text-xs text-muted py-2">None yet.</p>}>
+              {(item, i) => (
+                <div
+                  class="rounded-md border border-line bg-bg/60 pl-3 pr-2 pt-1.5"
+                  data-testid={`${id()}-item-${i}`}
+                  data-setting={[...p.path, String(i)].join(".")}
+                  tabIndex={-1}
+                >
+                  <div class="flex items-center gap-2 min-h-8">
+                    <span class="flex-1 min-w-0 truncate text-[13px] font-medium">
+                      {label(itemNoun(p.path))} <span class="font-mono text-[12.5px]">{itemName(item(), i)}</span>
+                    </span>
+                    <TipButton
+                      tip="Nothing is saved until Review & save"
+                      class="inline-flex items-center gap-1 rounded px-2 h-7 text-[12px] text-muted hover:bg-surface-2 hover:text-err"
+                      data-testid={`${id()}-remove-${i}`}
+                      aria-label={`Remove ${itemNoun(p.path)} ${itemName(item(), i)}`}
+                      onClick={() =>
+                        p.change(p.path, (cur: unknown) => {
+                          const rest = (Array.isArray(cur) ? cur : []).filter((_, j) => j !== i);
+                          return rest.length ? rest : undefined;
+                        })
+                      }
+                    >
+                      <Trash2 size={14} aria-hidden="true" /> Remove
+                    </TipButton>
+                  </div>
+                  <For each={itemFields()}>
+                    {([k, child]) => <Field path={[...p.path, String(i), k]} node={child} value={at(item(), k)} change={inItem(p.change, p.path, i)} />}
+                  </For>
+                </div>
+              )}
+            </Index>
+            <AddItem
+              id={id()}
+              noun={itemNoun(p.path)}
+              field={firstRequired()}
+              existing={list().map((item) => at(item, firstRequired()?.key ?? "")).filter((v): v is string => typeof v === "string")}
+              onAdd={(item) => p.change(p.path, (cur: unknown) => [...(Array.isArray(cur) ? cur : []), item])}
             />
           </fieldset>
         </Match>
@@ -224,8 +311,9 @@ export function ConfigForm(props: {
                 />
               </Match>
               <Match when={kind(n()) === "array"}>
+                {/* Lists of lists or of mixed values: the schema has none today. */}
                 <span class="text-[12px] text-muted h-8 inline-flex items-center" data-testid={id()}>
-                  {items() === null ? "None" : `${items()} ${items() === 1 ? "item" : "items"}`}; each has several settings, edited in Raw.
+                  {list().length ? `${list().length} ${list().length === 1 ? "value" : "values"}; ` : ""}edited in the Raw view.
                 </span>
               </Match>
               <Match when={kind(n()) === "integer" || kind(n()) === "number"}>
@@ -271,7 +359,7 @@ export function ConfigForm(props: {
             <h2 class="font-semibold">{label(key)}</h2>
             <Help text={withoutTitle(label(key), node.description) ?? undefined} class="text-[13px] text-muted mb-1" />
             <For each={Object.entries(node.properties ?? {})}>
-              {([k, child]) => <Field path={[key, k]} node={child} value={at(props.value[key], k)} />}
+              {([k, child]) => <Field path={[key, k]} node={child} value={at(props.value[key], k)} change={props.onChange} />}
             </For>
           </section>
         )}

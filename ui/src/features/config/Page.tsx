@@ -5,7 +5,8 @@ import { commands, type ConfigDoc_Serialize as ConfigDoc, events, type SaveOutco
 import { Button } from "../../shared/ui/Button";
 import { CodeEditor, type Marker } from "./CodeEditor";
 import { ChangeSummary } from "./ChangeSummary";
-import { ConfigForm, label as keyLabel, type SchemaNode } from "./ConfigForm";
+import { ConfigForm, label as keyLabel, isUpdate, type SchemaNode } from "./ConfigForm";
+import { getIn } from "./schema";
 import { DiffView } from "../../shared/ui/DiffView";
 import { RotateCw } from "../../shared/ui/icons";
 import { Modal } from "../../shared/ui/Modal";
@@ -62,8 +63,10 @@ export function Config() {
    *  view shows it and Review & save works as usual. Edits run one after another, each on the
    *  text the previous one left. */
   let edits: Promise<void> = Promise.resolve();
-  function setField(path: string[], value: unknown) {
+  function setField(path: string[], change: unknown) {
     edits = edits.then(async () => {
+      // A list's update is made on the list as the text holds it now.
+      const value = isUpdate(change) ? change(getIn(parsed(), path)) : change;
       const r = await commands.configEdit(text(), path, value === undefined ? null : JSON.stringify(value));
       if (r.status === "ok") {
         setFormError(null);

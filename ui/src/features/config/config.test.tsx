@@ -252,9 +252,10 @@ describe("Config", () => {
       void args;
     });
     render(() => <Config />);
-    // The providers map is shown entry by entry, with its list summarized.
+    // The providers map is shown entry by entry, with its list of models item by item.
     expect((await screen.findByTestId("cfg-models-providers")).textContent).toContain("openai");
-    expect(screen.getByTestId("cfg-models-providers-openai-models").textContent).toContain("1 item;");
+    expect(screen.getByTestId("cfg-models-providers-openai-models-item-0").textContent).toContain("Model gpt-4.1");
+    expect(byTestId("cfg-models-providers-openai-models-0-id", HTMLInputElement).value).toBe("gpt-4.1");
     expect(screen.getByTestId("cfg-models-providers-openai-apiKey-where").textContent).toContain("Not set");
     fireEvent.click(screen.getByTestId("cfg-models-providers-openai-apiKey-set"));
     expect(byTestId("cfg-models-providers-openai-apiKey-name", HTMLInputElement).value).toBe("OPENAI_API_KEY");
@@ -328,6 +329,104 @@ describe("Config", () => {
     const diff = await screen.findByTestId("diff");
     expect(diff.textContent).toContain("lmstudio");
     expect(diff.querySelector('[data-kind="del"]')?.textContent).toContain("openai");
+  });
+
+  it("edits a list of objects in the form: each item's fields, add (asking for its id), remove", async () => {
+    const calls = setup((cmd) =>
+      cmd === "config_load"
+        ? doc({ raw: "{ models: { providers: { openai: { models: [{ id: 'gpt-4.1', cost: { cacheRead: 1 } }, { id: 'gpt-4o', name: 'GPT-4o' }] } } } }" })
+        : undefined,
+    );
+    render(() => <Config />);
+    const list = await screen.findByTestId("cfg-models-providers-openai-models");
+    // No dead end: the list is edited here, not in Raw.
+    expect(list.textContent).not.toContain("Raw");
+    expect(list.textContent).toContain("Models this provider offers");
+    expect(screen.getByTestId("cfg-models-providers-openai-models-item-1").textContent).toContain("Model gpt-4o");
+    // Each item has its fields, nested groups and lists included; the id that names it first.
+    const first = screen.getByTestId("cfg-models-providers-openai-models-item-0").querySelector("input");
+    expect(first?.id).toBe("cfg-models-providers-openai-models-0-id");
+    expect(byTestId("cfg-models-providers-openai-models-1-name", HTMLInputElement).value).toBe("GPT-4o");
+    expect(byTestId("cfg-models-providers-openai-models-0-cost-cacheRead", HTMLInputElement).value).toBe("1");
+    expect(screen.getByTestId("cfg-models-providers-openai-models-0-input")).toBeTruthy();
+    // "Cache reads." under "Cache read" says nothing new: no help line.
+    const cacheRead = defined(screen.getByTestId("cfg-models-providers-openai-models-0-cost-cacheRead").closest("[data-setting]"), "the cache read row");
+    expect(cacheRead.querySelector("p")).toBeNull();
+
+    // An edit in an item changes the list as a whole (the core edits objects by path).
+    fireEvent.change(screen.getByTestId("cfg-models-providers-openai-models-1-name"), { target: { value: "GPT 4o" } });
+    await waitFor(() => expect(calls.filter((c) => c.cmd === "config_edit").length).toBe(1));
+    let last = editArgs(defined(calls.filter((c) => c.cmd === "config_edit").at(-1)).args);
+    expect(last.path).toEqual(["models", "providers", "openai", "models"]);
+    expect(JSON.parse(last.value ?? "null")).toEqual([{ id: "gpt-4.1", cost: { cacheRead: 1 } }, { id: "gpt-4o", name: "GPT 4o" }]);
+    // Two edits in a row, in two items: the second is made on the list the first left.
+    fireEvent.change(screen.getByTestId("cfg-models-providers-openai-models-0-contextWindow"), { target: { value: "128000" } });
+    fireEvent.change(screen.getByTestId("cfg-models-providers-openai-models-1-maxTokens"), { target: { value: "4096" } });
+    await waitFor(() => expect(calls.filter((c) => c.cmd === "config_edit").length).toBe(3));
+    last = editArgs(defined(calls.filter((c) => c.cmd === "config_edit").at(-1)).args);
+    expect(JSON.parse(last.value ?? "null")).toEqual([
+      { id: "gpt-4.1", cost: { cacheRead: 1 }, contextWindow: 128000 },
+      { id: "gpt-4o", name: "GPT 4o", maxTokens: 4096 },
+    ]);
+    // Clearing a field removes it from the item.
+    fireEvent.change(screen.getByTestId("cfg-models-providers-openai-models-1-name"), { target: { value: "" } });
+    await waitFor(() => expect(calls.filter((c) => c.cmd === "config_edit").length).toBe(4));
+    last = editArgs(defined(calls.filter((c) => c.cmd === "config_edit").at(-1)).args);
+    expect(JSON.parse(last.value ?? "null")[1]).toEqual({ id: "gpt-4o", maxTokens: 4096 });
+
+    // Add: the id first (a model needs one), checked against the list; Escape gives up.
+    fireEvent.click(screen.getByTestId("cfg-models-providers-openai-models-add"));
+    const value = byTestId("cfg-models-providers-openai-models-new-value", HTMLInputElement);
+    expect(value.getAttribute("aria-label")).toBe("ID of the new model");
+    const add = byTestId("cfg-models-providers-openai-models-new-add", HTMLButtonElement);
+    expect(add.disabled).toBe(true);
+    fireEvent.input(value, { target: { value: "gpt-4o" } });
+    expect(screen.getByTestId("cfg-models-providers-openai-models-new-problem").textContent).toBe("“gpt-4o” is already in the list.");
+    expect(add.disabled).toBe(true);
+    fireEvent.keyDown(value, { key: "Escape" });
+    expect(screen.queryByTestId("cfg-models-providers-openai-models-new-value")).toBeNull();
+    expect(calls.filter((c) => c.cmd === "config_edit").length).toBe(4);
+    fireEvent.click(screen.getByTestId("cfg-models-providers-openai-models-add"));
+    const again = byTestId("cfg-models-providers-openai-models-new-value", HTMLInputElement);
+    fireEvent.input(again, { target: { value: " o3-mini " } });
+    fireEvent.submit(defined(again.closest("form")));
+    expect((await findByTestId("cfg-models-providers-openai-models-2-id", HTMLInputElement)).value).toBe("o3-mini");
+    last = editArgs(defined(calls.filter((c) => c.cmd === "config_edit").at(-1)).args);
+    expect(JSON.parse(last.value ?? "null")[2]).toEqual({ id: "o3-mini" });
+
+    // Remove the first: the others stay, in order; removing every item removes the key.
+    fireEvent.click(screen.getByTestId("cfg-models-providers-openai-models-remove-0"));
+    await waitFor(() => expect(screen.queryByTestId("cfg-models-providers-openai-models-item-2")).toBeNull());
+    last = editArgs(defined(calls.filter((c) => c.cmd === "config_edit").at(-1)).args);
+    expect(JSON.parse(last.value ?? "null").map((m: { id: string }) => m.id)).toEqual(["gpt-4o", "o3-mini"]);
+    fireEvent.click(screen.getByTestId("cfg-models-providers-openai-models-remove-1"));
+    await waitFor(() => expect(screen.queryByTestId("cfg-models-providers-openai-models-item-1")).toBeNull());
+    fireEvent.click(screen.getByTestId("cfg-models-providers-openai-models-remove-0"));
+    await waitFor(() => expect(screen.getByTestId("cfg-models-providers-openai-models").textContent).toContain("None yet."));
+    expect(defined(calls.filter((c) => c.cmd === "config_edit").at(-1)).args).toMatchObject({ path: ["models", "providers", "openai", "models"], value: null });
+    expect(calls.some((c) => c.cmd === "config_save")).toBe(false);
+  });
+
+  it("exec rules are edited in the form, named by their pattern, with their action as a choice", async () => {
+    const calls = setup((cmd) => (cmd === "config_load" ? doc({ raw: "{ tools: { exec: { rules: [{ pattern: 'git status', action: 'allow' }] } } }" }) : undefined));
+    render(() => <Config />);
+    expect((await screen.findByTestId("cfg-tools-exec-rules-item-0")).textContent).toContain("Rule git status");
+    expect(screen.getByLabelText("Remove rule git status")).toBeTruthy();
+    const action = byTestId("cfg-tools-exec-rules-0-action", HTMLSelectElement);
+    expect([...action.options].map((o) => o.value)).toEqual(["allow", "ask", "deny"]);
+    fireEvent.change(action, { target: { value: "deny" } });
+    await waitFor(() => expect(calls.filter((c) => c.cmd === "config_edit").length).toBe(1));
+    expect(JSON.parse(editArgs(defined(calls.find((c) => c.cmd === "config_edit")).args).value ?? "null")).toEqual([{ pattern: "git status", action: "deny" }]);
+    // A new rule asks for its pattern (spaces are fine in a pattern).
+    fireEvent.click(screen.getByTestId("cfg-tools-exec-rules-add"));
+    const pattern = byTestId("cfg-tools-exec-rules-new-value", HTMLInputElement);
+    expect(pattern.getAttribute("aria-label")).toBe("Pattern of the new rule");
+    fireEvent.input(pattern, { target: { value: "npm run *" } });
+    fireEvent.click(screen.getByTestId("cfg-tools-exec-rules-new-add"));
+    expect((await screen.findByTestId("cfg-tools-exec-rules-item-1")).textContent).toContain("Rule npm run *");
+    // An empty list says so and still offers Add; agents' legacy list names its items agents.
+    expect(screen.getByTestId("cfg-agents-list").textContent).toContain("None yet.");
+    expect(screen.getByTestId("cfg-agents-list-add").textContent).toContain("Add agent");
   });
 
   it("a token written in clear is moved to the keychain in one click", async () => {
