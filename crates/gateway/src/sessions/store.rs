@@ -173,6 +173,17 @@ fn now() -> i64 {
 }
 
 impl SessionStore {
+    /// A write transaction that holds the write lock from its first statement. A deferred
+    /// `BEGIN` that reads before it writes pins a read snapshot, and when another connection
+    /// commits in between (a reply being appended while the user renames the conversation),
+    /// SQLite refuses the upgrade at once with SQLITE_BUSY_SNAPSHOT, which `busy_timeout`
+    /// does not wait out. `IMMEDIATE` waits for the lock instead.
+    pub(crate) async fn write(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, StoreError> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
     /// Opens (creating and migrating) the database at `path`. Entries left `streaming` by a
     /// crash are marked `incomplete`.
     pub async fn open(path: &Path) -> Result<SessionStore, StoreError> {
@@ -324,7 +335,7 @@ impl SessionStore {
         label: Option<Option<&str>>,
         model: Option<Option<&str>>,
     ) -> Result<SessionRow, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let exists: Option<String> = sqlx::query_scalar("SELECT key FROM sessions WHERE key = ?")
             .bind(key)
             .fetch_optional(&mut *tx)
@@ -375,7 +386,7 @@ impl SessionStore {
 
     /// Deletes the session and all its transcripts. Returns whether it existed.
     pub async fn delete(&self, key: &str) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         sqlx::query("DELETE FROM entries WHERE session_key = ?")
             .bind(key)
             .execute(&mut *tx)
@@ -433,7 +444,7 @@ impl SessionStore {
     pub async fn append(&self, key: &str, e: NewEntry) -> Result<(String, i64), StoreError> {
         let id = ulid::Ulid::new().to_string();
         let text = self.redactor.redact_owned(text_of(&e.content));
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let session_id: Option<String> =
             sqlx::query_scalar("SELECT session_id FROM sessions WHERE key = ?")
                 .bind(key)
@@ -475,7 +486,7 @@ impl SessionStore {
     ) -> Result<(), StoreError> {
         let r = &self.redactor;
         let text = r.redact_owned(text_of(content));
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let key: Option<String> =
             sqlx::query_scalar("UPDATE entries SET content = ?, status = ?, meta = ? WHERE id = ? RETURNING session_key")
                 .bind(r.redact_owned(serde_json::to_string(content).unwrap_or_else(|_| "[]".into())))

@@ -212,3 +212,32 @@ async fn context_starts_at_the_last_compaction() {
     // The history still shows everything.
     assert_eq!(s.history(k, 0).await.unwrap().len(), 10);
 }
+
+/// A rename while a reply is being appended (each on its own pooled connection) must wait for
+/// the other writer, not fail with "database is locked" (a deferred BEGIN's busy snapshot).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn renames_and_appends_at_the_same_time_all_succeed() {
+    let (_d, s) = store().await;
+    let k = "agent:main:main";
+    s.ensure(k, "main").await.unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            if i % 2 == 0 {
+                s.append(k, text("assistant", &format!("part {i}")))
+                    .await
+                    .map(|_| ())
+            } else {
+                let label = format!("name {i}");
+                s.patch(k, Some(Some(label.as_str())), None)
+                    .await
+                    .map(|_| ())
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    assert_eq!(s.history(k, 0).await.unwrap().len(), 20);
+}

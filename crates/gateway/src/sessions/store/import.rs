@@ -17,7 +17,7 @@ impl SessionStore {
         let first = entries.first().map(|(_, t)| *t).unwrap_or_else(now);
         let last = entries.last().map(|(_, t)| *t).unwrap_or(first);
         let session_id = ulid::Ulid::new().to_string();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let inserted = sqlx::query(
             "INSERT INTO sessions (key, session_id, agent_id, model, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
         )
