@@ -53,6 +53,7 @@ macro_rules! specta_builder_for {
                 $crate::commands::chat::chat_models,
                 $crate::commands::chat::chat_set_model,
                 $crate::commands::sessions::sessions_reset,
+                $crate::commands::sessions::sessions_rename,
                 $crate::commands::sessions::sessions_delete,
                 $crate::commands::sessions::sessions_compact,
                 $crate::commands::sessions::sessions_export::<$r>,

@@ -72,6 +72,8 @@ export const commands = {
 	chatSetModel: (key: string, model: string | null) => typedError<null, AppError>(__TAURI_INVOKE("chat_set_model", { key, model })),
 	/**  Starts a fresh transcript in a session. */
 	sessionsReset: (key: string) => typedError<null, AppError>(__TAURI_INVOKE("sessions_reset", { key })),
+	/**  Names a conversation (blank gives it back its automatic title); returns the title it shows. */
+	sessionsRename: (key: string, name: string) => typedError<string, AppError>(__TAURI_INVOKE("sessions_rename", { key, name })),
 	/**  Deletes a session and its transcripts. */
 	sessionsDelete: (key: string) => typedError<null, AppError>(__TAURI_INVOKE("sessions_delete", { key })),
 	/**  Summarizes older turns; returns what happened, in words. */

@@ -4,10 +4,44 @@
 use crate::chat::model_ref;
 use serde::{Deserialize, Serialize};
 use tidepool_client::{Client, ClientError};
-use tidepool_protocol::chat::{SessionKeyParams, SessionsExportParams, SessionsListParams};
-use tidepool_protocol::sessions::{
-    SessionRow, SessionsCompact, SessionsDelete, SessionsExport, SessionsList, SessionsReset,
+use tidepool_protocol::chat::{
+    SessionKeyParams, SessionsExportParams, SessionsListParams, SessionsPatchParams,
 };
+use tidepool_protocol::sessions::{
+    SessionRow, SessionsCompact, SessionsDelete, SessionsExport, SessionsList, SessionsPatch,
+    SessionsReset,
+};
+
+/// The longest name a conversation can have (the gateway's limit on a label).
+pub const MAX_NAME_CHARS: usize = 512;
+
+/// A name that cannot be given to a conversation.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum RenameError {
+    /// Longer than [`MAX_NAME_CHARS`].
+    #[error("the name is {0} characters long; keep it under {MAX_NAME_CHARS}")]
+    TooLong(usize),
+    /// Line breaks or other control characters.
+    #[error("the name has a line break or another control character; use one line of text")]
+    ControlCharacter,
+}
+
+/// The label a typed name becomes: trimmed; blank clears the label (the title is then the
+/// first message again).
+pub fn label_for(name: &str) -> Result<Option<String>, RenameError> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Ok(None);
+    }
+    if name.chars().any(char::is_control) {
+        return Err(RenameError::ControlCharacter);
+    }
+    let n = name.chars().count();
+    if n > MAX_NAME_CHARS {
+        return Err(RenameError::TooLong(n));
+    }
+    Ok(Some(name.to_owned()))
+}
 
 /// A session in the switcher and the Sessions table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -96,6 +130,17 @@ fn session(key: &str) -> SessionKeyParams {
 /// Starts a fresh transcript in a session.
 pub async fn reset(c: &Client, key: &str) -> Result<(), ClientError> {
     c.call::<SessionsReset>(&session(key)).await.map(|_| ())
+}
+
+/// Names a session (blank gives it back its automatic title); returns the title it now shows.
+pub async fn rename(c: &Client, key: &str, label: Option<String>) -> Result<String, ClientError> {
+    let params = SessionsPatchParams {
+        key: key.to_owned(),
+        label: Some(label),
+        ..Default::default()
+    };
+    let r = c.call::<SessionsPatch>(&params).await?;
+    Ok(r.entry.display_name)
 }
 
 /// Deletes a session and its transcripts.

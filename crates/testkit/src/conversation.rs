@@ -116,6 +116,39 @@ pub(crate) fn tool_tags(text: &str) -> Vec<(String, Value)> {
     found
 }
 
+/// A `[[status:CODE message]]`, `[[fail-once:CODE message]]` or `[[hold]]` tag in a text.
+#[derive(Debug, PartialEq)]
+pub(crate) enum Control {
+    /// Answer with this HTTP status and error message, every time.
+    Status(u16, String),
+    /// The same, but only the first time this text is seen; then the usual reply.
+    FailOnce(u16, String),
+    /// Stream the usual reply's first part, then wait until the client leaves.
+    Hold,
+}
+
+/// The first control tag in a text, if any (see [`Control`]).
+pub(crate) fn control_tag(text: &str) -> Option<Control> {
+    if text.contains("[[hold]]") {
+        return Some(Control::Hold);
+    }
+    for (open, once) in [("[[status:", false), ("[[fail-once:", true)] {
+        let Some(pos) = text.find(open) else { continue };
+        let after = text.get(pos + open.len()..).unwrap_or("");
+        let end = after.find("]]")?;
+        let body = after.get(..end).unwrap_or("");
+        let (code, message) = body.split_once(' ').unwrap_or((body, "scripted failure"));
+        let code: u16 = code.parse().ok().filter(|c| (400..600).contains(c))?;
+        let message = message.trim().to_owned();
+        return Some(if once {
+            Control::FailOnce(code, message)
+        } else {
+            Control::Status(code, message)
+        });
+    }
+    None
+}
+
 /// Splits a text into about `parts` pieces of whole characters (never empty pieces; an empty text
 /// gives no piece).
 pub(crate) fn split(text: &str, parts: usize) -> Vec<String> {

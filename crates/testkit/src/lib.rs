@@ -29,6 +29,10 @@
 //! - else if the last user text contains `[[tool:NAME {json args}]]` tags (args optional, `{}` by
 //!   default): a tool call for each tag, with ids `call_fake_N` (OpenAI) or `toolu_fake_N`
 //!   (Anthropic);
+//! - else if the last user text has `[[status:CODE message]]`: that HTTP error, in the
+//!   provider's error format; `[[fail-once:CODE message]]`: the same the first time this text
+//!   is seen, the usual reply after that (a retry succeeds); `[[hold]]`: the first part of the
+//!   echo, then nothing until the client leaves (for a Stop button);
 //! - else the usual echo.
 //!
 //! The binary reads `FAKE_PROVIDER_API_KEY` and `FAKE_PROVIDER_MODELS` (comma-separated), prints
@@ -282,6 +286,8 @@ pub(crate) struct Shared {
 struct Inner {
     queue: VecDeque<Script>,
     requests: Vec<Recorded>,
+    /// Texts a `[[fail-once:…]]` already failed.
+    failed_once: std::collections::HashSet<String>,
 }
 
 /// Which provider API a request came through.
@@ -412,6 +418,39 @@ impl Shared {
                     calls: Vec::new(),
                     hold: false,
                 };
+            }
+            if let Some(tag) = conv
+                .last_user_text
+                .as_deref()
+                .and_then(conversation::control_tag)
+            {
+                let text = conv.last_user_text.clone().unwrap_or_default();
+                match tag {
+                    conversation::Control::Status(status, message) => {
+                        return Plan::Status {
+                            status,
+                            retry_after: None,
+                            message,
+                        };
+                    }
+                    conversation::Control::FailOnce(status, message) => {
+                        if self.lock().failed_once.insert(text.clone()) {
+                            return Plan::Status {
+                                status,
+                                retry_after: None,
+                                message,
+                            };
+                        }
+                    }
+                    conversation::Control::Hold => {
+                        let reply = format!("echo: {text}");
+                        return Plan::Reply {
+                            text: conversation::split(&reply, 3).into_iter().take(1).collect(),
+                            calls: Vec::new(),
+                            hold: true,
+                        };
+                    }
+                }
             }
             let tags = conv
                 .last_user_text

@@ -16,6 +16,20 @@ pub async fn sessions_reset(state: State<'_, AppState>, key: String) -> AppResul
         .map_err(AppError::from)
 }
 
+/// Names a conversation (blank gives it back its automatic title); returns the title it shows.
+#[tauri::command]
+#[specta::specta]
+pub async fn sessions_rename(
+    state: State<'_, AppState>,
+    key: String,
+    name: String,
+) -> AppResult<String> {
+    let label = sessions::label_for(&name).map_err(|e| AppError::InvalidInput(e.to_string()))?;
+    sessions::rename(&state.client()?, &key, label)
+        .await
+        .map_err(AppError::from)
+}
+
 /// Deletes a session and its transcripts.
 #[tauri::command]
 #[specta::specta]

@@ -7,5 +7,6 @@ mod support;
 mod approvals;
 mod config_access;
 mod remote;
+mod sessions;
 mod supervisor;
 mod usage;

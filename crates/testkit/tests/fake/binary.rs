@@ -143,3 +143,83 @@ async fn binary_stops_on_sigterm() {
     assert!(kill.success());
     exits_cleanly(child).await;
 }
+
+async fn openai_status(port: u16, text: &str) -> (u16, Value) {
+    let r = client()
+        .post(format!("http://127.0.0.1:{port}/v1/chat/completions"))
+        .bearer_auth(KEY)
+        .json(&json!({"model": "m-b", "messages": [{"role": "user", "content": text}]}))
+        .send()
+        .await
+        .expect("send");
+    (r.status().as_u16(), r.json().await.expect("json"))
+}
+
+#[tokio::test]
+async fn status_and_fail_once_tags_answer_errors_in_the_providers_format() {
+    let (child, port) = spawn().await;
+    // [[status:…]] fails every time, with the message in OpenAI's error shape.
+    for _ in 0..2 {
+        let (code, body) = openai_status(port, "go [[status:400 model refused]]").await;
+        assert_eq!(code, 400, "{body}");
+        assert_eq!(body["error"]["message"], "model refused", "{body}");
+    }
+    // [[fail-once:…]] fails the first time this text is seen, then replies.
+    let text = "again [[fail-once:503 overloaded]]";
+    let (code, body) = openai_status(port, text).await;
+    assert_eq!(code, 503, "{body}");
+    let (code, body) = openai_status(port, text).await;
+    assert_eq!(code, 200, "{body}");
+    let reply = body["choices"][0]["message"]["content"]
+        .as_str()
+        .unwrap_or("");
+    assert!(reply.starts_with("echo: again"), "{body}");
+    // A malformed tag is ignored: the usual echo.
+    let (code, _) = openai_status(port, "[[status:abc nope]]").await;
+    assert_eq!(code, 200);
+    drop(child);
+}
+
+#[tokio::test]
+async fn a_hold_tag_streams_the_first_part_and_waits_for_the_client_to_leave() {
+    let (child, port) = spawn().await;
+    let r = client()
+        .post(format!("http://127.0.0.1:{port}/v1/chat/completions"))
+        .bearer_auth(KEY)
+        .json(&json!({"model": "m-b", "stream": true, "messages": [{"role": "user", "content": "wait [[hold]]"}]}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status().as_u16(), 200);
+    let mut r = r;
+    let first = tokio::time::timeout(Duration::from_secs(5), async {
+        let mut all = String::new();
+        while !all.contains("echo") {
+            let c = r
+                .chunk()
+                .await
+                .expect("read")
+                .expect("a chunk before the hold");
+            all.push_str(&String::from_utf8_lossy(&c));
+        }
+        all
+    })
+    .await
+    .expect("the first part in time");
+    assert!(!first.contains("[DONE]"), "{first}");
+    // Nothing more comes: the stream is held (not finished) until the client goes.
+    let more = tokio::time::timeout(Duration::from_millis(500), async {
+        let mut all = String::new();
+        while let Ok(Some(c)) = r.chunk().await {
+            all.push_str(&String::from_utf8_lossy(&c));
+            if all.contains("[DONE]") {
+                return all;
+            }
+        }
+        all
+    })
+    .await;
+    assert!(more.is_err(), "the stream finished: {more:?}");
+    drop(r);
+    drop(child);
+}

@@ -2,7 +2,7 @@ import { createEffect, createMemo, createSignal, For, on, onCleanup, onMount, Sh
 import { commands, type ChatMessageView, type ModelOption } from "../../bindings";
 import { Button } from "../../shared/ui/Button";
 import { GatewayDown } from "../../shared/ui/GatewayDown";
-import { ArrowUp, ChevronRight, CircleAlert, Copy, LoaderCircle, MessageSquare, Plus, RotateCw, Search, Square, Trash2, TriangleAlert, Wrench, X } from "../../shared/ui/icons";
+import { ArrowUp, ChevronRight, CircleAlert, Copy, LoaderCircle, MessageSquare, Pencil, Plus, RotateCw, Search, Square, Trash2, TriangleAlert, Wrench, X } from "../../shared/ui/icons";
 import {
   current,
   deleteSession,
@@ -15,6 +15,7 @@ import {
   newChat,
   openSession,
   refreshSessions,
+  renameSession,
   searchSessions,
   send,
   retry,
@@ -34,7 +35,7 @@ import { toast } from "../../shared/ui/Toast";
 import type { SessionView } from "../../bindings";
 import { formatMoney } from "../../shared/lib/format";
 import { Select } from "../../shared/ui/Select";
-import { sessionName } from "../../shared/lib/sessions";
+import { plainText, sessionName } from "../../shared/lib/sessions";
 
 const tokens = (n: number) => (n >= 10_000 ? `${(n / 1000).toFixed(0)}k` : n >= 1000 ? `${(n / 1000).toFixed(1)}k` : `${n}`);
 
@@ -152,6 +153,12 @@ export function Chat() {
 
   const running = isUp;
   const session = createMemo(() => sessions().find((s) => s.key === current()));
+  // A function of the session, not a `<Show>` child: a Show's child runs once while its
+  // condition stays truthy, so switching conversations would keep the first one's name.
+  const title = () => {
+    const s = session();
+    return s ? sessionName(s) : "Main conversation";
+  };
   const liveReply = () => live()[current()];
   const busy = () => liveReply() !== undefined;
   const results = createMemo(() => {
@@ -178,6 +185,25 @@ export function Chat() {
   onCleanup(() => clearTimeout(searchTimer));
   // The store clears the search when a message is sent (so the conversation shows): follow it.
   createEffect(on(sessionSearch, (q) => q === "" && search() !== "" && setSearch(""), { defer: true }));
+  // Renaming happens in the conversation's header: F2 on a list item or the pencil starts it,
+  // Enter or leaving the field saves, Escape keeps the old name.
+  const [renaming, setRenaming] = createSignal(false);
+  let renameInput: HTMLInputElement | undefined;
+  const startRename = () => {
+    setRenaming(true);
+    renameInput?.focus();
+    renameInput?.select();
+  };
+  const finishRename = async (save: boolean) => {
+    if (!renaming()) return;
+    setRenaming(false);
+    const s = session();
+    const typed = renameInput?.value ?? "";
+    if (!save || !s || typed.trim() === sessionName(s)) return;
+    const err = await renameSession(s.key, typed);
+    if (err) toast.error(`${quoted(sessionName(s))} was not renamed`, errorText(err));
+    else toast.success(typed.trim() === "" ? "Name cleared: the first message names it again" : `Renamed to ${quoted(typed.trim())}`);
+  };
   const remove = async () => {
     const s = toDelete();
     if (!s) return;
@@ -322,12 +348,15 @@ export function Chat() {
                         type="button"
                         data-testid="session-item"
                         aria-current={s.key === current() ? "true" : undefined}
-                        aria-keyshortcuts="Delete"
+                        aria-keyshortcuts="Delete F2"
                         onClick={() => void openSession(s.key)}
                         onKeyDown={(e) => {
                           if (e.key === "Delete") {
                             e.preventDefault();
                             setToDelete(s);
+                          } else if (e.key === "F2") {
+                            e.preventDefault();
+                            void openSession(s.key).then(startRename);
                           }
                         }}
                         class={`w-full text-left rounded-md pl-2.5 pr-8 py-1.5 ${s.key === current() ? "bg-accent/12" : "hover:bg-surface-2"}`}
@@ -339,7 +368,7 @@ export function Chat() {
                           </Show>
                           {sessionName(s)}
                         </div>
-                        <div class="text-xs text-muted truncate">{s.preview ?? "Empty"}</div>
+                        <div class="text-xs text-muted truncate">{s.preview ? plainText(s.preview) : "Empty"}</div>
                       </button>
                       <TipButton
                         tip="Delete the conversation"
@@ -372,11 +401,50 @@ export function Chat() {
 
         <section class="flex-1 min-w-0 flex flex-col">
           <div class="flex items-center gap-3 px-4 h-11 border-b border-line text-[13px]">
-            <span class="font-medium truncate">
-              <Show when={session()} fallback="Main conversation">
-                {(x) => sessionName(x())}
-              </Show>
-            </span>
+            <Show
+              when={renaming() && session()}
+              fallback={
+                <span class="flex items-center gap-1 min-w-0 group/title">
+                  <span class="font-medium truncate" data-testid="chat-title">
+                    {title()}
+                  </span>
+                  <Show when={session()}>
+                    <TipButton tip="Rename the conversation" shortcut="F2" aria-label="Rename" data-testid="rename" class="rounded p-1 text-muted hover:text-fg hover:bg-surface-2" onClick={startRename}>
+                      <Pencil size={13} aria-hidden="true" />
+                    </TipButton>
+                  </Show>
+                </span>
+              }
+            >
+              {(x) => (
+                <input
+                  ref={(el) => {
+                    renameInput = el;
+                    queueMicrotask(() => {
+                      el.focus();
+                      el.select();
+                    });
+                  }}
+                  data-testid="rename-input"
+                  aria-label="Name of the conversation"
+                  placeholder="Blank: named by its first message"
+                  maxLength={512}
+                  value={sessionName(x())}
+                  class="font-medium min-w-0 w-72 rounded border border-line bg-surface px-1.5 py-0.5 text-[13px]"
+                  onKeyDown={(e) => {
+                    if (e.key === "Enter") {
+                      e.preventDefault();
+                      void finishRename(true);
+                    } else if (e.key === "Escape") {
+                      e.preventDefault();
+                      e.stopPropagation();
+                      void finishRename(false);
+                    }
+                  }}
+                  onBlur={() => void finishRename(true)}
+                />
+              )}
+            </Show>
             <span class="text-muted text-xs" data-testid="usage">
               {tokens(session()?.totalTokens ?? 0)} tokens · {formatMoney(session()?.costUsd ?? 0)}
             </span>

@@ -431,4 +431,63 @@ describe("Chat", () => {
     await waitFor(() => expect(screen.getAllByTestId("session-item")).toHaveLength(1));
     expect(screen.getAllByTestId("session-item")[0].getAttribute("aria-current")).toBe("true");
   });
+  it("renames the open conversation in its header: Enter saves, Escape keeps the name, a refusal says why", async () => {
+    let listed = [session({ key: "agent:main:ideas", title: "Trip ideas" }), session()];
+    const calls = setup({
+      get sessions() {
+        return listed;
+      },
+      handler: (cmd, args) => {
+        if (cmd === "sessions_rename") {
+          if (args.name === "bad\tname") throw { kind: "invalidInput", message: "the name has a line break or another control character; use one line of text" };
+          const title = String(args.name).trim() || "plan the trip";
+          listed = listed.map((s) => (s.key === args.key ? { ...s, title } : s));
+          return title;
+        }
+      },
+    });
+    await initGateway();
+    render(() => (
+      <>
+        <Chat />
+        <Toaster />
+      </>
+    ));
+    const items = await screen.findAllByTestId("session-item");
+    await waitFor(() => expect(calls.some((c) => c.cmd === "chat_models")).toBe(true));
+    fireEvent.click(items[0]);
+    await waitFor(() => expect(items[0].getAttribute("aria-current")).toBe("true"));
+    // The header follows the conversation that opens (it used to keep the first one's name).
+    await waitFor(() => expect(screen.getByTestId("chat-title").textContent).toBe("Trip ideas"));
+    fireEvent.click(screen.getAllByTestId("session-item")[1]);
+    await waitFor(() => expect(screen.getByTestId("chat-title").textContent).toBe("hello"));
+    fireEvent.click(screen.getAllByTestId("session-item")[0]);
+    await waitFor(() => expect(screen.getByTestId("chat-title").textContent).toBe("Trip ideas"));
+
+    // F2 on the list item opens the field with the name selected; Escape leaves it as it was.
+    fireEvent.keyDown(items[0], { key: "F2" });
+    const field = await waitFor(() => byTestId("rename-input", HTMLInputElement));
+    expect(field.value).toBe("Trip ideas");
+    fireEvent.keyDown(field, { key: "Escape" });
+    await waitFor(() => expect(screen.queryByTestId("rename-input")).toBeNull());
+    expect(calls.some((c) => c.cmd === "sessions_rename")).toBe(false);
+
+    // The pencil, a new name, Enter: saved, shown in the header and the list, and said.
+    fireEvent.click(screen.getByTestId("rename"));
+    const again = await waitFor(() => byTestId("rename-input", HTMLInputElement));
+    fireEvent.input(again, { target: { value: "Lisbon in May" } });
+    fireEvent.keyDown(again, { key: "Enter" });
+    await waitFor(() => expect(calls.find((c) => c.cmd === "sessions_rename")?.args).toEqual({ key: "agent:main:ideas", name: "Lisbon in May" }));
+    expect(await screen.findByText("Renamed to “Lisbon in May”")).toBeTruthy();
+    expect(screen.getByTestId("chat-title").textContent).toBe("Lisbon in May");
+    expect(screen.getAllByTestId("session-item")[0].textContent).toContain("Lisbon in May");
+
+    // A name the gateway refuses keeps the old one and says why.
+    fireEvent.click(screen.getByTestId("rename"));
+    const bad = await waitFor(() => byTestId("rename-input", HTMLInputElement));
+    fireEvent.input(bad, { target: { value: "bad\tname" } });
+    fireEvent.keyDown(bad, { key: "Enter" });
+    expect(await screen.findByText("“Lisbon in May” was not renamed")).toBeTruthy();
+    expect(screen.getByTestId("chat-title").textContent).toBe("Lisbon in May");
+  });
 });

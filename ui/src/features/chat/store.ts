@@ -66,6 +66,16 @@ function bumpSession(key: string, text: string) {
   });
 }
 
+/** Names a conversation (blank gives it back its automatic title); the list shows the new
+ *  title at once. Answers the error, if any. */
+export async function renameSession(key: string, name: string): Promise<AppError | null> {
+  const r = await commands.sessionsRename(key, name);
+  if (r.status === "error") return r.error;
+  const title = r.data;
+  setSessions((all) => all.map((s) => (s.key === key ? { ...s, title } : s)));
+  return null;
+}
+
 /** Deletes a conversation; the list drops it at once and the chat moves to the main one if it
  *  was open. Answers the error, if any. */
 export async function deleteSession(key: string): Promise<AppError | null> {

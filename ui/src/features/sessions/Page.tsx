@@ -5,7 +5,7 @@ import { type Column, SortableTable, TableFilter } from "../../shared/ui/Sortabl
 import { RelativeTime } from "../../shared/ui/RelativeTime";
 import { TipText } from "../../shared/ui/Tooltip";
 import { formatMoney, plural } from "../../shared/lib/format";
-import { sessionName } from "../../shared/lib/sessions";
+import { plainText, sessionName } from "../../shared/lib/sessions";
 import { ConfirmDialog } from "../../shared/ui/ConfirmDialog";
 import { type AppError, commands, type ChatMessageView, type SessionView } from "../../bindings";
 import { Button } from "../../shared/ui/Button";
@@ -27,7 +27,7 @@ const COLUMNS: Column<SessionView>[] = [
         <TipText tip={s.key} focusable={false} class="block font-medium truncate">
           {sessionName(s)}
         </TipText>
-        <div class="text-xs text-muted truncate">{s.preview ?? ""}</div>
+        <div class="text-xs text-muted truncate">{plainText(s.preview ?? "")}</div>
       </>
     ),
   },

@@ -1,7 +1,7 @@
 import { cleanup, fireEvent, render, screen } from "@solidjs/testing-library";
 import { createSignal } from "solid-js";
 import { afterEach, describe, expect, it } from "vitest";
-import { sessionName } from "../lib/sessions";
+import { plainText, sessionName } from "../lib/sessions";
 import { type Column, SortableTable, sortRows } from "./SortableTable";
 
 type Host = { name: string; cpu: number };
@@ -115,7 +115,24 @@ describe("sessionName", () => {
     [{ key: "agent:main:main", title: "agent:main:main" }, "Main conversation"],
     [{ key: "agent:main:trip-planning", title: "" }, "Trip planning"],
     [{ key: "agent:ops:dailyReport", title: "agent:ops:dailyReport" }, "Daily report"],
+    [{ key: "agent:main:x", title: "**Plan** the `trip`" }, "Plan the trip"],
+    [{ key: "agent:main:y", title: "  **  " }, "**"],
   ])("%j → %s", (s, want) => {
     expect(sessionName(s)).toBe(want);
+  });
+});
+
+describe("plainText", () => {
+  it.each([
+    ["plain words  and\nlines", "plain words and lines"],
+    ["# Heading\n\nsome *emphasis* and __strong__", "Heading some emphasis and strong"],
+    ["see [the docs](https://example.com) or ![logo](x.png)", "see the docs or logo"],
+    ["- one\n- two\n\n1. three", "one two three"],
+    ["> quoted `code` & <b>bold</b>", "quoted code & bold"],
+    ["```sh\nls -la\n```", "ls -la"],
+    ["2 < 3 && a_b_c", "2 < 3 && a_b_c"],
+    ["", ""],
+  ])("%j → %j", (md, want) => {
+    expect(plainText(md)).toBe(want);
   });
 });

@@ -40,3 +40,4 @@ export { default as ArrowDown } from "lucide-solid/icons/arrow-down";
 export { default as CornerDownLeft } from "lucide-solid/icons/corner-down-left";
 export { default as Check } from "lucide-solid/icons/check";
 export { default as ChevronDown } from "lucide-solid/icons/chevron-down";
+export { default as Pencil } from "lucide-solid/icons/pencil";
