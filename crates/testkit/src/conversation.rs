@@ -129,24 +129,52 @@ pub(crate) enum Control {
 
 /// The first control tag in a text, if any (see [`Control`]).
 pub(crate) fn control_tag(text: &str) -> Option<Control> {
-    if text.contains("[[hold]]") {
+    // The last tag wins: a gateway merges two user turns in a row (the reply between them
+    // failed) into one message, and the newer turn comes last.
+    let last = ["[[hold]]", "[[status:", "[[fail-once:"]
+        .into_iter()
+        .filter_map(|open| text.rfind(open).map(|pos| (pos, open)))
+        .max_by_key(|(pos, _)| *pos)?;
+    let (pos, open) = last;
+    if open == "[[hold]]" {
         return Some(Control::Hold);
     }
-    for (open, once) in [("[[status:", false), ("[[fail-once:", true)] {
-        let Some(pos) = text.find(open) else { continue };
-        let after = text.get(pos + open.len()..).unwrap_or("");
-        let end = after.find("]]")?;
-        let body = after.get(..end).unwrap_or("");
-        let (code, message) = body.split_once(' ').unwrap_or((body, "scripted failure"));
-        let code: u16 = code.parse().ok().filter(|c| (400..600).contains(c))?;
-        let message = message.trim().to_owned();
-        return Some(if once {
-            Control::FailOnce(code, message)
-        } else {
-            Control::Status(code, message)
-        });
+    let after = text.get(pos + open.len()..).unwrap_or("");
+    let end = after.find("]]")?;
+    let body = after.get(..end).unwrap_or("");
+    let (code, message) = body.split_once(' ').unwrap_or((body, "scripted failure"));
+    let code: u16 = code.parse().ok().filter(|c| (400..600).contains(c))?;
+    let message = message.trim().to_owned();
+    Some(if open == "[[fail-once:" {
+        Control::FailOnce(code, message)
+    } else {
+        Control::Status(code, message)
+    })
+}
+
+#[cfg(test)]
+mod control_tests {
+    use super::{Control, control_tag};
+
+    #[test]
+    fn the_newest_tag_wins_and_malformed_ones_are_ignored() {
+        assert_eq!(
+            control_tag("a [[status:400 no]]\n\nb [[fail-once:503 busy]]"),
+            Some(Control::FailOnce(503, "busy".into()))
+        );
+        assert_eq!(
+            control_tag("a [[fail-once:400 x]]\n\nb [[hold]]"),
+            Some(Control::Hold)
+        );
+        assert_eq!(
+            control_tag("[[status:429]]"),
+            Some(Control::Status(429, "scripted failure".into()))
+        );
+        assert_eq!(control_tag("[[status:200 fine]]"), None);
+        assert_eq!(control_tag("[[status:4xx nope]]"), None);
+        assert_eq!(control_tag("[[status:400 unterminated"), None);
+        assert_eq!(control_tag("plain"), None);
     }
-    None
 }
 
 /// Splits a text into about `parts` pieces of whole characters (never empty pieces; an empty text
