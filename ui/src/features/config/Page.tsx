@@ -1,11 +1,11 @@
 import JSON5 from "json5";
 import { createEffect, createMemo, createSignal, onCleanup, onMount, Show } from "solid-js";
-import { settingElement, settingRequest, takeSettingRequest } from "../../shared/lib/settings";
+import { settingRequest, takeSettingRequest } from "../../shared/lib/settings";
 import { commands, type ConfigDoc_Serialize as ConfigDoc, events, type SaveOutcome } from "../../bindings";
 import { Button } from "../../shared/ui/Button";
 import { CodeEditor, type Marker } from "./CodeEditor";
 import { ChangeSummary } from "./ChangeSummary";
-import { ConfigForm, label as keyLabel, isUpdate, type SchemaNode } from "./ConfigForm";
+import { ConfigForm, type FormApi, label as keyLabel, isUpdate, type SchemaNode } from "./ConfigForm";
 import { getIn } from "./schema";
 import { DiffView } from "../../shared/ui/DiffView";
 import { RotateCw } from "../../shared/ui/icons";
@@ -41,6 +41,7 @@ export function Config() {
   const [tab, setTab] = createSignal<"form" | "raw">("form");
   const [schema, setSchema] = createSignal<SchemaNode | null>(null);
   let editor: { goto: (line: number) => void } | undefined;
+  let form: FormApi | undefined;
 
   /** The text as an object for the form; null while the text does not parse. */
   const parsed = createMemo<Record<string, unknown> | null>(() => {
@@ -137,13 +138,7 @@ export function Config() {
     setTab("form");
     let tries = 0;
     const find = () => {
-      const el = settingElement(r.path);
-      if (el) {
-        el.scrollIntoView?.({ block: "center" });
-        el.focus({ preventScroll: true });
-        el.classList.add("tp-flash");
-        setTimeout(() => el.classList.remove("tp-flash"), 1600);
-      } else if (++tries < 30) requestAnimationFrame(find);
+      if (!form?.reveal(r.path) && ++tries < 30) requestAnimationFrame(find);
     };
     requestAnimationFrame(find);
   });
@@ -323,7 +318,7 @@ export function Config() {
       </Show>
 
       <Show when={tab() === "form" && doc()}>
-        <div class="flex-1 min-h-0 overflow-auto px-4 pb-4 pt-4">
+        <div class="flex-1 min-h-0 flex flex-col px-4 pt-4">
           {/* Two levels, so that typing (a new parse) does not count as a new schema. */}
           <Show when={schema()} fallback={formUnavailable("Loading the settings…")}>
             {(s) => (
@@ -333,7 +328,9 @@ export function Config() {
                     <Show when={formError()}>
                       {(f) => <ErrorNotice class="mb-3" testid="form-error" title="Not changed" cause={f()} />}
                     </Show>
-                    <ConfigForm schema={s()} value={value()} onChange={setField} onStoreSecret={storeSecret} />
+                    <div class="flex-1 min-h-0">
+                      <ConfigForm schema={s()} value={value()} onChange={setField} onStoreSecret={storeSecret} onReady={(api) => (form = api)} />
+                    </div>
                   </>
                 )}
               </Show>

@@ -113,6 +113,20 @@ describe("Config", () => {
     expect(document.activeElement?.classList.contains("tp-flash")).toBe(true);
   });
 
+  it("a jump from the palette lands on the setting even when a search hides it, from the Raw view too", async () => {
+    setup((cmd) => (cmd === "config_load" ? doc() : undefined));
+    render(() => <Config />);
+    const find = await findByTestId("config-find", HTMLInputElement);
+    fireEvent.input(find, { target: { value: "drain" } });
+    expect(screen.queryByTestId("cfg-logging-level")).toBeNull();
+    fireEvent.click(screen.getByTestId("tab-raw"));
+    requestSetting(["logging", "level"]);
+    await waitFor(() => expect(document.activeElement?.id).toBe("cfg-logging-level"));
+    expect(byTestId("tab-form", HTMLButtonElement).getAttribute("aria-selected")).toBe("true");
+    expect(byTestId("config-find", HTMLInputElement).value).toBe("");
+    expect(screen.getByTestId("config-nav-logging").getAttribute("aria-current")).toBe("location");
+  });
+
   it("marks an invalid save at its line and keeps the text", async () => {
     setup((cmd) => {
       if (cmd === "config_load") return doc();

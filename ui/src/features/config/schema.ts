@@ -117,3 +117,10 @@ export function itemNoun(path: string[]): string {
   const base = generic && path.length > 1 ? path[path.length - 2] : key;
   return label(singular(base)).toLowerCase();
 }
+
+/** A list item's fields, the required ones (that name it: a model's id) first. */
+export function itemFields(item: SchemaNode): [string, SchemaNode][] {
+  const req = item.required ?? [];
+  const all = Object.entries(item.properties ?? {});
+  return [...all.filter(([k]) => req.includes(k)), ...all.filter(([k]) => !req.includes(k))];
+}
