@@ -4,7 +4,17 @@ import { EditorState } from "@codemirror/state";
 import { basicSetup, EditorView } from "codemirror";
 import { createEffect, onCleanup, onMount } from "solid-js";
 
-export type Marker = { line: number; column: number; message: string };
+/** A fix offered with a marker ("Replace `prot` with `port`"). */
+export type MarkerAction = { name: string; run: () => void };
+
+export type Marker = { line: number; column: number; message: string; actions?: MarkerAction[] };
+
+/** What the page can do with the editor. */
+export type EditorApi = {
+  goto: (line: number) => void;
+  /** Makes `edit` as if typed (undo takes it back), selects what it inserted and focuses. */
+  edit: (edit: { from: number; to: number; insert: string }) => void;
+};
 
 /** Colours come from the app's CSS variables, so light and dark follow the theme. */
 const theme = EditorView.theme({
@@ -24,7 +34,13 @@ function toDiagnostics(view: EditorView, markers: Marker[]): Diagnostic[] {
   return markers.map((m) => {
     const line = doc.line(Math.min(Math.max(1, m.line), doc.lines));
     const from = Math.min(line.from + Math.max(0, m.column - 1), line.to);
-    return { from, to: Math.max(from, line.to), severity: "error", message: m.message };
+    return {
+      from,
+      to: Math.max(from, line.to),
+      severity: "error",
+      message: m.message,
+      actions: m.actions?.map((a) => ({ name: a.name, apply: () => a.run() })),
+    };
   });
 }
 
@@ -33,7 +49,7 @@ export function CodeEditor(props: {
   value: string;
   onChange: (v: string) => void;
   markers: Marker[];
-  onReady?: (api: { goto: (line: number) => void }) => void;
+  onReady?: (api: EditorApi) => void;
 }) {
   let host!: HTMLDivElement;
   let view: EditorView | undefined;
@@ -60,6 +76,14 @@ export function CodeEditor(props: {
         if (!view) return;
         const l = view.state.doc.line(Math.min(Math.max(1, line), view.state.doc.lines));
         view.dispatch({ selection: { anchor: l.from }, scrollIntoView: true });
+        view.focus();
+      },
+      edit: (e) => {
+        if (!view) return;
+        const len = view.state.doc.length;
+        const from = Math.min(Math.max(0, e.from), len);
+        const to = Math.min(Math.max(from, e.to), len);
+        view.dispatch({ changes: { from, to, insert: e.insert }, selection: { anchor: from, head: from + e.insert.length }, scrollIntoView: true, userEvent: "input.quickfix" });
         view.focus();
       },
     });

@@ -3,7 +3,8 @@ import { createEffect, createMemo, createSignal, onCleanup, onMount, Show } from
 import { settingRequest, takeSettingRequest } from "../../shared/lib/settings";
 import { commands, type ConfigDoc_Serialize as ConfigDoc, events, type SaveOutcome } from "../../bindings";
 import { Button } from "../../shared/ui/Button";
-import { CodeEditor, type Marker } from "./CodeEditor";
+import { CodeEditor, type EditorApi, type Marker } from "./CodeEditor";
+import { applyEdit, fixEdit, suggestion } from "./quickfix";
 import { ChangeSummary } from "./ChangeSummary";
 import { ConfigForm, type FormApi, label as keyLabel, isUpdate, type SchemaNode } from "./ConfigForm";
 import { getIn } from "./schema";
@@ -20,6 +21,9 @@ import { TipText } from "../../shared/ui/Tooltip";
 import { act, busy, status } from "../../shared/lib/gateway";
 
 type Saved = Extract<SaveOutcome, { outcome: "saved" }>;
+
+/** A validation error at a place in the text. */
+type Problem = { line: number; column: number; message: string };
 
 /** `["gateway", "auth", "mode"]` → "Gateway › Auth › Mode". */
 const label = (path: string[]) => path.map(keyLabel).join(" › ");
@@ -40,7 +44,9 @@ export function Config() {
   const [confirmDiscard, setConfirmDiscard] = createSignal(false);
   const [tab, setTab] = createSignal<"form" | "raw">("form");
   const [schema, setSchema] = createSignal<SchemaNode | null>(null);
-  let editor: { goto: (line: number) => void } | undefined;
+  let editor: EditorApi | undefined;
+  /** Where the gateway's refusal points, when it does (a validation error). */
+  const [refusedAt, setRefusedAt] = createSignal<Problem | null>(null);
   let form: FormApi | undefined;
 
   /** The text as an object for the form; null while the text does not parse. */
@@ -99,7 +105,7 @@ export function Config() {
     setDoc(r.data);
     if (!keepText) setText(r.data.raw);
     const p = r.data.problem;
-    setMarkers(p ? [{ line: p.line, column: p.column, message: p.message }] : []);
+    setMarkers(p ? [marker(p)] : []);
   }
 
   onMount(() => {
@@ -148,6 +154,7 @@ export function Config() {
     setText(v);
     if (markers().length) setMarkers([]);
     if (refused()) setRefused(null);
+    if (refusedAt()) setRefusedAt(null);
     if (saved()) setSaved(null);
   }
 
@@ -156,6 +163,7 @@ export function Config() {
     if (!d) return;
     setSaving(true);
     setRefused(null);
+    setRefusedAt(null);
     const r = await commands.configSave(text(), d.hash);
     setSaving(false);
     setReviewing(false);
@@ -176,8 +184,9 @@ export function Config() {
         setDoc({ ...d, raw: text(), hash: o.hash, exists: true, problem: null });
         break;
       case "invalid":
-        setMarkers([{ line: o.problem.line, column: o.problem.column, message: o.problem.message }]);
+        setMarkers([marker(o.problem)]);
         setRefused(o.problem.message);
+        setRefusedAt(o.problem);
         setTab("raw");
         editor?.goto(o.problem.line);
         break;
@@ -189,6 +198,53 @@ export function Config() {
         break;
     }
   }
+
+  /** The gateway's "did you mean" as a one-click edit of the text: the key (or value) where
+   *  the error points, renamed; null when the message has no suggestion or the text there
+   *  changed. */
+  function quickFix(p: Problem): { from: string; to: string; run: () => void } | null {
+    const s = suggestion(p.message);
+    if (!s || !fixEdit(text(), s, p.line, p.column)) return null;
+    return {
+      from: s.from,
+      to: s.to,
+      run: () => {
+        const e = fixEdit(text(), s, p.line, p.column);
+        if (!e) return;
+        setTab("raw");
+        // Through the editor, so that undo takes it back; the text follows from its change.
+        if (editor) editor.edit(e);
+        else onEdit(applyEdit(text(), e));
+        toast.info(`Replaced “${s.from}” with “${s.to}” on line ${p.line}. Review & save when you are ready.`, null, { testid: "config-quickfixed" });
+      },
+    };
+  }
+
+  /** The quick fix for the refusal on screen, if any. */
+  const refusedFix = () => {
+    const at = refusedAt();
+    return at ? quickFix(at) : null;
+  };
+
+  /** An error marker in the editor, with the quick fix when there is one. */
+  function marker(p: Problem): Marker {
+    const fix = quickFix(p);
+    return { line: p.line, column: p.column, message: p.message, actions: fix ? [{ name: `Replace ${fix.from} with ${fix.to}`, run: fix.run }] : undefined };
+  }
+
+  /** The button that makes a quick fix: "Replace `prot` with `port`". */
+  const fixButton = (p: Problem | null) => {
+    const fix = p ? quickFix(p) : null;
+    return (
+      <Show when={fix}>
+        {(f) => (
+          <Button variant="primary" data-testid="config-quickfix" onClick={() => f().run()}>
+            Replace <code class="font-mono text-[12px]">{f().from}</code> with <code class="font-mono text-[12px]">{f().to}</code>
+          </Button>
+        )}
+      </Show>
+    );
+  };
 
   /** Back to the saved text, with Undo in a toast. */
   function revert() {
@@ -264,6 +320,7 @@ export function Config() {
             action="Fix it in the Raw view, or go back to the last version that worked."
             details={problem().message}
           >
+            {fixButton(problem())}
             <Button onClick={() => { setTab("raw"); editor?.goto(problem().line); }}>Go to line {problem().line}</Button>
             <Button variant="danger" data-testid="config-restore" onClick={() => setConfirmRestore(true)}>
               Restore last good
@@ -273,7 +330,17 @@ export function Config() {
       </Show>
       <Show when={refused()}>
         {/* The gateway's words stay visible as they are: they name the setting and the fix in the file's own terms. */}
-        {(r) => <ErrorNotice class="mx-4 mt-4" testid="config-refused" title="Not saved: the gateway refused the file" cause={<span class="font-mono text-[12.5px]">{r()}</span>} action="Correct the text, then Review & save again." />}
+        {(r) => (
+          <ErrorNotice
+            class="mx-4 mt-4"
+            testid="config-refused"
+            title="Not saved: the gateway refused the file"
+            cause={<span class="font-mono text-[12.5px]">{r()}</span>}
+            action={refusedFix() ? "Take its suggestion, or correct the text; then Review & save again." : "Correct the text, then Review & save again."}
+          >
+            {fixButton(refusedAt())}
+          </ErrorNotice>
+        )}
       </Show>
       <Show when={conflict()}>
         <ErrorNotice class="mx-4 mt-4" tone="warn" testid="config-conflict" title="The file changed while you were editing" cause={`${conflict()} Your text is still here.`}>
