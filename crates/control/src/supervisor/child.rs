@@ -68,13 +68,59 @@ impl Tail {
         })
     }
 
-    /// The last line that says something (skipping blanks).
+    /// The last line that can explain an exit: an error or a warning, or a line that is not a
+    /// log record at all (a panic's message, a fatal error printed before logging started).
+    /// Routine records (INFO, DEBUG, TRACE) and Rust's "note: run with RUST_BACKTRACE" hint
+    /// explain nothing and are skipped; a record keeps its message without the time stamp.
     pub(super) fn last(&self) -> Option<String> {
         let t = self.0.lock().ok()?;
-        t.iter()
-            .rev()
-            .map(|l| strip_ansi(l.trim()))
-            .find(|l| !l.is_empty())
+        t.iter().rev().find_map(|l| cause_of(&strip_ansi(l.trim())))
+    }
+}
+
+/// What a stderr line says about an exit, if anything (see [`Tail::last`]).
+fn cause_of(line: &str) -> Option<String> {
+    if line.is_empty() || line.starts_with("note: ") || line.starts_with("stack backtrace") {
+        return None;
+    }
+    let mut words = line.split_whitespace();
+    let first = words.next().unwrap_or_default();
+    let stamped = first.len() >= 19 && first.as_bytes().first().is_some_and(u8::is_ascii_digit) && first.contains('T');
+    if !stamped {
+        return Some(line.to_owned());
+    }
+    match words.next() {
+        Some("INFO" | "DEBUG" | "TRACE") => None,
+        Some(level @ ("WARN" | "ERROR")) => {
+            let rest = line
+                .split_once(level)
+                .map(|(_, r)| r.trim())
+                .unwrap_or_default();
+            (!rest.is_empty()).then(|| rest.to_owned())
+        }
+        _ => Some(line.to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod cause_tests {
+    use super::cause_of;
+
+    #[test]
+    fn routine_records_explain_nothing_and_errors_lose_their_stamp() {
+        let table = [
+            ("2026-12-03T17:35:25.1Z  INFO conn: client connected peer=127.0.0.1:5", None),
+            ("2026-12-03T17:35:25Z DEBUG x: y", None),
+            ("2026-12-03T17:35:25.000Z ERROR gateway: cannot bind 127.0.0.1:80: permission denied", Some("gateway: cannot bind 127.0.0.1:80: permission denied")),
+            ("2026-12-03T17:35:25Z  WARN config: reload refused", Some("config: reload refused")),
+            ("thread 'main' panicked at crates/gateway/src/lib.rs:3:5:", Some("thread 'main' panicked at crates/gateway/src/lib.rs:3:5:")),
+            ("note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace", None),
+            ("tidepool: the state dir is locked by pid 42", Some("tidepool: the state dir is locked by pid 42")),
+            ("", None),
+        ];
+        for (line, want) in table {
+            assert_eq!(cause_of(line).as_deref(), want, "{line}");
+        }
     }
 }
 

@@ -411,7 +411,7 @@ impl Actor {
             }
             if cfg.remote.is_none() && crashes.len() >= cfg.crash_limit {
                 let reason = format!(
-                    "{reason} (gave up after {} crashes within {} s; fix the cause and press Start)",
+                    "{reason} (gave up after {} crashes within {} s; fix the cause, then Start again)",
                     crashes.len(),
                     cfg.crash_window.as_secs()
                 );

@@ -1,7 +1,7 @@
 import { For, Show } from "solid-js";
 import type { ApprovalPart_Serialize as Part, ApprovalView_Serialize as Approval, AskFallback } from "../../bindings";
 import { countdown, shortPath } from "../../shared/lib/format";
-import { sessionName } from "../../shared/lib/sessions";
+import { nameOfKey } from "../../shared/lib/sessions";
 import { fallbackOutcome } from "../../shared/lib/execModes";
 import { TipText } from "../../shared/ui/Tooltip";
 
@@ -42,7 +42,7 @@ export function WhoWhere(props: { approval: Approval }) {
           <div class="text-[12px] text-muted">
             In the conversation{" "}
             <TipText tip={key()} class="rounded" data-testid="approval-session">
-              {sessionName({ key: key(), title: "" })}
+              {nameOfKey(key())}
             </TipText>
           </div>
         )}

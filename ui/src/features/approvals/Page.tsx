@@ -9,7 +9,7 @@ import { PolicyEditor } from "./PolicyEditor";
 import { type Approval, askFallback, decide, type Decision, errorText, loadAskFallback, pending, secondsLeft, showPrompt } from "./store";
 import { execModeName } from "../../shared/lib/execModes";
 import { shortPath } from "../../shared/lib/format";
-import { sessionName } from "../../shared/lib/sessions";
+import { nameOfKey } from "../../shared/lib/sessions";
 import { isUp } from "../../shared/lib/gateway";
 import { TipText } from "../../shared/ui/Tooltip";
 import { RelativeTime } from "../../shared/ui/RelativeTime";
@@ -260,7 +260,7 @@ function History() {
                         <tr>
                           <td colspan="5" class="px-3 pb-3 pt-1 space-y-2 bg-surface-2/40">
                             <div class="text-[12px] text-muted" data-testid="history-details">
-                              {[a.cwd ? `In ${shortPath(a.cwd)}` : "", a.sessionKey ? `in the conversation ${sessionName({ key: a.sessionKey, title: "" })}` : "", `judged under “${execModeName(a.mode)}”: ${a.verdictReason}`]
+                              {[a.cwd ? `In ${shortPath(a.cwd)}` : "", a.sessionKey ? `in the conversation ${nameOfKey(a.sessionKey)}` : "", `judged under “${execModeName(a.mode)}”: ${a.verdictReason}`]
                                 .filter((x) => x !== "")
                                 .join(" · ")}
                             </div>

@@ -177,7 +177,7 @@ export function PolicyEditor() {
                     value={p().approvalTimeoutSeconds}
                     onInput={(e) => {
                       const n = Number(e.currentTarget.value);
-                      if (Number.isInteger(n) && n >= 1) edit((x) => ({ ...x, approvalTimeoutSeconds: n }));
+                      if (Number.isInteger(n) && n >= 5 && n <= 86400) edit((x) => ({ ...x, approvalTimeoutSeconds: n }));
                     }}
                   />
                   seconds

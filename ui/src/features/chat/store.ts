@@ -1,3 +1,4 @@
+import { rememberTitles } from "../../shared/lib/sessions";
 import { errorText } from "../../shared/lib/format";
 import { createSignal } from "solid-js";
 import { commands, events, type AppError, type ChatEventView, type ChatMessageView, type SessionView } from "../../bindings";
@@ -39,6 +40,7 @@ export async function refreshSessions(search?: string): Promise<void> {
   if ((search ?? sessionSearch()).trim() !== q) return;
   if (r.status === "ok") {
     setSessions(r.data.sessions);
+    rememberTitles(r.data.sessions);
     setLoadError(null);
     setSessionsVersion((v) => v + 1);
   } else {
@@ -73,6 +75,7 @@ export async function renameSession(key: string, name: string): Promise<AppError
   if (r.status === "error") return r.error;
   const title = r.data;
   setSessions((all) => all.map((s) => (s.key === key ? { ...s, title } : s)));
+  rememberTitles([{ key, title }]);
   return null;
 }
 

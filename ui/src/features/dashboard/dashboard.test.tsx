@@ -83,7 +83,7 @@ describe("Dashboard", () => {
   it("explains a crash and lets the user start again", async () => {
     setup((cmd) =>
       cmd === "gateway_status"
-        ? { ...crashed, state: { kind: "crashed", reason: "the gateway exited with code 1: boom (gave up after 5 crashes within 60 s; fix the cause and press Start)", exitCode: 1 } }
+        ? { ...crashed, state: { kind: "crashed", reason: "the gateway exited with code 1: boom (gave up after 5 crashes within 60 s; fix the cause, then Start again)", exitCode: 1 } }
         : undefined,
     );
     view();

@@ -4,7 +4,7 @@ import { commands, type Theme } from "../../bindings";
 import { Button } from "../../shared/ui/Button";
 import { Segmented } from "../../shared/ui/Segmented";
 import { errorText } from "../../shared/lib/format";
-import { hostOf, remoteUrl, setStatus } from "../../shared/lib/gateway";
+import { act, hostOf, isUp, remoteUrl, setStatus } from "../../shared/lib/gateway";
 import { ConfirmDialog } from "../../shared/ui/ConfirmDialog";
 import { rerunSetup } from "../onboarding/store";
 import { autostart, info, loadError, saveAutostart, saveSettings, settings } from "./store";
@@ -95,7 +95,12 @@ export function Settings() {
     const e = await saveSettings({ ...cur, port: n });
     setSaving(false);
     setError(e);
-    if (!e) setPort(null);
+    if (e) return;
+    setPort(null);
+    // The running gateway keeps its port until it restarts: say so, and offer the restart.
+    const where = n === 0 ? "any free port" : `port ${n}`;
+    if (isUp() && !remoteUrl()) toast.success("Port saved", `The gateway moves to ${where} when it restarts.`, { action: { label: "Restart now", run: () => act("restart") } });
+    else toast.success("Port saved", `The gateway uses ${where} the next time it starts.`);
   }
 
   return (

@@ -3,6 +3,9 @@ import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { initSettings, resetSettingsStore } from "./store";
 import { Settings } from "./Page";
+import { Toaster, toast } from "../../shared/ui/Toast";
+import { initGateway, resetGatewayStore } from "../../shared/lib/gateway";
+import { running } from "../../shared/test/fixtures";
 import { info, settings } from "../../shared/test/fixtures";
 import { byTestId, findByTestId, radio } from "../../shared/test/dom";
 import { argsOf } from "../../shared/test/ipc";
@@ -135,5 +138,33 @@ describe("Settings", () => {
     await waitFor(() => expect(calls).toContain("app_reveal_data_folder"));
     const list = screen.getByTestId("shortcuts").textContent ?? "";
     for (const k of ["Command palette", "Ctrl+K", "Go to Chat", "Ctrl+2", "Shift+Enter"]) expect(list).toContain(k);
+  });
+  it("saves a port, says the running gateway moves there when it restarts, and restarts on request", async () => {
+    const calls: string[] = [];
+    const saved = setup(undefined, (cmd) => {
+      calls.push(cmd);
+      if (cmd === "gateway_status") return running;
+      if (cmd === "gateway_metrics") return [];
+      if (cmd === "gateway_restart") return running;
+      if (cmd === "plugin:event|listen") return 1;
+      return undefined;
+    });
+    resetGatewayStore();
+    await initGateway();
+    render(() => (
+      <>
+        <Settings />
+        <Toaster />
+      </>
+    ));
+    await initSettings();
+    const field = await findByTestId("port", HTMLInputElement);
+    fireEvent.input(field, { target: { value: "18800" } });
+    fireEvent.click(screen.getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(saved.at(-1)?.port).toBe(18800));
+    expect(await screen.findByText("The gateway moves to port 18800 when it restarts.")).toBeTruthy();
+    fireEvent.click(screen.getByRole("button", { name: "Restart now" }));
+    await waitFor(() => expect(calls).toContain("gateway_restart"));
+    toast.clear();
   });
 });

@@ -1,3 +1,4 @@
+import { createSignal } from "solid-js";
 import { Lexer, type Token } from "marked";
 
 /** A conversation's name for people: its title, else words from its key
@@ -43,4 +44,22 @@ export function plainText(markdown: string): string {
     .replace(/&(amp|lt|gt|quot|#39);/g, (_, e: string) => ({ amp: "&", lt: "<", gt: ">", quot: '"', "#39": "'" })[e] ?? _)
     .replace(/\s+/g, " ")
     .trim();
+}
+
+// The titles of the conversations listed last, so other pages (an approval names the
+// conversation it came from) say "Trip ideas" rather than words made from the key.
+const [titles, setTitles] = createSignal<ReadonlyMap<string, string>>(new Map());
+
+/** Remembers the titles of a list of conversations (the chat store calls it on each load). */
+export function rememberTitles(list: readonly { key: string; title: string }[]): void {
+  setTitles((old) => {
+    const next = new Map(old);
+    for (const s of list) next.set(s.key, s.title);
+    return next;
+  });
+}
+
+/** A conversation's name from its key alone: its title if it was listed, else from the key. */
+export function nameOfKey(key: string): string {
+  return sessionName({ key, title: titles().get(key) ?? "" });
 }

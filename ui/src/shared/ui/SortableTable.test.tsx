@@ -1,7 +1,7 @@
 import { cleanup, fireEvent, render, screen } from "@solidjs/testing-library";
 import { createSignal } from "solid-js";
 import { afterEach, describe, expect, it } from "vitest";
-import { plainText, sessionName } from "../lib/sessions";
+import { nameOfKey, plainText, rememberTitles, sessionName } from "../lib/sessions";
 import { type Column, SortableTable, sortRows } from "./SortableTable";
 
 type Host = { name: string; cpu: number };
@@ -134,5 +134,14 @@ describe("plainText", () => {
     ["", ""],
   ])("%j → %j", (md, want) => {
     expect(plainText(md)).toBe(want);
+  });
+});
+
+describe("nameOfKey", () => {
+  it("names a conversation by the title it was listed with, else from its key", () => {
+    expect(nameOfKey("agent:main:chat-01abc")).toBe("Chat 01abc");
+    rememberTitles([{ key: "agent:main:chat-01abc", title: "**Trip** ideas" }]);
+    expect(nameOfKey("agent:main:chat-01abc")).toBe("Trip ideas");
+    expect(nameOfKey("agent:main:main")).toBe("Main conversation");
   });
 });
