@@ -1,4 +1,6 @@
 import { javascript } from "@codemirror/lang-javascript";
+import { HighlightStyle, syntaxHighlighting } from "@codemirror/language";
+import { tags as t } from "@lezer/highlight";
 import { type Diagnostic, lintGutter, setDiagnostics } from "@codemirror/lint";
 import { EditorState } from "@codemirror/state";
 import { basicSetup, EditorView } from "codemirror";
@@ -28,6 +30,18 @@ const theme = EditorView.theme({
     backgroundColor: "color-mix(in srgb, var(--accent) 25%, transparent) !important",
   },
 });
+
+/** Syntax colours from the app's CSS variables too: CodeMirror's default style is drawn for a
+ *  light page (dark blue keys on a dark background were unreadable). */
+const highlight = HighlightStyle.define([
+  { tag: [t.propertyName, t.definition(t.propertyName)], color: "var(--accent)" },
+  { tag: [t.string, t.special(t.string)], color: "var(--ok)" },
+  { tag: [t.number, t.bool, t.null, t.atom], color: "var(--warn)" },
+  { tag: [t.keyword, t.operator], color: "var(--err)" },
+  { tag: [t.comment, t.lineComment, t.blockComment], color: "var(--muted)", fontStyle: "italic" },
+  { tag: [t.punctuation, t.bracket, t.separator], color: "var(--muted)" },
+  { tag: t.invalid, color: "var(--err)", textDecoration: "underline wavy" },
+]);
 
 function toDiagnostics(view: EditorView, markers: Marker[]): Diagnostic[] {
   const doc = view.state.doc;
@@ -64,6 +78,7 @@ export function CodeEditor(props: {
           javascript(),
           lintGutter(),
           theme,
+          syntaxHighlighting(highlight),
           EditorView.lineWrapping,
           EditorView.updateListener.of((u) => {
             if (u.docChanged) props.onChange(u.state.doc.toString());

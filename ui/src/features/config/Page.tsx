@@ -1,9 +1,13 @@
 import JSON5 from "json5";
-import { createEffect, createMemo, createSignal, onCleanup, onMount, Show } from "solid-js";
+import { createEffect, createMemo, createSignal, lazy, onCleanup, onMount, Show, Suspense } from "solid-js";
 import { settingRequest, takeSettingRequest } from "../../shared/lib/settings";
 import { commands, type ConfigDoc_Serialize as ConfigDoc, events, type SaveOutcome } from "../../bindings";
 import { Button } from "../../shared/ui/Button";
-import { CodeEditor, type EditorApi, type Marker } from "./CodeEditor";
+import type { EditorApi, Marker } from "./CodeEditor";
+
+// CodeMirror loads the first time Raw opens: most visits stay in the form, and the editor is
+// most of this page's weight.
+const CodeEditor = lazy(() => import("./CodeEditor").then((m) => ({ default: m.CodeEditor })));
 import { applyEdit, fixEdit, suggestion } from "./quickfix";
 import { ChangeSummary } from "./ChangeSummary";
 import { ConfigForm, type FormApi, label as keyLabel, isUpdate, type SchemaNode } from "./ConfigForm";
@@ -43,8 +47,16 @@ export function Config() {
   const [confirmRestore, setConfirmRestore] = createSignal(false);
   const [confirmDiscard, setConfirmDiscard] = createSignal(false);
   const [tab, setTab] = createSignal<"form" | "raw">("form");
+  // Once Raw has been opened its editor stays (hidden under the form), keeping its undo history.
+  const rawOpened = createMemo<boolean>((was) => was || tab() === "raw", false);
   const [schema, setSchema] = createSignal<SchemaNode | null>(null);
   let editor: EditorApi | undefined;
+  // A line to show once the editor has loaded (Raw opened to show an error).
+  let pendingLine: number | null = null;
+  const gotoLine = (line: number) => {
+    if (editor) editor.goto(line);
+    else pendingLine = line;
+  };
   /** Where the gateway's refusal points, when it does (a validation error). */
   const [refusedAt, setRefusedAt] = createSignal<Problem | null>(null);
   let form: FormApi | undefined;
@@ -188,7 +200,7 @@ export function Config() {
         setRefused(o.problem.message);
         setRefusedAt(o.problem);
         setTab("raw");
-        editor?.goto(o.problem.line);
+        gotoLine(o.problem.line);
         break;
       case "conflict":
         setConflict("The file changed since you opened it.");
@@ -321,7 +333,7 @@ export function Config() {
             details={problem().message}
           >
             {fixButton(problem())}
-            <Button onClick={() => { setTab("raw"); editor?.goto(problem().line); }}>Go to line {problem().line}</Button>
+            <Button onClick={() => { setTab("raw"); gotoLine(problem().line); }}>Go to line {problem().line}</Button>
             <Button variant="danger" data-testid="config-restore" onClick={() => setConfirmRestore(true)}>
               Restore last good
             </Button>
@@ -406,8 +418,19 @@ export function Config() {
         </div>
       </Show>
       <div class={`flex-1 min-h-0 m-4 rounded-lg border border-line overflow-hidden ${tab() === "raw" || !doc() ? "" : "hidden"}`}>
-        <Show when={doc()} fallback={<div class="tp-skeleton h-full" role="progressbar" aria-busy="true" aria-label="Loading" />}>
-          <CodeEditor value={text()} onChange={onEdit} markers={markers()} onReady={(api) => (editor = api)} />
+        <Show when={doc() && rawOpened()} fallback={<div class="tp-skeleton h-full" role="progressbar" aria-busy="true" aria-label="Loading" />}>
+          <Suspense fallback={<div class="tp-skeleton h-full" role="progressbar" aria-busy="true" aria-label="Loading the editor" />}>
+            <CodeEditor
+              value={text()}
+              onChange={onEdit}
+              markers={markers()}
+              onReady={(api) => {
+                editor = api;
+                if (pendingLine != null) api.goto(pendingLine);
+                pendingLine = null;
+              }}
+            />
+          </Suspense>
         </Show>
       </div>
 

@@ -17,9 +17,15 @@ import { requestSetting } from "../../shared/lib/settings";
 const RAW = "// mine\n{\n  gateway: { port: 18789 },\n}\n";
 const doc = (over: object = {}) => ({ path: "/home/me/.tidepool/tidepool.json", exists: true, raw: RAW, hash: "h1", live: true, problem: null, ...over });
 
-function typeInto(newText: string) {
-  const el = element(screen.getByTestId("code-editor").querySelector(".cm-editor"), HTMLElement);
-  const view = defined(EditorView.findFromDOM(el), "the editor");
+/** The Raw editor's view; opens Raw first if the editor has not loaded yet (it loads lazily). */
+async function rawView(): Promise<EditorView> {
+  if (!screen.queryByTestId("code-editor")) fireEvent.click(screen.getByTestId("tab-raw"));
+  const host = await screen.findByTestId("code-editor");
+  return defined(EditorView.findFromDOM(element(host.querySelector(".cm-editor"), HTMLElement)), "the editor");
+}
+
+async function typeInto(newText: string) {
+  const view = await rawView();
   view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: newText } });
 }
 
@@ -82,6 +88,21 @@ describe("Config", () => {
     clearMocks();
   });
 
+  it("loads the Raw editor only when Raw opens, and keeps it (with its text) when going back to the form", async () => {
+    setup((cmd) => {
+      if (cmd === "config_load") return doc();
+    });
+    await initGateway();
+    render(() => <Config />);
+    await screen.findByTestId("config-mode");
+    expect(screen.queryByTestId("code-editor")).toBeNull();
+    const view = await rawView();
+    expect(view.state.doc.toString()).toBe(RAW);
+    fireEvent.click(screen.getByTestId("tab-form"));
+    fireEvent.click(screen.getByTestId("tab-raw"));
+    expect(await rawView()).toBe(view);
+  });
+
   it("shows a skeleton, then the file; review shows a diff; save reports what needs a restart", async () => {
     const calls = setup((cmd) => {
       if (cmd === "config_load") return doc();
@@ -92,7 +113,7 @@ describe("Config", () => {
     expect(screen.getByLabelText("Loading")).toBeTruthy();
     expect((await screen.findByTestId("config-mode")).textContent).toBe("Live");
     expect(byTestId("config-review", HTMLButtonElement).disabled).toBe(true);
-    typeInto(RAW.replace("18789", "19000"));
+    await typeInto(RAW.replace("18789", "19000"));
     await waitFor(() => expect(byTestId("config-review", HTMLButtonElement).disabled).toBe(false));
     fireEvent.click(screen.getByTestId("config-review"));
     const diff = await screen.findByTestId("diff");
@@ -136,13 +157,13 @@ describe("Config", () => {
     });
     render(() => <Config />);
     await screen.findByTestId("config-mode");
-    typeInto(RAW.replace("port", "prot"));
+    await typeInto(RAW.replace("port", "prot"));
     fireEvent.click(screen.getByTestId("config-review"));
     fireEvent.click(await screen.findByTestId("config-save"));
     expect((await screen.findByTestId("config-refused")).textContent).toContain("did you mean `port`?");
     await waitFor(() => expect(document.querySelector(".cm-lint-marker-error")).toBeTruthy());
     // Editing again clears the stale marker and message.
-    typeInto(RAW);
+    await typeInto(RAW);
     await waitFor(() => expect(document.querySelector(".cm-lint-marker-error")).toBeNull());
     expect(screen.queryByTestId("config-refused")).toBeNull();
   });
@@ -160,7 +181,7 @@ describe("Config", () => {
     });
     render(() => <WithToasts />);
     await screen.findByTestId("config-mode");
-    typeInto(PROT);
+    await typeInto(PROT);
     fireEvent.click(screen.getByTestId("config-review"));
     fireEvent.click(await screen.findByTestId("config-save"));
     const refused = await screen.findByTestId("config-refused");
@@ -168,7 +189,7 @@ describe("Config", () => {
     expect(fix.textContent).toBe("Replace prot with port");
     expect(refused.textContent).toContain("Take its suggestion");
     // The editor's marker offers the same fix.
-    const view = defined(EditorView.findFromDOM(element(screen.getByTestId("code-editor").querySelector(".cm-editor"), HTMLElement)), "the editor");
+    const view = await rawView();
     const names: string[] = [];
     forEachDiagnostic(view.state, (d) => names.push(...(d.actions ?? []).map((a) => a.name)));
     expect(names).toEqual(["Replace prot with port"]);
@@ -197,11 +218,11 @@ describe("Config", () => {
     });
     render(() => <Config />);
     await screen.findByTestId("config-mode");
-    typeInto("{\n  gateway: {\n    auth: { mode: 'tokne' },\n  },\n}\n");
+    await typeInto("{\n  gateway: {\n    auth: { mode: 'tokne' },\n  },\n}\n");
     fireEvent.click(screen.getByTestId("config-review"));
     fireEvent.click(await screen.findByTestId("config-save"));
     expect((await findByTestId("config-quickfix", HTMLButtonElement)).textContent).toBe("Replace tokne with token");
-    const view = defined(EditorView.findFromDOM(element(screen.getByTestId("code-editor").querySelector(".cm-editor"), HTMLElement)), "the editor");
+    const view = await rawView();
     await waitFor(() => {
       let n = 0;
       forEachDiagnostic(view.state, () => n++);
@@ -221,7 +242,7 @@ describe("Config", () => {
     });
     render(() => <Config />);
     await screen.findByTestId("config-mode");
-    typeInto(RAW.replace("port", "zzzz"));
+    await typeInto(RAW.replace("port", "zzzz"));
     fireEvent.click(screen.getByTestId("config-review"));
     fireEvent.click(await screen.findByTestId("config-save"));
     const refused = await screen.findByTestId("config-refused");
@@ -230,7 +251,7 @@ describe("Config", () => {
     // The gateway points at line 2, where there is no such key: no guess.
     line = 2;
     message = "config tidepool.json:2:3: at `gateway.prot`: unknown setting `prot`: neither Tidepool nor OpenClaw has it (did you mean `port`?)";
-    typeInto(RAW.replace("port", "prot"));
+    await typeInto(RAW.replace("port", "prot"));
     fireEvent.click(screen.getByTestId("config-review"));
     fireEvent.click(await screen.findByTestId("config-save"));
     await waitFor(() => expect(screen.getByTestId("config-refused").textContent).toContain("did you mean `port`?"));
@@ -264,7 +285,7 @@ describe("Config", () => {
     });
     render(() => <Config />);
     await screen.findByTestId("config-mode");
-    typeInto(RAW.replace("18789", "19000"));
+    await typeInto(RAW.replace("18789", "19000"));
     fireEvent.click(screen.getByTestId("config-review"));
     fireEvent.click(await screen.findByTestId("config-save"));
     fireEvent.click(await screen.findByText("Compare with the new file"));
@@ -320,13 +341,13 @@ describe("Config", () => {
     expect(defined(calls.filter((c) => c.cmd === "config_edit").at(-1)).args).toMatchObject({ path: ["gateway", "port"], value: null });
     // Raw → form.
     fireEvent.click(screen.getByTestId("tab-raw"));
-    typeInto("{ gateway: { port: 20000 }, logging: { level: 'debug' } }");
+    await typeInto("{ gateway: { port: 20000 }, logging: { level: 'debug' } }");
     fireEvent.click(screen.getByTestId("tab-form"));
     await waitFor(() => expect(byTestId("cfg-gateway-port", HTMLInputElement).value).toBe("20000"));
     expect(byTestId("cfg-logging-level", HTMLInputElement).value).toBe("debug");
     // A syntax error: the form says where to fix it.
     fireEvent.click(screen.getByTestId("tab-raw"));
-    typeInto("{ gateway: ");
+    await typeInto("{ gateway: ");
     fireEvent.click(screen.getByTestId("tab-form"));
     expect((await screen.findByTestId("form-unavailable")).textContent).toContain("Fix it in the Raw view");
   });
@@ -573,7 +594,7 @@ describe("Config", () => {
     await emit("gateway-config-changed", { hash: "h2", changed: ["gateway.port"], restartRequired: ["gateway.port"], source: "file" });
     expect(await screen.findByText(/changed outside this page and was reloaded: gateway.port/)).toBeTruthy();
     await waitFor(() => expect(byTestId("cfg-gateway-port", HTMLInputElement).value).toBe("18800"));
-    typeInto(RAW.replace("18789", "19000"));
+    await typeInto(RAW.replace("18789", "19000"));
     await emit("gateway-config-changed", { hash: "h9", changed: ["logging.level"], restartRequired: [], source: "file" });
     expect((await screen.findByTestId("config-conflict")).textContent).toContain("Compare with the new file");
   });
