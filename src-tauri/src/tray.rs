@@ -113,6 +113,12 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
             let id = id.to_owned();
             tauri::async_runtime::spawn(async move {
                 let state = app.state::<AppState>();
+                // GTK still runs a greyed-out line when a panel sends its click (a menu shown
+                // a moment before the state changed): act only on what the menu offers now.
+                if !allowed(&view(&state.supervisor.status()), &id) {
+                    tracing::info!(action = %id, "tray action not available in this state; ignored");
+                    return;
+                }
                 let r = match id.as_str() {
                     "start" => state.supervisor.start().await,
                     "stop" => state.supervisor.stop().await,
@@ -207,6 +213,16 @@ pub struct TrayView {
     pub can_stop: bool,
     /// Whether "Restart gateway" is enabled.
     pub can_restart: bool,
+}
+
+/// Whether the tray's `action` (`start`, `stop`, `restart`) is enabled in `view`.
+pub fn allowed(view: &TrayView, action: &str) -> bool {
+    match action {
+        "start" => view.can_start,
+        "stop" => view.can_stop,
+        "restart" => view.can_restart,
+        _ => false,
+    }
 }
 
 /// Maps a status to the tray's label, icon and enabled actions.
@@ -398,6 +414,25 @@ mod tests {
         assert_eq!(many[0].1, "8 commands wait for approval");
         assert_eq!(many.len(), 1 + MENU_APPROVALS + 1);
         assert_eq!(many.last().map(|l| l.1.as_str()), Some("    … and 3 more"));
+    }
+
+    #[test]
+    fn only_the_actions_the_menu_enables_are_carried_out() {
+        let stopped = view(&status(GatewayState::Stopped));
+        assert!(allowed(&stopped, "start"));
+        assert!(
+            !allowed(&stopped, "restart"),
+            "a stale Restart click would start it"
+        );
+        assert!(!allowed(&stopped, "stop"));
+        let starting = view(&status(GatewayState::Starting));
+        assert!(
+            ["start", "stop", "restart"]
+                .iter()
+                .all(|a| !allowed(&starting, a))
+                || allowed(&starting, "stop")
+        );
+        assert!(!allowed(&stopped, "open"), "not a gateway action");
     }
 
     #[test]

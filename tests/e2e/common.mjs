@@ -8,7 +8,8 @@ import path from "node:path";
 export const ROOT = path.resolve(new URL("../..", import.meta.url).pathname);
 const TARGET = process.env.CARGO_TARGET_DIR ?? path.join(ROOT, "target");
 export const APP = process.env.TIDEPOOL_APP ?? path.join(TARGET, "debug/tidepool-desktop");
-export const SIDECAR = path.join(TARGET, "debug/tidepool");
+/** The gateway the app runs (TIDEPOOL_SIDECAR_BIN: the release one, for the release app). */
+export const SIDECAR = process.env.TIDEPOOL_SIDECAR_BIN ?? path.join(TARGET, "debug/tidepool");
 export const FAKE_PROVIDER = path.join(TARGET, "debug/fake-provider");
 export const ARTIFACTS = path.join(ROOT, "tests/e2e/artifacts");
 fs.mkdirSync(ARTIFACTS, { recursive: true });

@@ -221,7 +221,7 @@ test("config offline: with the gateway stopped the page edits the file ('File on
 // App bug (ui/src/features/config/Page.tsx): `doc().live` is read once by load(); nothing loads
 // it again when the gateway stops or starts, so the badge (and where the next save goes by the
 // page's account) stays as it was until Reload or another visit.
-test("config: the mode badge follows the gateway stopping and starting while the page is open", { todo: "app bug: the badge keeps the state the page loaded with" }, async () => {
+test("config: the mode badge follows the gateway stopping and starting while the page is open", async () => {
   await nav("config");
   await until("the badge does not say Live", async () => (await text("config-mode")) === "Live");
   await (await headerButton("Stop")).click();

@@ -85,7 +85,9 @@ fn cause_of(line: &str) -> Option<String> {
     }
     let mut words = line.split_whitespace();
     let first = words.next().unwrap_or_default();
-    let stamped = first.len() >= 19 && first.as_bytes().first().is_some_and(u8::is_ascii_digit) && first.contains('T');
+    let stamped = first.len() >= 19
+        && first.as_bytes().first().is_some_and(u8::is_ascii_digit)
+        && first.contains('T');
     if !stamped {
         return Some(line.to_owned());
     }
@@ -99,28 +101,6 @@ fn cause_of(line: &str) -> Option<String> {
             (!rest.is_empty()).then(|| rest.to_owned())
         }
         _ => Some(line.to_owned()),
-    }
-}
-
-#[cfg(test)]
-mod cause_tests {
-    use super::cause_of;
-
-    #[test]
-    fn routine_records_explain_nothing_and_errors_lose_their_stamp() {
-        let table = [
-            ("2026-12-03T17:35:25.1Z  INFO conn: client connected peer=127.0.0.1:5", None),
-            ("2026-12-03T17:35:25Z DEBUG x: y", None),
-            ("2026-12-03T17:35:25.000Z ERROR gateway: cannot bind 127.0.0.1:80: permission denied", Some("gateway: cannot bind 127.0.0.1:80: permission denied")),
-            ("2026-12-03T17:35:25Z  WARN config: reload refused", Some("config: reload refused")),
-            ("thread 'main' panicked at crates/gateway/src/lib.rs:3:5:", Some("thread 'main' panicked at crates/gateway/src/lib.rs:3:5:")),
-            ("note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace", None),
-            ("tidepool: the state dir is locked by pid 42", Some("tidepool: the state dir is locked by pid 42")),
-            ("", None),
-        ];
-        for (line, want) in table {
-            assert_eq!(cause_of(line).as_deref(), want, "{line}");
-        }
     }
 }
 
@@ -332,4 +312,44 @@ pub(super) async fn stop_child(
 pub(super) async fn kill_child(child: &mut Child, pid: u32) {
     process::kill_group(pid);
     let _ = child.kill().await;
+}
+
+#[cfg(test)]
+mod cause_tests {
+    use super::cause_of;
+
+    #[test]
+    fn routine_records_explain_nothing_and_errors_lose_their_stamp() {
+        let table = [
+            (
+                "2026-12-03T17:35:25.1Z  INFO conn: client connected peer=127.0.0.1:5",
+                None,
+            ),
+            ("2026-12-03T17:35:25Z DEBUG x: y", None),
+            (
+                "2026-12-03T17:35:25.000Z ERROR gateway: cannot bind 127.0.0.1:80: permission denied",
+                Some("gateway: cannot bind 127.0.0.1:80: permission denied"),
+            ),
+            (
+                "2026-12-03T17:35:25Z  WARN config: reload refused",
+                Some("config: reload refused"),
+            ),
+            (
+                "thread 'main' panicked at crates/gateway/src/lib.rs:3:5:",
+                Some("thread 'main' panicked at crates/gateway/src/lib.rs:3:5:"),
+            ),
+            (
+                "note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace",
+                None,
+            ),
+            (
+                "tidepool: the state dir is locked by pid 42",
+                Some("tidepool: the state dir is locked by pid 42"),
+            ),
+            ("", None),
+        ];
+        for (line, want) in table {
+            assert_eq!(cause_of(line).as_deref(), want, "{line}");
+        }
+    }
 }

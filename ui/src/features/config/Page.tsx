@@ -1,5 +1,5 @@
 import JSON5 from "json5";
-import { createEffect, createMemo, createSignal, lazy, onCleanup, onMount, Show, Suspense } from "solid-js";
+import { createEffect, createMemo, createSignal, lazy, on, onCleanup, onMount, Show, Suspense } from "solid-js";
 import { settingRequest, takeSettingRequest } from "../../shared/lib/settings";
 import { commands, type ConfigDoc_Serialize as ConfigDoc, events, type SaveOutcome } from "../../bindings";
 import { Button } from "../../shared/ui/Button";
@@ -22,7 +22,7 @@ import { configCause, type Presented, presentError } from "../../shared/lib/erro
 import { ErrorNotice } from "../../shared/ui/ErrorNotice";
 import { toast } from "../../shared/ui/Toast";
 import { TipText } from "../../shared/ui/Tooltip";
-import { act, busy, status } from "../../shared/lib/gateway";
+import { act, busy, isUp, status } from "../../shared/lib/gateway";
 
 type Saved = Extract<SaveOutcome, { outcome: "saved" }>;
 
@@ -71,6 +71,19 @@ export function Config() {
     }
   });
   const [formError, setFormError] = createSignal<string | null>(null);
+
+  // Whether saving goes through a running gateway follows the gateway while the page is open
+  // (the file's text stays as it is); a "Saved to the file" note goes once the gateway runs.
+  createEffect(
+    on(
+      isUp,
+      (up) => {
+        setDoc((d) => (d && d.live !== up ? { ...d, live: up } : d));
+        if (up && saved() && !saved()?.live) setSaved(null);
+      },
+      { defer: true },
+    ),
+  );
 
   /** Secrets go to the gateway's store; the form then holds only the reference. */
   async function storeSecret(name: string, value: string): Promise<string | null> {
@@ -418,7 +431,9 @@ export function Config() {
         </div>
       </Show>
       <div class={`flex-1 min-h-0 m-4 rounded-lg border border-line overflow-hidden ${tab() === "raw" || !doc() ? "" : "hidden"}`}>
-        <Show when={doc() && rawOpened()} fallback={<div class="tp-skeleton h-full" role="progressbar" aria-busy="true" aria-label="Loading" />}>
+        <Show when={doc()} fallback={<div class="tp-skeleton h-full" role="progressbar" aria-busy="true" aria-label="Loading" />}>
+          {/* Nothing stands in for the editor until Raw first opens: its box is hidden till then. */}
+          <Show when={rawOpened()}>
           <Suspense fallback={<div class="tp-skeleton h-full" role="progressbar" aria-busy="true" aria-label="Loading the editor" />}>
             <CodeEditor
               value={text()}
@@ -431,6 +446,7 @@ export function Config() {
               }}
             />
           </Suspense>
+          </Show>
         </Show>
       </div>
 

@@ -7,7 +7,7 @@ import JSON5 from "json5";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { initGateway, resetGatewayStore } from "../../shared/lib/gateway";
 import { Config } from "./Page";
-import { running } from "../../shared/test/fixtures";
+import { running, stopped } from "../../shared/test/fixtures";
 import { byTestId, defined, element, findByTestId } from "../../shared/test/dom";
 import { argsOf } from "../../shared/test/ipc";
 import schema from "./config-schema.json";
@@ -96,6 +96,8 @@ describe("Config", () => {
     render(() => <Config />);
     await screen.findByTestId("config-mode");
     expect(screen.queryByTestId("code-editor")).toBeNull();
+    // Nothing on the page says it is still loading (the hidden editor's box holds nothing).
+    await waitFor(() => expect(document.querySelector('.tp-skeleton, [aria-busy="true"]')).toBeNull());
     const view = await rawView();
     expect(view.state.doc.toString()).toBe(RAW);
     fireEvent.click(screen.getByTestId("tab-form"));
@@ -584,6 +586,19 @@ describe("Config", () => {
     fireEvent.click(screen.getByTestId("cfg-gateway-auth-token-move"));
     await waitFor(() => expect(screen.getByTestId("cfg-gateway-auth-token-where").textContent).toContain("In the keychain as GATEWAY_AUTH_TOKEN"));
     expect(defined(calls.find((c) => c.cmd === "config_store_secret")).args).toEqual({ name: "GATEWAY_AUTH_TOKEN", value: "plain-token-123" });
+  });
+
+  it("the Live / File only badge follows the gateway stopping and starting while the page is open", async () => {
+    setup((cmd) => {
+      if (cmd === "config_load") return doc();
+    });
+    await initGateway();
+    render(() => <Config />);
+    await waitFor(() => expect(screen.getByTestId("config-mode").textContent).toBe("Live"));
+    await emit("gateway-status-changed", stopped);
+    await waitFor(() => expect(screen.getByTestId("config-mode").textContent).toBe("File only"));
+    await emit("gateway-status-changed", running);
+    await waitFor(() => expect(screen.getByTestId("config-mode").textContent).toBe("Live"));
   });
 
   it("follows outside changes: reloads when clean, warns when the user is editing", async () => {

@@ -138,7 +138,7 @@ export function Dashboard(props: { onOpenConfig?: () => void; onGo?: (page: "app
                   ? "Check the token on that machine, or choose another gateway in Settings → Gateway, then connect again."
                   : "Fix the cause (the Logs page shows the gateway's last lines), then start it again."}
               </p>
-              <Button variant="primary" icon={<Play size={15} />} loading={busy() === "start"} onClick={() => act("start")}>
+              <Button data-testid="start-again" variant="primary" icon={<Play size={15} />} loading={busy() === "start"} onClick={() => act("start")}>
                 {remoteUrl() ? "Connect again" : "Start again"}
               </Button>
             </section>
@@ -152,7 +152,7 @@ export function Dashboard(props: { onOpenConfig?: () => void; onGo?: (page: "app
                 ? `Your assistant runs at ${remoteUrl()}. Connect to chat with it and manage it from here.`
                 : "Start it so your assistant and its apps can connect. It runs on this computer only (127.0.0.1) and needs a token to talk to."}
             </p>
-            <Button variant="primary" icon={<Play size={15} />} loading={busy() === "start"} onClick={() => act("start")}>
+            <Button data-testid="start-gateway" variant="primary" icon={<Play size={15} />} loading={busy() === "start"} onClick={() => act("start")}>
               {remoteUrl() ? "Connect" : "Start gateway"}
             </Button>
           </section>

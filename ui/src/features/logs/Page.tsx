@@ -157,7 +157,7 @@ export function Logs() {
           <Button icon={<Copy size={15} />} onClick={copy} disabled={!filtered().length}>
             Copy
           </Button>
-          <Button icon={<Download size={15} />} onClick={exportLines} disabled={!filtered().length}>
+          <Button data-testid="logs-export" icon={<Download size={15} />} onClick={exportLines} disabled={!filtered().length}>
             Export
           </Button>
           <Button variant="ghost" data-testid="log-clear" icon={<Trash2 size={15} />} onClick={clear} disabled={!lines().length} tooltip="Empties this view; the log files keep every line">

@@ -198,7 +198,7 @@ export function Sessions(props: { onOpen: (key: string) => void }) {
                 <Button variant="primary" icon={<MessageSquare size={14} />} onClick={() => { void openSession(s().key); props.onOpen(s().key); }}>
                   Open in Chat
                 </Button>
-                <Button icon={<Download size={14} />} loading={working() === "export"} onClick={() => void run("export", () => commands.sessionsExport(s().key, "markdown"), (p) => `Exported "${sessionName(s())}" to ${p}`)} tooltip="Save the transcript as a Markdown file">
+                <Button data-testid="session-export" icon={<Download size={14} />} loading={working() === "export"} onClick={() => void run("export", () => commands.sessionsExport(s().key, "markdown"), (p) => `Exported "${sessionName(s())}" to ${p}`)} tooltip="Save the transcript as a Markdown file">
                   Export
                 </Button>
                 <Button icon={<Archive size={14} />} loading={working() === "compact"} onClick={() => void run("compact", () => commands.sessionsCompact(s().key), (m) => m)}>

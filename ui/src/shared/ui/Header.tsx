@@ -47,15 +47,15 @@ export function Header(props: { title: string; onPalette?: () => void }) {
       <Show
         when={running() || moving()}
         fallback={
-          <Button variant="primary" icon={<Play size={15} />} loading={busy() === "start"} disabled={!!busy()} onClick={() => act("start")}>
+          <Button data-testid="header-start" variant="primary" icon={<Play size={15} />} loading={busy() === "start"} disabled={!!busy()} onClick={() => act("start")}>
             {words().start}
           </Button>
         }
       >
-        <Button icon={<RotateCw size={15} />} loading={busy() === "restart"} disabled={!!busy() || !running()} onClick={() => act("restart")}>
+        <Button data-testid="header-restart" icon={<RotateCw size={15} />} loading={busy() === "restart"} disabled={!!busy() || !running()} onClick={() => act("restart")}>
           {words().restart}
         </Button>
-        <Button variant="danger" icon={<Square size={14} />} loading={busy() === "stop"} disabled={!!busy()} onClick={() => void stopWithUndo()}>
+        <Button data-testid="header-stop" variant="danger" icon={<Square size={14} />} loading={busy() === "stop"} disabled={!!busy()} onClick={() => void stopWithUndo()}>
           {words().stop}
         </Button>
       </Show>
