@@ -142,7 +142,7 @@ async function checkRemote(url) {
   await fill("remote-url", url);
   await fill("remote-token", TOKEN);
   await click("remote-check");
-  await until("the check never finished", async () => (await exists("remote-ok")) || (await exists("remote-problem")), 20000);
+  await until("the check never finished", async () => (await exists("remote-ok")) || (await exists("remote-problem")) || (await exists("remote-plain")), 20000);
 }
 
 test("plain ws:// to another host: warned that it can be read on the way; Connect only after the user says the network is private", async () => {
@@ -166,37 +166,43 @@ test("plain ws:// to another host: warned that it can be read on the way; Connec
   await openApp();
   await checkRemote(url);
 
-  const ok = await el("remote-ok");
-  assert.equal(await ok.getAttribute("data-transport"), "plain");
-  const said = await ok.getText();
-  assert.match(said, /Not encrypted\./, said);
-  assert.match(said, /The token and your conversations can be read by anyone on the network between here and there, unless a VPN such as Tailscale carries them\./, said);
+  // Before the user agrees nothing is sent (the handshake would carry the token): a warning
+  // and the question, no check made.
+  const warn = await el("remote-plain");
+  const said = await warn.getText();
+  assert.match(said, /Not encrypted\. Nothing has been sent yet\./, said);
+  assert.match(said, /anyone on the network between here and there can read them, unless a VPN such as Tailscale carries them/, said);
   assert.match(said, /Prefer wss:\/\/ or an SSH tunnel\./, said);
-  assert.match(said, /This network is private \(a VPN or my own LAN\); connect anyway\./, said);
+  assert.match(said, /This network is private \(a VPN or my own LAN\); check and connect anyway\./, said);
+  assert.equal(await exists("remote-ok"), false, "a check was made before the consent");
   const consent = await el("remote-accept-plain");
   assert.equal(await consent.isSelected(), false, "the consent is given for the user");
   assert.equal(await disabled("remote-connect"), true, "Connect is on before the user agreed");
   await shot("remote-more-plain-warning");
 
-  // Enter (the form's default action) checks again rather than connecting.
+  // Enter (the form's default action) asks again rather than connecting.
   await (await el("remote-token")).click();
   await win().keys("Enter");
-  await until("Enter did not check again", async () => (await exists("remote-ok")) && (await disabled("remote-check")) === false, 20000);
+  await until("Enter did not ask again", async () => (await exists("remote-plain")) && (await disabled("remote-check")) === false, 20000);
   assert.equal(await exists("step-remote"), true, "Enter connected without the consent");
   assert.equal(await disabled("remote-connect"), true);
 
-  // Ticked, then the address edited: the check and the consent are gone; both again.
+  // Ticked: the check runs and the gateway answers; then the address edited: the check and
+  // the consent are gone; both again.
   await consent.click();
+  const ok = await el("remote-ok");
+  assert.equal(await ok.getAttribute("data-transport"), "plain");
   await until("the tick did not enable Connect", async () => (await disabled("remote-connect")) === false);
   await fill("remote-url", `${url} `);
   await until("an edit left the old check standing", async () => !(await exists("remote-ok")));
   assert.equal(await disabled("remote-connect"), true, "Connect stayed on after an edit");
   await click("remote-check");
-  await el("remote-ok");
+  await el("remote-plain");
   assert.equal(await (await el("remote-accept-plain")).isSelected(), false, "the consent survived the edit");
   assert.equal(await disabled("remote-connect"), true);
 
   await click("remote-accept-plain");
+  await el("remote-ok");
   await until("the tick did not enable Connect", async () => (await disabled("remote-connect")) === false);
   await shot("remote-more-plain-consented");
   await click("remote-connect");

@@ -120,13 +120,17 @@ export const commands = {
 	 *  at its nearest existing parent). `None` when the user cancels: the field keeps its value.
 	 */
 	pickFolder: (start: string | null) => typedError<string | null, AppError>(__TAURI_INVOKE("pick_folder", { start })),
-	/**  Connects to `url` with `token` (a real handshake) and says what it found; changes nothing. */
-	remoteCheck: (url: string, token: string | null) => __TAURI_INVOKE<RemoteCheck>("remote_check", { url, token }),
 	/**
-	 *  Checks `url` and `token`; if the gateway accepts them, saves them (the token in the keychain)
+	 *  Connects to `url` with `token` (a real handshake) and says what it found; changes nothing.
+	 *  A plain `ws://` address on another machine is only contacted with `allow_plain` (the user
+	 *  agreed that the network is private): the handshake carries the token.
+	 */
+	remoteCheck: (url: string, token: string | null, allowPlain: boolean) => __TAURI_INVOKE<RemoteCheck>("remote_check", { url, token, allowPlain }),
+	/**
+	 *  Checks `url` and `token` (a plain `ws://` address elsewhere only with `allow_plain`); if the gateway accepts them, saves them (the token in the keychain)
 	 *  and switches the app to that gateway. A failed check changes nothing.
 	 */
-	remoteConnect: (url: string, token: string | null) => typedError<RemoteCheck, AppError>(__TAURI_INVOKE("remote_connect", { url, token })),
+	remoteConnect: (url: string, token: string | null, allowPlain: boolean) => typedError<RemoteCheck, AppError>(__TAURI_INVOKE("remote_connect", { url, token, allowPlain })),
 	/**  Switches back to the gateway on this computer and starts it; the remote token is deleted. */
 	remoteForget: () => typedError<Status_Serialize, AppError>(__TAURI_INVOKE("remote_forget")),
 	/**  Version, paths and where the token lives. */
@@ -1182,7 +1186,10 @@ scopes: string[];
 transport: Transport } | 
 /**  It did not; `kind` says which part failed. */
 { kind: "failed"; 
-/**  `url`, `unreachable`, `certificate`, `token`, `protocol` or `timeout`. */
+/**
+ *  `url`, `plain` (not encrypted and not agreed to: nothing sent), `unreachable`,
+ *  `certificate`, `token`, `protocol` or `timeout`.
+ */
 reason: string; 
 /**  What happened and what to do. */
 message: string };

@@ -152,7 +152,8 @@ pub enum RemoteCheck {
     /// It did not; `kind` says which part failed.
     #[serde(rename_all = "camelCase")]
     Failed {
-        /// `url`, `unreachable`, `certificate`, `token`, `protocol` or `timeout`.
+        /// `url`, `plain` (not encrypted and not agreed to: nothing sent), `unreachable`,
+        /// `certificate`, `token`, `protocol` or `timeout`.
         reason: String,
         /// What happened and what to do.
         message: String,
@@ -182,11 +183,42 @@ pub fn desktop_client_id() -> &'static str {
 
 /// Connects to `url` with `token` (a real `connect` / `hello-ok` handshake), reports what it
 /// found and disconnects.
+///
+/// A plain `ws://` address on another machine is refused before any byte is sent (reason
+/// `plain`): the handshake carries the token, which would cross the network readable. The
+/// user agrees first, then [`check_allowing_plain`] connects.
 pub async fn check(url: &str, token: Option<&str>, timeout: Duration) -> RemoteCheck {
+    check_with(url, token, timeout, false).await
+}
+
+/// [`check`] for a plain `ws://` address the user agreed to use (a VPN, their own LAN).
+pub async fn check_allowing_plain(
+    url: &str,
+    token: Option<&str>,
+    timeout: Duration,
+) -> RemoteCheck {
+    check_with(url, token, timeout, true).await
+}
+
+async fn check_with(
+    url: &str,
+    token: Option<&str>,
+    timeout: Duration,
+    plain_ok: bool,
+) -> RemoteCheck {
     let address = match parse_url(url) {
         Ok(a) => a,
         Err(e) => return failed("url", e.0),
     };
+    if address.transport == Transport::Plain && !plain_ok {
+        return failed(
+            "plain",
+            format!(
+                "{} is not encrypted: the token and your conversations could be read on the network between here and there. Nothing was sent yet",
+                address.url
+            ),
+        );
+    }
     let token = token.map(str::trim).filter(|t| !t.is_empty());
     let mut opts = connect_options(
         &address.url,

@@ -68,12 +68,22 @@ fn token_of(token: Option<String>) -> Option<String> {
 /// Connects to `url` with `token` (a real handshake) and says what it found; changes nothing.
 #[tauri::command]
 #[specta::specta]
-pub async fn remote_check(url: String, token: Option<String>) -> RemoteCheck {
+/// A plain `ws://` address on another machine is only contacted with `allow_plain` (the user
+/// agreed that the network is private): the handshake carries the token.
+pub async fn remote_check(url: String, token: Option<String>, allow_plain: bool) -> RemoteCheck {
     let token = token_of(token);
-    remote::check(&url, token.as_deref(), HANDSHAKE_TIMEOUT).await
+    checked(&url, token.as_deref(), allow_plain).await
 }
 
-/// Checks `url` and `token`; if the gateway accepts them, saves them (the token in the keychain)
+async fn checked(url: &str, token: Option<&str>, allow_plain: bool) -> RemoteCheck {
+    if allow_plain {
+        remote::check_allowing_plain(url, token, HANDSHAKE_TIMEOUT).await
+    } else {
+        remote::check(url, token, HANDSHAKE_TIMEOUT).await
+    }
+}
+
+/// Checks `url` and `token` (a plain `ws://` address elsewhere only with `allow_plain`); if the gateway accepts them, saves them (the token in the keychain)
 /// and switches the app to that gateway. A failed check changes nothing.
 #[tauri::command]
 #[specta::specta]
@@ -82,9 +92,10 @@ pub async fn remote_connect<R: tauri::Runtime>(
     state: State<'_, AppState>,
     url: String,
     token: Option<String>,
+    allow_plain: bool,
 ) -> AppResult<RemoteCheck> {
     let token = token_of(token);
-    let check = remote::check(&url, token.as_deref(), HANDSHAKE_TIMEOUT).await;
+    let check = checked(&url, token.as_deref(), allow_plain).await;
     let RemoteCheck::Ok { url: checked, .. } = &check else {
         return Ok(check);
     };

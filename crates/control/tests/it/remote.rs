@@ -176,6 +176,36 @@ async fn the_check_tells_a_wrong_token_an_empty_port_and_a_silent_server_apart()
 }
 
 #[tokio::test]
+async fn a_plain_address_elsewhere_gets_no_byte_until_the_user_agrees() {
+    // Another machine (TEST-NET-1: nothing answers there) over plain ws://.
+    let url = "ws://192.0.2.1:18789";
+    let started = std::time::Instant::now();
+    let (reason, message) = failure(remote::check(url, Some(TOKEN), Duration::from_secs(5)).await);
+    assert_eq!(reason, "plain", "{message}");
+    assert!(
+        message.contains("not encrypted") && message.contains("Nothing was sent"),
+        "{message}"
+    );
+    assert!(!message.contains(TOKEN), "{message}");
+    assert!(
+        started.elapsed() < Duration::from_millis(500),
+        "it tried to connect: {:?}",
+        started.elapsed()
+    );
+    // Agreed: now it does try (and finds nothing there).
+    let (reason, message) =
+        failure(remote::check_allowing_plain(url, Some(TOKEN), Duration::from_millis(300)).await);
+    assert!(
+        reason == "timeout" || reason == "unreachable",
+        "{reason}: {message}"
+    );
+    // A loopback address (a local gateway, an SSH tunnel) needs no consent.
+    let (reason, _) =
+        failure(remote::check("ws://127.0.0.1:9", Some(TOKEN), Duration::from_secs(1)).await);
+    assert_ne!(reason, "plain");
+}
+
+#[tokio::test]
 async fn the_supervisor_follows_a_remote_gateway_and_never_stops_it() {
     let gw = Remote::start(0).await;
     let port = gw.port;

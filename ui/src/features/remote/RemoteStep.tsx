@@ -39,6 +39,8 @@ export function RemoteStep(props: { onBack: () => void; onConnected: () => Promi
   const [checked, setChecked] = createSignal<Ok | null>(null);
   const [problem, setProblem] = createSignal<{ reason: string; message: string } | null>(null);
   const [accepted, setAccepted] = createSignal(false);
+  /** The address is plain ws:// to another machine: the user agrees before the token is sent. */
+  const [needsConsent, setNeedsConsent] = createSignal<string | null>(null);
   /** The field the current problem is about. */
   const problemField = () => {
     const p = problem();
@@ -52,6 +54,7 @@ export function RemoteStep(props: { onBack: () => void; onConnected: () => Promi
     setChecked(null);
     setProblem(null);
     setAccepted(false);
+    setNeedsConsent(null);
   }
 
   function refused(reason: string, message: string) {
@@ -63,10 +66,15 @@ export function RemoteStep(props: { onBack: () => void; onConnected: () => Promi
   async function check() {
     if (busy()) return;
     setBusy("check");
+    const agreedBefore = accepted();
     edited();
+    setAccepted(agreedBefore);
     try {
-      const r = await commands.remoteCheck(url(), token() || null);
+      const agreed = accepted();
+      const r = await commands.remoteCheck(url(), token() || null, agreed);
+      setAccepted(agreed);
       if (r.kind === "ok") setChecked(r);
+      else if (r.reason === "plain") setNeedsConsent(url().trim());
       else refused(r.reason, r.message);
     } finally {
       setBusy(null);
@@ -78,7 +86,7 @@ export function RemoteStep(props: { onBack: () => void; onConnected: () => Promi
     setBusy("connect");
     setProblem(null);
     try {
-      const r = await commands.remoteConnect(url(), token() || null);
+      const r = await commands.remoteConnect(url(), token() || null, accepted());
       if (r.status === "error") {
         setProblem({ reason: r.error.kind, message: errorText(r.error) });
         return;
@@ -179,6 +187,29 @@ export function RemoteStep(props: { onBack: () => void; onConnected: () => Promi
         )}
       </Show>
 
+      <Show when={needsConsent() && !checked()}>
+        <div class="rounded-lg border border-warn/40 bg-warn/10 p-4 text-[13px] space-y-2" data-testid="remote-plain" role="status">
+          <div class="font-medium">{TRANSPORT.plain} Nothing has been sent yet.</div>
+          <p>
+            Checking sends the token to {needsConsent()} as it is, and afterwards your conversations travel the same way: anyone
+            on the network between here and there can read them, unless a VPN such as Tailscale carries them. Prefer{" "}
+            <span class="font-mono">wss://</span> or an SSH tunnel.
+          </p>
+          <label class="flex items-center gap-2">
+            <input
+              type="checkbox"
+              data-testid="remote-accept-plain"
+              checked={accepted()}
+              onChange={(e) => {
+                setAccepted(e.currentTarget.checked);
+                if (e.currentTarget.checked) void check();
+              }}
+            />
+            This network is private (a VPN or my own LAN); check and connect anyway.
+          </label>
+        </div>
+      </Show>
+
       <Show when={checked()}>
         {(c) => (
           <div
@@ -188,7 +219,7 @@ export function RemoteStep(props: { onBack: () => void; onConnected: () => Promi
             role="status"
           >
             <div class="font-medium">
-              Connected to a gateway, version {c().version} (protocol {c().protocol}).
+              A gateway answers there and accepts the token: version {c().version} (protocol {c().protocol}).
             </div>
             <div class="text-muted">{TRANSPORT[c().transport]}</div>
             <Switch>

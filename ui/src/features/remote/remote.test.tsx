@@ -87,24 +87,44 @@ describe("Connecting to a gateway elsewhere", () => {
     await waitFor(() => expect(onDone).toHaveBeenCalled());
 
     const connect = defined(calls.find((c) => c.cmd === "remote_connect"));
-    expect(connect.args).toEqual({ url: URL, token: TOKEN });
+    expect(connect.args).toEqual({ url: URL, token: TOKEN, allowPlain: false });
     const saves = calls.filter((c) => c.cmd === "onboarding_save");
     expect(defined(saves.at(-1)).args.progress).toMatchObject({ status: "done" });
     expect(JSON.stringify(saves)).not.toContain(TOKEN);
   });
 
-  it("asks for consent before sending a token unencrypted across the network", async () => {
-    ipc({ remote_check: () => ok("plain") });
-    await openRemoteStep();
+  it("asks for consent before the token goes unencrypted across the network, and sends nothing before it", async () => {
+    const onDone = vi.fn();
+    const calls = ipc({
+      remote_check: (a) => (a.allowPlain ? ok("plain") : { kind: "failed", reason: "plain", message: "ws://192.168.1.20:18789 is not encrypted… Nothing was sent yet" }),
+      remote_connect: (a) => (a.allowPlain ? ok("plain") : { kind: "failed", reason: "plain", message: "not agreed" }),
+    });
+    await openRemoteStep(onDone);
     type("remote-url", "ws://192.168.1.20:18789");
     type("remote-token", TOKEN);
     fireEvent.click(screen.getByTestId("remote-check"));
-    const warn = await screen.findByTestId("remote-ok");
-    expect(warn.textContent).toContain("can be read by anyone on the network");
+    const warn = await screen.findByTestId("remote-plain");
+    expect(warn.textContent).toContain("Nothing has been sent yet");
+    expect(warn.textContent).toContain("anyone on the network between here and there can read them");
+    expect(screen.queryByTestId("remote-problem")).toBeNull();
+    expect(calls.filter((c) => c.cmd === "remote_check").map((c) => c.args.allowPlain)).toEqual([false]);
     const connect = byTestId("remote-connect", HTMLButtonElement);
     expect(connect.disabled).toBe(true);
+
+    // Agreeing checks again, now allowed to send the token; Connect then carries the consent.
     fireEvent.click(screen.getByTestId("remote-accept-plain"));
-    expect(connect.disabled).toBe(false);
+    const good = await screen.findByTestId("remote-ok");
+    expect(good.dataset.transport).toBe("plain");
+    expect(calls.filter((c) => c.cmd === "remote_check").map((c) => c.args.allowPlain)).toEqual([false, true]);
+    await waitFor(() => expect(connect.disabled).toBe(false));
+    // Unticking takes the consent back.
+    fireEvent.click(screen.getByTestId("remote-accept-plain"));
+    expect(connect.disabled).toBe(true);
+    fireEvent.click(screen.getByTestId("remote-accept-plain"));
+    fireEvent.click(connect);
+    await waitFor(() => expect(onDone).toHaveBeenCalled());
+    expect(defined(calls.find((c) => c.cmd === "remote_connect")).args).toMatchObject({ allowPlain: true });
+
   });
 
   it("shows why nothing answered and leaves the step when a later connect fails", async () => {

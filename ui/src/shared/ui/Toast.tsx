@@ -66,15 +66,15 @@ export const toast = {
   clear: () => toaster.clear(),
 };
 
-/** Where toasts appear (top right, under the header, so they never cover the composer or a
- *  page's own buttons at the bottom); mounted once, in the app's root. F8 moves focus to it.
+/** Where toasts appear: bottom right, raised above the chat's composer and the setup's footer
+ *  (at the top they covered the pages' toolbars and the header's buttons); mounted once, in the app's root. F8 moves focus to it.
  *  Below dialogs (z-40/50): an open dialog's buttons are never covered by a toast. A toast
  *  runs out while the window is in the background too (a "Saved" should not wait for the
  *  user's return); hovering one still holds it. */
 export function Toaster() {
   return (
     <Toast.Region duration={5000} limit={3} pauseOnPageIdle={false} hotkey={["F8"]} aria-label="Notifications (F8)" swipeDirection="right">
-      <Toast.List class="fixed top-16 right-4 z-30 flex flex-col gap-2 w-96 max-w-[calc(100vw-2rem)] m-0 p-0 list-none outline-none" />
+      <Toast.List class="fixed bottom-24 right-4 z-30 flex flex-col gap-2 w-96 max-w-[calc(100vw-2rem)] m-0 p-0 list-none outline-none" />
     </Toast.Region>
   );
 }
