@@ -288,7 +288,7 @@ test("wss:// once this computer trusts the certificate's CA: encrypted, connecte
   const ok = await el("remote-ok");
   assert.equal(await ok.getAttribute("data-transport"), "encrypted");
   const said = await ok.getText();
-  assert.match(said, /Connected to a gateway, version \S+ \(protocol \d+\)\./, said);
+  assert.match(said, /A gateway answers there and accepts the token: version \S+ \(protocol \d+\)\./, said);
   assert.match(said, /Encrypted \(wss:\/\/\), with the certificate checked by your system\./, said);
   assert.equal(await exists("remote-accept-plain"), false, "an encrypted connection asks for consent");
   assert.equal(await disabled("remote-connect"), false);
