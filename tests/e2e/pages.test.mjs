@@ -185,6 +185,9 @@ test("every page, light and dark", async () => {
       await nav(page);
       // Shown once nothing on the page is still loading.
       await until(`${page} kept loading`, async () => win().execute(() => !document.querySelector('main [aria-busy="true"], main .tp-skeleton')));
+      // The page itself, without the toasts earlier steps left (they go by themselves in 5 s).
+      for (const b of await win().$$('[aria-label="Dismiss"]')) await b.click().catch(() => {});
+      await until("a toast stayed after Dismiss", async () => (await win().$$('[aria-label="Dismiss"]')).length === 0, 5000);
       await shot(`page-${page}-${theme}`);
     }
     await win().keys(["Control", "k"]);

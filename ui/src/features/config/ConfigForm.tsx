@@ -67,6 +67,16 @@ export function defaultText(v: unknown): string | null {
   return `Default: ${String(v)}`;
 }
 
+/** Help without the default it mentions ("…, tokens (default 20000)." → "…, tokens."), for a
+ *  setting whose "Default: N" line is shown under it. */
+export function withoutDefault(help: string): string {
+  return help
+    .replace(/\s*\((?:the )?default[:\s][^)]*\)/gi, "")
+    .replace(/[;,]\s*default\s+[^;,.]+(?=[.;]|$)/gi, "")
+    .replace(/\s+([.;,])/g, "$1")
+    .trim();
+}
+
 /** A list of words or numbers edited in place: each item removable, one added with Enter. */
 function ScalarList(props: { id: string; label: string; items: unknown[]; numeric: boolean; onChange: (items: unknown[] | undefined) => void }) {
   let input: HTMLInputElement | undefined;
@@ -276,7 +286,11 @@ export function ConfigForm(props: {
     const key = () => p.path[p.path.length - 1];
     const title = () => (p.rawKey ? key() : label(key()));
     /** The help without the words that repeat the title. */
-    const help = () => withoutTitle(title(), n().description) ?? undefined;
+    const help = () => {
+      const h = withoutTitle(title(), n().description);
+      // The "Default: N" line says it: the help does not say it again.
+      return (defaultText(n().default) && h ? withoutDefault(h) : h) ?? undefined;
+    };
     const id = () => `cfg-${p.path.join("-")}`;
     /** Shown by the search: a match, on the way to one, or inside one. */
     const open = () => p.forced || visible(p.path);

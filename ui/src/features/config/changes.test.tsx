@@ -1,7 +1,7 @@
 import { cleanup, fireEvent, render, screen } from "@solidjs/testing-library";
 import { afterEach, describe, expect, it } from "vitest";
 import { ChangeSummary } from "./ChangeSummary";
-import { ConfigForm, defaultText } from "./ConfigForm";
+import { ConfigForm, defaultText, withoutDefault } from "./ConfigForm";
 import { summarizeChanges } from "./changes";
 
 describe("config changes", () => {
@@ -42,5 +42,17 @@ describe("config changes", () => {
       [["agents", "defaults", "fallbacks"], ["openai/gpt-5", "anthropic/claude"]],
       [["agents", "defaults", "fallbacks"], undefined],
     ]);
+  });
+});
+
+describe("withoutDefault", () => {
+  it.each([
+    ["Recent conversation kept word for word, tokens (default 20000).", "Recent conversation kept word for word, tokens."],
+    ["Most model calls in one turn (each tool round is one); default 12.", "Most model calls in one turn (each tool round is one)."],
+    ["Where it listens (default: loopback).", "Where it listens."],
+    ["Tokens left free for the reply.", "Tokens left free for the reply."],
+    ["Cache the defaults of each provider.", "Cache the defaults of each provider."],
+  ])("%s → %s", (help, want) => {
+    expect(withoutDefault(help)).toBe(want);
   });
 });
