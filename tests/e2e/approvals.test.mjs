@@ -9,31 +9,11 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { startFakeProvider } from "./common.mjs";
-import { click, el, fill, freshHome, openApp, shot, startDriver, stopDriver, text, win } from "./session.mjs";
+import { click, el, fill, freshHome, openApp, shot, startDriver, stopDriver, text, typeText, until, win } from "./session.mjs";
 
 const { state, env } = freshHome();
 const CONFIG = path.join(state, "tidepool.json");
 let fake;
-
-/** Types one key at a time: WebKitWebDriver drops a repeated key sent in one burst. */
-async function typeText(s) {
-  for (const c of s) await win().keys(c);
-}
-
-let failures = 0;
-/** Waits for `fn`; on a timeout, keeps a screenshot and what the page said. */
-async function until(what, fn, timeout = 15000) {
-  try {
-    await win().waitUntil(fn, { timeout, interval: 100, timeoutMsg: what });
-  } catch (e) {
-    failures += 1;
-    await shot(`approvals-failure-${failures}`).catch(() => {});
-    const seen = await win()
-      .execute(() => document.querySelector("main")?.textContent ?? "")
-      .catch(() => "");
-    throw new Error(`${what}\nThe page showed: ${String(seen).slice(0, 800)}`, { cause: e });
-  }
-}
 
 const nav = (page) => click(`nav-${page}`);
 const exists = (testid) => win().execute((id) => !!document.querySelector(`[data-testid="${id}"]`), testid);

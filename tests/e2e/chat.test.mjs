@@ -7,28 +7,10 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { startFakeProvider } from "./common.mjs";
-import { click, el, freshHome, openApp, shot, startDriver, stopDriver, text, win } from "./session.mjs";
+import { click, el, freshHome, openApp, shot, startDriver, stopDriver, text, typeText, until, win } from "./session.mjs";
 
 const { state, env } = freshHome();
 let fake;
-
-/** Types one key at a time: WebKitWebDriver drops a repeated key sent in one burst. */
-async function typeText(s) {
-  for (const c of s) await win().keys(c);
-}
-
-let failures = 0;
-/** Waits for `fn`; on a timeout, keeps a screenshot and the transcript for the report. */
-async function until(what, fn, timeout = 15000) {
-  try {
-    await win().waitUntil(fn, { timeout, interval: 100, timeoutMsg: what });
-  } catch (e) {
-    failures += 1;
-    await shot(`chat-failure-${failures}`).catch(() => {});
-    const seen = await transcript().catch(() => "");
-    throw new Error(`${what}\nThe conversation showed: ${seen.slice(-600)}`, { cause: e });
-  }
-}
 
 const transcript = () => text("messages");
 const count = (testid) => win().execute((id) => document.querySelectorAll(`[data-testid="${id}"]`).length, testid);

@@ -11,7 +11,7 @@ import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { APP, freePort, startFakeProvider, waitPort } from "./common.mjs";
-import { click, el, fill, freshHome, openApp, shot, startDriver, stopDriver, text, win } from "./session.mjs";
+import { click, el, fill, freshHome, openApp, shot, startDriver, stopDriver, text, typeText, until, win } from "./session.mjs";
 
 /** `xdotool` drives the native save dialog (it is outside the webview); without it those tests skip. */
 const XDOTOOL = (() => {
@@ -27,26 +27,6 @@ const { home, state, env } = freshHome();
 const OUT = path.join(home, "exports");
 fs.mkdirSync(OUT);
 let fake;
-
-/** Types one key at a time: WebKitWebDriver drops a repeated key sent in one burst. */
-async function typeText(s) {
-  for (const c of s) await win().keys(c);
-}
-
-let failures = 0;
-/** Waits for `fn`; on a timeout, keeps a screenshot and what the page said. */
-async function until(what, fn, timeout = 15000) {
-  try {
-    await win().waitUntil(fn, { timeout, interval: 100, timeoutMsg: what });
-  } catch (e) {
-    failures += 1;
-    await shot(`manage-failure-${failures}`).catch(() => {});
-    const seen = await win()
-      .execute(() => document.querySelector("main")?.textContent ?? "")
-      .catch(() => "");
-    throw new Error(`${what}\nThe page showed: ${String(seen).slice(0, 800)}`, { cause: e });
-  }
-}
 
 const nav = (page) => click(`nav-${page}`);
 const headerState = () => win().execute(() => document.querySelector('[data-testid="header-state"]')?.getAttribute("data-state") ?? "");

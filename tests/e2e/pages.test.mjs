@@ -8,7 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { execFileSync } from "node:child_process";
 import { APP, ARTIFACTS, startFakeProvider } from "./common.mjs";
-import { click, el, fill, freshHome, openApp, shot, startDriver, stopDriver, text, win } from "./session.mjs";
+import { click, el, fill, freshHome, openApp, shot, startDriver, stopDriver, text, typeText, until, win } from "./session.mjs";
 
 const bin = fs.mkdtempSync("/tmp/tidepool-e2e-bin-");
 const { home, state, env } = freshHome({ PATH: `${bin}:${process.env.PATH}` });
@@ -17,11 +17,6 @@ const OPENED = path.join(home, "opened.log");
 fs.writeFileSync(path.join(bin, "xdg-open"), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${OPENED}'\n`, { mode: 0o755 });
 
 let fake;
-
-/** Types one key at a time: WebKitWebDriver drops a repeated key sent in one burst. */
-async function typeText(s) {
-  for (const c of s) await win().keys(c);
-}
 
 async function nav(page) {
   await click(`nav-${page}`);
@@ -37,10 +32,6 @@ async function waitRunning() {
 
 function opened() {
   return fs.existsSync(OPENED) ? fs.readFileSync(OPENED, "utf8") : "";
-}
-
-async function until(what, fn, timeout = 15000) {
-  await win().waitUntil(fn, { timeout, interval: 100, timeoutMsg: what });
 }
 
 before(async () => {

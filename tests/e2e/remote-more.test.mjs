@@ -15,7 +15,7 @@ import os from "node:os";
 import path from "node:path";
 import tls from "node:tls";
 import { FAKE_PROVIDER, SIDECAR, startFakeProvider } from "./common.mjs";
-import { click, el, fill, freshHome, openApp, shot, startDriver, stopDriver, text, win } from "./session.mjs";
+import { click, el, fill, freshHome, openApp, shot, startDriver, stopDriver, text, typeText, until, win } from "./session.mjs";
 
 const TOKEN = "e2e-remote-more-token-93c1d7aa0b5e";
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), "tidepool-e2e-remote-more-"));
@@ -30,26 +30,6 @@ const THERE = `10.213.${N}.2`;
 const procs = [];
 let netns = false;
 let tlsServer;
-
-/** Types one key at a time: WebKitWebDriver drops a repeated key sent in one burst. */
-async function typeText(s) {
-  for (const c of s) await win().keys(c);
-}
-
-let failures = 0;
-/** Waits for `fn`; on a timeout, keeps a screenshot and what the window said. */
-async function until(what, fn, timeout = 15000) {
-  try {
-    await win().waitUntil(fn, { timeout, interval: 100, timeoutMsg: what });
-  } catch (e) {
-    failures += 1;
-    await shot(`remote-more-failure-${failures}`).catch(() => {});
-    const seen = await win()
-      .execute(() => document.body?.innerText ?? "")
-      .catch(() => "");
-    throw new Error(`${what}\nThe window showed: ${String(seen).slice(0, 900)}`, { cause: e });
-  }
-}
 
 const exists = (testid) => win().execute((id) => !!document.querySelector(`[data-testid="${id}"]`), testid);
 const headerState = () => text("header-state");

@@ -135,3 +135,25 @@ export function files(dir) {
   return out;
 }
 
+
+/** Types one key at a time: WebKitWebDriver drops a repeated key sent in one burst. */
+export async function typeText(s) {
+  for (const c of s) await browser.keys(c);
+}
+
+let failures = 0;
+/** Waits for `fn` (every 100 ms, up to `timeout`); on a timeout, keeps a screenshot named after
+ *  the test file and says what the page showed. */
+export async function until(what, fn, timeout = 15000) {
+  try {
+    await browser.waitUntil(fn, { timeout, interval: 100, timeoutMsg: what });
+  } catch (e) {
+    failures += 1;
+    const file = path.basename(process.argv[1] ?? "e2e", ".test.mjs");
+    await shot(`${file}-failure-${failures}`).catch(() => {});
+    const seen = await browser
+      .execute(() => document.querySelector("main")?.textContent || document.body?.innerText || "")
+      .catch(() => "");
+    throw new Error(`${what}\nThe page showed: ${String(seen).slice(0, 800)}`, { cause: e });
+  }
+}

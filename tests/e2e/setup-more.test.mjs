@@ -12,7 +12,7 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { SIDECAR, startFakeProvider } from "./common.mjs";
-import { click, el, files, fill, freshHome, openApp, shot, startDriver, stopDriver, text, win } from "./session.mjs";
+import { click, el, files, fill, freshHome, openApp, shot, startDriver, stopDriver, text, typeText, until, win } from "./session.mjs";
 
 const KEY = "sk-e2e-openclaw-import-key-4417";
 
@@ -23,26 +23,6 @@ async function startFake(env) {
   const f = await startFakeProvider(env);
   fakes.push(f.proc);
   return f;
-}
-
-/** Types one key at a time: WebKitWebDriver drops a repeated key sent in one burst. */
-async function typeText(s) {
-  for (const c of s) await win().keys(c);
-}
-
-let failures = 0;
-/** Waits for `fn`; on a timeout, keeps a screenshot and what the window said. */
-async function until(what, fn, timeout = 15000) {
-  try {
-    await win().waitUntil(fn, { timeout, interval: 100, timeoutMsg: what });
-  } catch (e) {
-    failures += 1;
-    await shot(`setup-more-failure-${failures}`).catch(() => {});
-    const seen = await win()
-      .execute(() => document.body?.innerText ?? "")
-      .catch(() => "");
-    throw new Error(`${what}\nThe window showed: ${String(seen).slice(0, 900)}`, { cause: e });
-  }
 }
 
 const exists = (testid) => win().execute((id) => !!document.querySelector(`[data-testid="${id}"]`), testid);
