@@ -426,12 +426,17 @@ mod tests {
         );
         assert!(!allowed(&stopped, "stop"));
         let starting = view(&status(GatewayState::Starting));
-        assert!(
-            ["start", "stop", "restart"]
-                .iter()
-                .all(|a| !allowed(&starting, a))
-                || allowed(&starting, "stop")
-        );
+        // While it starts, only Stop is offered.
+        assert!(!allowed(&starting, "start"));
+        assert!(allowed(&starting, "stop"));
+        assert!(!allowed(&starting, "restart"));
+        let running = view(&status(GatewayState::Running {
+            pid: Some(1),
+            port: 18789,
+            version: "0.1.0".into(),
+        }));
+        assert!(!allowed(&running, "start"));
+        assert!(allowed(&running, "restart") && allowed(&running, "stop"));
         assert!(!allowed(&stopped, "open"), "not a gateway action");
     }
 
