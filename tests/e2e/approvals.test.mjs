@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { startFakeProvider } from "./common.mjs";
-import { click, el, fill, freshHome, openApp, shot, startDriver, stopDriver, text, typeText, until, win } from "./session.mjs";
+import { click, el, fill, freshHome, openApp, setUpHome, shot, startDriver, stopDriver, text, typeText, until, win } from "./session.mjs";
 
 const { state, env } = freshHome();
 const CONFIG = path.join(state, "tidepool.json");
@@ -71,13 +71,7 @@ async function savePolicy() {
 before(async () => {
   let port;
   ({ proc: fake, port } = await startFakeProvider());
-  const store = path.join(env.XDG_DATA_HOME, "ai.tidepool.desktop");
-  fs.mkdirSync(store, { recursive: true });
-  fs.writeFileSync(
-    path.join(store, "settings.json"),
-    JSON.stringify({ settings: { theme: "light", startOnLaunch: true, closeToTray: true, port: 0 }, onboarding: { status: "done" } }),
-  );
-  fs.mkdirSync(path.join(state, "workspace"), { recursive: true });
+  setUpHome(env, state);
   fs.writeFileSync(path.join(state, "workspace", "notes.txt"), "buy milk\n");
   fs.writeFileSync(
     CONFIG,

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { startFakeProvider } from "./common.mjs";
-import { click, el, freshHome, openApp, shot, startDriver, stopDriver, text, typeText, until, win } from "./session.mjs";
+import { click, el, freshHome, openApp, setUpHome, shot, startDriver, stopDriver, text, typeText, until, win } from "./session.mjs";
 
 const { state, env } = freshHome();
 let fake;
@@ -25,13 +25,7 @@ async function say(message) {
 before(async () => {
   let port;
   ({ proc: fake, port } = await startFakeProvider());
-  const store = path.join(env.XDG_DATA_HOME, "ai.tidepool.desktop");
-  fs.mkdirSync(store, { recursive: true });
-  fs.writeFileSync(
-    path.join(store, "settings.json"),
-    JSON.stringify({ settings: { theme: "light", startOnLaunch: true, closeToTray: true, port: 0 }, onboarding: { status: "done" } }),
-  );
-  fs.mkdirSync(path.join(state, "workspace"), { recursive: true });
+  setUpHome(env, state);
   // Only the large model has a price: a conversation that costs something went to it.
   fs.writeFileSync(
     path.join(state, "tidepool.json"),

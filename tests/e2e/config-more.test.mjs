@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { startFakeProvider } from "./common.mjs";
-import { click, el, freshHome, openApp, shot, startDriver, stopDriver, text, typeText, until, win } from "./session.mjs";
+import { click, el, freshHome, openApp, setUpHome, shot, startDriver, stopDriver, text, typeText, until, win } from "./session.mjs";
 
 const { state: STATE, env } = freshHome();
 const FILE = path.join(STATE, "tidepool.json");
@@ -50,13 +50,7 @@ function editOnDisk(from, to) {
 before(async () => {
   let port;
   ({ proc: fake, port } = await startFakeProvider());
-  const storeDir = path.join(env.XDG_DATA_HOME, "ai.tidepool.desktop");
-  fs.mkdirSync(storeDir, { recursive: true });
-  fs.writeFileSync(
-    path.join(storeDir, "settings.json"),
-    JSON.stringify({ settings: { theme: "light", startOnLaunch: true, closeToTray: true, port: 0 }, onboarding: { status: "done" } }),
-  );
-  fs.mkdirSync(STATE, { recursive: true });
+  setUpHome(env, STATE);
   fs.writeFileSync(
     FILE,
     `// e2e: config conflicts and offline edits\n{\n  agents: { defaults: { model: "fake/fake-model" } },\n  tools: { exec: { mode: "ask" } }, // ask before running anything\n  models: { providers: { fake: { baseUrl: "http://127.0.0.1:${port}/v1", api: "openai-completions" } } },\n}\n`,

@@ -11,7 +11,7 @@ import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { APP, freePort, startFakeProvider, waitPort } from "./common.mjs";
-import { click, el, fill, freshHome, openApp, shot, startDriver, stopDriver, text, typeText, until, win } from "./session.mjs";
+import { click, el, fill, freshHome, openApp, setUpHome, shot, startDriver, stopDriver, text, typeText, until, win } from "./session.mjs";
 
 /** `xdotool` drives the native save dialog (it is outside the webview); without it those tests skip. */
 const XDOTOOL = (() => {
@@ -165,13 +165,7 @@ function windowViewable() {
 before(async () => {
   let port;
   ({ proc: fake, port } = await startFakeProvider());
-  const store = path.join(env.XDG_DATA_HOME, "ai.tidepool.desktop");
-  fs.mkdirSync(store, { recursive: true });
-  fs.writeFileSync(
-    path.join(store, "settings.json"),
-    JSON.stringify({ settings: { theme: "light", startOnLaunch: true, closeToTray: true, port: 0 }, onboarding: { status: "done" } }),
-  );
-  fs.mkdirSync(path.join(state, "workspace"), { recursive: true });
+  setUpHome(env, state);
   fs.writeFileSync(path.join(state, "workspace", "notes.txt"), "buy milk\n");
   // Commands ask first, except `sleep` (so an approval can arrive a moment after a message).
   fs.writeFileSync(

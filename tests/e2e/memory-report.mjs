@@ -6,14 +6,11 @@ import fs from "node:fs";
 import path from "node:path";
 import { execFileSync } from "node:child_process";
 import { startFakeProvider } from "./common.mjs";
-import { click, el, freshHome, openApp, startDriver, stopDriver, win } from "./session.mjs";
+import { click, el, freshHome, openApp, setUpHome, startDriver, stopDriver, win } from "./session.mjs";
 
 const { state, env } = freshHome();
 const { proc: fake, port } = await startFakeProvider();
-const store = path.join(env.XDG_DATA_HOME, "ai.tidepool.desktop");
-fs.mkdirSync(store, { recursive: true });
-fs.writeFileSync(path.join(store, "settings.json"), JSON.stringify({ settings: { theme: "light", startOnLaunch: true, closeToTray: true, port: 0 }, onboarding: { status: "done" } }));
-fs.mkdirSync(path.join(state, "workspace"), { recursive: true });
+setUpHome(env, state);
 fs.writeFileSync(path.join(state, "tidepool.json"), `{ agents: { defaults: { model: "fake/fake-model" } }, models: { providers: { fake: { baseUrl: "http://127.0.0.1:${port}/v1", api: "openai-completions" } } } }`);
 
 /** This script's descendants (tauri-driver → WebKitWebDriver → the app → its web, network and

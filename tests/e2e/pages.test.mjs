@@ -8,7 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { execFileSync } from "node:child_process";
 import { APP, ARTIFACTS, startFakeProvider } from "./common.mjs";
-import { click, el, fill, freshHome, openApp, shot, startDriver, stopDriver, text, typeText, until, win } from "./session.mjs";
+import { click, el, fill, freshHome, openApp, setUpHome, shot, startDriver, stopDriver, text, typeText, until, win } from "./session.mjs";
 
 const bin = fs.mkdtempSync("/tmp/tidepool-e2e-bin-");
 const { home, state, env } = freshHome({ PATH: `${bin}:${process.env.PATH}` });
@@ -37,13 +37,7 @@ function opened() {
 before(async () => {
   let port;
   ({ proc: fake, port } = await startFakeProvider());
-  const store = path.join(env.XDG_DATA_HOME, "ai.tidepool.desktop");
-  fs.mkdirSync(store, { recursive: true });
-  fs.writeFileSync(
-    path.join(store, "settings.json"),
-    JSON.stringify({ settings: { theme: "light", startOnLaunch: true, closeToTray: true, port: 0 }, onboarding: { status: "done" } }),
-  );
-  fs.mkdirSync(path.join(state, "workspace"), { recursive: true });
+  setUpHome(env, state);
   fs.writeFileSync(
     path.join(state, "tidepool.json"),
     `{\n  agents: { defaults: { model: "fake/fake-model" } },\n  models: { providers: { fake: { baseUrl: "http://127.0.0.1:${port}/v1", api: "openai-completions" } } },\n}\n`,

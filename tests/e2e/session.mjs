@@ -157,3 +157,15 @@ export async function until(what, fn, timeout = 15000) {
     throw new Error(`${what}\nThe page showed: ${String(seen).slice(0, 800)}`, { cause: e });
   }
 }
+
+/** Makes a fresh home one where setup is done: the app's settings (light theme, the gateway
+ *  started on launch on any free port, `settings` on top) and an empty workspace in `state`. */
+export function setUpHome(env, state, settings = {}) {
+  const store = path.join(env.XDG_DATA_HOME, "ai.tidepool.desktop");
+  fs.mkdirSync(store, { recursive: true });
+  fs.writeFileSync(
+    path.join(store, "settings.json"),
+    JSON.stringify({ settings: { theme: "light", startOnLaunch: true, closeToTray: true, port: 0, ...settings }, onboarding: { status: "done" } }),
+  );
+  fs.mkdirSync(path.join(state, "workspace"), { recursive: true });
+}

@@ -9,7 +9,7 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { APP, ROOT, startFakeProvider } from "./common.mjs";
-import { click, el, freshHome, openApp, shot, startDriver, stopDriver, text, win } from "./session.mjs";
+import { click, el, freshHome, openApp, setUpHome, shot, startDriver, stopDriver, text, win } from "./session.mjs";
 import { classifyIcon, iconFile, startTrayHost } from "./trayhost.mjs";
 
 const { state, env } = freshHome();
@@ -173,13 +173,7 @@ async function later() {
 before(async () => {
   let port;
   ({ proc: fake, port } = await startFakeProvider());
-  const store = path.join(env.XDG_DATA_HOME, "ai.tidepool.desktop");
-  fs.mkdirSync(store, { recursive: true });
-  fs.writeFileSync(
-    path.join(store, "settings.json"),
-    JSON.stringify({ settings: { theme: "light", startOnLaunch: true, closeToTray: true, port: 0 }, onboarding: { status: "done" } }),
-  );
-  fs.mkdirSync(path.join(state, "workspace"), { recursive: true });
+  setUpHome(env, state);
   fs.writeFileSync(
     path.join(state, "tidepool.json"),
     `{\n  agents: { defaults: { model: "fake/fake-model" } },\n  tools: { exec: { mode: "ask" } },\n  models: { providers: { fake: { baseUrl: "http://127.0.0.1:${port}/v1", api: "openai-completions" } } },\n}\n`,
