@@ -104,6 +104,14 @@ enum Command {
         #[command(subcommand)]
         command: cmd::agent::SessionsCommand,
     },
+    /// Replace the installed binary with a checked new one; roll back if it does not come up.
+    Update(cmd::update::UpdateArgs),
+    /// Print the version and the target this binary was built for.
+    Version {
+        /// Print JSON (`{"version","target"}`).
+        #[arg(long)]
+        json: bool,
+    },
     /// Show the gateway's log.
     Logs {
         /// Keep printing new lines as they are written (Ctrl-C to stop).
@@ -124,6 +132,18 @@ enum Command {
 enum GatewayCommand {
     /// Run the gateway in the foreground.
     Run(cmd::run::RunArgs),
+    /// Install the gateway as a service (systemd, launchd, a Scheduled Task, or plain).
+    Install(cmd::service::InstallArgs),
+    /// Stop and remove the service (the state dir stays unless --purge).
+    Uninstall(cmd::service::UninstallArgs),
+    /// Start the installed service and wait until it is ready.
+    Start(cmd::service::Common),
+    /// Stop the service gracefully.
+    Stop(cmd::service::Common),
+    /// Stop, then start the service.
+    Restart(cmd::service::Common),
+    /// Service, config, listener, RPC and versions, also when the gateway is down.
+    Status(cmd::service::Common),
     /// Call any gateway method and print the JSON result.
     Call {
         /// Method name, e.g. `health`.
@@ -140,11 +160,37 @@ enum GatewayCommand {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    use clap::{CommandFactory, FromArgMatches};
+    // The version is read at run time: a release stamp may have set it (see `version.rs`).
+    let matches = Cli::command()
+        .version(tidepool_gateway::version())
+        .get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     match cli.command {
         Command::Gateway {
             command: GatewayCommand::Run(args),
         } => cmd::run::run(args),
+        Command::Gateway {
+            command: GatewayCommand::Install(a),
+        } => cmd::service::install(a),
+        Command::Gateway {
+            command: GatewayCommand::Uninstall(a),
+        } => cmd::service::uninstall(a),
+        Command::Gateway {
+            command: GatewayCommand::Start(c),
+        } => cmd::service::start(c),
+        Command::Gateway {
+            command: GatewayCommand::Stop(c),
+        } => cmd::service::stop(c),
+        Command::Gateway {
+            command: GatewayCommand::Restart(c),
+        } => cmd::service::restart(c),
+        Command::Gateway {
+            command: GatewayCommand::Status(c),
+        } => cmd::service::status(c),
         Command::Gateway {
             command:
                 GatewayCommand::Call {
@@ -162,6 +208,8 @@ fn main() -> ExitCode {
         Command::Sessions { command } => cmd::agent::sessions(command),
         Command::Health { json, conn } => cmd::rpc::health(&conn, json),
         Command::Status { json, conn } => cmd::rpc::status(&conn, json),
+        Command::Update(args) => cmd::update::run(args),
+        Command::Version { json } => cmd::update::version(json),
         Command::Logs {
             follow,
             json,

@@ -122,7 +122,8 @@ pub fn resolve(
     }
 }
 
-fn env_token() -> Option<String> {
+/// The token from `TIDEPOOL_GATEWAY_TOKEN` (or OpenClaw's variable), when set and not empty.
+pub fn env_token() -> Option<String> {
     [TOKEN_ENV, OPENCLAW_TOKEN_ENV]
         .iter()
         .filter_map(|k| std::env::var(k).ok())

@@ -14,6 +14,7 @@ pub mod json;
 pub mod lifecycle;
 pub mod lock;
 pub mod logs;
+pub mod metrics;
 pub mod paths;
 pub mod presence;
 pub mod providers;
@@ -21,17 +22,19 @@ pub mod redact;
 pub mod rpc;
 pub mod secrets;
 pub mod server;
+pub mod service;
 pub mod sessions;
 pub mod state;
 pub mod status;
 pub mod sysinfo;
 pub mod tools;
+pub mod update;
+pub mod version;
 
 pub use paths::StatePaths;
 pub use server::{Gateway, Overrides, Prepared, StartError, prepare};
 
-/// The gateway version (the crate version).
-pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+pub use version::version;
 
 #[cfg(test)]
 mod layout_tests;

@@ -80,6 +80,41 @@ impl StateLock {
         })
     }
 
+    /// Who holds the lock at `path` now: `Some(pid)` (0 when the file names none) while a
+    /// gateway runs for that state dir, `None` when nobody does.
+    pub fn holder(path: &Path) -> Option<u32> {
+        let mut file = OpenOptions::new().read(true).open(path).ok()?;
+        match file.try_lock_shared() {
+            Ok(()) => {
+                let _ = file.unlock();
+                None
+            }
+            Err(TryLockError::WouldBlock) => {
+                let mut pid = String::new();
+                let _ = file.read_to_string(&mut pid);
+                Some(pid.trim().parse().unwrap_or(0))
+            }
+            Err(TryLockError::Error(_)) => None,
+        }
+    }
+
+    /// Waits until nobody holds the lock at `path` (the gateway has exited and the OS released
+    /// it), at most `timeout`; true when released.
+    pub fn wait_released(path: &Path, timeout: std::time::Duration) -> bool {
+        let Ok(file) = OpenOptions::new().read(true).open(path) else {
+            return true;
+        };
+        let (tx, rx) = std::sync::mpsc::channel();
+        // A blocking lock wakes the moment the holder's lock goes; the thread ends with it (or
+        // with the process, if the holder never lets go).
+        std::thread::spawn(move || {
+            let released = file.lock_shared().is_ok();
+            let _ = file.unlock();
+            let _ = tx.send(released);
+        });
+        rx.recv_timeout(timeout).unwrap_or(false)
+    }
+
     /// The lock file.
     pub fn path(&self) -> &Path {
         &self.path
@@ -109,7 +144,17 @@ mod tests {
             err.contains(&format!("pid {}", std::process::id())),
             "{err}"
         );
+        assert_eq!(StateLock::holder(&path), Some(std::process::id()));
+        assert!(!StateLock::wait_released(
+            &path,
+            std::time::Duration::from_millis(50)
+        ));
         drop(first);
+        assert_eq!(StateLock::holder(&path), None);
+        assert!(StateLock::wait_released(
+            &path,
+            std::time::Duration::from_secs(5)
+        ));
         assert!(StateLock::acquire(&path).is_ok());
     }
 }

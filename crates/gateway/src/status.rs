@@ -165,5 +165,9 @@ pub fn status(s: &Shared) -> StatusResult {
         host: sysinfo::hostname(),
         platform: sysinfo::platform().into(),
         config_unsupported: s.config.store.snapshot().loaded.unsupported.clone(),
+        active_runs: s.chat.metrics.active_runs(),
+        runs: s.chat.metrics.runs_total(),
+        pending_approvals: s.chat.approvals.pending().len() as u64,
+        providers: s.chat.metrics.providers(),
     }
 }

@@ -24,6 +24,25 @@ pub fn rss_bytes() -> Option<u64> {
     }
 }
 
+/// User plus system CPU time this process has used, in seconds.
+pub fn cpu_seconds() -> Option<f64> {
+    #[cfg(unix)]
+    {
+        // SAFETY: getrusage fills the struct we own; zeroed is a valid rusage.
+        #[allow(unsafe_code)]
+        let usage = unsafe {
+            let mut u: libc::rusage = std::mem::zeroed();
+            (libc::getrusage(libc::RUSAGE_SELF, &mut u) == 0).then_some(u)
+        }?;
+        let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+        Some(secs(usage.ru_utime) + secs(usage.ru_stime))
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
+}
+
 /// The host name.
 pub fn hostname() -> String {
     #[cfg(windows)]

@@ -14,7 +14,9 @@ pub mod methods;
 pub mod runs;
 pub mod scopes;
 mod serde_util;
+pub mod service;
 pub mod sessions;
+pub mod update;
 pub mod usage;
 
 pub use decode::{DecodeError, Inbound, decode_inbound};

@@ -388,6 +388,36 @@ pub struct StatusResult {
     /// OpenClaw settings in the config that Tidepool accepts but does not act on yet.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub config_unsupported: Vec<String>,
+    /// Tidepool: chat runs in progress.
+    #[serde(default)]
+    pub active_runs: u64,
+    /// Tidepool: chat runs finished since start.
+    #[serde(default)]
+    pub runs: u64,
+    /// Tidepool: exec approvals waiting for a decision.
+    #[serde(default)]
+    pub pending_approvals: u64,
+    /// Tidepool: each provider called since start, with when it last answered and failed
+    /// (the same figures as `/metrics`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub providers: Vec<ProviderVitals>,
+}
+
+/// How a model provider has been doing since the gateway started.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct ProviderVitals {
+    /// Provider id (`anthropic`, `openai`, …).
+    pub provider: String,
+    /// When it last answered, ms since the epoch.
+    pub last_ok_ms: Option<u64>,
+    /// When a call to it last failed, ms since the epoch.
+    pub last_error_ms: Option<u64>,
+    /// The kind of that failure (`auth`, `rate_limit`, `network`, …).
+    pub last_error: Option<String>,
+    /// Failed calls since start.
+    pub errors: u64,
 }
 
 /// The one line `tidepool gateway run` prints on stdout once it accepts connections (the

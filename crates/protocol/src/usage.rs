@@ -172,6 +172,19 @@ pub struct DailyUsage {
     /// The day's totals.
     #[serde(flatten)]
     pub totals: UsageTotals,
+    /// Tidepool: the day's tokens and cost by provider (in `usage.cost`; empty elsewhere).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub by_provider: BTreeMap<String, ProviderDay>,
+}
+
+/// One provider's use on one day.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProviderDay {
+    /// Input and output tokens.
+    pub tokens: u64,
+    /// Cost, USD (replies without a price count 0).
+    pub cost: f64,
 }
 
 /// `usage.cost` result.
@@ -508,3 +521,31 @@ pub struct SessionsUsageResult {
 
 /// OpenClaw's key for a session whose creator is not known.
 pub const UNKNOWN_CREATOR_KEY: &str = "[\"unknown\"]";
+
+#[cfg(test)]
+mod by_provider_tests {
+    use super::*;
+
+    #[test]
+    fn a_day_carries_its_split_by_provider_and_reads_back() {
+        let mut d = DailyUsage {
+            date: "2026-12-04".into(),
+            ..DailyUsage::default()
+        };
+        d.totals.input = 3;
+        d.by_provider.insert(
+            "fake".into(),
+            ProviderDay {
+                tokens: 3,
+                cost: 0.5,
+            },
+        );
+        let v = serde_json::to_value(&d).unwrap();
+        assert_eq!(v["byProvider"]["fake"]["tokens"], 3, "{v}");
+        assert_eq!(v["input"], 3);
+        assert_eq!(serde_json::from_value::<DailyUsage>(v).unwrap(), d);
+        // A day without use has no split (OpenClaw's shape exactly).
+        let v = serde_json::to_value(DailyUsage::default()).unwrap();
+        assert!(v.get("byProvider").is_none());
+    }
+}

@@ -44,6 +44,8 @@ mod anthropic;
 mod conversation;
 mod json;
 mod openai;
+#[cfg(unix)]
+pub mod sshd;
 mod stream;
 
 use std::collections::{BTreeMap, VecDeque};

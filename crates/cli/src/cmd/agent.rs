@@ -103,15 +103,7 @@ pub enum SessionsCommand {
     },
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| {
-            eprintln!("tidepool: cannot start the async runtime: {e}");
-            ExitCode::from(71)
-        })
-}
+use super::runtime;
 
 /// How a streamed turn ended.
 enum Ended {

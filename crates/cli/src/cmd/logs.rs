@@ -17,15 +17,9 @@ pub fn logs(conn: &Connection, follow: bool, json: bool, limit: u32) -> ExitCode
         eprintln!("tidepool: --limit must be between 1 and 5000");
         return ExitCode::from(64);
     }
-    let rt = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let rt = match super::runtime() {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("tidepool: cannot start the async runtime: {e}");
-            return ExitCode::from(71);
-        }
+        Err(code) => return code,
     };
     match rt.block_on(run(conn, follow, json, limit)) {
         Ok(()) => ExitCode::SUCCESS,

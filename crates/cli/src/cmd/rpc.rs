@@ -9,14 +9,7 @@ use tidepool_protocol::Scope;
 use tidepool_protocol::methods::{HealthSummary, StatusResult, names};
 
 fn block_on<F: std::future::Future>(f: F) -> Result<F::Output, ExitCode> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map(|rt| rt.block_on(f))
-        .map_err(|e| {
-            eprintln!("tidepool: cannot start the async runtime: {e}");
-            ExitCode::from(71)
-        })
+    super::runtime().map(|rt| rt.block_on(f))
 }
 
 async fn request(

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use tidepool_gateway::config::Bind;
 use tidepool_gateway::lifecycle::{self, ExitCause};
 use tidepool_gateway::logs::{self as logging, LogOptions};
-use tidepool_gateway::{Gateway, Overrides, StatePaths, VERSION, fsutil, prepare};
+use tidepool_gateway::{Gateway, Overrides, StatePaths, fsutil, prepare, version};
 use tidepool_protocol::methods::ShutdownEvent;
 use tracing::{info, warn};
 
@@ -117,7 +117,7 @@ async fn serve(
         Ok(s) => s,
         Err(e) => return fail(&format!("cannot install signal handlers: {e}"), 71),
     };
-    let gateway = match Gateway::start(prepared, VERSION).await {
+    let gateway = match Gateway::start(prepared, version()).await {
         Ok(g) => g,
         Err(e) => {
             tracing::error!(error = %e, "gateway failed to start");
@@ -132,7 +132,7 @@ async fn serve(
         pid,
         port: addr.port(),
         url: url.clone(),
-        version: VERSION.into(),
+        version: version().into(),
     })
     .unwrap_or_default();
     if let Err(e) = fsutil::write_private(&runtime_path, &info_json) {
@@ -143,7 +143,7 @@ async fn serve(
         event: tidepool_protocol::methods::ReadyEvent::Ready,
         port: addr.port(),
         pid,
-        version: VERSION.into(),
+        version: version().into(),
     };
     {
         let mut stdout = std::io::stdout().lock();

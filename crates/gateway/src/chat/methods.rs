@@ -64,6 +64,7 @@ fn start(
         let dir = shared.config_dir();
         let key = req.session_key.clone();
         let id = req.run_id.clone();
+        let active = shared.chat.metrics.run_started();
         let outcome = run::run(
             shared.chat.clone(),
             config,
@@ -73,6 +74,13 @@ fn start(
             cancel,
         )
         .await;
+        drop(active);
+        shared.chat.metrics.run_finished(match &outcome {
+            RunOutcome::Ok => "ok",
+            RunOutcome::Aborted => "aborted",
+            RunOutcome::Error(_) => "error",
+            RunOutcome::Running => "running",
+        });
         shared.chat.end(&id, outcome);
         shared.broadcast(
             events::SESSIONS_CHANGED,

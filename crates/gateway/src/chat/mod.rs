@@ -176,6 +176,8 @@ pub struct ChatRuntime {
     pub approvals: Arc<crate::approvals::Approvals>,
     /// The secrets store (`{ source: "store" }` references).
     pub secrets: Arc<crate::secrets::Secrets>,
+    /// Runs, tokens and provider errors for `/metrics`.
+    pub metrics: Arc<crate::metrics::Metrics>,
     active: Mutex<HashMap<String, ActiveRun>>,
     outcomes: Mutex<HashMap<String, watch::Sender<RunOutcome>>>,
     finished: Mutex<VecDeque<String>>,
@@ -193,9 +195,11 @@ impl ChatRuntime {
         http: reqwest::Client,
         approvals: Arc<crate::approvals::Approvals>,
         secrets: Arc<crate::secrets::Secrets>,
+        metrics: Arc<crate::metrics::Metrics>,
     ) -> ChatRuntime {
         ChatRuntime {
             secrets,
+            metrics,
             store,
             http,
             approvals,

@@ -393,6 +393,7 @@ async fn turn(
                     return RunOutcome::Aborted;
                 }
                 let msg = e.to_string();
+                rt.metrics.provider_failed(&provider.id, e.kind());
                 let _ = store.set_run_error(&req.session_key, Some(&msg)).await;
                 let detail = json!({ "provider": provider.id, "model": model, "providerErrorType": e.kind() });
                 return fail(msg, error_kind(&e), detail);
@@ -403,6 +404,15 @@ async fn turn(
                 stop,
             }) => {
                 total.add(usage);
+                rt.metrics.provider_answered(
+                    &provider.id,
+                    [
+                        ("input", usage.input),
+                        ("output", usage.output),
+                        ("cache_read", usage.cache_read),
+                        ("cache_write", usage.cache_write),
+                    ],
+                );
                 let c = cost(&provider, &model, usage);
                 let context_size = usage.input + usage.cache_read + usage.cache_write;
                 let _ = store

@@ -35,7 +35,7 @@ pub fn register(r: &mut Methods) {
         Ok(ConfigSchemaResult {
             schema,
             ui_hints,
-            version: crate::VERSION.to_owned(),
+            version: crate::version().to_owned(),
             generated_at: crate::sysinfo::now_ms().to_string(),
         })
     });

@@ -130,10 +130,12 @@ pub(crate) fn spawn(shared: Arc<Shared>) {
             }
             match reloaded {
                 Ok(Ok(Some(change))) => {
+                    shared.chat.metrics.config_reload("applied");
                     crate::config::methods::announce(&shared, &change, "file");
                 }
                 Ok(Ok(None)) => {}
                 Ok(Err(e)) => {
+                    shared.chat.metrics.config_reload("rejected");
                     tracing::warn!(error = %e, "config edit ignored: the file is not valid; the running config stays");
                 }
                 Err(e) => tracing::warn!(error = %e, "config reload failed"),

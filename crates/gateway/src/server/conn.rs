@@ -3,6 +3,7 @@
 
 mod handshake;
 
+use super::http::Replay;
 use super::out::{self, Outbound};
 use super::reply::{Reply, send_reply};
 use crate::auth;
@@ -27,7 +28,6 @@ use tidepool_protocol::{
     ErrorCode, ErrorShape, MIN_PROTOCOL_VERSION, PRE_AUTH_MAX_FRAME_BYTES, PROTOCOL_VERSION, Role,
     Scope, close_codes,
 };
-use tokio::net::TcpStream;
 use tokio::sync::{Semaphore, broadcast};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
@@ -49,7 +49,7 @@ const EVENTS: &[&str] = &[
 ];
 
 /// Serves one accepted TCP stream.
-pub(super) async fn serve(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr) {
+pub(super) async fn serve(shared: Arc<Shared>, stream: Replay, peer: SocketAddr) {
     let conn_id = sysinfo::random_id();
     let span = tracing::info_span!("conn", conn_id = %conn_id);
     Conn::run(shared, stream, peer, conn_id)
@@ -105,7 +105,7 @@ fn close_msg(code: u16, reason: &str) -> Message {
 }
 
 impl Conn {
-    async fn run(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr, conn_id: String) {
+    async fn run(shared: Arc<Shared>, stream: Replay, peer: SocketAddr, conn_id: String) {
         let gw = &shared.config.at_start.gateway;
         let ws_config = WebSocketConfig::default()
             .max_message_size(Some(gw.max_payload))
@@ -127,6 +127,7 @@ impl Conn {
                 return;
             }
         };
+        let _open = shared.chat.metrics.connection();
         let (mut sink, mut stream) = ws.split();
         let (out, mut out_rx) = out::channel(gw.max_buffered_bytes);
         let writer = tokio::spawn(async move {
@@ -383,6 +384,8 @@ impl Conn {
     }
 
     fn dispatch(&self, reply: Reply, method: String, params: Value, scopes: Vec<Scope>) {
+        let started = std::time::Instant::now();
+        let metrics = self.shared.chat.metrics.clone();
         let interim = match &reply {
             Reply::Native(id) => {
                 let (out, redactor, id) = (
@@ -419,6 +422,11 @@ impl Conn {
                     f
                 }
                 Err(refusal) => {
+                    let label = match refusal {
+                        Refusal::Unknown => crate::metrics::UNKNOWN_METHOD,
+                        Refusal::MissingScope(_) => method.as_str(),
+                    };
+                    metrics.rpc(label, crate::metrics::Outcome::refused, started.elapsed());
                     if let Refusal::MissingScope(_) = refusal {
                         warn!(%method, "request refused: missing scope");
                     }
@@ -427,6 +435,7 @@ impl Conn {
                 }
             };
         let Ok(permit) = self.in_flight.clone().try_acquire_owned() else {
+            metrics.rpc(&method, crate::metrics::Outcome::refused, started.elapsed());
             self.reply(
                 &reply,
                 Err(ErrorShape::new(
@@ -451,6 +460,12 @@ impl Conn {
                 if let Err(e) = &result {
                     debug!(code = %e.code, message = %e.message, "request failed");
                 }
+                let outcome = if result.is_ok() {
+                    crate::metrics::Outcome::ok
+                } else {
+                    crate::metrics::Outcome::error
+                };
+                metrics.rpc(&method, outcome, started.elapsed());
                 send_reply(&out, &redactor, &reply, result);
                 drop(permit);
             }

@@ -2,6 +2,7 @@
 //! broadcast events, and graceful shutdown with a bounded drain.
 
 mod conn;
+mod http;
 pub mod out;
 mod reply;
 
@@ -227,6 +228,7 @@ impl Gateway {
             http,
             approvals,
             secrets,
+            Arc::new(crate::metrics::Metrics::new()),
         ));
         let (events, _) = broadcast::channel(EVENT_BUFFER);
         let shared = Arc::new(Shared {
@@ -310,14 +312,16 @@ impl Gateway {
         if runs > 0 {
             tracing::info!(runs, "stopping the replies in progress");
         }
-        self.accept.abort();
         self.shared.tasks.close();
         let drain = Duration::from_millis(self.shared.config.at_start.gateway.drain_timeout_ms);
         // Connections close themselves after their own drain; allow a little for the close
         // frames to be written.
-        tokio::time::timeout(drain + Duration::from_millis(500), self.shared.tasks.wait())
-            .await
-            .is_ok()
+        let drained =
+            tokio::time::timeout(drain + Duration::from_millis(500), self.shared.tasks.wait())
+                .await
+                .is_ok();
+        self.accept.abort();
+        drained
     }
 }
 
@@ -350,12 +354,11 @@ async fn accept_loop(shared: Arc<Shared>, listener: TcpListener) {
                 continue;
             }
         };
-        if shared.shutdown.is_cancelled() {
-            break;
-        }
+        // While draining, probes are still answered (`/readyz` says so) and new WebSocket
+        // sessions are refused; the loop ends when the drain does.
         let _ = stream.set_nodelay(true);
         shared
             .tasks
-            .spawn(conn::serve(shared.clone(), stream, peer));
+            .spawn(http::route(shared.clone(), stream, peer));
     }
 }

@@ -464,3 +464,39 @@ pub fn err_code(r: &Value) -> (&str, &str) {
         r["error"]["details"]["code"].as_str().unwrap_or_default(),
     )
 }
+
+/// Kills a detached gateway (a plain service the test started: not its child) when dropped,
+/// so a failed test leaves nothing running for the state dir it names.
+pub struct Reaper(pub PathBuf);
+
+impl Drop for Reaper {
+    fn drop(&mut self) {
+        if let Some(pid) = tidepool_gateway::lock::StateLock::holder(&self.0.join("gateway.lock"))
+            .filter(|p| *p != 0)
+        {
+            tidepool_process::kill(pid);
+        }
+    }
+}
+
+/// Runs `BINARY ARGS --state-dir DIR --json` with no gateway in the environment and the vault
+/// as the secrets store: (exit code, the JSON document on stdout, stderr).
+pub fn cli_json(binary: &Path, dir: &Path, args: &[&str]) -> (i32, Value, String) {
+    #[allow(clippy::disallowed_methods)] // the binary under test, with exactly this environment
+    let o = std::process::Command::new(binary)
+        .args(args)
+        .arg("--state-dir")
+        .arg(dir)
+        .arg("--json")
+        .env_remove("TIDEPOOL_GATEWAY_TOKEN")
+        .env_remove("TIDEPOOL_GATEWAY_URL")
+        .env("TIDEPOOL_SECRETS_BACKEND", "vault")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+    let v = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}) from {args:?}: {stdout}\n{stderr}"));
+    (o.status.code().unwrap_or(-1), v, stderr)
+}

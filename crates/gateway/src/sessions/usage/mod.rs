@@ -14,7 +14,7 @@ use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use tidepool_protocol::usage::{
     AgentUsage, CreatorUsage, DailyBreakdown, DailyLatency, DailyMessageCounts, DailyModelUsage,
-    DailySummary, DailyUsage, Latency, MessageCounts, ModelUsage, ProviderUsage,
+    DailySummary, DailyUsage, Latency, MessageCounts, ModelUsage, ProviderDay, ProviderUsage,
     QuarterHourMessageCounts, QuarterHourTokens, SessionActivity, SessionUsage, ToolCount,
     ToolUsage, UNKNOWN_CREATOR_KEY, UsageAggregates, UsageTotals,
 };

@@ -278,15 +278,33 @@ pub fn daily_totals(
         .map(|d| (d, UsageTotals::default()))
         .collect();
     let mut totals = UsageTotals::default();
+    let mut by_provider: BTreeMap<String, BTreeMap<String, ProviderDay>> = BTreeMap::new();
     for e in entries.iter().filter(|e| e.role == "assistant") {
         if let Some(t) = entry_totals(&e.meta, prices) {
             totals.add(&t);
-            daily.entry(range.day_of(e.created_at)).or_default().add(&t);
+            let day = range.day_of(e.created_at);
+            let provider = e
+                .meta
+                .get("provider")
+                .and_then(Value::as_str)
+                .unwrap_or("unknown");
+            let p = by_provider
+                .entry(day.clone())
+                .or_default()
+                .entry(provider.to_owned())
+                .or_default();
+            p.tokens += t.input + t.output;
+            p.cost += t.total_cost;
+            daily.entry(day).or_default().add(&t);
         }
     }
     let daily = daily
         .into_iter()
-        .map(|(date, totals)| DailyUsage { date, totals })
+        .map(|(date, totals)| DailyUsage {
+            by_provider: by_provider.remove(&date).unwrap_or_default(),
+            date,
+            totals,
+        })
         .collect();
     (daily, totals)
 }
@@ -410,7 +428,11 @@ pub fn aggregate(rows: &[Counted<'_>]) -> UsageAggregates {
     if !rows.is_empty() {
         creator.daily = creator_daily
             .into_iter()
-            .map(|(date, totals)| DailyUsage { date, totals })
+            .map(|(date, totals)| DailyUsage {
+                date,
+                totals,
+                by_provider: BTreeMap::new(),
+            })
             .collect();
         creator.session_activity = activity
             .into_iter()
@@ -423,7 +445,11 @@ pub fn aggregate(rows: &[Counted<'_>]) -> UsageAggregates {
     }
     a.cost_daily = cost_daily
         .into_iter()
-        .map(|(date, totals)| DailyUsage { date, totals })
+        .map(|(date, totals)| DailyUsage {
+            date,
+            totals,
+            by_provider: BTreeMap::new(),
+        })
         .collect();
     a.latency = latency(latencies);
     a.daily_latency = daily_latencies

@@ -165,3 +165,73 @@ fn latency_percentiles() {
     assert_eq!(latency(vec![7]).map(|l| l.p95_ms), Some(7));
     assert!(latency(vec![]).is_none());
 }
+
+#[test]
+fn each_day_is_split_by_provider() {
+    let now = at("2026-12-02");
+    let range = resolve_range(
+        &RangeRequest {
+            mode: Some("specific"),
+            utc_offset: Some("UTC+0"),
+            start_date: Some("2026-12-01"),
+            end_date: Some("2026-12-02"),
+            ..RangeRequest::default()
+        },
+        now,
+    )
+    .unwrap();
+    let entry = |day: &str, meta: serde_json::Value| UsageEntry {
+        session_key: "k".into(),
+        session_id: "s".into(),
+        agent_id: "main".into(),
+        role: "assistant".into(),
+        status: String::new(),
+        created_at: at(day).as_millisecond() + 3_600_000,
+        meta,
+        tool_names: vec![],
+        tool_results: 0,
+        tool_errors: 0,
+    };
+    let cost = |total: f64| json!({ "input": 0, "output": 0, "cacheRead": 0, "cacheWrite": 0, "total": total });
+    let entries = vec![
+        entry(
+            "2026-12-02",
+            json!({ "provider": "anthropic", "model": "m", "usage": { "input": 10, "output": 5, "cost": cost(0.5) } }),
+        ),
+        entry(
+            "2026-12-02",
+            json!({ "provider": "openai", "model": "m", "usage": { "input": 1, "output": 1, "cost": cost(0.25) } }),
+        ),
+        entry(
+            "2026-12-02",
+            json!({ "provider": "anthropic", "model": "m", "usage": { "input": 4, "output": 1, "cost": cost(0.5) } }),
+        ),
+        entry(
+            "2026-12-02",
+            json!({ "model": "m", "usage": { "input": 2, "output": 0 } }),
+        ),
+    ];
+    let (daily, totals) = daily_totals(&entries, &range, &Prices::default());
+    assert_eq!(daily.len(), 2);
+    assert!(
+        daily[0].by_provider.is_empty(),
+        "a day without use has no split"
+    );
+    let today = &daily[1].by_provider;
+    assert_eq!(
+        today.keys().collect::<Vec<_>>(),
+        ["anthropic", "openai", "unknown"]
+    );
+    assert_eq!(
+        (today["anthropic"].tokens, today["anthropic"].cost),
+        (20, 1.0)
+    );
+    assert_eq!((today["openai"].tokens, today["openai"].cost), (2, 0.25));
+    assert_eq!(today["unknown"].tokens, 2);
+    let split: u64 = today.values().map(|p| p.tokens).sum();
+    assert_eq!(
+        split,
+        totals.input + totals.output,
+        "the split adds up to the day"
+    );
+}
