@@ -77,5 +77,34 @@ impl From<tidepool_control::config::ConfigAccessError> for AppError {
     }
 }
 
+impl From<tidepool_control::hosts::HostsError> for AppError {
+    fn from(e: tidepool_control::hosts::HostsError) -> Self {
+        use tidepool_control::hosts::{HostError, HostsError, StoreError};
+        let message = e.to_string();
+        match e {
+            HostsError::Host(HostError::Address(_)) | HostsError::NoKeyFile(_) => {
+                AppError::InvalidInput(message)
+            }
+            HostsError::NotInstalled(_) => AppError::NotFound(message),
+            HostsError::Service { .. } => AppError::Gateway(message),
+            HostsError::Host(
+                HostError::AuthRefused { .. }
+                | HostError::HostKeyChanged { .. }
+                | HostError::UnknownHostKey { .. },
+            ) => AppError::Unauthorized(message),
+            HostsError::Host(HostError::Unreachable { .. } | HostError::NotFound { .. }) => {
+                AppError::NotConnected(message)
+            }
+            HostsError::KeyMoved { .. } | HostsError::Store(StoreError::Duplicate(_)) => {
+                AppError::Conflict(message)
+            }
+            HostsError::Store(StoreError::NotFound(_)) => AppError::NotFound(message),
+            HostsError::Store(StoreError::File { .. }) => AppError::Io(message),
+            HostsError::Keys(_) => AppError::NotConnected(message),
+            HostsError::Host(_) => AppError::Gateway(message),
+        }
+    }
+}
+
 /// Result of a command.
 pub type AppResult<T> = Result<T, AppError>;

@@ -25,6 +25,14 @@ pub struct GatewayMetrics {
     pub requests: u64,
     /// Gateway uptime, ms.
     pub uptime_ms: u64,
+    /// Chat runs in progress.
+    pub active_runs: u64,
+    /// Chat runs finished since the gateway started.
+    pub runs: u64,
+    /// Exec approvals waiting for a decision.
+    pub pending_approvals: u64,
+    /// Each provider called since the gateway started: when it last answered and failed.
+    pub providers: Vec<tidepool_protocol::methods::ProviderVitals>,
 }
 
 /// The gateway's config changed (an outside edit, the CLI, or another client).
@@ -64,3 +72,7 @@ pub struct ApprovalsPending(pub Vec<tidepool_control::approvals::ApprovalView>);
 /// Show this approval (the user picked it in the tray menu).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
 pub struct ApprovalFocus(pub String);
+
+/// A job changed (a step, its progress, its log, its outcome).
+#[derive(Debug, Clone, Serialize, specta::Type, tauri_specta::Event)]
+pub struct JobChanged(pub tidepool_control::jobs::Job);

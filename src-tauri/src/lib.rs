@@ -83,6 +83,16 @@ macro_rules! specta_builder_for {
                 $crate::commands::app::app_reveal_data_folder::<$r>,
                 $crate::commands::app::app_autostart_get::<$r>,
                 $crate::commands::app::app_autostart_set::<$r>,
+                $crate::commands::hosts::hosts_list,
+                $crate::commands::hosts::hosts_check,
+                $crate::commands::hosts::hosts_from_ssh_config,
+                $crate::commands::hosts::hosts_add,
+                $crate::commands::hosts::hosts_probe,
+                $crate::commands::hosts::hosts_remove,
+                $crate::commands::hosts::hosts_install,
+                $crate::commands::hosts::hosts_gateway,
+                $crate::commands::hosts::jobs_list,
+                $crate::commands::hosts::jobs_cancel,
             ])
             .events(::tauri_specta::collect_events![
                 $crate::events::GatewayStatusChanged,
@@ -91,7 +101,8 @@ macro_rules! specta_builder_for {
                 $crate::events::GatewayConfigChanged,
                 $crate::events::ChatStream,
                 $crate::events::ApprovalsPending,
-                $crate::events::ApprovalFocus
+                $crate::events::ApprovalFocus,
+                $crate::events::JobChanged
             ])
             .dangerously_cast_bigints_to_number()
     };
@@ -270,7 +281,10 @@ fn setup(app: &tauri::AppHandle) -> Result<(), Box<dyn std::error::Error>> {
         token_home,
         token_problem,
         follower: Mutex::new(Some(follower)),
+        hosts: commands::hosts::open(app)?,
+        jobs: tidepool_control::jobs::Jobs::new(),
     });
+    commands::hosts::forward_jobs(app.clone());
     app.manage(approvals::ApprovalWatch::default());
     let tray = match tray::build(app) {
         Ok(t) => Some(std::sync::Arc::new(t)),

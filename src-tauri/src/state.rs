@@ -42,6 +42,10 @@ pub struct AppState {
     pub token_problem: Option<String>,
     /// Keeps the log follower running.
     pub follower: Mutex<Option<LogFollower>>,
+    /// Servers reached over SSH.
+    pub hosts: tidepool_control::hosts::Hosts,
+    /// Long work (installs on hosts).
+    pub jobs: tidepool_control::jobs::Jobs,
 }
 
 impl AppState {

@@ -383,6 +383,7 @@ mod tests {
             started_at_ms: None,
             url: None,
             remote: None,
+            managed_by: None,
         }
     }
 

@@ -199,10 +199,12 @@ test("config: a hand-broken file stops the gateway; the dashboard restores the l
 
   // The difference first; nothing is written before the confirmation.
   await (await win().$('[data-testid="restore-offer"]')).click();
-  const diff = await win().$('[data-testid="diff"]');
+  // The restore's own diff (the Config page's review dialog has one too, and may still be
+  // closing from the test before).
+  const diff = await win().$('[data-testid="restore-diff"] [data-testid="diff"]');
   await diff.waitForDisplayed({ timeout: 10000 });
-  const removed = await win().execute(() => [...document.querySelectorAll('[data-testid="diff"] [data-kind="del"]')].map((e) => e.textContent));
-  const added = await win().execute(() => [...document.querySelectorAll('[data-testid="diff"] [data-kind="add"]')].map((e) => e.textContent));
+  const removed = await win().execute(() => [...document.querySelectorAll('[data-testid="restore-diff"] [data-testid="diff"] [data-kind="del"]')].map((e) => e.textContent));
+  const added = await win().execute(() => [...document.querySelectorAll('[data-testid="restore-diff"] [data-testid="diff"] [data-kind="add"]')].map((e) => e.textContent));
   assert.ok(removed.some((l) => l.includes("modle")), JSON.stringify(removed));
   assert.ok(added.some((l) => l.includes("model:")), JSON.stringify(added));
   assert.equal(fs.readFileSync(file, "utf8"), broken);

@@ -166,7 +166,7 @@ test("every page, light and dark", async () => {
     await nav("settings");
     await click(`theme-${theme}`);
     await until(`the ${theme} theme was not applied`, async () => win().execute((t) => document.documentElement.classList.contains("dark") === (t === "dark"), theme));
-    for (const page of ["dashboard", "chat", "sessions", "approvals", "logs", "config", "settings"]) {
+    for (const page of ["dashboard", "chat", "sessions", "approvals", "logs", "config", "hosts", "settings"]) {
       await nav(page);
       // Shown once nothing on the page is still loading.
       await until(`${page} kept loading`, async () => win().execute(() => !document.querySelector('main [aria-busy="true"], main .tp-skeleton')));

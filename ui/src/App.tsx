@@ -11,6 +11,7 @@ import { initLogs } from "./features/logs/store";
 import { closeSetup, loadSetup, setup, setupError } from "./features/onboarding/store";
 import { initSelfTest } from "./features/dashboard/selftest";
 import { initSettings } from "./features/settings/store";
+import { initHosts } from "./features/hosts/store";
 import { Dashboard } from "./features/dashboard/Page";
 import { Logs } from "./features/logs/Page";
 import { Onboarding } from "./features/onboarding/Page";
@@ -21,6 +22,7 @@ const Config = lazy(() => import("./features/config/Page").then((m) => ({ defaul
 // Chat brings the Markdown renderer and code highlighter; it too loads when first opened.
 const Chat = lazy(() => import("./features/chat/Page").then((m) => ({ default: m.Chat })));
 const Sessions = lazy(() => import("./features/sessions/Page").then((m) => ({ default: m.Sessions })));
+const Hosts = lazy(() => import("./features/hosts/Page").then((m) => ({ default: m.Hosts })));
 const Approvals = lazy(() => import("./features/approvals/Page").then((m) => ({ default: m.Approvals })));
 
 export function App() {
@@ -58,6 +60,7 @@ export function App() {
     void initLogs();
     void initApprovals();
     void initSelfTest();
+    void initHosts();
   });
   // The tray's "N commands wait for approval" line opens the Approvals page.
   createEffect(on(pageRequests, () => setPage("approvals"), { defer: true }));
@@ -73,7 +76,7 @@ export function App() {
     <div class="flex h-full">
       <Sidebar page={page()} onSelect={setPage} collapsed={collapsed()} onToggle={() => setCollapsed(!collapsed())} />
       <div class="flex flex-col flex-1 min-w-0">
-        <Header title={title()} onPalette={() => setPalette(true)} />
+        <Header title={title()} onPalette={() => setPalette(true)} onJobs={() => setPage("hosts")} />
         <main class="flex-1 min-h-0 overflow-auto">
           <Switch>
             <Match when={page() === "dashboard"}>
@@ -100,6 +103,11 @@ export function App() {
             <Match when={page() === "config"}>
               <Suspense fallback={<div class="tp-skeleton m-6 h-64" role="progressbar" aria-busy="true" aria-label="Loading" />}>
                 <Config />
+              </Suspense>
+            </Match>
+            <Match when={page() === "hosts"}>
+              <Suspense fallback={<div class="tp-skeleton m-6 h-64" role="progressbar" aria-busy="true" aria-label="Loading" />}>
+                <Hosts />
               </Suspense>
             </Match>
             <Match when={page() === "settings"}>

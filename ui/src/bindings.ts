@@ -160,6 +160,26 @@ export const commands = {
 	appAutostartGet: () => typedError<boolean, AppError>(__TAURI_INVOKE("app_autostart_get")),
 	/**  Opens the app at login (or stops doing so); answers the state the system now reports. */
 	appAutostartSet: (enabled: boolean) => typedError<boolean, AppError>(__TAURI_INVOKE("app_autostart_set", { enabled })),
+	/**  The hosts the user added. */
+	hostsList: () => typedError<HostEntry_Serialize[], AppError>(__TAURI_INVOKE("hosts_list")),
+	/**  Reads an address and the key its host offers, for the user to judge before adding it. */
+	hostsCheck: (address: string) => typedError<HostCheck_Serialize, AppError>(__TAURI_INVOKE("hosts_check", { address })),
+	/**  The named hosts of the user's `~/.ssh/config`, as `ssh` resolves them (to pick from). */
+	hostsFromSshConfig: () => __TAURI_INVOKE<ConfigHost_Serialize[]>("hosts_from_ssh_config"),
+	/**  Adds a host with the fingerprint the user accepted (checked again), after a working login. */
+	hostsAdd: (address: string, name: string | null, keyFile: string | null, fingerprint: string) => typedError<HostEntry_Serialize, AppError>(__TAURI_INVOKE("hosts_add", { address, name, keyFile, fingerprint })),
+	/**  Reads the host's facts again. */
+	hostsProbe: (id: string) => typedError<HostEntry_Serialize, AppError>(__TAURI_INVOKE("hosts_probe", { id })),
+	/**  Removes a host and the key recorded for it. */
+	hostsRemove: (id: string) => typedError<null, AppError>(__TAURI_INVOKE("hosts_remove", { id })),
+	/**  Installs (or upgrades) Tidepool on a host with the app's own gateway binary, as a job. */
+	hostsInstall: (id: string) => typedError<string, AppError>(__TAURI_INVOKE("hosts_install", { id })),
+	/**  Starts, stops or restarts a host's gateway through its service, or reads its status. */
+	hostsGateway: (id: string, action: GatewayAction) => typedError<ServiceStatus_Serialize, AppError>(__TAURI_INVOKE("hosts_gateway", { id, action })),
+	/**  Every job of this run of the app, newest first. */
+	jobsList: () => __TAURI_INVOKE<Job_Serialize[]>("jobs_list"),
+	/**  Asks a job to stop (it finishes its step cleanly). */
+	jobsCancel: (id: string) => typedError<null, AppError>(__TAURI_INVOKE("jobs_cancel", { id })),
 };
 
 /** Events */
@@ -170,6 +190,7 @@ export const events = {
 	gatewayConfigChanged: makeEvent<GatewayConfigChanged, GatewayConfigChanged>("gateway-config-changed"),
 	gatewayMetrics: makeEvent<GatewayMetrics_Serialize, GatewayMetrics_Deserialize>("gateway-metrics"),
 	gatewayStatusChanged: makeEvent<GatewayStatusChanged_Serialize, GatewayStatusChanged_Deserialize>("gateway-status-changed"),
+	jobChanged: makeEvent<JobChanged_Serialize, JobChanged_Deserialize>("job-changed"),
 	logBatch: makeEvent<LogBatch, LogBatch>("log-batch"),
 };
 
@@ -410,6 +431,14 @@ export type AskFallback =
 "allowlist" | 
 /**  Runs. */
 "full";
+
+/**  `tidepool version --json`. */
+export type BinaryVersion = {
+	/**  The version it reports (a release stamp, else the crate version). */
+	version: string,
+	/**  The target triple it was built for. */
+	target: string,
+};
 
 /**  The answer to a send. */
 export type ChatAck = {
@@ -663,6 +692,25 @@ export type CheckView_Serialize = {
 	suggestedRules: string[],
 };
 
+/**  `cli`. */
+export type CliInfo = CliInfo_Serialize | CliInfo_Deserialize;
+
+/**  `cli`. */
+export type CliInfo_Deserialize = {
+	/**  Version of this binary. */
+	version: string,
+	/**  Its path. */
+	entrypoint?: string | null,
+};
+
+/**  `cli`. */
+export type CliInfo_Serialize = {
+	/**  Version of this binary. */
+	version: string,
+	/**  Its path. */
+	entrypoint: string | null,
+};
+
 /**  The config file as the editor sees it. */
 export type ConfigDoc = ConfigDoc_Serialize | ConfigDoc_Deserialize;
 
@@ -702,6 +750,49 @@ export type ConfigDoc_Serialize = {
 	unsupported: string[],
 };
 
+/**  One host of the config, as `ssh` resolves it. */
+export type ConfigHost = ConfigHost_Serialize | ConfigHost_Deserialize;
+
+/**  One host of the config, as `ssh` resolves it. */
+export type ConfigHost_Deserialize = {
+	/**  The `Host` name (what to type to reach it). */
+	alias: string,
+	/**  Where it really is. */
+	hostname: string,
+	/**  The login user. */
+	user?: string | null,
+	/**  The port. */
+	port: number,
+	/**  A jump host, when it goes through one. */
+	proxyJump?: string | null,
+};
+
+/**  One host of the config, as `ssh` resolves it. */
+export type ConfigHost_Serialize = {
+	/**  The `Host` name (what to type to reach it). */
+	alias: string,
+	/**  Where it really is. */
+	hostname: string,
+	/**  The login user. */
+	user: string | null,
+	/**  The port. */
+	port: number,
+	/**  A jump host, when it goes through one. */
+	proxyJump: string | null,
+};
+
+/**  `config`. */
+export type ConfigInfo = {
+	/**  File. */
+	path: string,
+	/**  It exists (a missing file means defaults). */
+	exists: boolean,
+	/**  It loads. */
+	valid: boolean,
+	/**  Why not (the first errors, each naming the key or line). */
+	errors: string[],
+};
+
 /**  Where the config could not be read, with its place. */
 export type ConfigProblem = {
 	/**  The one-line reason. */
@@ -720,6 +811,8 @@ export type DayUsage = {
 	tokens: number,
 	/**  Estimated cost, USD (models without a price count 0). */
 	costUsd: number | null,
+	/**  The same by provider, the most expensive first (then the most tokens). */
+	byProvider: ProviderUse[],
 };
 
 /**  Whether and how agents run shell commands. */
@@ -812,6 +905,17 @@ export type ExecRule_Serialize = {
 	source?: string,
 };
 
+/**  What to do with a host's gateway. */
+export type GatewayAction = 
+/**  Only read its status. */
+"status" | 
+/**  Start the service. */
+"start" | 
+/**  Stop it. */
+"stop" | 
+/**  Stop and start it. */
+"restart";
+
 /**  The gateway's config changed (an outside edit, the CLI, or another client). */
 export type GatewayConfigChanged = {
 	/**  The new hash. */
@@ -839,6 +943,14 @@ export type GatewayMetrics_Deserialize = {
 	requests: number,
 	/**  Gateway uptime, ms. */
 	uptimeMs: number,
+	/**  Chat runs in progress. */
+	activeRuns: number,
+	/**  Chat runs finished since the gateway started. */
+	runs: number,
+	/**  Exec approvals waiting for a decision. */
+	pendingApprovals: number,
+	/**  Each provider called since the gateway started: when it last answered and failed. */
+	providers: ProviderVitals_Deserialize[],
 };
 
 /**  One sample of the running gateway's figures. */
@@ -853,6 +965,14 @@ export type GatewayMetrics_Serialize = {
 	requests: number,
 	/**  Gateway uptime, ms. */
 	uptimeMs: number,
+	/**  Chat runs in progress. */
+	activeRuns: number,
+	/**  Chat runs finished since the gateway started. */
+	runs: number,
+	/**  Exec approvals waiting for a decision. */
+	pendingApprovals: number,
+	/**  Each provider called since the gateway started: when it last answered and failed. */
+	providers: ProviderVitals_Serialize[],
 };
 
 /**  The supervisor's view of the gateway. */
@@ -932,6 +1052,164 @@ export type GatewayStatusChanged_Deserialize = Status_Deserialize;
 
 /**  The supervisor's status changed. */
 export type GatewayStatusChanged_Serialize = Status_Serialize;
+
+/**  What checking an address found. */
+export type HostCheck = HostCheck_Serialize | HostCheck_Deserialize;
+
+/**  What checking an address found. */
+export type HostCheck_Deserialize = {
+	/**  The address, read. */
+	spec: HostSpec_Deserialize,
+	/**  Its key against the app's known hosts. */
+	trust: Trust,
+	/**  The key to show and to pass back to `add` (the recorded one when trusted). */
+	key: HostKey,
+};
+
+/**  What checking an address found. */
+export type HostCheck_Serialize = {
+	/**  The address, read. */
+	spec: HostSpec_Serialize,
+	/**  Its key against the app's known hosts. */
+	trust: Trust,
+	/**  The key to show and to pass back to `add` (the recorded one when trusted). */
+	key: HostKey,
+};
+
+/**  One host. */
+export type HostEntry = HostEntry_Serialize | HostEntry_Deserialize;
+
+/**  One host. */
+export type HostEntry_Deserialize = {
+	/**  Stable id. */
+	id: string,
+	/**  What the user calls it (defaults to the host name). */
+	name: string,
+	/**  Where it is. */
+	spec: HostSpec_Deserialize,
+	/**  A private key file to log in with (else the agent and `~/.ssh/config`). */
+	keyFile?: string | null,
+	/**  The `SHA256:` fingerprint the user trusted. */
+	fingerprint: string,
+	/**  When it was added, ms since the epoch. */
+	addedAtMs: number,
+	/**  The last probe. */
+	facts?: HostFacts_Deserialize | null,
+	/**  When that probe ran. */
+	probedAtMs?: number | null,
+	/**  Where Tidepool installed itself there (the last successful install). */
+	installed?: InstallPlace_Deserialize | null,
+};
+
+/**  One host. */
+export type HostEntry_Serialize = {
+	/**  Stable id. */
+	id: string,
+	/**  What the user calls it (defaults to the host name). */
+	name: string,
+	/**  Where it is. */
+	spec: HostSpec_Serialize,
+	/**  A private key file to log in with (else the agent and `~/.ssh/config`). */
+	keyFile: string | null,
+	/**  The `SHA256:` fingerprint the user trusted. */
+	fingerprint: string,
+	/**  When it was added, ms since the epoch. */
+	addedAtMs: number,
+	/**  The last probe. */
+	facts: HostFacts_Serialize | null,
+	/**  When that probe ran. */
+	probedAtMs: number | null,
+	/**  Where Tidepool installed itself there (the last successful install). */
+	installed: InstallPlace_Serialize | null,
+};
+
+/**  The facts [`probe`] reads. */
+export type HostFacts = HostFacts_Serialize | HostFacts_Deserialize;
+
+/**  The facts [`probe`] reads. */
+export type HostFacts_Deserialize = {
+	/**  `uname -s`: `Linux`, `Darwin`, … */
+	os: string,
+	/**  `uname -m`: `x86_64`, `aarch64`, `arm64`, … */
+	arch: string,
+	/**  `glibc 2.36`, `musl`, or empty when unknown. */
+	libc: string,
+	/**  The Rust target triple a Tidepool build for this host has, when there is one. */
+	target?: string | null,
+	/**  Who logs in. */
+	uid: number,
+	/**  Their home directory. */
+	home: string,
+	/**  Free space in the home directory, bytes. */
+	diskFreeBytes?: number | null,
+	/**  The service manager. */
+	serviceManager: ServiceManager,
+	/**  `tidepool version --json`, when installed. */
+	tidepool?: BinaryVersion | null,
+	/**  Where that `tidepool` is. */
+	tidepoolPath?: string | null,
+	/**  `openclaw --version`, when installed. */
+	openclaw?: string | null,
+};
+
+/**  The facts [`probe`] reads. */
+export type HostFacts_Serialize = {
+	/**  `uname -s`: `Linux`, `Darwin`, … */
+	os: string,
+	/**  `uname -m`: `x86_64`, `aarch64`, `arm64`, … */
+	arch: string,
+	/**  `glibc 2.36`, `musl`, or empty when unknown. */
+	libc: string,
+	/**  The Rust target triple a Tidepool build for this host has, when there is one. */
+	target: string | null,
+	/**  Who logs in. */
+	uid: number,
+	/**  Their home directory. */
+	home: string,
+	/**  Free space in the home directory, bytes. */
+	diskFreeBytes: number | null,
+	/**  The service manager. */
+	serviceManager: ServiceManager,
+	/**  `tidepool version --json`, when installed. */
+	tidepool: BinaryVersion | null,
+	/**  Where that `tidepool` is. */
+	tidepoolPath: string | null,
+	/**  `openclaw --version`, when installed. */
+	openclaw: string | null,
+};
+
+/**  A host's public key as the host offers it. */
+export type HostKey = {
+	/**  `ssh-ed25519`, `ecdsa-sha2-nistp256`, `ssh-rsa`. */
+	algorithm: string,
+	/**  The key, base64 as in `known_hosts`. */
+	key: string,
+	/**  `SHA256:…`, as `ssh` shows it. */
+	fingerprint: string,
+};
+
+/**  A host to reach over SSH. */
+export type HostSpec = HostSpec_Serialize | HostSpec_Deserialize;
+
+/**  A host to reach over SSH. */
+export type HostSpec_Deserialize = {
+	/**  Host name, address or `~/.ssh/config` alias (IPv6 without brackets). */
+	host: string,
+	/**  Login user (else the one `ssh` picks: the config's, or yours). */
+	user?: string | null,
+	/**  Port (else the config's, or 22). */
+	port?: number | null,
+};
+
+/**  A host to reach over SSH. */
+export type HostSpec_Serialize = {
+	/**  Host name, address or `~/.ssh/config` alias (IPv6 without brackets). */
+	host: string,
+	/**  Login user (else the one `ssh` picks: the config's, or yours). */
+	user: string | null,
+	/**  Port (else the config's, or 22). */
+	port: number | null,
+};
 
 /**  A conversation carried over. */
 export type ImportConversation = {
@@ -1032,6 +1310,119 @@ export type ImportSecret = {
 	note: string,
 };
 
+/**  Where an install put Tidepool on a host. */
+export type InstallPlace = InstallPlace_Serialize | InstallPlace_Deserialize;
+
+/**  Where an install put Tidepool on a host. */
+export type InstallPlace_Deserialize = {
+	/**  The `tidepool` binary. */
+	binary: string,
+	/**  Its gateway's state dir, when not the default. */
+	stateDir?: string | null,
+};
+
+/**  Where an install put Tidepool on a host. */
+export type InstallPlace_Serialize = {
+	/**  The `tidepool` binary. */
+	binary: string,
+	/**  Its gateway's state dir, when not the default. */
+	stateDir: string | null,
+};
+
+/**  A job as the window sees it. */
+export type Job = Job_Serialize | Job_Deserialize;
+
+/**  A job changed (a step, its progress, its log, its outcome). */
+export type JobChanged = JobChanged_Serialize | JobChanged_Deserialize;
+
+/**  A job changed (a step, its progress, its log, its outcome). */
+export type JobChanged_Deserialize = Job_Deserialize;
+
+/**  A job changed (a step, its progress, its log, its outcome). */
+export type JobChanged_Serialize = Job_Serialize;
+
+/**  How a job stands. */
+export type JobState = 
+/**  Working. */
+{ kind: "running" } | 
+/**  Finished. */
+{ kind: "succeeded"; 
+/**  What it achieved, in a sentence. */
+summary: string } | 
+/**  Stopped by an error. */
+{ kind: "failed"; 
+/**  What went wrong and what to do. */
+reason: string } | 
+/**  Stopped on request. */
+{ kind: "cancelled" };
+
+/**  One step. */
+export type JobStep = JobStep_Serialize | JobStep_Deserialize;
+
+/**  One step. */
+export type JobStep_Deserialize = {
+	/**  What it does, in words ("Upload the binary"). */
+	name: string,
+	/**  Its state. */
+	state: StepState,
+	/**  What came of it, in a sentence. */
+	detail?: string | null,
+};
+
+/**  One step. */
+export type JobStep_Serialize = {
+	/**  What it does, in words ("Upload the binary"). */
+	name: string,
+	/**  Its state. */
+	state: StepState,
+	/**  What came of it, in a sentence. */
+	detail: string | null,
+};
+
+/**  A job as the window sees it. */
+export type Job_Deserialize = {
+	/**  Its id. */
+	id: string,
+	/**  `host.install`, `host.upgrade`, … */
+	kind: string,
+	/**  What it acts on (a host's name). */
+	target: string,
+	/**  Its state. */
+	state: JobState,
+	/**  The steps, in order. */
+	steps: JobStep_Deserialize[],
+	/**  0 to 1. */
+	progress: number | null,
+	/**  Its log (all of it from `Jobs::get`, the last 200 lines in a published change). */
+	log: string[],
+	/**  When it started, ms since the epoch. */
+	startedAtMs: number,
+	/**  When it ended. */
+	endedAtMs?: number | null,
+};
+
+/**  A job as the window sees it. */
+export type Job_Serialize = {
+	/**  Its id. */
+	id: string,
+	/**  `host.install`, `host.upgrade`, … */
+	kind: string,
+	/**  What it acts on (a host's name). */
+	target: string,
+	/**  Its state. */
+	state: JobState,
+	/**  The steps, in order. */
+	steps: JobStep_Serialize[],
+	/**  0 to 1. */
+	progress: number | null,
+	/**  Its log (all of it from `Jobs::get`, the last 200 lines in a published change). */
+	log: string[],
+	/**  When it started, ms since the epoch. */
+	startedAtMs: number,
+	/**  When it ended. */
+	endedAtMs: number | null,
+};
+
 /**  The config file beside its last valid copy, to look at before restoring it. */
 export type LastGood = LastGood_Serialize | LastGood_Deserialize;
 
@@ -1057,6 +1448,33 @@ export type LastGood_Serialize = {
 	lastGoodPath: string,
 	/**  That copy's text; `None` when there is none (the file never loaded successfully). */
 	lastGood: string | null,
+};
+
+/**  `gateway`. */
+export type ListenInfo = ListenInfo_Serialize | ListenInfo_Deserialize;
+
+/**  `gateway`. */
+export type ListenInfo_Deserialize = {
+	/**  `loopback`, `lan` or an address. */
+	bindMode: string,
+	/**  Port (the running one when it answers). */
+	port: number,
+	/**  The URL clients use. */
+	probeUrl: string,
+	/**  Version of the running gateway. */
+	version?: string | null,
+};
+
+/**  `gateway`. */
+export type ListenInfo_Serialize = {
+	/**  `loopback`, `lan` or an address. */
+	bindMode: string,
+	/**  Port (the running one when it answers). */
+	port: number,
+	/**  The URL clients use. */
+	probeUrl: string,
+	/**  Version of the running gateway. */
+	version: string | null,
 };
 
 /**  New log lines (batched, at most every ~50 ms). */
@@ -1113,6 +1531,14 @@ export type PolicyDoc_Serialize = {
 	hash: string,
 };
 
+/**  `port`. */
+export type PortInfo = {
+	/**  Port. */
+	port: number,
+	/**  `free` or `busy`. */
+	status: string,
+};
+
 /**  What checking a provider found. */
 export type ProviderCheck = ProviderCheck_Serialize | ProviderCheck_Deserialize;
 
@@ -1159,6 +1585,47 @@ export type ProviderKind =
 /**  A server on this machine or network speaking the OpenAI API (Ollama, LM Studio, vLLM). */
 "local";
 
+/**  One provider's share of a day. */
+export type ProviderUse = {
+	/**  Provider id. */
+	provider: string,
+	/**  Input and output tokens. */
+	tokens: number,
+	/**  Estimated cost, USD. */
+	costUsd: number | null,
+};
+
+/**  How a model provider has been doing since the gateway started. */
+export type ProviderVitals = ProviderVitals_Serialize | ProviderVitals_Deserialize;
+
+/**  How a model provider has been doing since the gateway started. */
+export type ProviderVitals_Deserialize = {
+	/**  Provider id (`anthropic`, `openai`, …). */
+	provider: string,
+	/**  When it last answered, ms since the epoch. */
+	lastOkMs?: number | null,
+	/**  When a call to it last failed, ms since the epoch. */
+	lastErrorMs?: number | null,
+	/**  The kind of that failure (`auth`, `rate_limit`, `network`, …). */
+	lastError?: string | null,
+	/**  Failed calls since start. */
+	errors: number,
+};
+
+/**  How a model provider has been doing since the gateway started. */
+export type ProviderVitals_Serialize = {
+	/**  Provider id (`anthropic`, `openai`, …). */
+	provider: string,
+	/**  When it last answered, ms since the epoch. */
+	lastOkMs: number | null,
+	/**  When a call to it last failed, ms since the epoch. */
+	lastErrorMs: number | null,
+	/**  The kind of that failure (`auth`, `rate_limit`, `network`, …). */
+	lastError: string | null,
+	/**  Failed calls since start. */
+	errors: number,
+};
+
 /**
  *  The last seven days, oldest first, every day present (a day without use is zero); the last
  *  one is today.
@@ -1194,6 +1661,49 @@ reason: string;
 /**  What happened and what to do. */
 message: string };
 
+/**  `rpc`. */
+export type RpcInfo = RpcInfo_Serialize | RpcInfo_Deserialize;
+
+/**  `rpc`. */
+export type RpcInfo_Deserialize = {
+	/**  `status` answered. */
+	ok: boolean,
+	/**  URL tried. */
+	url: string,
+	/**  Round trip, connect included. */
+	latencyMs?: number | null,
+	/**  Why not. */
+	error?: string | null,
+	/**  What the gateway said of itself. */
+	server?: RpcServer | null,
+};
+
+/**  `rpc`. */
+export type RpcInfo_Serialize = {
+	/**  `status` answered. */
+	ok: boolean,
+	/**  URL tried. */
+	url: string,
+	/**  Round trip, connect included. */
+	latencyMs: number | null,
+	/**  Why not. */
+	error: string | null,
+	/**  What the gateway said of itself. */
+	server: RpcServer | null,
+};
+
+/**  `rpc.server`. */
+export type RpcServer = {
+	/**  Version. */
+	version: string,
+	/**  Pid. */
+	pid: number,
+	/**  Port. */
+	port: number,
+	/**  Uptime. */
+	uptimeMs: number,
+};
+
 /**  What a rule does. */
 export type RuleAction = 
 /**  Runs without asking. */
@@ -1211,6 +1721,25 @@ export type RuleScope =
 "agent" | 
 /**  In one session. */
 "session";
+
+/**  `service.runtime`. */
+export type RuntimeInfo = RuntimeInfo_Serialize | RuntimeInfo_Deserialize;
+
+/**  `service.runtime`. */
+export type RuntimeInfo_Deserialize = {
+	/**  `running`, `stopped`, `failed`. */
+	status: string,
+	/**  The manager's own words. */
+	detail?: string | null,
+};
+
+/**  `service.runtime`. */
+export type RuntimeInfo_Serialize = {
+	/**  `running`, `stopped`, `failed`. */
+	status: string,
+	/**  The manager's own words. */
+	detail: string | null,
+};
 
 /**  What a save did. */
 export type SaveOutcome = 
@@ -1238,6 +1767,115 @@ currentHash: string } |
 { outcome: "refused"; 
 /**  The reason. */
 message: string };
+
+/**  `service`. */
+export type ServiceInfo = ServiceInfo_Serialize | ServiceInfo_Deserialize;
+
+/**  `service`. */
+export type ServiceInfo_Deserialize = {
+	/**  `systemd`, `launchd`, `task`, `plain` (the installed one, else this host's). */
+	manager: string,
+	/**  Unit, label or task name. */
+	label: string,
+	/**  `user` or `system`. */
+	scope: string,
+	/**  Installed for this state dir. */
+	installed: boolean,
+	/**  The unit file, plist or task XML. */
+	file?: string | null,
+	/**  Running now. */
+	active: boolean,
+	/**  The gateway's pid. */
+	pid?: number | null,
+	/**  `running`, `stopped`, `failed`. */
+	runtime: RuntimeInfo_Deserialize,
+	/**  The binary the service runs. */
+	binary?: string | null,
+};
+
+/**  `service`. */
+export type ServiceInfo_Serialize = {
+	/**  `systemd`, `launchd`, `task`, `plain` (the installed one, else this host's). */
+	manager: string,
+	/**  Unit, label or task name. */
+	label: string,
+	/**  `user` or `system`. */
+	scope: string,
+	/**  Installed for this state dir. */
+	installed: boolean,
+	/**  The unit file, plist or task XML. */
+	file: string | null,
+	/**  Running now. */
+	active: boolean,
+	/**  The gateway's pid. */
+	pid: number | null,
+	/**  `running`, `stopped`, `failed`. */
+	runtime: RuntimeInfo_Serialize,
+	/**  The binary the service runs. */
+	binary: string | null,
+};
+
+/**  The service manager a host runs. */
+export type ServiceManager = 
+/**  systemd is init; `linger`: user services run without a login session. */
+{ kind: "systemd"; 
+/**  `loginctl` says Linger=yes for the login user. */
+linger: boolean } | 
+/**  macOS. */
+{ kind: "launchd" } | 
+/**  None Tidepool can use (containers, Alpine, WSL without systemd): the plain backend. */
+{ kind: "none" };
+
+/**  The whole document. */
+export type ServiceStatus = ServiceStatus_Serialize | ServiceStatus_Deserialize;
+
+/**  The whole document. */
+export type ServiceStatus_Deserialize = {
+	/**  The binary that answered. */
+	cli: CliInfo_Deserialize,
+	/**  The service manager's view. */
+	service: ServiceInfo_Deserialize,
+	/**  The config file. */
+	config: ConfigInfo,
+	/**  Where the gateway listens (or would). */
+	gateway: ListenInfo_Deserialize,
+	/**  Whether the port is taken. */
+	port: PortInfo,
+	/**  A real `status` call over the WebSocket. */
+	rpc: RpcInfo_Deserialize,
+	/**  The binary on disk against the one running. */
+	version: VersionInfo_Deserialize,
+	/**  The most useful reason it is not running or not answering. */
+	lastError?: string | null,
+	/**  The log directory. */
+	logDir: string,
+	/**  The state dir. */
+	stateDir: string,
+};
+
+/**  The whole document. */
+export type ServiceStatus_Serialize = {
+	/**  The binary that answered. */
+	cli: CliInfo_Serialize,
+	/**  The service manager's view. */
+	service: ServiceInfo_Serialize,
+	/**  The config file. */
+	config: ConfigInfo,
+	/**  Where the gateway listens (or would). */
+	gateway: ListenInfo_Serialize,
+	/**  Whether the port is taken. */
+	port: PortInfo,
+	/**  A real `status` call over the WebSocket. */
+	rpc: RpcInfo_Serialize,
+	/**  The binary on disk against the one running. */
+	version: VersionInfo_Serialize,
+	/**  The most useful reason it is not running or not answering. */
+	lastError: string | null,
+	/**  The log directory. */
+	logDir: string,
+	/**  The state dir. */
+	stateDir: string,
+};
 
 /**  A page of sessions. */
 export type SessionPage = SessionPage_Serialize | SessionPage_Deserialize;
@@ -1487,6 +2125,12 @@ export type Status_Deserialize = {
 	url?: string | null,
 	/**  The remote gateway's URL when the app connects to one instead of running its own. */
 	remote?: string | null,
+	/**
+	 *  The service manager that runs the local gateway (`systemd`, `launchd`, `task`,
+	 *  `plain`) when it is installed as a service; then Start and Stop go through it and
+	 *  quitting the app leaves it running.
+	 */
+	managedBy?: string | null,
 };
 
 /**  State plus the counters the dashboard shows. */
@@ -1503,7 +2147,26 @@ export type Status_Serialize = {
 	url: string | null,
 	/**  The remote gateway's URL when the app connects to one instead of running its own. */
 	remote: string | null,
+	/**
+	 *  The service manager that runs the local gateway (`systemd`, `launchd`, `task`,
+	 *  `plain`) when it is installed as a service; then Start and Stop go through it and
+	 *  quitting the app leaves it running.
+	 */
+	managedBy: string | null,
 };
+
+/**  A step's state. */
+export type StepState = 
+/**  Not reached. */
+"pending" | 
+/**  In progress. */
+"running" | 
+/**  Done. */
+"done" | 
+/**  Not needed. */
+"skipped" | 
+/**  Failed (the job's outcome says why). */
+"failed";
 
 /**  Light, dark, or follow the OS. */
 export type Theme = 
@@ -1539,6 +2202,44 @@ export type Transport =
 "loopback" | 
 /**  `ws://` to another machine: readable on the way unless a VPN (e.g. Tailscale) carries it. */
 "plain";
+
+/**  What the app's file says about the keys a host offers. */
+export type Trust = 
+/**  One of the offered keys is recorded. */
+{ kind: "trusted" } | 
+/**  Nothing is recorded for this host: ask the user about this key. */
+{ kind: "unknown"; 
+/**  The key to show (the strongest one offered). */
+offered: HostKey } | 
+/**  A different key is recorded: someone may be in the middle, or the host was rebuilt. */
+{ kind: "changed"; 
+/**  What the host offers now. */
+offered: HostKey; 
+/**  The fingerprints recorded for it. */
+recorded: string[] };
+
+/**  `version`. */
+export type VersionInfo = VersionInfo_Serialize | VersionInfo_Deserialize;
+
+/**  `version`. */
+export type VersionInfo_Deserialize = {
+	/**  This binary's. */
+	binary: string,
+	/**  The running gateway's. */
+	running?: string | null,
+	/**  Both known and equal. */
+	match?: boolean | null,
+};
+
+/**  `version`. */
+export type VersionInfo_Serialize = {
+	/**  This binary's. */
+	binary: string,
+	/**  The running gateway's. */
+	running: string | null,
+	/**  Both known and equal. */
+	match: boolean | null,
+};
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {

@@ -6,6 +6,8 @@ pub mod chat;
 pub mod cli;
 pub mod config;
 pub mod fsutil;
+pub mod hosts;
+pub mod jobs;
 pub mod links;
 pub mod logs;
 pub mod onboarding;

@@ -144,6 +144,10 @@ pub(crate) fn sample_metrics(app: tauri::AppHandle) {
                 connections: s.connections,
                 requests: s.requests,
                 uptime_ms: s.uptime_ms,
+                active_runs: s.active_runs,
+                runs: s.runs,
+                pending_approvals: s.pending_approvals,
+                providers: s.providers,
             };
             if let Ok(mut m) = state.metrics.lock() {
                 if m.len() == METRIC_SAMPLES {

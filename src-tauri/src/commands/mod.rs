@@ -5,6 +5,7 @@ pub mod approvals;
 pub mod chat;
 pub mod config;
 pub mod gateway;
+pub mod hosts;
 pub mod logs;
 pub mod onboarding;
 pub mod remote;

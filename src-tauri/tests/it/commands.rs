@@ -50,6 +50,11 @@ fn app(dir: &tempfile::TempDir) -> (tauri::App<MockRuntime>, tauri::WebviewWindo
             token_home: TokenHome::StateFile,
             token_problem: Some("the system keychain is not available (test)".into()),
             follower: Mutex::new(None),
+            hosts: tidepool_control::hosts::Hosts::new(
+                &dir.path().join("hosts"),
+                dir.path().join("ssh"),
+            ),
+            jobs: tidepool_control::jobs::Jobs::new(),
         })
         .build(mock_context(noop_assets()))
         .unwrap();
@@ -131,6 +136,39 @@ fn errors_arrive_as_kind_and_message() {
 
     let err = call(&w, "logs_recent", json!({"limit": "ten"})).unwrap_err();
     assert!(err.as_str().unwrap_or_default().contains("limit"), "{err}");
+}
+
+#[test]
+fn hosts_and_jobs_answer_and_bad_addresses_are_refused_by_kind() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, w) = app(&dir);
+    assert_eq!(call(&w, "hosts_list", json!({})).unwrap(), json!([]));
+    assert_eq!(call(&w, "jobs_list", json!({})).unwrap(), json!([]));
+    for address in ["-oProxyCommand=id", "a b", "root@$(id)", ""] {
+        let err = call(&w, "hosts_check", json!({"address": address})).unwrap_err();
+        assert_eq!(err["kind"], "invalidInput", "{address}: {err}");
+    }
+    let err = call(
+        &w,
+        "hosts_add",
+        json!({"address": "me@box", "name": null, "keyFile": "/nonexistent/key", "fingerprint": "SHA256:x"}),
+    )
+    .unwrap_err();
+    assert_eq!(err["kind"], "invalidInput", "{err}");
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap()
+            .contains("/nonexistent/key")
+    );
+    let err = call(&w, "hosts_install", json!({"id": "nope"})).unwrap_err();
+    assert_eq!(err["kind"], "notFound", "{err}");
+    let err = call(&w, "jobs_cancel", json!({"id": "nope"})).unwrap_err();
+    assert_eq!(err["kind"], "notFound", "{err}");
+    assert!(
+        !dir.path().join("hosts").join("hosts.json").exists(),
+        "nothing written"
+    );
 }
 
 #[test]

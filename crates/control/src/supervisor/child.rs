@@ -18,6 +18,8 @@ use tracing::{info, warn};
 pub(super) struct Running {
     pub(super) local: Option<Local>,
     pub(super) client: Client,
+    /// A service manager runs it: Stop goes through the service, quitting leaves it running.
+    pub(super) service: bool,
 }
 
 impl Running {
@@ -137,6 +139,11 @@ impl Actor {
         if let Some(remote) = cfg.remote {
             return self.connect_remote(remote).await;
         }
+        match super::service::installed(&cfg).await {
+            Ok(Some(status)) => return self.connect_service(&cfg, status).await,
+            Ok(None) => self.set(|s| s.managed_by = None),
+            Err(e) => return Err(LaunchError::Transient(e, None)),
+        }
         let mut cmd = process::command(&cfg.program);
         cmd.args(["gateway", "run", "--port"])
             .arg(cfg.port.to_string())
@@ -254,6 +261,7 @@ impl Actor {
                 stderr_done,
             }),
             client,
+            service: false,
         })
     }
 }

@@ -68,6 +68,7 @@ impl Actor {
         Ok(Running {
             local: None,
             client,
+            service: false,
         })
     }
 }

@@ -7,6 +7,7 @@
 
 mod child;
 mod link;
+mod service;
 
 use crate::remote::RemoteGateway;
 use child::{LaunchError, Running, kill_child, stop_child};
@@ -142,6 +143,10 @@ pub struct Status {
     pub url: Option<String>,
     /// The remote gateway's URL when the app connects to one instead of running its own.
     pub remote: Option<String>,
+    /// The service manager that runs the local gateway (`systemd`, `launchd`, `task`,
+    /// `plain`) when it is installed as a service; then Start and Stop go through it and
+    /// quitting the app leaves it running.
+    pub managed_by: Option<String>,
 }
 
 /// Why a supervisor request failed.
@@ -193,6 +198,7 @@ impl Supervisor {
             started_at_ms: None,
             url: None,
             remote: cfg.remote.as_ref().map(|r| r.url.clone()),
+            managed_by: None,
         });
         let status_tx = Arc::new(status_tx);
         let client = Arc::new(Mutex::new(None));
@@ -511,10 +517,10 @@ impl Actor {
                 }
                 cmd = self.rx.recv() => match cmd {
                     Some(Cmd::Start(r)) => { let _ = r.send(Ok(())); }
-                    Some(Cmd::Stop(r)) => { self.graceful(&mut run).await; break Ended::Stopped(r); }
-                    Some(Cmd::Restart(r)) => { self.graceful(&mut run).await; break Ended::RestartRequested(r); }
-                    Some(Cmd::Shutdown(r)) => { self.graceful(&mut run).await; break Ended::Shutdown(Some(r)); }
-                    None => { self.graceful(&mut run).await; break Ended::Shutdown(None); }
+                    Some(Cmd::Stop(r)) => { self.graceful(&mut run, true).await; break Ended::Stopped(r); }
+                    Some(Cmd::Restart(r)) => { self.graceful(&mut run, true).await; break Ended::RestartRequested(r); }
+                    Some(Cmd::Shutdown(r)) => { self.graceful(&mut run, false).await; break Ended::Shutdown(Some(r)); }
+                    None => { self.graceful(&mut run, false).await; break Ended::Shutdown(None); }
                 },
                 _ = health.tick() => {
                     match run.client.call_with_timeout::<tidepool_protocol::methods::Health>(&tidepool_protocol::contract::NoParams {}, cfg.health_timeout).await {
@@ -540,13 +546,27 @@ impl Actor {
         ended
     }
 
-    /// Stops a local gateway gracefully; a remote one is only disconnected from.
-    async fn graceful(&self, run: &mut Running) {
+    /// Stops a local gateway gracefully; a remote one is only disconnected from. A gateway a
+    /// service manager runs is stopped through the service when the user asked (`by_user`),
+    /// and left running when the app quits.
+    async fn graceful(&self, run: &mut Running, by_user: bool) {
         self.set_state(GatewayState::Stopping);
         run.client.close();
-        let bound = self.cfg().stop_timeout;
+        let cfg = self.cfg();
         if let Some(local) = run.local.as_mut() {
-            stop_child(&mut local.child, local.stdin.take(), local.pid, bound).await;
+            stop_child(
+                &mut local.child,
+                local.stdin.take(),
+                local.pid,
+                cfg.stop_timeout,
+            )
+            .await;
+        } else if run.service
+            && by_user
+            && let Err(e) = service::stop(&cfg).await
+        {
+            warn!(error = %e, "the service did not stop");
+            self.set(|s| s.last_error = Some(format!("the service did not stop: {e}")));
         }
     }
 }

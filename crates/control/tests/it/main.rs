@@ -6,7 +6,10 @@ mod support;
 
 mod approvals;
 mod config_access;
+mod hosts;
+mod hosts_install;
 mod remote;
+mod service;
 mod sessions;
 mod supervisor;
 mod usage;

@@ -23,6 +23,19 @@ async fn a_renamed_conversation_is_listed_by_its_name_and_blank_brings_the_title
     let c = sup.client().unwrap();
     let ack = chat::send(&c, "main", "plan the garden").await.unwrap();
     let key = ack.session_key.clone();
+    // `chat.send` answers once the run starts (as OpenClaw's does); the conversation exists once
+    // its first message is stored. Wait for that, on the events, before renaming it.
+    let mut rx = c.events();
+    tokio::time::timeout(std::time::Duration::from_secs(15), async {
+        while chat::history(&c, &key, 10)
+            .await
+            .map_or(true, |h| h.is_empty())
+        {
+            let _ = rx.recv().await;
+        }
+    })
+    .await
+    .expect("the conversation was not stored within 15 s");
 
     let label = sessions::label_for("  Garden plans  ").unwrap();
     assert_eq!(

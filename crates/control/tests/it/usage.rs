@@ -1,6 +1,6 @@
 //! The dashboard's week of tokens and cost, from a real gateway after a real (faked provider)
 //! turn: seven days oldest first, today holding the turn's tokens and its cost at the
-//! configured price.
+//! configured price, all of it by the one provider used.
 #![cfg(unix)]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
@@ -50,6 +50,12 @@ async fn a_week_of_use_ends_today_with_the_turn_just_taken() {
     assert!(today.tokens > 0, "{after:?}");
     assert!(today.cost_usd > 0.0, "{after:?}");
     assert_eq!(after.unpriced_calls, 0);
+    // By provider: the one provider used holds all of today.
+    assert_eq!(today.by_provider.len(), 1, "{today:?}");
+    assert_eq!(today.by_provider[0].provider, "fake");
+    assert_eq!(today.by_provider[0].tokens, today.tokens);
+    assert!((today.by_provider[0].cost_usd - today.cost_usd).abs() < 1e-12);
+    assert!(after.days[..6].iter().all(|d| d.by_provider.is_empty()));
     assert!(after.days[..6].iter().all(|d| d.tokens == 0), "{after:?}");
     sup.shutdown().await;
 }

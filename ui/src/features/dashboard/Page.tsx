@@ -6,7 +6,7 @@ import { Button } from "../../shared/ui/Button";
 import { RestoreLastGood } from "./RestoreLastGood";
 import { StatePill } from "../../shared/ui/StatePill";
 import { duration, exactTime, plural } from "../../shared/lib/format";
-import { act, actionError, busy, failedAction, remoteHost, remoteUrl, status } from "../../shared/lib/gateway";
+import { act, actionError, busy, failedAction, managedBy, remoteHost, remoteUrl, status } from "../../shared/lib/gateway";
 import { ErrorNotice } from "../../shared/ui/ErrorNotice";
 import { info } from "../settings/store";
 import { TipText } from "../../shared/ui/Tooltip";
@@ -129,7 +129,9 @@ export function Dashboard(props: { onOpenConfig?: () => void; onGo?: (page: "app
                 <h2 class="font-semibold">
                   {remoteHost()
                     ? `Tidepool cannot connect to the gateway at ${remoteHost()}`
-                    : "The gateway stopped and Tidepool gave up restarting it"}
+                    : managedBy()
+                      ? `The gateway service (${managedBy()}) did not start`
+                      : "The gateway stopped and Tidepool gave up restarting it"}
                 </h2>
               </div>
               <p class="text-[13px] font-mono text-err break-words">{c().reason}</p>
@@ -150,7 +152,9 @@ export function Dashboard(props: { onOpenConfig?: () => void; onGo?: (page: "app
             <p class="text-[13px] text-muted max-w-md mx-auto">
               {remoteUrl()
                 ? `Your assistant runs at ${remoteUrl()}. Connect to chat with it and manage it from here.`
-                : "Start it so your assistant and its apps can connect. It runs on this computer only (127.0.0.1) and needs a token to talk to."}
+                : managedBy()
+                  ? `It is installed as a service, managed by ${managedBy()}: Start starts the service, and it keeps running when you quit Tidepool.`
+                  : "Start it so your assistant and its apps can connect. It runs on this computer only (127.0.0.1) and needs a token to talk to."}
             </p>
             <Button data-testid="start-gateway" variant="primary" icon={<Play size={15} />} loading={busy() === "start"} onClick={() => act("start")}>
               {remoteUrl() ? "Connect" : "Start gateway"}
@@ -191,6 +195,18 @@ export function Dashboard(props: { onOpenConfig?: () => void; onGo?: (page: "app
                 </span>
                 <span aria-hidden="true">·</span>
                 <span data-testid="card-restarts">{plural(s()?.restarts ?? 0, "restart")}</span>
+                <Show when={managedBy()}>
+                  {(m) => (
+                    <>
+                      <span aria-hidden="true">·</span>
+                      <TipText tip={`Installed as a service: it keeps running when you quit Tidepool, and Start and Stop go through ${m()}.`} class="rounded">
+                        <span data-testid="card-managed" class="rounded-full border border-line px-2 py-0.5 text-[12px]">
+                          managed by {m()}
+                        </span>
+                      </TipText>
+                    </>
+                  )}
+                </Show>
               </div>
               <Tiles />
               <div class="grid grid-cols-1 md:grid-cols-3 gap-4">

@@ -125,7 +125,9 @@ export function RestoreLastGood(props: { onOpenConfig?: () => void; onRestored?:
               <span class="font-mono text-[12px] break-all">{fileName(preview()?.path ?? "tidepool.json")}</span> goes back to the
               last version that worked. Lines marked − are removed, + come back:
             </p>
-            <DiffView before={preview()?.current ?? ""} after={preview()?.lastGood ?? ""} />
+            <div data-testid="restore-diff">
+              <DiffView before={preview()?.current ?? ""} after={preview()?.lastGood ?? ""} />
+            </div>
             <p class="text-muted">
               Your current text is not lost: it is kept beside the file as{" "}
               <span class="font-mono text-[12px]">{fileName(preview()?.path ?? "tidepool.json")}.replaced.…</span>

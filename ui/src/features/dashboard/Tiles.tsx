@@ -1,9 +1,11 @@
 import { createResource, createSignal, For, type JSX, onCleanup, onMount, Show } from "solid-js";
 import JSON5 from "json5";
-import { commands, type GatewayMetrics, type LogLine } from "../../bindings";
-import { bytes, formatMoney, plural } from "../../shared/lib/format";
+import { commands, type DayUsage, type GatewayMetrics, type LogLine, type ProviderVitals } from "../../bindings";
+import { bytes, exactTime, formatMoney, plural, relativeTime } from "../../shared/lib/format";
 import { metrics, status } from "../../shared/lib/gateway";
 import { Sparkline } from "../../shared/ui/Sparkline";
+import { seriesFill, StackedBars } from "../../shared/ui/StackedBars";
+import { TipText } from "../../shared/ui/Tooltip";
 import { pending } from "../approvals/store";
 import { lines } from "../logs/store";
 import { info } from "../settings/store";
@@ -25,6 +27,65 @@ export function requestRates(samples: readonly GatewayMetrics[]): number[] {
     out.push((dn * 60_000) / dt);
   }
   return out;
+}
+
+/** A call older than this does not say whether the provider answers now. */
+const PROVIDER_RECENT_MS = 15 * 60_000;
+
+/** The provider the gateway used last, and how that went: answering (its last call worked),
+ *  failing (its last call failed), or quiet (no call in the last 15 minutes). */
+export function providerHealth(
+  providers: readonly ProviderVitals[],
+  now: number,
+): { provider: ProviderVitals; state: "answering" | "failing" | "quiet"; at: number } | null {
+  let best: { provider: ProviderVitals; at: number } | null = null;
+  for (const p of providers) {
+    const at = Math.max(p.lastOkMs ?? 0, p.lastErrorMs ?? 0);
+    if (at > 0 && (!best || at > best.at)) best = { provider: p, at };
+  }
+  if (!best) return null;
+  const failed = (best.provider.lastErrorMs ?? 0) > (best.provider.lastOkMs ?? 0);
+  const state = failed ? "failing" : now - best.at > PROVIDER_RECENT_MS ? "quiet" : "answering";
+  return { ...best, state };
+}
+
+/** The providers of a week of use, the most expensive first (then the most tokens): the order
+ *  (and so the colours) both charts use. */
+export function weekProviders(days: readonly DayUsage[]): string[] {
+  const sum = new Map<string, { cost: number; tokens: number }>();
+  for (const d of days)
+    for (const p of d.byProvider ?? []) {
+      const s = sum.get(p.provider) ?? { cost: 0, tokens: 0 };
+      s.cost += p.costUsd ?? 0;
+      s.tokens += p.tokens;
+      sum.set(p.provider, s);
+    }
+  return [...sum.entries()].sort((a, b) => b[1].cost - a[1].cost || b[1].tokens - a[1].tokens || a[0].localeCompare(b[0])).map(([k]) => k);
+}
+
+/** One chart column per day: its `pick` by provider. */
+function byDay(days: readonly DayUsage[], pick: (p: { tokens: number; costUsd: number | null }) => number) {
+  return days.map((d) => ({ label: d.date, parts: Object.fromEntries((d.byProvider ?? []).map((p) => [p.provider, pick(p)])) }));
+}
+
+/** The colour key under a by-provider chart (shown when there is more than one provider). */
+function Legend(props: { series: string[] }) {
+  return (
+    <Show when={props.series.length > 1}>
+      <div class="mt-1 flex flex-wrap gap-x-2 gap-y-0.5 text-[11px] text-muted" data-testid="legend">
+        <For each={props.series}>
+          {(name, i) => (
+            <span class="inline-flex items-center gap-1">
+              <svg width="8" height="8" aria-hidden="true">
+                <rect width="8" height="8" rx="2" class={seriesFill(i())} />
+              </svg>
+              {name}
+            </span>
+          )}
+        </For>
+      </div>
+    </Show>
+  );
 }
 
 /** "1.2k" style counts. */
@@ -70,11 +131,14 @@ export function Tiles() {
     const m = metrics();
     return m.length > 1 ? Math.max(1, Math.round((m[m.length - 1].ts - m[0].ts) / 60_000)) : 0;
   };
+  const last = () => metrics().at(-1) ?? null;
+  const health = () => providerHealth(last()?.providers ?? [], Date.now());
   const today = () => usage()?.days.at(-1) ?? null;
   const week = () => usage()?.days ?? [];
   const weekCost = () => week().reduce((n, d) => n + (d.costUsd ?? 0), 0);
+  const providers = () => weekProviders(week());
   return (
-    <div class="grid grid-cols-2 lg:grid-cols-4 gap-4">
+    <div class="grid grid-cols-2 lg:grid-cols-3 gap-4">
       <Tile
         label="Requests"
         testid="tile-requests"
@@ -87,7 +151,12 @@ export function Tiles() {
         testid="tile-tokens"
         value={usage.loading && !usage() ? "…" : compact(today()?.tokens ?? 0)}
         sub={usage() ? `${compact(week().reduce((n, d) => n + d.tokens, 0))} this week` : usage.loading ? "" : "Not available"}
-        chart={<Sparkline values={week().map((d) => d.tokens)} width={200} height={32} fluid label="Tokens per day, the last 7 days" />}
+        chart={
+          <>
+            <StackedBars columns={byDay(week(), (p) => p.tokens)} series={providers()} label="Tokens per day by provider, the last 7 days" />
+            <Legend series={providers()} />
+          </>
+        }
       />
       <Tile
         label="Cost today"
@@ -98,7 +167,12 @@ export function Tiles() {
             ? `${formatMoney(weekCost())} this week${(usage()?.unpricedCalls ?? 0) > 0 ? ` · ${plural(usage()?.unpricedCalls ?? 0, "call")} without a price` : ""}`
             : ""
         }
-        chart={<Sparkline values={week().map((d) => d.costUsd ?? 0)} width={200} height={32} fluid label="Cost per day, the last 7 days" />}
+        chart={
+          <>
+            <StackedBars columns={byDay(week(), (p) => p.costUsd ?? 0)} series={providers()} label="Cost per day by provider, the last 7 days" />
+            <Legend series={providers()} />
+          </>
+        }
       />
       <Tile
         label="Memory"
@@ -110,6 +184,37 @@ export function Tiles() {
             : "Measuring…"
         }
         chart={<Sparkline values={memory()} width={200} height={32} fluid label="Gateway memory over the last minutes" />}
+      />
+      <Tile
+        label="Runs"
+        testid="tile-runs"
+        value={last() == null ? "—" : (last()?.activeRuns ?? 0) > 0 ? `${last()?.activeRuns} running` : "Idle"}
+        sub={last() == null ? "" : `${compact(last()?.runs ?? 0)} since start · ${plural(last()?.pendingApprovals ?? 0, "approval")} waiting`}
+        chart={<Sparkline values={metrics().map((m) => m.activeRuns)} width={200} height={32} fluid label="Chat runs in progress over the last minutes" />}
+      />
+      <Tile
+        label="Provider"
+        testid="tile-provider"
+        value={
+          <Show when={health()} fallback={<span class="text-muted">No calls yet</span>}>
+            {(h) => (
+              <span class={h().state === "failing" ? "text-err" : h().state === "answering" ? "text-ok" : ""}>
+                {h().state === "failing" ? "Failing" : h().state === "answering" ? "Answering" : "Quiet"}
+              </span>
+            )}
+          </Show>
+        }
+        sub={
+          <Show when={health()} fallback="The first chat will tell">
+            {(h) => (
+              <TipText tip={exactTime(h().at)} class="rounded">
+                {h().state === "failing"
+                  ? `${h().provider.provider}: ${h().provider.lastError ?? "error"} ${relativeTime(h().at)} · ${plural(h().provider.errors, "error")} since start`
+                  : `${h().provider.provider} answered ${relativeTime(h().at)}${h().provider.errors ? ` · ${plural(h().provider.errors, "error")} since start` : ""}`}
+              </TipText>
+            )}
+          </Show>
+        }
       />
     </div>
   );

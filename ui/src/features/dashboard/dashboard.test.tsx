@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { initGateway, resetGatewayStore } from "../../shared/lib/gateway";
 import { Header } from "../../shared/ui/Header";
 import { Dashboard } from "./Page";
-import { crashed, running, stopped } from "../../shared/test/fixtures";
+import { crashed, running, serviceRunning, stopped } from "../../shared/test/fixtures";
 import { defined } from "../../shared/test/dom";
 
 type Handler = (cmd: string, args?: unknown) => unknown;
@@ -55,6 +55,30 @@ describe("Dashboard", () => {
     void initGateway();
     expect(await screen.findByLabelText("Loading")).toBeTruthy();
     expect(screen.getByTestId("header-state").textContent).toContain("Loading");
+  });
+
+  it("says when a service manager runs the gateway, and what Start does then", async () => {
+    let current = serviceRunning;
+    setup((cmd) => {
+      if (cmd === "gateway_status") return current;
+    });
+    view();
+    await initGateway();
+    expect((await screen.findByTestId("card-managed")).textContent).toBe("managed by systemd");
+    cleanup();
+    resetGatewayStore();
+    current = { ...stopped, managedBy: "task" };
+    view();
+    await initGateway();
+    expect((await screen.findByTestId("stopped")).textContent).toContain("managed by Task Scheduler: Start starts the service");
+    cleanup();
+    resetGatewayStore();
+    // The app's own sidecar: no badge.
+    current = running;
+    view();
+    await initGateway();
+    await screen.findByTestId("running");
+    expect(screen.queryByTestId("card-managed")).toBeNull();
   });
 
   it("offers Start when stopped, shows progress, then the running figures", async () => {

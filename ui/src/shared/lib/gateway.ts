@@ -20,6 +20,24 @@ export const isUp = () => status()?.state.kind === "running";
 /** The remote gateway's URL when the app connects to one instead of running its own. */
 export const remoteUrl = () => status()?.remote ?? null;
 
+/** The service manager that runs the local gateway, in words ("systemd", "Task Scheduler"),
+ *  when it is installed as a service (`tidepool gateway install`); null when the app runs it. */
+export const managedBy = () => managerName(status()?.managedBy ?? null);
+
+/** A service manager's name as people know it. */
+export function managerName(m: string | null): string | null {
+  switch (m) {
+    case null:
+      return null;
+    case "task":
+      return "Task Scheduler";
+    case "plain":
+      return "a background service";
+    default:
+      return m;
+  }
+}
+
 /** `host[:port]` of a gateway URL, for short labels. */
 export function hostOf(url: string): string {
   const rest = url.includes("://") ? url.slice(url.indexOf("://") + 3) : url;

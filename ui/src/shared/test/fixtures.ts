@@ -7,6 +7,7 @@ export const running: Status_Serialize = {
   startedAtMs: Date.now() - 65_000,
   url: "ws://127.0.0.1:18789",
   remote: null,
+  managedBy: null,
 };
 /** Connected to a gateway on another machine. */
 export const remoteRunning: Status_Serialize = {
@@ -16,8 +17,19 @@ export const remoteRunning: Status_Serialize = {
   startedAtMs: Date.now() - 5_000,
   url: "wss://gw.example.com",
   remote: "wss://gw.example.com",
+  managedBy: null,
 };
-export const stopped: Status_Serialize = { state: { kind: "stopped" }, restarts: 0, lastError: null, startedAtMs: null, url: null, remote: null };
+/** The local gateway installed as a systemd service (`tidepool gateway install`). */
+export const serviceRunning: Status_Serialize = {
+  state: { kind: "running", pid: 5150, port: 18789, version: "0.1.0" },
+  restarts: 0,
+  lastError: null,
+  startedAtMs: Date.now() - 5_000,
+  url: "ws://127.0.0.1:18789",
+  remote: null,
+  managedBy: "systemd",
+};
+export const stopped: Status_Serialize = { state: { kind: "stopped" }, restarts: 0, lastError: null, startedAtMs: null, url: null, remote: null, managedBy: null };
 export const crashed: Status_Serialize = {
   state: { kind: "crashed", reason: "invalid gateway config: config tidepool.json: at `gateway.port`: invalid type", exitCode: 78 },
   restarts: 0,
@@ -25,6 +37,7 @@ export const crashed: Status_Serialize = {
   startedAtMs: null,
   url: null,
   remote: null,
+  managedBy: null,
 };
 export const settings: Settings_Serialize = { theme: "system", startOnLaunch: true, closeToTray: true, port: 18789, approvalPopup: true };
 export const info = { version: "0.1.0", stateDir: "/home/me/.tidepool", logDir: "/home/me/.tidepool/logs", tokenHome: "keychain", tokenProblem: null };

@@ -1,6 +1,7 @@
-import { Play, RotateCw, Search, Square } from "./icons";
+import { LoaderCircle, Play, RotateCw, Search, Square } from "./icons";
 import { Show } from "solid-js";
 import { act, busy, remoteHost, remoteUrl, status, verbs } from "../lib/gateway";
+import { runningJobs } from "../../features/hosts/store";
 import { Button } from "./Button";
 import { StatePill } from "./StatePill";
 import { toast } from "./Toast";
@@ -17,7 +18,7 @@ async function stopWithUndo() {
 }
 
 /** Page title, the gateway's state and its quick actions. */
-export function Header(props: { title: string; onPalette?: () => void }) {
+export function Header(props: { title: string; onPalette?: () => void; onJobs?: () => void }) {
   const kind = () => status()?.state.kind;
   const running = () => kind() === "running";
   const moving = () => ["starting", "stopping", "restarting"].includes(kind() ?? "");
@@ -25,6 +26,21 @@ export function Header(props: { title: string; onPalette?: () => void }) {
   return (
     <header class="flex items-center gap-3 h-14 px-6 border-b border-line bg-surface shrink-0">
       <h1 class="text-base font-semibold mr-auto">{props.title}</h1>
+      <Show when={runningJobs().length}>
+        <TipButton
+          tip={runningJobs()
+            .map((j) => `${j.steps.find((s) => s.state === "running")?.name ?? "Working"} on ${j.target}`)
+            .join(" · ")}
+          data-testid="jobs-indicator"
+          class="inline-flex items-center gap-2 rounded-full border border-line px-2.5 h-7 text-xs text-muted hover:text-fg"
+          onClick={() => props.onJobs?.()}
+        >
+          <LoaderCircle size={13} class="animate-spin text-accent" aria-hidden="true" />
+          {runningJobs().length === 1
+            ? `${runningJobs()[0].target} · ${Math.round((runningJobs()[0].progress ?? 0) * 100)}%`
+            : `${runningJobs().length} jobs running`}
+        </TipButton>
+      </Show>
       <Show when={props.onPalette}>
         {(open) => (
           <TipButton

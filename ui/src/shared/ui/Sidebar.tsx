@@ -1,9 +1,9 @@
-import { Archive, FileCode, LayoutDashboard, MessagesSquare, PanelLeftClose, PanelLeftOpen, ScrollText, SettingsIcon, ShieldCheck } from "./icons";
+import { Archive, FileCode, LayoutDashboard, MessagesSquare, PanelLeftClose, PanelLeftOpen, ScrollText, Server, SettingsIcon, ShieldCheck } from "./icons";
 import { For, type JSX, Show } from "solid-js";
 import { pending } from "../../features/approvals/store";
 import { mod, TipButton } from "./Tooltip";
 
-export type Page = "dashboard" | "chat" | "sessions" | "approvals" | "logs" | "config" | "settings";
+export type Page = "dashboard" | "chat" | "sessions" | "approvals" | "logs" | "config" | "hosts" | "settings";
 
 export const PAGES: { id: Page; label: string; icon: () => JSX.Element; key: string }[] = [
   { id: "dashboard", label: "Dashboard", icon: () => <LayoutDashboard size={18} />, key: "1" },
@@ -12,6 +12,7 @@ export const PAGES: { id: Page; label: string; icon: () => JSX.Element; key: str
   { id: "approvals", label: "Approvals", icon: () => <ShieldCheck size={18} />, key: "4" },
   { id: "logs", label: "Logs", icon: () => <ScrollText size={18} />, key: "5" },
   { id: "config", label: "Config", icon: () => <FileCode size={18} />, key: "6" },
+  { id: "hosts", label: "Hosts", icon: () => <Server size={18} />, key: "8" },
   { id: "settings", label: "Settings", icon: () => <SettingsIcon size={18} />, key: "7" },
 ];
 

@@ -41,3 +41,7 @@ export { default as CornerDownLeft } from "lucide-solid/icons/corner-down-left";
 export { default as Check } from "lucide-solid/icons/check";
 export { default as ChevronDown } from "lucide-solid/icons/chevron-down";
 export { default as Pencil } from "lucide-solid/icons/pencil";
+export { default as Server } from "lucide-solid/icons/server";
+export { default as KeyRound } from "lucide-solid/icons/key-round";
+export { default as CircleX } from "lucide-solid/icons/circle-x";
+export { default as Circle } from "lucide-solid/icons/circle";

@@ -2,6 +2,8 @@
 //! `tidepool-testkit`), found in the build's target dir and refused when stale.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub use tidepool_testkit::sshd;
+
 use std::path::PathBuf;
 use std::time::Duration;
 use tidepool_control::{SidecarConfig, Status, Supervisor};
