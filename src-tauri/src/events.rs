@@ -11,6 +11,14 @@ pub struct GatewayStatusChanged(pub Status);
 #[derive(Debug, Clone, Serialize, specta::Type, tauri_specta::Event)]
 pub struct LogBatch(pub Vec<LogLine>);
 
+/// The log shown is now another gateway's: the lines so far are dropped.
+#[derive(Debug, Clone, Serialize, specta::Type, tauri_specta::Event)]
+#[serde(rename_all = "camelCase")]
+pub struct LogsSource {
+    /// The host's name or the remote gateway's URL; `None` for this computer's gateway.
+    pub remote: Option<String>,
+}
+
 /// One sample of the running gateway's figures.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
 #[serde(rename_all = "camelCase")]

@@ -56,7 +56,30 @@ pub fn gateway_token(state_dir: &Path) -> Result<String, KeychainError> {
 
 /// The token of the remote gateway the app connects to, if one is saved.
 pub fn remote_token() -> Result<Option<String>, KeychainError> {
-    let entry = entry(REMOTE_ACCOUNT)?;
+    read(REMOTE_ACCOUNT)
+}
+
+/// Saves (or, with `None`, deletes) the remote gateway's token.
+pub fn set_remote_token(token: Option<&str>) -> Result<(), KeychainError> {
+    write(REMOTE_ACCOUNT, token)
+}
+
+fn host_account(id: &str) -> String {
+    format!("host-gateway-token:{id}")
+}
+
+/// The token last read over SSH from the gateway on host `id`.
+pub fn host_token(id: &str) -> Result<Option<String>, KeychainError> {
+    read(&host_account(id))
+}
+
+/// Saves (or, with `None`, deletes) the token of the gateway on host `id`.
+pub fn set_host_token(id: &str, token: Option<&str>) -> Result<(), KeychainError> {
+    write(&host_account(id), token)
+}
+
+fn read(account: &str) -> Result<Option<String>, KeychainError> {
+    let entry = entry(account)?;
     match entry.get_password() {
         Ok(t) if !t.is_empty() => Ok(Some(t)),
         Ok(_) | Err(keyring::Error::NoEntry) => Ok(None),
@@ -64,9 +87,8 @@ pub fn remote_token() -> Result<Option<String>, KeychainError> {
     }
 }
 
-/// Saves (or, with `None`, deletes) the remote gateway's token.
-pub fn set_remote_token(token: Option<&str>) -> Result<(), KeychainError> {
-    let entry = entry(REMOTE_ACCOUNT)?;
+fn write(account: &str, token: Option<&str>) -> Result<(), KeychainError> {
+    let entry = entry(account)?;
     match token {
         Some(t) => entry.set_password(t).map_err(KeychainError::from),
         None => match entry.delete_credential() {

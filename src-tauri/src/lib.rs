@@ -88,7 +88,8 @@ macro_rules! specta_builder_for {
                 $crate::commands::hosts::hosts_from_ssh_config,
                 $crate::commands::hosts::hosts_add,
                 $crate::commands::hosts::hosts_probe,
-                $crate::commands::hosts::hosts_remove,
+                $crate::commands::hosts::hosts_remove::<$r>,
+                $crate::commands::remote::hosts_use::<$r>,
                 $crate::commands::hosts::hosts_install,
                 $crate::commands::hosts::hosts_gateway,
                 $crate::commands::hosts::jobs_list,
@@ -97,6 +98,7 @@ macro_rules! specta_builder_for {
             .events(::tauri_specta::collect_events![
                 $crate::events::GatewayStatusChanged,
                 $crate::events::LogBatch,
+                $crate::events::LogsSource,
                 $crate::events::GatewayMetrics,
                 $crate::events::GatewayConfigChanged,
                 $crate::events::ChatStream,
@@ -263,7 +265,11 @@ fn setup(app: &tauri::AppHandle) -> Result<(), Box<dyn std::error::Error>> {
     let mut cfg = SidecarConfig::new(paths.sidecar.clone(), paths.state_dir.clone());
     cfg.port = settings.port;
     cfg.token = token;
-    cfg.remote = commands::remote::at_start(app);
+    let hosts = commands::hosts::open(app)?;
+    cfg.via = commands::remote::host_at_start(app, &hosts);
+    if cfg.via.is_none() {
+        cfg.remote = commands::remote::at_start(app);
+    }
     // The supervisor spawns its task on Tauri's Tokio runtime; setup runs outside it.
     let rt = tauri::async_runtime::handle();
     let supervisor = {
@@ -271,7 +277,15 @@ fn setup(app: &tauri::AppHandle) -> Result<(), Box<dyn std::error::Error>> {
         Supervisor::new(cfg)
     };
     let status_rx = supervisor.watch();
-    let (follower, log_rx) = LogFollower::start(paths.log_dir.clone(), 2_000);
+    let status_rx_logs = supervisor.watch();
+    let (log_tx, log_rx) = tokio::sync::mpsc::unbounded_channel();
+    // The gateway elsewhere keeps its own log: this computer's is followed only when used.
+    let local = {
+        let s = status_rx.borrow();
+        s.host.is_none() && s.remote.is_none()
+    };
+    let follower =
+        local.then(|| LogFollower::start_into(paths.log_dir.clone(), 2_000, log_tx.clone()));
     app.manage(AppState {
         supervisor,
         logs: Mutex::new(LogBuffer::new(LOG_HISTORY)),
@@ -280,11 +294,12 @@ fn setup(app: &tauri::AppHandle) -> Result<(), Box<dyn std::error::Error>> {
         paths,
         token_home,
         token_problem,
-        follower: Mutex::new(Some(follower)),
-        hosts: commands::hosts::open(app)?,
+        follower: Mutex::new(follower),
+        hosts,
         jobs: tidepool_control::jobs::Jobs::new(),
     });
     commands::hosts::forward_jobs(app.clone());
+    commands::hosts::close_idle_masters(app.clone());
     app.manage(approvals::ApprovalWatch::default());
     let tray = match tray::build(app) {
         Ok(t) => Some(std::sync::Arc::new(t)),
@@ -297,6 +312,7 @@ fn setup(app: &tauri::AppHandle) -> Result<(), Box<dyn std::error::Error>> {
     commands::gateway::forward_events(app.clone(), status_rx.clone());
     commands::gateway::forward_status(app.clone(), status_rx, tray);
     commands::logs::forward(app.clone(), log_rx);
+    commands::logs::follow_source(app.clone(), status_rx_logs, log_tx);
     commands::gateway::sample_metrics(app.clone());
     if settings.start_on_launch {
         let app = app.clone();

@@ -227,7 +227,10 @@ pub fn allowed(view: &TrayView, action: &str) -> bool {
 
 /// Maps a status to the tray's label, icon and enabled actions.
 pub fn view(status: &Status) -> TrayView {
-    let host = status.remote.as_deref().map(host_of);
+    let host = match &status.host {
+        Some(h) => Some(h.name.as_str()),
+        None => status.remote.as_deref().map(host_of),
+    };
     let (label, icon, running, busy) = match (&status.state, host) {
         (GatewayState::Running { .. }, Some(host)) => (
             format!("Gateway: connected to {host}"),
@@ -383,6 +386,7 @@ mod tests {
             started_at_ms: None,
             url: None,
             remote: None,
+            host: None,
             managed_by: None,
         }
     }
@@ -508,5 +512,25 @@ mod tests {
         let down = view(&remote(GatewayState::Stopped));
         assert_eq!(down.label, "Gateway: not connected to gw.example.com:8443");
         assert!(down.can_start);
+    }
+
+    #[test]
+    fn a_hosts_gateway_is_named_by_the_host_not_its_tunnel() {
+        let on_host = |state| Status {
+            url: Some("ws://127.0.0.1:41234".into()),
+            host: Some(tidepool_control::remote::HostRef {
+                id: "h1".into(),
+                name: "Home server".into(),
+            }),
+            ..status(state)
+        };
+        let connected = view(&on_host(GatewayState::Running {
+            pid: None,
+            port: 41234,
+            version: "0.1.0".into(),
+        }));
+        assert_eq!(connected.label, "Gateway: connected to Home server");
+        let down = view(&on_host(GatewayState::Stopped));
+        assert_eq!(down.label, "Gateway: not connected to Home server");
     }
 }

@@ -170,8 +170,17 @@ export const commands = {
 	hostsAdd: (address: string, name: string | null, keyFile: string | null, fingerprint: string) => typedError<HostEntry_Serialize, AppError>(__TAURI_INVOKE("hosts_add", { address, name, keyFile, fingerprint })),
 	/**  Reads the host's facts again. */
 	hostsProbe: (id: string) => typedError<HostEntry_Serialize, AppError>(__TAURI_INVOKE("hosts_probe", { id })),
-	/**  Removes a host and the key recorded for it. */
+	/**
+	 *  Removes a host, the key recorded for it and its gateway's token; if the app used that
+	 *  host's gateway, it switches back to this computer's first.
+	 */
 	hostsRemove: (id: string) => typedError<null, AppError>(__TAURI_INVOKE("hosts_remove", { id })),
+	/**
+	 *  Uses the gateway on host `id` (through an SSH tunnel): the tunnel is opened and the token
+	 *  read first, and only when that works does the app switch to it (the choice is kept for the
+	 *  next start). A failure changes nothing and says why.
+	 */
+	hostsUse: (id: string) => typedError<Status_Serialize, AppError>(__TAURI_INVOKE("hosts_use", { id })),
 	/**  Installs (or upgrades) Tidepool on a host with the app's own gateway binary, as a job. */
 	hostsInstall: (id: string) => typedError<string, AppError>(__TAURI_INVOKE("hosts_install", { id })),
 	/**  Starts, stops or restarts a host's gateway through its service, or reads its status. */
@@ -192,6 +201,7 @@ export const events = {
 	gatewayStatusChanged: makeEvent<GatewayStatusChanged_Serialize, GatewayStatusChanged_Deserialize>("gateway-status-changed"),
 	jobChanged: makeEvent<JobChanged_Serialize, JobChanged_Deserialize>("job-changed"),
 	logBatch: makeEvent<LogBatch, LogBatch>("log-batch"),
+	logsSource: makeEvent<LogsSource_Serialize, LogsSource_Deserialize>("logs-source"),
 };
 
 /* Types */
@@ -1188,6 +1198,14 @@ export type HostKey = {
 	fingerprint: string,
 };
 
+/**  A server the app reaches over SSH, as the status names it. */
+export type HostRef = {
+	/**  The host's id in the Hosts page. */
+	id: string,
+	/**  Its name. */
+	name: string,
+};
+
 /**  A host to reach over SSH. */
 export type HostSpec = HostSpec_Serialize | HostSpec_Deserialize;
 
@@ -1494,6 +1512,21 @@ export type LogLine = {
 	message: string,
 	/**  Other fields (`conn_id`, `peer`, ...), as `key=value` text. */
 	fields: ([string, string])[],
+};
+
+/**  The log shown is now another gateway's: the lines so far are dropped. */
+export type LogsSource = LogsSource_Serialize | LogsSource_Deserialize;
+
+/**  The log shown is now another gateway's: the lines so far are dropped. */
+export type LogsSource_Deserialize = {
+	/**  The host's name or the remote gateway's URL; `None` for this computer's gateway. */
+	remote?: string | null,
+};
+
+/**  The log shown is now another gateway's: the lines so far are dropped. */
+export type LogsSource_Serialize = {
+	/**  The host's name or the remote gateway's URL; `None` for this computer's gateway. */
+	remote: string | null,
 };
 
 /**  A model to pick. */
@@ -2125,6 +2158,8 @@ export type Status_Deserialize = {
 	url?: string | null,
 	/**  The remote gateway's URL when the app connects to one instead of running its own. */
 	remote?: string | null,
+	/**  The host whose gateway the app uses (through an SSH tunnel) instead of its own. */
+	host?: HostRef | null,
 	/**
 	 *  The service manager that runs the local gateway (`systemd`, `launchd`, `task`,
 	 *  `plain`) when it is installed as a service; then Start and Stop go through it and
@@ -2147,6 +2182,8 @@ export type Status_Serialize = {
 	url: string | null,
 	/**  The remote gateway's URL when the app connects to one instead of running its own. */
 	remote: string | null,
+	/**  The host whose gateway the app uses (through an SSH tunnel) instead of its own. */
+	host: HostRef | null,
 	/**
 	 *  The service manager that runs the local gateway (`systemd`, `launchd`, `task`,
 	 *  `plain`) when it is installed as a service; then Start and Stop go through it and

@@ -12,6 +12,7 @@ pub mod links;
 pub mod logs;
 pub mod onboarding;
 pub mod remote;
+pub mod remote_logs;
 pub mod sessions;
 /// The spawn helper lives in `tidepool-process`, shared with the gateway.
 pub use tidepool_process as process;

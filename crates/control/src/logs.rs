@@ -169,6 +169,15 @@ impl LogFollower {
         history: usize,
     ) -> (LogFollower, mpsc::UnboundedReceiver<Vec<LogLine>>) {
         let (tx, rx) = mpsc::unbounded_channel();
+        (LogFollower::start_into(dir, history, tx), rx)
+    }
+
+    /// The same, sending into an existing channel (the app swaps followers behind one).
+    pub fn start_into(
+        dir: PathBuf,
+        history: usize,
+        tx: mpsc::UnboundedSender<Vec<LogLine>>,
+    ) -> LogFollower {
         let (stop_tx, stop_rx) = std_mpsc::channel();
         let spawned = std::thread::Builder::new()
             .name("log-follower".into())
@@ -176,7 +185,7 @@ impl LogFollower {
         if let Err(e) = spawned {
             tracing::warn!(error = %e, "cannot start the log follower");
         }
-        (LogFollower { stop: stop_tx }, rx)
+        LogFollower { stop: stop_tx }
     }
 }
 

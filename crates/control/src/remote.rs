@@ -370,3 +370,37 @@ mod tests {
         }
     }
 }
+
+/// Why a [`RemoteSource`] could not say where its gateway is now.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct SourceError {
+    /// What happened, in words.
+    pub message: String,
+    /// Trying again cannot help (a refused key, a changed host key): the supervisor gives up
+    /// with this reason instead of retrying.
+    pub fatal: bool,
+}
+
+/// A gateway found anew before each connection attempt: the far end of an SSH tunnel that is
+/// opened (again, after the connection dropped) on demand. The supervisor asks it where to
+/// connect each time it (re)connects.
+pub trait RemoteSource: Send + Sync + 'static {
+    /// The host whose gateway this is, for the app to show.
+    fn host(&self) -> HostRef;
+    /// Where the gateway is reachable now, and its token.
+    fn resolve(
+        &self,
+    ) -> std::pin::Pin<Box<dyn Future<Output = Result<RemoteGateway, SourceError>> + Send + '_>>;
+}
+
+/// A server the app reaches over SSH, as the status names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct HostRef {
+    /// The host's id in the Hosts page.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+}

@@ -86,12 +86,38 @@ pub async fn hosts_probe(state: State<'_, AppState>, id: String) -> AppResult<Ho
     Ok(state.hosts.probe(&id).await?)
 }
 
-/// Removes a host and the key recorded for it.
+/// Removes a host, the key recorded for it and its gateway's token; if the app used that
+/// host's gateway, it switches back to this computer's first.
 #[tauri::command]
 #[specta::specta]
-pub async fn hosts_remove(state: State<'_, AppState>, id: String) -> AppResult<()> {
+pub async fn hosts_remove<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    state: State<'_, AppState>,
+    id: String,
+) -> AppResult<()> {
+    state
+        .hosts
+        .list()?
+        .iter()
+        .find(|h| h.id == id)
+        .ok_or_else(|| AppError::NotFound(format!("there is no host {id} (removed meanwhile?)")))?;
+    crate::commands::remote::forget_host(&app, &state, &id).await?;
     state.hosts.remove(&id).await?;
     Ok(())
+}
+
+/// Closes SSH masters nobody used for a while (a tunnel in use keeps its master open).
+pub fn close_idle_masters<R: tauri::Runtime>(app: tauri::AppHandle<R>) {
+    tauri::async_runtime::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            let closed = app.state::<AppState>().hosts.pool().close_idle().await;
+            if closed > 0 {
+                tracing::info!(closed, "closed idle SSH connections");
+            }
+        }
+    });
 }
 
 /// Installs (or upgrades) Tidepool on a host with the app's own gateway binary, as a job.
@@ -99,7 +125,9 @@ pub async fn hosts_remove(state: State<'_, AppState>, id: String) -> AppResult<(
 #[specta::specta]
 pub async fn hosts_install(state: State<'_, AppState>, id: String) -> AppResult<String> {
     let binary = state.paths.sidecar.clone();
-    Ok(state.hosts.install(&state.jobs, &id, binary, None, None)?)
+    Ok(state
+        .hosts
+        .install(&state.jobs, &id, binary, None, None, None)?)
 }
 
 /// Starts, stops or restarts a host's gateway through its service, or reads its status.

@@ -1,7 +1,7 @@
 //! Log history and export.
 
 use crate::error::{AppError, AppResult};
-use crate::events::LogBatch;
+use crate::events::{LogBatch, LogsSource};
 use crate::state::AppState;
 use std::time::Duration;
 use tauri::Manager;
@@ -53,12 +53,80 @@ fn chrono_like_now() -> String {
     secs.to_string()
 }
 
-/// Batches follower output into one event per ~50 ms so a log flood cannot swamp the UI.
+/// Which gateway's log the app shows: `None` for this computer's (read from its files), else
+/// the host's name or the remote gateway's URL (read through the connection).
+fn source_of(s: &tidepool_control::Status) -> Option<String> {
+    s.host
+        .as_ref()
+        .map(|h| h.name.clone())
+        .or_else(|| s.remote.clone())
+}
+
+/// Follows the log of the gateway in use: this computer's files, or the gateway elsewhere
+/// through its connection (`logs.tail` with a cursor). When the app switches gateway the old
+/// follower stops, the kept lines are dropped and the window hears `LogsSource`.
+pub(crate) fn follow_source(
+    app: tauri::AppHandle,
+    mut status: tokio::sync::watch::Receiver<tidepool_control::Status>,
+    tx: tokio::sync::mpsc::UnboundedSender<Vec<tidepool_control::LogLine>>,
+) {
+    tauri::async_runtime::spawn(async move {
+        let mut current = source_of(&status.borrow_and_update());
+        let mut remote = None;
+        loop {
+            if current.is_some() && remote.is_none() {
+                let state = app.state::<AppState>();
+                if let Ok(mut f) = state.follower.lock() {
+                    *f = None;
+                }
+                let handle = app.clone();
+                let client: tidepool_control::remote_logs::ClientSource =
+                    std::sync::Arc::new(move || handle.state::<AppState>().supervisor.client());
+                remote = Some(tidepool_control::remote_logs::RemoteLogFollower::start(
+                    client,
+                    2_000,
+                    0,
+                    tx.clone(),
+                ));
+            }
+            if status.changed().await.is_err() {
+                return;
+            }
+            let next = source_of(&status.borrow_and_update());
+            if next == current {
+                continue;
+            }
+            remote = None;
+            let state = app.state::<AppState>();
+            if let Ok(mut l) = state.logs.lock() {
+                l.clear();
+            }
+            if next.is_none()
+                && let Ok(mut f) = state.follower.lock()
+            {
+                *f = Some(tidepool_control::LogFollower::start_into(
+                    state.paths.log_dir.clone(),
+                    2_000,
+                    tx.clone(),
+                ));
+            }
+            let _ = LogsSource {
+                remote: next.clone(),
+            }
+            .emit(&app);
+            current = next;
+        }
+    });
+}
+
+/// Batches follower output into one event per ~50 ms so a log flood cannot swamp the UI, and
+/// numbers the lines in one sequence whichever follower read them.
 pub(crate) fn forward(
     app: tauri::AppHandle,
     mut rx: tokio::sync::mpsc::UnboundedReceiver<Vec<tidepool_control::LogLine>>,
 ) {
     tauri::async_runtime::spawn(async move {
+        let mut seq = 0u64;
         while let Some(first) = rx.recv().await {
             let mut batch = first;
             let deadline = tokio::time::sleep(Duration::from_millis(50));
@@ -71,6 +139,10 @@ pub(crate) fn forward(
                         None => break,
                     },
                 }
+            }
+            for line in &mut batch {
+                line.seq = seq;
+                seq += 1;
             }
             if let Ok(mut buf) = app.state::<AppState>().logs.lock() {
                 buf.extend(batch.iter().cloned());

@@ -3,7 +3,7 @@
 
 use super::store::InstallPlace;
 use super::{
-    Auth, HostEntry, HostError, HostKey, HostPool, HostSpec, HostStore, INSTALL_STEPS,
+    Auth, HostEntry, HostError, HostGateway, HostKey, HostPool, HostSpec, HostStore, INSTALL_STEPS,
     InstallRequest, KnownHostsError, KnownHostsFile, PoolConfig, StoreError, Trust, install, probe,
 };
 use crate::jobs::Jobs;
@@ -246,12 +246,7 @@ impl Hosts {
         action: GatewayAction,
     ) -> Result<tidepool_protocol::service::ServiceStatus, HostsError> {
         let h = self.store.get(id)?;
-        let found = h.facts.as_ref().and_then(|f| f.tidepool_path.clone());
-        let (tidepool, state_dir) = match (&h.installed, found) {
-            (Some(p), _) => (p.binary.clone(), p.state_dir.clone()),
-            (None, Some(path)) => (path, None),
-            (None, None) => return Err(HostsError::NotInstalled(h.name.clone())),
-        };
+        let (tidepool, state_dir) = Self::place(&h)?;
         let mut common: Vec<&str> = vec!["--json"];
         if let Some(s) = &state_dir {
             common.extend(["--state-dir", s.as_str()]);
@@ -295,7 +290,44 @@ impl Hosts {
         })
     }
 
-    /// Starts installing (or upgrading) `binary` on a host as a job; its id.
+    /// The host's gateway as a source the supervisor connects through (a tunnel opened on
+    /// demand); `saved_token` stands in when the token cannot be read over SSH, `on_token`
+    /// hears each token read.
+    pub fn gateway_source(
+        &self,
+        id: &str,
+        saved_token: Option<String>,
+        on_token: Option<super::tunnel::TokenSink>,
+    ) -> Result<HostGateway, HostsError> {
+        let h = self.store.get(id)?;
+        let (tidepool, state_dir) = Self::place(&h)?;
+        Ok(HostGateway::new(
+            self.pool.clone(),
+            h.spec.clone(),
+            Self::auth(h.key_file.as_deref()),
+            tidepool,
+            state_dir,
+            crate::remote::HostRef {
+                id: h.id.clone(),
+                name: h.name.clone(),
+            },
+            saved_token,
+            on_token,
+        ))
+    }
+
+    /// Where Tidepool is on the host: the last install's place, or what the probe found.
+    fn place(h: &HostEntry) -> Result<(String, Option<String>), HostsError> {
+        let found = h.facts.as_ref().and_then(|f| f.tidepool_path.clone());
+        match (&h.installed, found) {
+            (Some(p), _) => Ok((p.binary.clone(), p.state_dir.clone())),
+            (None, Some(path)) => Ok((path, None)),
+            (None, None) => Err(HostsError::NotInstalled(h.name.clone())),
+        }
+    }
+
+    /// Starts installing (or upgrading) `binary` on a host as a job; its id. `port` is the
+    /// service's (`None`: the host's config's, else 18789; `Some(0)`: any free port).
     pub fn install(
         &self,
         jobs: &Jobs,
@@ -303,13 +335,14 @@ impl Hosts {
         binary: PathBuf,
         state_dir: Option<String>,
         install_dir: Option<String>,
+        port: Option<u16>,
     ) -> Result<String, HostsError> {
         let h = self.store.get(id)?;
         let req = InstallRequest {
             binary,
             install_dir,
             state_dir: state_dir.clone(),
-            port: None,
+            port,
             manager: None,
         };
         let (pool, spec, auth, store, id) = (

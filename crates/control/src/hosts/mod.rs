@@ -18,11 +18,11 @@ pub use address::{AddressError, HostSpec};
 pub use install::{INSTALL_STEPS, InstallRequest, Installed, install};
 pub use known_hosts::{HostKey, KnownHostsError, KnownHostsFile, Trust};
 pub use manage::{GatewayAction, HostCheck, Hosts, HostsError};
-pub use pool::{Auth, HostPool, Lease, PoolConfig, RemoteOutput};
+pub use pool::{Auth, HostPool, Lease, Pin, PoolConfig, RemoteOutput};
 pub use probe::{HostFacts, ServiceManager, probe, target_for};
 pub use ssh_config::{ConfigHost, config_hosts, user_config};
 pub use store::{HostEntry, HostStore, InstallPlace, StoreError};
-pub use tunnel::{Tunnel, open_tunnel};
+pub use tunnel::{HostGateway, TokenSink, Tunnel, open_tunnel};
 
 /// Why a host could not be reached or used. Each says what happened in words and what to do.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -60,6 +60,18 @@ struct Entry {
     session: tokio::sync::Mutex<Option<Arc<Session>>>,
     permits: Arc<Semaphore>,
     last_used: Mutex<Instant>,
+    /// Holders that need the master kept open although no command runs (a tunnel).
+    pins: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+/// Keeps a host's master from being closed as idle while held (a tunnel lives in the master).
+#[derive(Debug)]
+pub struct Pin(Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for Pin {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 /// The pool. Cheap to share (`Arc` inside).
@@ -135,9 +147,29 @@ impl HostPool {
                     session: tokio::sync::Mutex::new(None),
                     permits: Arc::new(Semaphore::new(self.cfg.per_host.max(1))),
                     last_used: Mutex::new(Instant::now()),
+                    pins: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
                 })
             })
             .clone()
+    }
+
+    /// The host's master if one is open now (never connects).
+    pub async fn open_session(&self, spec: &HostSpec, auth: &Auth) -> Option<Arc<Session>> {
+        let entry = self
+            .hosts
+            .lock()
+            .ok()?
+            .get(&(spec.clone(), auth.clone()))?
+            .clone();
+        let s = entry.session.lock().await.clone()?;
+        s.check().await.is_ok().then_some(s)
+    }
+
+    /// Keeps the host's master open while the returned [`Pin`] is held, however idle.
+    pub fn pin(&self, spec: &HostSpec, auth: &Auth) -> Pin {
+        let pins = self.entry(spec, auth).pins.clone();
+        pins.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Pin(pins)
     }
 
     /// The host's master (opened, or opened again if it died), with an operation slot.
@@ -254,8 +286,9 @@ impl HostPool {
                 .lock()
                 .map(|t| t.elapsed() >= self.cfg.idle)
                 .unwrap_or(false);
-            // Busy entries (a slot taken) are not idle, whatever the clock says.
-            if idle && e.permits.available_permits() == self.cfg.per_host.max(1) {
+            // Busy entries (a slot taken, a tunnel open) are not idle, whatever the clock says.
+            let pinned = e.pins.load(std::sync::atomic::Ordering::SeqCst) > 0;
+            if idle && !pinned && e.permits.available_permits() == self.cfg.per_host.max(1) {
                 let mut slot = e.session.lock().await;
                 if let Some(s) = slot.take() {
                     if let Ok(s) = Arc::try_unwrap(s) {

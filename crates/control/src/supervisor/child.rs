@@ -136,8 +136,12 @@ pub(super) enum LaunchError {
 impl Actor {
     pub(super) async fn launch(&mut self) -> Result<Running, LaunchError> {
         let cfg = self.cfg();
+        if let Some(via) = cfg.via {
+            let remote = self.resolve(via.as_ref()).await?;
+            return self.connect_remote(remote, Some(via.host())).await;
+        }
         if let Some(remote) = cfg.remote {
-            return self.connect_remote(remote).await;
+            return self.connect_remote(remote, None).await;
         }
         match super::service::installed(&cfg).await {
             Ok(Some(status)) => return self.connect_service(&cfg, status).await,
@@ -250,6 +254,7 @@ impl Actor {
             };
             s.url = Some(url);
             s.remote = None;
+            s.host = None;
             s.started_at_ms = Some(now_ms());
         });
         Ok(Running {

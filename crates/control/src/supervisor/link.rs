@@ -3,16 +3,42 @@
 
 use super::child::{LaunchError, Running};
 use super::{Actor, Cmd, GatewayState, SupervisorError, now_ms};
-use crate::remote::{self, RemoteCheck, RemoteGateway};
+use crate::remote::{self, HostRef, RemoteCheck, RemoteGateway, RemoteSource};
 use tidepool_client::{Client, ConnState};
 use tokio::sync::{oneshot, watch};
 use tracing::info;
 
 impl Actor {
-    /// Connects to `remote`; a stop or shutdown while connecting interrupts it.
+    /// Asks `via` where its gateway is now (opening its tunnel); a stop or shutdown meanwhile
+    /// interrupts it.
+    pub(super) async fn resolve(
+        &mut self,
+        via: &dyn RemoteSource,
+    ) -> Result<RemoteGateway, LaunchError> {
+        let resolve = via.resolve();
+        tokio::pin!(resolve);
+        loop {
+            tokio::select! {
+                r = &mut resolve => return r.map_err(|e| if e.fatal {
+                    LaunchError::Fatal(e.message, None)
+                } else {
+                    LaunchError::Transient(e.message, None)
+                }),
+                cmd = self.rx.recv() => match cmd {
+                    Some(Cmd::Start(r)) => { let _ = r.send(Err(SupervisorError::Cancelled)); }
+                    Some(other) => return Err(LaunchError::Interrupted(other)),
+                    None => return Err(LaunchError::Interrupted(Cmd::Shutdown(oneshot::channel().0))),
+                },
+            }
+        }
+    }
+
+    /// Connects to `remote` (`host`'s gateway, through its tunnel, when given); a stop or
+    /// shutdown while connecting interrupts it.
     pub(super) async fn connect_remote(
         &mut self,
         remote: RemoteGateway,
+        host: Option<HostRef>,
     ) -> Result<Running, LaunchError> {
         let address = remote::parse_url(&remote.url).map_err(|e| LaunchError::Fatal(e.0, None))?;
         let opts = remote::connect_options(
@@ -62,7 +88,8 @@ impl Actor {
                 version,
             };
             s.url = Some(address.url.clone());
-            s.remote = Some(address.url.clone());
+            s.remote = host.is_none().then(|| address.url.clone());
+            s.host = host;
             s.started_at_ms = Some(now_ms());
         });
         Ok(Running {

@@ -9,7 +9,7 @@ mod child;
 mod link;
 mod service;
 
-use crate::remote::RemoteGateway;
+use crate::remote::{HostRef, RemoteGateway, RemoteSource};
 use child::{LaunchError, Running, kill_child, stop_child};
 use serde::Serialize;
 use std::collections::VecDeque;
@@ -51,6 +51,9 @@ pub struct SidecarConfig {
     pub health_timeout: Duration,
     /// Connect to this gateway instead of running one (`None`: run the sidecar).
     pub remote: Option<RemoteGateway>,
+    /// Connect to the gateway this source finds anew at each attempt (a host's, through an
+    /// SSH tunnel); takes precedence over `remote`.
+    pub via: Option<Arc<dyn RemoteSource>>,
 }
 
 impl std::fmt::Debug for SidecarConfig {
@@ -61,6 +64,7 @@ impl std::fmt::Debug for SidecarConfig {
             .field("port", &self.port)
             .field("token", &self.token.as_ref().map(|_| "<redacted>"))
             .field("remote", &self.remote)
+            .field("via", &self.via.as_ref().map(|v| v.host()))
             .finish_non_exhaustive()
     }
 }
@@ -83,6 +87,20 @@ impl SidecarConfig {
             health_failures: 3,
             health_timeout: Duration::from_secs(2),
             remote: None,
+            via: None,
+        }
+    }
+
+    /// The app connects to a gateway elsewhere instead of running its own.
+    pub fn is_remote(&self) -> bool {
+        self.remote.is_some() || self.via.is_some()
+    }
+
+    /// What the status names as the gateway elsewhere: the host, or the remote URL.
+    fn elsewhere(&self) -> (Option<String>, Option<HostRef>) {
+        match &self.via {
+            Some(v) => (None, Some(v.host())),
+            None => (self.remote.as_ref().map(|r| r.url.clone()), None),
         }
     }
 }
@@ -143,6 +161,8 @@ pub struct Status {
     pub url: Option<String>,
     /// The remote gateway's URL when the app connects to one instead of running its own.
     pub remote: Option<String>,
+    /// The host whose gateway the app uses (through an SSH tunnel) instead of its own.
+    pub host: Option<HostRef>,
     /// The service manager that runs the local gateway (`systemd`, `launchd`, `task`,
     /// `plain`) when it is installed as a service; then Start and Stop go through it and
     /// quitting the app leaves it running.
@@ -197,7 +217,8 @@ impl Supervisor {
             last_error: None,
             started_at_ms: None,
             url: None,
-            remote: cfg.remote.as_ref().map(|r| r.url.clone()),
+            remote: cfg.elsewhere().0,
+            host: cfg.elsewhere().1,
             managed_by: None,
         });
         let status_tx = Arc::new(status_tx);
@@ -222,16 +243,17 @@ impl Supervisor {
     /// Changes the config; it applies from the next start (a change of remote gateway is
     /// published at once, so the app shows which gateway a Start will reach).
     pub fn update_config(&self, f: impl FnOnce(&mut SidecarConfig)) {
-        let remote = match self.cfg.lock() {
+        let (remote, host) = match self.cfg.lock() {
             Ok(mut c) => {
                 f(&mut c);
-                c.remote.as_ref().map(|r| r.url.clone())
+                c.elsewhere()
             }
             Err(_) => return,
         };
         self.status_tx.send_if_modified(|s| {
-            let changed = s.remote != remote;
+            let changed = s.remote != remote || s.host != host;
             s.remote = remote;
+            s.host = host;
             changed
         });
     }
@@ -400,7 +422,7 @@ impl Actor {
             warn!(%reason, "gateway crashed");
             self.set(|s| s.last_error = Some(reason.clone()));
             let cfg = self.cfg();
-            if cfg.remote.is_some() {
+            if cfg.is_remote() {
                 // A link can be down for hours (a laptop on a train): keep trying, but tell
                 // a waiting Start now instead of after the next success.
                 if let Some(r) = reply.take() {
@@ -415,7 +437,7 @@ impl Actor {
             {
                 crashes.pop_front();
             }
-            if cfg.remote.is_none() && crashes.len() >= cfg.crash_limit {
+            if !cfg.is_remote() && crashes.len() >= cfg.crash_limit {
                 let reason = format!(
                     "{reason} (gave up after {} crashes within {} s; fix the cause, then Start again)",
                     crashes.len(),

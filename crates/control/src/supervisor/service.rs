@@ -132,6 +132,7 @@ impl Actor {
             s.state = GatewayState::Running { pid, port, version };
             s.url = Some(url);
             s.remote = None;
+            s.host = None;
             s.started_at_ms = Some(now_ms());
         });
         Ok(Running {

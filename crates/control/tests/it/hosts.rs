@@ -131,7 +131,7 @@ fn tidepool_target() -> &'static str {
 }
 
 /// The pid of the master behind a control socket (`ssh -O check`).
-fn master_pid(socket: &std::path::Path) -> u32 {
+pub(crate) fn master_pid(socket: &std::path::Path) -> u32 {
     let o = std::process::Command::new("ssh")
         .arg("-S")
         .arg(socket)

@@ -15,7 +15,7 @@ use crate::hosts::{auth, trust, world};
 use tidepool_control::hosts::HostSpec;
 use tidepool_testkit::sshd::Sshd;
 /// `tidepool gateway ARGS --state-dir DIR --json` run here (the "host" is this machine).
-fn local_gateway(dir: &std::path::Path, args: &[&str]) -> serde_json::Value {
+pub(crate) fn local_gateway(dir: &std::path::Path, args: &[&str]) -> serde_json::Value {
     let o = std::process::Command::new(crate::support::tidepool_bin())
         .arg("gateway")
         .args(args)
@@ -28,7 +28,7 @@ fn local_gateway(dir: &std::path::Path, args: &[&str]) -> serde_json::Value {
 }
 
 /// Stops the installed gateway if a test failed with it running.
-struct StopRemote(std::path::PathBuf);
+pub(crate) struct StopRemote(pub(crate) std::path::PathBuf);
 impl Drop for StopRemote {
     fn drop(&mut self) {
         let _ = local_gateway(&self.0, &["stop"]);
@@ -266,6 +266,7 @@ async fn a_hosts_gateway_is_started_stopped_and_restarted_through_its_service() 
             crate::support::tidepool_bin(),
             Some(state.display().to_string()),
             Some(bin_dir.display().to_string()),
+            Some(0),
         )
         .unwrap();
     let job = jobs.wait(&id).await.unwrap();

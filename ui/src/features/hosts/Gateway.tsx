@@ -4,7 +4,9 @@ import { presentError } from "../../shared/lib/errors";
 import { Button } from "../../shared/ui/Button";
 import { ConfirmDialog } from "../../shared/ui/ConfirmDialog";
 import { ErrorNotice } from "../../shared/ui/ErrorNotice";
-import { Play, RotateCw, Square } from "../../shared/ui/icons";
+import { status as appStatus } from "../../shared/lib/gateway";
+import { MessageSquare, Play, RotateCw, Square } from "../../shared/ui/icons";
+import { switching, useGateway } from "./Switcher";
 
 /** The host's gateway: running or not, where, and Start / Stop / Restart through its service. */
 export function HostGateway(props: { host: HostEntry }) {
@@ -63,6 +65,26 @@ export function HostGateway(props: { host: HostEntry }) {
             </Button>
           }
         >
+          <Show
+            when={appStatus()?.host?.id !== props.host.id}
+            fallback={
+              <span class="text-xs text-ok font-medium" data-testid="host-gateway-in-use">
+                In use by Tidepool
+              </span>
+            }
+          >
+            <Button
+              variant="primary"
+              class="h-7"
+              icon={<MessageSquare size={14} />}
+              loading={switching() === props.host.name}
+              disabled={switching() !== null}
+              data-testid="host-gateway-use"
+              onClick={() => void useGateway(`host:${props.host.id}`)}
+            >
+              Use in Tidepool
+            </Button>
+          </Show>
           <Button variant="secondary" class="h-7" icon={<RotateCw size={14} />} loading={busy() === "restart"} disabled={busy() !== null} data-testid="host-gateway-restart" onClick={() => void run("restart")}>
             Restart
           </Button>
@@ -88,7 +110,10 @@ export function HostGateway(props: { host: HostEntry }) {
         }}
         onCancel={() => setConfirmStop(false)}
       >
-        Apps and chats that use it lose their connection until you start it again. Its service stays installed.
+        <Show when={appStatus()?.host?.id === props.host.id} fallback="Apps and chats that use it lose their connection until you start it again.">
+          Tidepool uses this gateway now: chats and approvals wait until you start it again.
+        </Show>{" "}
+        Its service stays installed.
       </ConfirmDialog>
     </section>
   );

@@ -4,7 +4,7 @@ import { createEffect, createMemo, createSignal, For, on, Show } from "solid-js"
 import { commands, type LogLine } from "../../bindings";
 import { Button } from "../../shared/ui/Button";
 import { clock } from "../../shared/lib/format";
-import { remoteUrl } from "../../shared/lib/gateway";
+import { isUp, remoteHost, usedHost } from "../../shared/lib/gateway";
 import { clearLines, held, lineText, lines, loaded, paused, restoreLines, setPaused } from "./store";
 import { toast } from "../../shared/ui/Toast";
 import { plural } from "../../shared/lib/format";
@@ -106,10 +106,10 @@ export function Logs() {
 
   return (
     <div class="flex flex-col h-full">
-      <Show when={remoteUrl()}>
-        <div role="status" data-testid="logs-remote" class="px-6 py-2 border-b border-line bg-warn/10 text-[13px]">
-          These are the logs of the gateway on this computer. The gateway at <span class="font-mono">{remoteUrl()}</span> keeps
-          its logs on its own machine (<span class="font-mono">tidepool logs</span> there).
+      <Show when={remoteHost()}>
+        <div role="status" data-testid="logs-remote" class="px-6 py-2 border-b border-line bg-accent/8 text-[13px]">
+          The log of the gateway {usedHost() ? "on" : "at"} <span class="font-medium">{remoteHost()}</span>, read through Tidepool's connection
+          {usedHost() ? " (over SSH)" : ""}. <Show when={!isUp()}>It continues where it stopped once Tidepool is connected again.</Show>
         </div>
       </Show>
       <div class="flex flex-wrap items-center gap-2 px-6 py-3 border-b border-line bg-surface">

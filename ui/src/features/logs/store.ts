@@ -55,6 +55,15 @@ export function restoreLines(cleared: LogLine[]) {
 export async function initLogs(): Promise<void> {
   if (started) return;
   started = true;
+  // Another gateway's log from now on: what was shown belongs to the one before.
+  await events.logsSource.listen(() => {
+    buffer = [];
+    pending = [];
+    batch(() => {
+      setHeld(0);
+      setLines(buffer);
+    });
+  });
   await events.logBatch.listen((e) => {
     const incoming = e.payload;
     if (paused()) {

@@ -4,7 +4,7 @@ import { commands, type Theme } from "../../bindings";
 import { Button } from "../../shared/ui/Button";
 import { Segmented } from "../../shared/ui/Segmented";
 import { errorText } from "../../shared/lib/format";
-import { act, hostOf, isUp, remoteUrl, setStatus } from "../../shared/lib/gateway";
+import { act, isUp, remoteHost, remoteUrl, setStatus, usedHost } from "../../shared/lib/gateway";
 import { ConfirmDialog } from "../../shared/ui/ConfirmDialog";
 import { rerunSetup } from "../onboarding/store";
 import { autostart, info, loadError, saveAutostart, saveSettings, settings } from "./store";
@@ -130,7 +130,14 @@ export function Settings() {
                 }
               >
                 {(url) => (
-                  <Row label="Gateway" hint={`Tidepool is connected to the gateway at ${url()}; its token is in your system keychain.`}>
+                  <Row
+                    label="Gateway"
+                    hint={
+                      usedHost()
+                        ? `Tidepool uses the gateway on ${remoteHost()} through an SSH tunnel; its token is in your system keychain.`
+                        : `Tidepool is connected to the gateway at ${url()}; its token is in your system keychain.`
+                    }
+                  >
                     <div class="flex gap-2">
                       <Button onClick={async () => setError(await rerunSetup("remote"))}>Change…</Button>
                       <Button data-testid="use-local" onClick={() => setConfirmLocal(true)}>
@@ -139,15 +146,25 @@ export function Settings() {
                     </div>
                     <ConfirmDialog
                       open={confirmLocal()}
-                      title={`Disconnect from the gateway at ${hostOf(url())}?`}
+                      title={`Disconnect from the gateway at ${remoteHost()}?`}
                       confirmLabel="Disconnect and use this computer"
                       tone="primary"
                       testid="use-local-confirm"
                       onCancel={() => setConfirmLocal(false)}
                       onConfirm={useLocal}
                     >
-                      Tidepool forgets this gateway's token and starts the gateway on this computer. The gateway at{" "}
-                      {hostOf(url())} keeps running; connect to it again any time with its address and token.
+                      <Show
+                        when={usedHost()}
+                        fallback={
+                          <>
+                            Tidepool forgets this gateway's token and starts the gateway on this computer. The gateway at {remoteHost()} keeps
+                            running; connect to it again any time with its address and token.
+                          </>
+                        }
+                      >
+                        Tidepool closes the tunnel and starts the gateway on this computer. The gateway on {remoteHost()} keeps running; switch
+                        back to it any time from the gateway menu in the header.
+                      </Show>
                     </ConfirmDialog>
                   </Row>
                 )}

@@ -17,8 +17,15 @@ export { status, setStatus, metrics, busy, actionError, failedAction };
 /** The gateway answers (running here, or connected to elsewhere). */
 export const isUp = () => status()?.state.kind === "running";
 
-/** The remote gateway's URL when the app connects to one instead of running its own. */
-export const remoteUrl = () => status()?.remote ?? null;
+/** The host (over SSH) whose gateway the app uses instead of its own. */
+export const usedHost = () => status()?.host ?? null;
+
+/** Where the gateway the app uses is, when not on this computer: the remote URL, or the host's
+ *  name (reached through an SSH tunnel). Null when the app runs its own. */
+export const remoteUrl = () => {
+  const host = usedHost();
+  return status()?.remote ?? (host ? `${host.name} (over SSH)` : null);
+};
 
 /** The service manager that runs the local gateway, in words ("systemd", "Task Scheduler"),
  *  when it is installed as a service (`tidepool gateway install`); null when the app runs it. */
@@ -44,9 +51,11 @@ export function hostOf(url: string): string {
   return rest.split("/")[0];
 }
 
-/** `host[:port]` of the remote gateway; null when the app runs its own. */
+/** `host[:port]` of the remote gateway, or the host's name; null when the app runs its own. */
 export const remoteHost = () => {
-  const url = remoteUrl();
+  const host = usedHost();
+  if (host) return host.name;
+  const url = status()?.remote;
   return url ? hostOf(url) : null;
 };
 
@@ -59,7 +68,7 @@ export function verbs(remote: boolean): Record<Action, string> {
 
 /** How a state is shown: label, colour token, and whether it is in motion. */
 export function describe(s: GatewayStatus | null): { label: string; tone: "ok" | "warn" | "err" | "idle"; moving: boolean } {
-  if (s?.remote) {
+  if (s?.remote || s?.host) {
     switch (s.state.kind) {
       case "running":
         return { label: "Connected", tone: "ok", moving: false };

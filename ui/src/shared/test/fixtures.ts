@@ -7,6 +7,7 @@ export const running: Status_Serialize = {
   startedAtMs: Date.now() - 65_000,
   url: "ws://127.0.0.1:18789",
   remote: null,
+  host: null,
   managedBy: null,
 };
 /** Connected to a gateway on another machine. */
@@ -17,6 +18,7 @@ export const remoteRunning: Status_Serialize = {
   startedAtMs: Date.now() - 5_000,
   url: "wss://gw.example.com",
   remote: "wss://gw.example.com",
+  host: null,
   managedBy: null,
 };
 /** The local gateway installed as a systemd service (`tidepool gateway install`). */
@@ -27,9 +29,21 @@ export const serviceRunning: Status_Serialize = {
   startedAtMs: Date.now() - 5_000,
   url: "ws://127.0.0.1:18789",
   remote: null,
+  host: null,
   managedBy: "systemd",
 };
-export const stopped: Status_Serialize = { state: { kind: "stopped" }, restarts: 0, lastError: null, startedAtMs: null, url: null, remote: null, managedBy: null };
+/** Using the gateway on a host, through an SSH tunnel. */
+export const hostRunning: Status_Serialize = {
+  state: { kind: "running", pid: null, port: 41234, version: "0.1.0" },
+  restarts: 0,
+  lastError: null,
+  startedAtMs: Date.now() - 5_000,
+  url: "ws://127.0.0.1:41234",
+  remote: null,
+  host: { id: "h1", name: "Home server" },
+  managedBy: null,
+};
+export const stopped: Status_Serialize = { state: { kind: "stopped" }, restarts: 0, lastError: null, startedAtMs: null, url: null, remote: null, host: null, managedBy: null };
 export const crashed: Status_Serialize = {
   state: { kind: "crashed", reason: "invalid gateway config: config tidepool.json: at `gateway.port`: invalid type", exitCode: 78 },
   restarts: 0,
@@ -37,6 +51,7 @@ export const crashed: Status_Serialize = {
   startedAtMs: null,
   url: null,
   remote: null,
+  host: null,
   managedBy: null,
 };
 export const settings: Settings_Serialize = { theme: "system", startOnLaunch: true, closeToTray: true, port: 18789, approvalPopup: true };

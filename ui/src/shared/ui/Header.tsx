@@ -1,7 +1,8 @@
 import { LoaderCircle, Play, RotateCw, Search, Square } from "./icons";
 import { Show } from "solid-js";
 import { act, busy, remoteHost, remoteUrl, status, verbs } from "../lib/gateway";
-import { runningJobs } from "../../features/hosts/store";
+import { hosts, runningJobs } from "../../features/hosts/store";
+import { GatewaySwitcher, usable } from "../../features/hosts/Switcher";
 import { Button } from "./Button";
 import { StatePill } from "./StatePill";
 import { toast } from "./Toast";
@@ -56,9 +57,16 @@ export function Header(props: { title: string; onPalette?: () => void; onJobs?: 
           </TipButton>
         )}
       </Show>
-      <TipText tip={remoteUrl() ?? "On this computer"} class="text-muted text-[13px] rounded" data-testid="header-gateway">
-        {remoteHost() ? `Gateway at ${remoteHost()}` : "Gateway"}
-      </TipText>
+      <Show
+        when={(hosts() ?? []).some(usable)}
+        fallback={
+          <TipText tip={remoteUrl() ?? "On this computer"} class="text-muted text-[13px] rounded" data-testid="header-gateway">
+            {remoteHost() ? `Gateway at ${remoteHost()}` : "Gateway"}
+          </TipText>
+        }
+      >
+        <GatewaySwitcher />
+      </Show>
       <StatePill status={status()} testid="header-state" />
       <Show
         when={running() || moving()}
