@@ -2,15 +2,18 @@
 // user whose home is a temp dir play "a VPS". In the real app the user adds the host (its
 // fingerprint is shown first and must match the server's key), sees what it runs, installs
 // Tidepool there as a job with its steps, and the gateway then runs on the "server" as that
-// user, as a service. Screenshots of the page, the trust step and the finished install.
+// user, as a service. Then the app uses that gateway through an SSH tunnel: a chat there is
+// answered by the provider fake the server's config names, its log shows in the Logs page, the
+// choice survives an app restart, and the switcher brings the app back to this computer.
+// Screenshots of the page, the trust step, the finished install, the chat and the log.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { freePort } from "./common.mjs";
-import { click, el, fill, freshHome, openApp, setUpHome, shot, startDriver, stopDriver, text, until, win } from "./session.mjs";
+import { freePort, startFakeProvider } from "./common.mjs";
+import { click, el, fill, freshHome, openApp, setUpHome, shot, startDriver, stopDriver, text, typeText, until, win } from "./session.mjs";
 
 const { state, env } = freshHome();
 const server = fs.mkdtempSync(path.join(os.tmpdir(), "tidepool-e2e-host-"));
@@ -19,6 +22,7 @@ const home = path.join(server, "home");
 const user = `tpe2e${process.pid % 100000}`;
 let sshd;
 let port;
+let fake;
 
 const keygen = (file) => execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "e2e", "-f", file]);
 const fingerprint = () => execFileSync("ssh-keygen", ["-lf", path.join(server, "host_ed25519.pub")], { encoding: "utf8" }).split(" ")[1];
@@ -74,6 +78,16 @@ before(async () => {
     });
     sshd.once("exit", (code) => reject(new Error(`sshd exited with ${code}: ${said}`)));
   });
+  // The server's gateway answers through the provider fake; this computer's has no provider.
+  let fakePort;
+  ({ proc: fake, port: fakePort } = await startFakeProvider());
+  const serverState = path.join(home, ".tidepool");
+  fs.mkdirSync(serverState, { mode: 0o700 });
+  fs.writeFileSync(
+    path.join(serverState, "tidepool.json"),
+    `{ agents: { defaults: { model: "fake/fake-model" } }, models: { providers: { fake: { baseUrl: "http://127.0.0.1:${fakePort}/v1", api: "openai-completions", models: [{ id: "fake-model", name: "Fake" }] } } } }\n`,
+  );
+  execFileSync("chown", ["-R", `${user}:`, home]);
   setUpHome(env, state);
   await startDriver(env);
   await openApp();
@@ -83,6 +97,7 @@ after(async () => {
   await stopDriver();
   onServer("gateway", "stop", "--json");
   sshd?.kill();
+  fake?.kill();
   try {
     execFileSync("pkill", ["-KILL", "-u", user]);
   } catch {}
@@ -148,4 +163,43 @@ test("add a server after checking its key, see what it runs, install Tidepool th
   await nav("hosts");
   await el("job");
   await shot("hosts-installed-dark");
+});
+
+const headerState = async () => (await el("header-state")).getAttribute("data-state");
+const switcherShows = async (name) => (await text("gateway-switcher")).includes(name);
+
+test("use the server's gateway from the app: chat through the tunnel, its log, after a restart too, then back", async () => {
+  await nav("hosts");
+  await click("host-gateway-use");
+  await until("the app did not switch to the server's gateway", async () => (await switcherShows("Test server")) && (await headerState()) === "running", 30000);
+  await el("host-gateway-in-use");
+
+  await nav("chat");
+  await click("composer");
+  await typeText("hello from afar");
+  await win().keys("Enter");
+  await until("the server's gateway did not answer", async () => /echo: hello from afar/.test(await text("messages")), 30000);
+  await shot("hosts-use-chat-dark");
+
+  // Its log, read through the tunnel, says where it comes from.
+  await nav("logs");
+  await until("the log does not name the server", async () => /Test server/.test(await text("logs-remote")));
+  await until("no line of the server's log arrived", async () => (await win().$$('[data-testid="log-line"]')).length > 0, 20000);
+  await shot("hosts-use-logs-dark");
+
+  // The app quits and opens again: it goes back to the server's gateway by itself.
+  await stopDriver();
+  assert.equal(onServer("gateway", "status", "--json").rpc?.ok, true, "quitting the app left the server's gateway running");
+  await startDriver(env);
+  await openApp();
+  await until("after a restart the app did not use the server's gateway", async () => (await switcherShows("Test server")) && (await headerState()) === "running", 45000);
+
+  // Back to this computer from the switcher.
+  const trigger = await el("gateway-switcher");
+  await trigger.click();
+  await (await win().$('//*[@role="option"][contains(., "This computer")]')).click();
+  await until("the app did not switch back to this computer", async () => (await switcherShows("This computer")) && (await headerState()) === "running", 30000);
+  await nav("logs");
+  assert.equal(await (await win().$('[data-testid="logs-remote"]')).isExisting(), false, "the log still names the server");
+  assert.equal(onServer("gateway", "status", "--json").rpc?.ok, true, "switching away stopped the server's gateway");
 });
