@@ -87,6 +87,7 @@ macro_rules! specta_builder_for {
                 $crate::commands::hosts::hosts_check,
                 $crate::commands::hosts::hosts_from_ssh_config,
                 $crate::commands::hosts::hosts_add,
+                $crate::commands::hosts::hosts_add_with_password,
                 $crate::commands::hosts::hosts_probe,
                 $crate::commands::hosts::hosts_remove::<$r>,
                 $crate::commands::remote::hosts_use::<$r>,

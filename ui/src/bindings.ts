@@ -168,6 +168,11 @@ export const commands = {
 	hostsFromSshConfig: () => __TAURI_INVOKE<ConfigHost_Serialize[]>("hosts_from_ssh_config"),
 	/**  Adds a host with the fingerprint the user accepted (checked again), after a working login. */
 	hostsAdd: (address: string, name: string | null, keyFile: string | null, fingerprint: string) => typedError<HostEntry_Serialize, AppError>(__TAURI_INVOKE("hosts_add", { address, name, keyFile, fingerprint })),
+	/**
+	 *  Adds a host for a user who only has a password: it is used once to install a key the app
+	 *  creates (ssh reads it through the askpass helper, the app's own `tidepool`), never stored.
+	 */
+	hostsAddWithPassword: (address: string, name: string | null, password: string, fingerprint: string) => typedError<HostEntry_Serialize, AppError>(__TAURI_INVOKE("hosts_add_with_password", { address, name, password, fingerprint })),
 	/**  Reads the host's facts again. */
 	hostsProbe: (id: string) => typedError<HostEntry_Serialize, AppError>(__TAURI_INVOKE("hosts_probe", { id })),
 	/**

@@ -161,6 +161,16 @@ enum GatewayCommand {
 
 fn main() -> ExitCode {
     use clap::{CommandFactory, FromArgMatches};
+    // Run by `ssh` as its askpass helper (the desktop's password sign-in): print the secret
+    // served at the socket and nothing else.
+    #[cfg(unix)]
+    if let Some(socket) = std::env::var_os(tidepool_platform::ASKPASS_SOCKET_ENV) {
+        return if tidepool_platform::askpass_answer(std::path::Path::new(&socket)) {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        };
+    }
     // The version is read at run time: a release stamp may have set it (see `version.rs`).
     let matches = Cli::command()
         .version(tidepool_gateway::version())

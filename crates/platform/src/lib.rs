@@ -135,6 +135,27 @@ pub fn idempotency_key() -> String {
     random_hex(12)
 }
 
+/// The environment variable that makes `tidepool` act as `ssh`'s askpass helper: it prints
+/// the secret served at that Unix socket (the desktop's hosts serve it; see
+/// `tidepool_control::hosts::Askpass`).
+pub const ASKPASS_SOCKET_ENV: &str = "TIDEPOOL_ASKPASS_SOCKET";
+
+/// The askpass helper: prints what the socket at `socket` serves, with a newline. `false` when
+/// nothing was served (a second prompt after a wrong answer: `ssh` then gives up).
+#[cfg(unix)]
+pub fn askpass_answer(socket: &Path) -> bool {
+    use std::io::{Read, Write};
+    let Ok(mut s) = std::os::unix::net::UnixStream::connect(socket) else {
+        return false;
+    };
+    let mut secret = String::new();
+    if s.read_to_string(&mut secret).is_err() || secret.is_empty() {
+        return false;
+    }
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{secret}").is_ok() && out.flush().is_ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -21,6 +21,19 @@ pub struct Sshd {
     /// Keys, config, authorized_keys.
     pub dir: tempfile::TempDir,
     child: Option<Child>,
+    /// The throwaway account of [`Sshd::start_with_password_user`].
+    pub password_user: Option<PasswordUser>,
+}
+
+/// An account that logs in with a password only (no key is authorized for it yet).
+#[derive(Debug, Clone)]
+pub struct PasswordUser {
+    /// Its name.
+    pub name: String,
+    /// Its password.
+    pub password: String,
+    /// Its home (where `~/.ssh/authorized_keys` goes).
+    pub home: PathBuf,
 }
 
 fn keygen(path: &Path) {
@@ -71,9 +84,65 @@ impl Sshd {
             port: free_port(),
             dir,
             child: None,
+            password_user: None,
         };
         s.spawn();
         s
+    }
+
+    /// An sshd that also takes passwords, with a new account (root only: `useradd`) that has a
+    /// password and no authorized key; its own `~/.ssh/authorized_keys` counts.
+    pub fn start_with_password_user() -> Sshd {
+        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let mut s = Sshd::start();
+        s.stop();
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let name = format!("tppw{}{n}", std::process::id() % 100_000);
+        let home = s.dir.path().join("home");
+        std::fs::create_dir(&home).unwrap();
+        let ok = Command::new("useradd")
+            .args(["-M", "-s", "/bin/sh", "-d"])
+            .arg(&home)
+            .arg(&name)
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "useradd failed (the password tests need root)");
+        let password = format!("pw-{}", std::process::id());
+        let mut chpasswd = Command::new("chpasswd")
+            .stdin(Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        writeln!(chpasswd.stdin.take().unwrap(), "{name}:{password}").unwrap();
+        assert!(chpasswd.wait().unwrap().success(), "chpasswd failed");
+        assert!(
+            Command::new("chown")
+                .arg(format!("{name}:"))
+                .arg(&home)
+                .status()
+                .unwrap()
+                .success()
+        );
+        // The test dir is private to root: let sshd-as-the-user reach the home.
+        std::fs::set_permissions(
+            s.dir.path(),
+            std::os::unix::fs::PermissionsExt::from_mode(0o755),
+        )
+        .unwrap();
+        s.password_user = Some(PasswordUser {
+            name,
+            password,
+            home,
+        });
+        s.spawn();
+        s
+    }
+
+    /// `user@127.0.0.1:port` for the password account.
+    pub fn password_address(&self) -> String {
+        let u = self.password_user.as_ref().expect("no password user");
+        format!("{}@127.0.0.1:{}", u.name, self.port)
     }
 
     fn spawn(&mut self) {
@@ -83,10 +152,15 @@ impl Sshd {
             &cfg,
             format!(
                 "ListenAddress 127.0.0.1\nHostKey {hk}\nAuthorizedKeysFile {ak}\nStrictModes no\nUsePAM no\n\
-                 PasswordAuthentication no\nKbdInteractiveAuthentication no\nPermitRootLogin prohibit-password\n\
+                 PasswordAuthentication {pw}\nKbdInteractiveAuthentication no\nPermitRootLogin prohibit-password\n\
                  PidFile {pid}\nSubsystem sftp /usr/lib/openssh/sftp-server\nLogLevel INFO\n",
                 hk = d.join("host_ed25519").display(),
-                ak = d.join("authorized_keys").display(),
+                ak = if self.password_user.is_some() {
+                    format!("{} .ssh/authorized_keys", d.join("authorized_keys").display())
+                } else {
+                    d.join("authorized_keys").display().to_string()
+                },
+                pw = if self.password_user.is_some() { "yes" } else { "no" },
                 pid = d.join("sshd.pid").display(),
             ),
         )
@@ -175,5 +249,11 @@ impl Sshd {
 impl Drop for Sshd {
     fn drop(&mut self) {
         self.stop();
+        if let Some(u) = self.password_user.take() {
+            let _ = Command::new("pkill")
+                .args(["-KILL", "-u", &u.name])
+                .status();
+            let _ = Command::new("userdel").arg(&u.name).status();
+        }
     }
 }

@@ -79,6 +79,24 @@ pub async fn hosts_add(
         .await?)
 }
 
+/// Adds a host for a user who only has a password: it is used once to install a key the app
+/// creates (ssh reads it through the askpass helper, the app's own `tidepool`), never stored.
+#[tauri::command]
+#[specta::specta]
+pub async fn hosts_add_with_password(
+    state: State<'_, AppState>,
+    address: String,
+    name: Option<String>,
+    password: String,
+    fingerprint: String,
+) -> AppResult<HostEntry> {
+    let helper = state.paths.sidecar.clone();
+    Ok(state
+        .hosts
+        .add_with_password(&address, name, password, &fingerprint, helper)
+        .await?)
+}
+
 /// Reads the host's facts again.
 #[tauri::command]
 #[specta::specta]

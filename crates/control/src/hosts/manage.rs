@@ -93,6 +93,21 @@ pub struct Hosts {
     store: HostStore,
     known: KnownHostsFile,
     pool: HostPool,
+    /// Keys the app created for hosts reached with a password first.
+    keys_dir: PathBuf,
+}
+
+/// How a new host is logged in to.
+enum Login {
+    /// A key file (else the agent and `~/.ssh/config`).
+    Key(Option<String>),
+    /// A password, typed once: the app installs a key of its own with it.
+    Password { password: String, helper: PathBuf },
+}
+
+fn remove_key(k: &Path) {
+    let _ = std::fs::remove_file(k);
+    let _ = std::fs::remove_file(k.with_extension("pub"));
 }
 
 fn now_ms() -> u64 {
@@ -116,6 +131,7 @@ impl Hosts {
             store: HostStore::new(data_dir.join("hosts.json")),
             known: KnownHostsFile::new(pool.known_hosts().to_path_buf()),
             pool,
+            keys_dir: data_dir.join("keys"),
         }
     }
 
@@ -168,6 +184,38 @@ impl Hosts {
         {
             return Err(HostsError::NoKeyFile(k.clone()));
         }
+        self.add_as(address, name, fingerprint, Login::Key(key_file))
+            .await
+    }
+
+    /// Adds `address` for a user who only has a password: as [`Hosts::add`], but the login
+    /// installs a key the app creates (in its data dir) with `password`, typed once and never
+    /// kept; the host is used with that key from then on. `helper` is the `tidepool` binary
+    /// (ssh's askpass).
+    pub async fn add_with_password(
+        &self,
+        address: &str,
+        name: Option<String>,
+        password: String,
+        fingerprint: &str,
+        helper: PathBuf,
+    ) -> Result<HostEntry, HostsError> {
+        self.add_as(
+            address,
+            name,
+            fingerprint,
+            Login::Password { password, helper },
+        )
+        .await
+    }
+
+    async fn add_as(
+        &self,
+        address: &str,
+        name: Option<String>,
+        fingerprint: &str,
+        login: Login,
+    ) -> Result<HostEntry, HostsError> {
         let spec = HostSpec::parse(address).map_err(HostError::from)?;
         if self.store.list()?.iter().any(|h| h.spec == spec) {
             return Err(StoreError::Duplicate(spec.to_string()).into());
@@ -194,12 +242,38 @@ impl Hosts {
         };
         let newly_trusted = self.known.recorded(&spec)?.is_empty();
         self.known.trust(&spec, &key)?;
+        let untrust = || {
+            if newly_trusted {
+                let _ = self.known.forget(&spec);
+            }
+        };
+        let (key_file, made) = match login {
+            Login::Key(k) => (k, None),
+            Login::Password { password, helper } => {
+                match super::install_key_with_password(
+                    self.pool.config(),
+                    &spec,
+                    password,
+                    &self.keys_dir,
+                    &helper,
+                )
+                .await
+                {
+                    Ok(k) => (Some(k.display().to_string()), Some(k)),
+                    Err(e) => {
+                        untrust();
+                        return Err(e.into());
+                    }
+                }
+            }
+        };
         let auth = Self::auth(key_file.as_deref());
         let facts = match probe(&self.pool, &spec, &auth).await {
             Ok(f) => f,
             Err(e) => {
-                if newly_trusted {
-                    let _ = self.known.forget(&spec);
+                untrust();
+                if let Some(k) = &made {
+                    remove_key(k);
                 }
                 return Err(e.into());
             }
@@ -231,10 +305,15 @@ impl Hosts {
         })?)
     }
 
-    /// Removes a host: its entry and its recorded key.
+    /// Removes a host: its entry, its recorded key, and the login key the app created for it.
     pub async fn remove(&self, id: &str) -> Result<HostEntry, HostsError> {
         let h = self.store.remove(id)?;
         self.known.forget(&h.spec)?;
+        if let Some(k) = h.key_file.as_deref().map(Path::new)
+            && k.parent() == Some(self.keys_dir.as_path())
+        {
+            remove_key(k);
+        }
         Ok(h)
     }
 

@@ -5,6 +5,8 @@
 //! user's agent work as in a terminal.
 
 mod address;
+mod askpass;
+mod bootstrap;
 mod install;
 mod known_hosts;
 mod manage;
@@ -15,6 +17,8 @@ mod store;
 mod tunnel;
 
 pub use address::{AddressError, HostSpec};
+pub use askpass::{Askpass, SOCKET_ENV as ASKPASS_SOCKET_ENV};
+pub use bootstrap::install_key_with_password;
 pub use install::{INSTALL_STEPS, InstallRequest, Installed, install};
 pub use known_hosts::{HostKey, KnownHostsError, KnownHostsFile, Trust};
 pub use manage::{GatewayAction, HostCheck, Hosts, HostsError};
@@ -96,6 +100,23 @@ impl HostError {
             openssh::Error::Connect(io) | openssh::Error::Master(io) => io.to_string(),
             other => other.to_string(),
         };
+        let said = Self::from_ssh_text(spec, &text);
+        let no_ssh =
+            matches!(e, openssh::Error::Connect(io) if io.kind() == std::io::ErrorKind::NotFound);
+        match said {
+            HostError::Unreachable { .. }
+                if no_ssh
+                    && !text.contains("Connection refused")
+                    && !text.contains("timed out") =>
+            {
+                HostError::Local("the `ssh` program is not installed on this computer".into())
+            }
+            other => other,
+        }
+    }
+
+    /// Classifies what `ssh` printed when it could not log in or connect.
+    pub(crate) fn from_ssh_text(spec: &HostSpec, text: &str) -> HostError {
         let host = spec.to_string();
         let line = text
             .lines()
@@ -141,9 +162,6 @@ impl HostError {
                 host,
                 detail: "no answer (a firewall, or the host is down)".into(),
             }
-        } else if matches!(e, openssh::Error::Connect(io) if io.kind() == std::io::ErrorKind::NotFound)
-        {
-            HostError::Local("the `ssh` program is not installed on this computer".into())
         } else {
             HostError::Unreachable { host, detail: line }
         }

@@ -130,6 +130,11 @@ impl HostPool {
         }
     }
 
+    /// How it connects.
+    pub fn config(&self) -> &PoolConfig {
+        &self.cfg
+    }
+
     /// The `known_hosts` file its masters check against.
     pub fn known_hosts(&self) -> &std::path::Path {
         &self.cfg.known_hosts

@@ -8,6 +8,7 @@ mod approvals;
 mod config_access;
 mod hosts;
 mod hosts_install;
+mod hosts_password;
 mod hosts_tunnel;
 mod remote;
 mod service;

@@ -15,6 +15,9 @@ export function AddHost(props: { open: boolean; onClose: () => void }) {
   const [address, setAddress] = createSignal("");
   const [name, setName] = createSignal("");
   const [keyFile, setKeyFile] = createSignal("");
+  // A user with only a password: it is typed once, and the app installs a key of its own.
+  const [usePassword, setUsePassword] = createSignal(false);
+  const [password, setPassword] = createSignal("");
   const [check, setCheck] = createSignal<HostCheck | null>(null);
   const [error, setError] = createSignal<AppError | null>(null);
   const [busy, setBusy] = createSignal(false);
@@ -35,6 +38,8 @@ export function AddHost(props: { open: boolean; onClose: () => void }) {
     setAddress("");
     setName("");
     setKeyFile("");
+    setPassword("");
+    setUsePassword(false);
     reset();
     props.onClose();
   };
@@ -56,8 +61,12 @@ export function AddHost(props: { open: boolean; onClose: () => void }) {
     setBusy(true);
     setError(null);
     // The key is scanned again on the Rust side and must still be the one shown here.
-    const r = await commands.hostsAdd(address(), name() || null, keyFile() || null, c.key.fingerprint);
+    const r = usePassword()
+      ? await commands.hostsAddWithPassword(address(), name() || null, password(), c.key.fingerprint)
+      : await commands.hostsAdd(address(), name() || null, keyFile() || null, c.key.fingerprint);
     setBusy(false);
+    // The password is not kept here either, whatever happened.
+    setPassword("");
     if (r.status === "ok") {
       putHost(r.data);
       toast.success(`Added ${r.data.name}`, `${r.data.facts?.os ?? ""} ${r.data.facts?.arch ?? ""}`.trim() || null);
@@ -143,17 +152,46 @@ export function AddHost(props: { open: boolean; onClose: () => void }) {
               <span class="font-medium">Name</span> <span class="text-muted">(optional)</span>
               <input class={input} data-testid="host-name" placeholder="e.g. Home server" value={name()} onInput={(e) => setName(e.currentTarget.value)} />
             </label>
-            <label class="block space-y-1">
-              <span class="font-medium">Key file</span> <span class="text-muted">(optional)</span>
-              <input
-                class={input}
-                data-testid="host-key"
-                placeholder="~/.ssh/id_ed25519 — else your SSH agent and ~/.ssh/config"
-                value={keyFile()}
-                onInput={(e) => setKeyFile(e.currentTarget.value)}
-                spellcheck={false}
-              />
-            </label>
+            <Show
+              when={usePassword()}
+              fallback={
+                <label class="block space-y-1">
+                  <span class="font-medium">Key file</span> <span class="text-muted">(optional)</span>
+                  <input
+                    class={input}
+                    data-testid="host-key"
+                    placeholder="~/.ssh/id_ed25519 — else your SSH agent and ~/.ssh/config"
+                    value={keyFile()}
+                    onInput={(e) => setKeyFile(e.currentTarget.value)}
+                    spellcheck={false}
+                  />
+                </label>
+              }
+            >
+              <label class="block space-y-1">
+                <span class="font-medium">Password</span>
+                <input
+                  class={input}
+                  type="password"
+                  data-testid="host-password"
+                  autocomplete="off"
+                  value={password()}
+                  onInput={(e) => setPassword(e.currentTarget.value)}
+                />
+                <span class="block text-xs text-muted">
+                  Used once: Tidepool creates a key of its own, adds it to the account's authorized keys and signs in with it from then on. The
+                  password is not stored.
+                </span>
+              </label>
+            </Show>
+            <button
+              type="button"
+              class="text-xs text-accent hover:underline"
+              data-testid="host-use-password"
+              onClick={() => setUsePassword(!usePassword())}
+            >
+              {usePassword() ? "Use a key or my SSH agent instead" : "I only have a password"}
+            </button>
             <p class="text-xs text-muted">Tidepool uses your system's ssh, so aliases, ProxyJump and your agent work as in a terminal.</p>
           </form>
         }

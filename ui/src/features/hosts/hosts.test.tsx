@@ -122,6 +122,35 @@ describe("Hosts", () => {
     expect(await screen.findByText("Added Home server")).toBeTruthy();
   });
 
+  it("signs in with a password typed once: it goes to Rust with the fingerprint shown, and is not kept", async () => {
+    let fail = true;
+    const calls = setup({
+      hosts_check: () => ({ spec: SPEC, trust: { kind: "unknown", offered: KEY }, key: KEY }),
+      hosts_add_with_password: () => {
+        if (fail) throw { kind: "unauthorized", message: "203.0.113.7 refused the login for me: the password was not accepted. Check the user name, and that your key (or agent) is allowed there" };
+        return host();
+      },
+    });
+    fireEvent.click(await screen.findByTestId("add-host"));
+    fireEvent.input(await screen.findByTestId("host-address"), { target: { value: "me@203.0.113.7:2222" } });
+    fireEvent.click(screen.getByTestId("host-use-password"));
+    expect(screen.queryByTestId("host-key")).toBeNull();
+    const field = screen.getByTestId("host-password") as HTMLInputElement;
+    expect(field.type).toBe("password");
+    fireEvent.input(field, { target: { value: "hunter2" } });
+    fireEvent.click(screen.getByTestId("host-check"));
+    await screen.findByTestId("host-fingerprint");
+    fireEvent.click(screen.getByTestId("host-trust"));
+    await waitFor(() => expect(calls.some((c) => c.cmd === "hosts_add_with_password")).toBe(true));
+    expect(calls.find((c) => c.cmd === "hosts_add_with_password")?.args).toEqual({ address: "me@203.0.113.7:2222", name: null, password: "hunter2", fingerprint: KEY.fingerprint });
+    expect(calls.some((c) => c.cmd === "hosts_add")).toBe(false);
+    expect(await screen.findByText(/password was not accepted/)).toBeTruthy();
+    // Back to the form: the password must be typed again, it was not kept.
+    fail = false;
+    fireEvent.click(screen.getByText("Back"));
+    expect(((await screen.findByTestId("host-password")) as HTMLInputElement).value).toBe("");
+  });
+
   it("offers the hosts of ~/.ssh/config, as ssh resolves them, to pick from", async () => {
     const calls = setup({
       hosts_from_ssh_config: () => [
